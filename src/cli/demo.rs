@@ -1,0 +1,80 @@
+//! `hotspots demo`: ingest the shipped fixtures into a temporary store and show what the engine knows.
+
+use super::ingest::{IngestArgs, ingest_all};
+use super::{CliError, EXIT_ERROR, EXIT_OK};
+use crate::report::info::info_text;
+use crate::report::ingest::{FileResult, ingest_text};
+use crate::store::Store;
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Args)]
+pub struct DemoArgs {
+    /// Folder of incident files to ingest (default: the repository's fixtures/police-uk).
+    #[arg(long)]
+    pub fixtures: Option<PathBuf>,
+    /// Keep the demo store at this path instead of a temporary file.
+    #[arg(long)]
+    pub keep: Option<PathBuf>,
+}
+
+/// The shipped demo data: `fixtures/police-uk` under the current directory, else under the source tree.
+fn default_fixtures() -> PathBuf {
+    let local = Path::new("fixtures").join("police-uk");
+    if local.is_dir() {
+        local
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("police-uk")
+    }
+}
+
+fn incident_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
+            p.is_file()
+                && [".csv", ".csv.gz", ".geojson", ".geojson.gz"]
+                    .iter()
+                    .any(|ext| name.ends_with(ext))
+        })
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let dir = args.fixtures.clone().unwrap_or_else(default_fixtures);
+    let files = incident_files(&dir)
+        .map_err(|e| CliError::Usage(format!("cannot list the demo fixtures in {}: {e}", dir.display())))?;
+    if files.is_empty() {
+        return Err(CliError::Usage(format!("no incident files (.csv, .geojson) in {}", dir.display())));
+    }
+    let tmp = tempfile::tempdir()?;
+    let store_path = args.keep.clone().unwrap_or_else(|| tmp.path().join("demo.db"));
+    writeln!(out, "hotspots demo: ingesting {} files from {} into {}\n", files.len(), dir.display(), store_path.display())?;
+    let mut store = Store::open(&store_path)?;
+    let mut ingest = IngestArgs::for_files(files);
+    if args.keep.is_none() {
+        ingest.rejects_dir = Some(tmp.path().join("rejects"));
+    }
+    let results = ingest_all(&mut store, &ingest);
+    write!(out, "{}", ingest_text(&results))?;
+    writeln!(out)?;
+    write!(out, "{}", info_text(&store.info()?))?;
+    let dataset = store.load_dataset(None)?;
+    writeln!(
+        out,
+        "\nloaded {} incidents into memory, projected to {} ({} bytes of columns per incident)",
+        dataset.len(),
+        dataset.crs(),
+        dataset.column_bytes().checked_div(dataset.len()).unwrap_or(0)
+    )?;
+    if args.keep.is_some() {
+        writeln!(out, "store kept at {}: try `hotspots info --store {}`", store_path.display(), store_path.display())?;
+    }
+    let failed = results.iter().any(|r| matches!(r, FileResult::Failed { .. }));
+    Ok(if failed { EXIT_ERROR } else { EXIT_OK })
+}

@@ -1,0 +1,65 @@
+//! The command-line interface: argument definitions (clap) and one function per command. `main.rs` only parses
+//! and dispatches here, so tests can run commands in-process.
+
+mod demo;
+mod info;
+mod ingest;
+
+pub use demo::DemoArgs;
+pub use info::InfoArgs;
+pub use ingest::IngestArgs;
+
+use clap::{Parser, Subcommand};
+use std::io::Write;
+use std::path::PathBuf;
+
+/// Exit code: everything asked for was done (rejected rows are reported, not failures).
+pub const EXIT_OK: u8 = 0;
+/// Exit code: an error stopped the command.
+pub const EXIT_ERROR: u8 = 1;
+/// Exit code: bad command-line usage (clap's own code).
+pub const EXIT_USAGE: u8 = 2;
+/// Exit code: some input files failed while others were imported.
+pub const EXIT_PARTIAL: u8 = 3;
+
+#[derive(Debug, Parser)]
+#[command(name = "hotspots", version, about = "Hotspot analysis of geocoded incidents", long_about = None)]
+pub struct Cli {
+    /// The store file (SQLite).
+    #[arg(long, global = true, env = "HOTSPOTS_STORE", default_value = crate::store::DEFAULT_STORE_PATH)]
+    pub store: PathBuf,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import incident files (police.uk CSV, any CSV, GeoJSON points; .gz read transparently) into the store.
+    Ingest(IngestArgs),
+    /// Show what the store holds: incidents, time range, categories, months, extent, imports.
+    Info(InfoArgs),
+    /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
+    Demo(DemoArgs),
+}
+
+/// Errors of the command layer.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    #[error("writing output: {0}")]
+    Output(#[from] std::io::Error),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Run a parsed command, writing its report to `out`. Returns the process exit code.
+pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
+    match cli.command {
+        Command::Ingest(args) => ingest::run(&cli.store, &args, out),
+        Command::Info(args) => info::run(&cli.store, &args, out),
+        Command::Demo(args) => demo::run(&args, out),
+    }
+}

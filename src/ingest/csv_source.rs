@@ -1,0 +1,155 @@
+//! Reading incidents from a CSV file (police.uk street-level or any CSV with named columns).
+
+use super::columns::{ResolvedColumns, Role};
+use super::reject::{RejectReason, RejectedRow, encode_csv_record};
+use super::row::{ParsedIncident, Refusal, UNSPECIFIED_CATEGORY, Validator, non_empty};
+use super::{IngestError, RowOutcome};
+use csv::ByteRecord;
+use std::io::Read;
+
+/// Column indices looked up once.
+#[derive(Debug, Clone, Copy)]
+struct Indices {
+    a: usize,
+    b: usize,
+    time: usize,
+    category: Option<usize>,
+    id: Option<usize>,
+    area: Option<usize>,
+    location: Option<usize>,
+    weight: Option<usize>,
+}
+
+/// Rows of a CSV file whose header has been read and resolved.
+pub struct CsvRows<R: Read> {
+    reader: csv::Reader<R>,
+    file: String,
+    header: ByteRecord,
+    names: Vec<String>,
+    idx: Indices,
+    validator: Validator,
+    record: ByteRecord,
+}
+
+impl<R: Read> CsvRows<R> {
+    /// Wrap a reader positioned after the header. `names` are the decoded header fields.
+    pub fn new(
+        reader: csv::Reader<R>,
+        file: String,
+        header: ByteRecord,
+        names: Vec<String>,
+        cols: &ResolvedColumns,
+        validator: Validator,
+    ) -> Result<Self, IngestError> {
+        let (ra, rb) = if cols.projected {
+            (Role::X, Role::Y)
+        } else {
+            (Role::Lon, Role::Lat)
+        };
+        let need = |role: Role| {
+            cols.index(role).ok_or_else(|| {
+                IngestError::Internal(format!("{} column not resolved", role.name()))
+            })
+        };
+        let idx = Indices {
+            a: need(ra)?,
+            b: need(rb)?,
+            time: need(Role::Time)?,
+            category: cols.index(Role::Category),
+            id: cols.index(Role::Id),
+            area: cols.index(Role::Area),
+            location: cols.index(Role::Location),
+            weight: cols.index(Role::Weight),
+        };
+        Ok(CsvRows {
+            reader,
+            file,
+            header,
+            names,
+            idx,
+            validator,
+            record: ByteRecord::new(),
+        })
+    }
+
+    /// Read up to `max` rows into `out`. Returns `false` at the end of the file.
+    pub fn next_batch(
+        &mut self,
+        out: &mut Vec<RowOutcome>,
+        max: usize,
+    ) -> Result<bool, IngestError> {
+        for _ in 0..max {
+            let more = self
+                .reader
+                .read_byte_record(&mut self.record)
+                .map_err(|e| IngestError::Read {
+                    file: self.file.clone(),
+                    line: e.position().map(|p| p.line()),
+                    detail: e.to_string(),
+                })?;
+            if !more {
+                return Ok(false);
+            }
+            let line = self.record.position().map_or(0, |p| p.line());
+            out.push(match self.parse(line) {
+                Ok(inc) => RowOutcome::Accepted(inc),
+                Err((reason, detail)) => RowOutcome::Rejected(RejectedRow {
+                    line,
+                    reason,
+                    detail,
+                    fields: self.record.iter().map(<[u8]>::to_vec).collect(),
+                }),
+            });
+        }
+        Ok(true)
+    }
+
+    pub fn into_inner(self) -> R {
+        self.reader.into_inner()
+    }
+
+    fn parse(&self, line: u64) -> Result<ParsedIncident, Refusal> {
+        let rec = &self.record;
+        if rec.len() != self.header.len() {
+            return Err((
+                RejectReason::WrongFieldCount,
+                format!(
+                    "{} fields where the header has {}",
+                    rec.len(),
+                    self.header.len()
+                ),
+            ));
+        }
+        let v = &self.validator;
+        let field = |i: usize| v.text(&rec[i], &self.names[i]);
+        let i = self.idx;
+        let (lon, lat) = v.coords_text(
+            &field(i.a)?,
+            &field(i.b)?,
+            (&self.names[i.a], &self.names[i.b]),
+        )?;
+        let t = v.time(&field(i.time)?, &self.names[i.time])?;
+        let opt = |idx: Option<usize>| -> Result<Option<String>, Refusal> {
+            idx.map(|k| field(k).map(|s| non_empty(&s)))
+                .transpose()
+                .map(Option::flatten)
+        };
+        let weight = match i.weight {
+            Some(k) => v.weight(&field(k)?, &self.names[k])?,
+            None => 1.0,
+        };
+        Ok(ParsedIncident {
+            line,
+            lon,
+            lat,
+            time_s: t.time_s,
+            precision: t.precision,
+            category: opt(i.category)?.unwrap_or_else(|| UNSPECIFIED_CATEGORY.to_owned()),
+            weight,
+            area: opt(i.area)?,
+            location: opt(i.location)?,
+            source_id: opt(i.id)?,
+            raw: encode_csv_record(rec.iter()),
+        })
+    }
+}

@@ -1,0 +1,574 @@
+//! Ingest: read incident files (police.uk street-level CSV, any CSV with named columns, GeoJSON points;
+//! gzip-compressed or not), validate every row, and write each file to the store as one transaction.
+//!
+//! Nothing is lost: every row read is either accepted or rejected with its line number and reason, rejected rows
+//! are kept in the store and written to a rejects CSV, and `read = accepted + rejected` always holds. A file whose
+//! content was imported before adds nothing.
+//!
+//! Parsing runs on its own thread and hands batches of rows to the store writer, so reading, decompressing and
+//! validating overlap with SQLite's work.
+
+pub mod columns;
+mod csv_source;
+mod geojson_source;
+pub mod progress;
+mod reject;
+mod row;
+pub mod source;
+pub mod timeparse;
+
+pub use columns::{ColumnOptions, ColumnUse, MissingColumn, Role};
+pub use progress::{ImportProgress, NoProgress, TerminalProgress};
+pub use reject::{RejectReason, RejectedRow, encode_csv_record, write_rejects_csv};
+pub use row::{ParsedIncident, UNSPECIFIED_CATEGORY};
+
+use crate::geo::{CrsDef, CrsError, Projector};
+use crate::store::{ImportEnd, ImportOutcome, ImportStart, Store, StoreError};
+use chrono_tz::Tz;
+use row::Validator;
+use serde::Serialize;
+use source::ContentStart;
+use std::collections::BTreeMap;
+use std::io::{BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+use timeparse::{TimeFormat, TimeParser};
+
+/// Rows handed from the parsing thread to the store writer at a time.
+const BATCH_ROWS: usize = 4096;
+
+/// One row's fate.
+#[derive(Debug, Clone, PartialEq)]
+pub enum RowOutcome {
+    Accepted(ParsedIncident),
+    Rejected(RejectedRow),
+}
+
+/// Errors that stop a file's import (the store is left as it was before the file).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {file}: {source}")]
+    Open {
+        file: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{file} is empty: there is no header row and nothing to import")]
+    Empty { file: String },
+    #[error(
+        "{file} is encoded as {encoding}; save it as UTF-8 (or CSV UTF-8 in Excel) and import it again"
+    )]
+    WideEncoding {
+        file: String,
+        encoding: &'static str,
+    },
+    #[error("{file}: {source}")]
+    Header {
+        file: String,
+        #[source]
+        source: MissingColumn,
+    },
+    #[error("{file}{}: {detail}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
+    Read {
+        file: String,
+        line: Option<u64>,
+        detail: String,
+    },
+    #[error("{file}: {detail}")]
+    GeoJson { file: String, detail: String },
+    #[error("{file}: {source}")]
+    Crs {
+        file: String,
+        #[source]
+        source: CrsError,
+    },
+    #[error("{0}")]
+    Options(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+/// Options for an ingest run: column choices and where rejected rows are written.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    pub columns: ColumnOptions,
+    /// Text encoding for fields that are not UTF-8 (`windows-1252`, `latin1`, ...). Default: UTF-8 only.
+    pub encoding: Option<String>,
+    /// Directory for rejects CSVs. Default: `rejects/` beside the store.
+    pub rejects_dir: Option<PathBuf>,
+}
+
+/// The options checked and parsed once for a run.
+#[derive(Debug, Clone)]
+struct Prepared {
+    coordinate_crs: Option<CrsDef>,
+    time_format: TimeFormat,
+    timezone: Option<Tz>,
+    encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+fn prepare(opts: &IngestOptions) -> Result<Prepared, IngestError> {
+    let c = &opts.columns;
+    let coordinate_crs = c
+        .crs
+        .as_deref()
+        .map(CrsDef::parse)
+        .transpose()
+        .map_err(|e| IngestError::Options(format!("--crs: {e}")))?;
+    if (c.x_col.is_some() || c.y_col.is_some()) && (c.x_col.is_none() || c.y_col.is_none()) {
+        return Err(IngestError::Options(
+            "--x-col and --y-col go together: give both".into(),
+        ));
+    }
+    if (c.lon_col.is_some() || c.lat_col.is_some()) && c.x_col.is_some() {
+        return Err(IngestError::Options(
+            "give either --lon-col/--lat-col or --x-col/--y-col, not both".into(),
+        ));
+    }
+    if c.x_col.is_some() && coordinate_crs.is_none() {
+        return Err(IngestError::Options(
+            "--x-col/--y-col need --crs to say which CRS the coordinates are in (e.g. --crs EPSG:27700)".into(),
+        ));
+    }
+    let time_format = TimeFormat::parse(c.time_format.as_deref().unwrap_or("auto"))
+        .map_err(IngestError::Options)?;
+    let timezone = c
+        .timezone
+        .as_deref()
+        .map(|t| {
+            t.parse::<Tz>().map_err(|_| {
+                IngestError::Options(format!(
+                    "--timezone '{t}' is not an IANA time zone such as Europe/London"
+                ))
+            })
+        })
+        .transpose()?;
+    let encoding = opts
+        .encoding
+        .as_deref()
+        .map(|e| {
+            encoding_rs::Encoding::for_label(e.as_bytes()).ok_or_else(|| {
+                IngestError::Options(format!("--encoding '{e}' is not a known encoding label"))
+            })
+        })
+        .transpose()?;
+    Ok(Prepared {
+        coordinate_crs,
+        time_format,
+        timezone,
+        encoding,
+    })
+}
+
+/// What importing one file did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileSummary {
+    pub file: String,
+    /// Data rows read (CSV records after the header, or GeoJSON features) by this run.
+    pub read: u64,
+    pub accepted: u64,
+    pub rejected: u64,
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    /// The same content was imported before; this run added nothing and read nothing.
+    pub already_imported: bool,
+    /// The import this file is stored as (the earlier one when already imported).
+    pub import_id: Option<i64>,
+    pub format: Option<String>,
+    pub columns: Vec<ColumnUse>,
+    pub crs: Option<String>,
+    pub rejects_file: Option<String>,
+    pub notes: Vec<String>,
+    pub seconds: f64,
+}
+
+impl FileSummary {
+    fn already(file: String, import_id: i64, started: Instant) -> Self {
+        FileSummary {
+            file,
+            read: 0,
+            accepted: 0,
+            rejected: 0,
+            rejected_by_reason: BTreeMap::new(),
+            already_imported: true,
+            import_id: Some(import_id),
+            format: None,
+            columns: Vec::new(),
+            crs: None,
+            rejects_file: None,
+            notes: vec![format!(
+                "the same content was imported before (import {import_id}); nothing was added"
+            )],
+            seconds: started.elapsed().as_secs_f64(),
+        }
+    }
+}
+
+/// The rows of one file, from whichever format it is in.
+enum Rows {
+    Csv(csv_source::CsvRows<BufReader<source::ContentReader>>),
+    GeoJson(geojson_source::GeoJsonRows, source::ContentReader),
+}
+
+impl Rows {
+    fn next_batch(&mut self, out: &mut Vec<RowOutcome>) -> Result<bool, IngestError> {
+        match self {
+            Rows::Csv(r) => r.next_batch(out, BATCH_ROWS),
+            Rows::GeoJson(r, _) => Ok(r.next_batch(out, BATCH_ROWS)),
+        }
+    }
+
+    /// The decompressed content's SHA-256, read to the end.
+    fn finish(self, file: &str) -> Result<String, IngestError> {
+        let reader = match self {
+            Rows::Csv(r) => r.into_inner().into_inner(),
+            Rows::GeoJson(_, r) => r,
+        };
+        reader
+            .finish()
+            .map(|(sha, _)| sha)
+            .map_err(|e| IngestError::Read {
+                file: file.to_owned(),
+                line: None,
+                detail: e.to_string(),
+            })
+    }
+}
+
+/// A file opened, its header resolved, ready to stream rows.
+struct Opened {
+    rows: Rows,
+    format: &'static str,
+    header: Vec<Vec<u8>>,
+    line_label: &'static str,
+    columns: Vec<ColumnUse>,
+    crs: CrsDef,
+    notes: Vec<String>,
+}
+
+fn open_file(
+    info: &source::SourceFileInfo,
+    display: &str,
+    opts: &IngestOptions,
+    prep: &Prepared,
+    raw_bytes: Arc<AtomicU64>,
+) -> Result<Opened, IngestError> {
+    let open_err = |source| IngestError::Open {
+        file: display.to_owned(),
+        source,
+    };
+    let mut content = source::open_content(info, raw_bytes).map_err(open_err)?;
+    let start = source::peek_start(&mut content).map_err(|e| IngestError::Read {
+        file: display.to_owned(),
+        line: None,
+        detail: e.to_string(),
+    })?;
+    let validator = |crs: &CrsDef| -> Result<Validator, IngestError> {
+        let projector = Projector::new(crs).map_err(|source| IngestError::Crs {
+            file: display.to_owned(),
+            source,
+        })?;
+        Ok(Validator::new(
+            projector,
+            TimeParser::new(prep.time_format.clone(), prep.timezone),
+            prep.encoding,
+        ))
+    };
+    match start {
+        ContentStart::Empty => Err(IngestError::Empty {
+            file: display.to_owned(),
+        }),
+        ContentStart::WideBom(encoding) => Err(IngestError::WideEncoding {
+            file: display.to_owned(),
+            encoding,
+        }),
+        ContentStart::Json => {
+            let mut inner = content.into_inner();
+            let mut bytes = Vec::new();
+            inner
+                .read_to_end(&mut bytes)
+                .map_err(|e| IngestError::Read {
+                    file: display.to_owned(),
+                    line: None,
+                    detail: e.to_string(),
+                })?;
+            let doc = geojson_source::parse_document(&bytes, display)?;
+            let mut notes = Vec::new();
+            let crs = geojson_source::coordinate_crs(&opts.columns, &doc)
+                .map_err(|source| IngestError::Crs {
+                    file: display.to_owned(),
+                    source,
+                })?
+                .unwrap_or_else(CrsDef::wgs84);
+            if let (Some(flag), Some(member)) = (&prep.coordinate_crs, &doc.crs)
+                && flag != member
+            {
+                notes.push(format!(
+                    "--crs {flag} overrides the file's crs member ({member})"
+                ));
+            }
+            let resolved =
+                columns::resolve(&doc.property_names, &opts.columns, true).map_err(|source| {
+                    IngestError::Header {
+                        file: display.to_owned(),
+                        source,
+                    }
+                })?;
+            let v = validator(&crs)?;
+            let header = vec![b"feature_json".to_vec()];
+            let columns = resolved.used.clone();
+            let rows = geojson_source::GeoJsonRows::new(doc, &resolved, v)?;
+            Ok(Opened {
+                rows: Rows::GeoJson(rows, inner),
+                format: "geojson",
+                header,
+                line_label: "feature",
+                columns,
+                crs,
+                notes,
+            })
+        }
+        ContentStart::Text => {
+            let mut reader = csv::ReaderBuilder::new()
+                .flexible(true)
+                .has_headers(true)
+                .buffer_capacity(256 * 1024)
+                .from_reader(content);
+            let header = reader
+                .byte_headers()
+                .map_err(|e| IngestError::Read {
+                    file: display.to_owned(),
+                    line: Some(1),
+                    detail: e.to_string(),
+                })?
+                .clone();
+            if header.is_empty() || header.iter().all(|f| f.is_empty()) && header.len() <= 1 {
+                return Err(IngestError::Empty {
+                    file: display.to_owned(),
+                });
+            }
+            let names: Vec<String> = header
+                .iter()
+                .map(|f| {
+                    String::from_utf8_lossy(f.strip_prefix(b"\xef\xbb\xbf").unwrap_or(f))
+                        .into_owned()
+                })
+                .collect();
+            let resolved = columns::resolve(&names, &opts.columns, false).map_err(|source| {
+                IngestError::Header {
+                    file: display.to_owned(),
+                    source,
+                }
+            })?;
+            let crs = prep.coordinate_crs.clone().unwrap_or_else(CrsDef::wgs84);
+            let v = validator(&crs)?;
+            let columns = resolved.used.clone();
+            let format = if resolved.police_uk {
+                "police-uk"
+            } else {
+                "csv"
+            };
+            let header_fields = header.iter().map(<[u8]>::to_vec).collect();
+            let rows =
+                csv_source::CsvRows::new(reader, display.to_owned(), header, names, &resolved, v)?;
+            Ok(Opened {
+                rows: Rows::Csv(rows),
+                format,
+                header: header_fields,
+                line_label: "line",
+                columns,
+                crs,
+                notes: Vec::new(),
+            })
+        }
+    }
+}
+
+/// Import one file into the store.
+pub fn ingest_file(
+    store: &mut Store,
+    path: &Path,
+    opts: &IngestOptions,
+    progress: &dyn ImportProgress,
+) -> Result<FileSummary, IngestError> {
+    let started = Instant::now();
+    let prep = prepare(opts)?;
+    let display = path.display().to_string();
+    let info = source::inspect(path).map_err(|source| IngestError::Open {
+        file: display.clone(),
+        source,
+    })?;
+    if let Some(prev) = store.import_by_file_sha256(&info.file_sha256)? {
+        return Ok(FileSummary::already(display, prev, started));
+    }
+    let raw_bytes = Arc::new(AtomicU64::new(0));
+    let opened = open_file(&info, &display, opts, &prep, raw_bytes.clone())?;
+    let options_json = serde_json::json!({
+        "columns": opened.columns,
+        "crs": opened.crs.label,
+        "time_format": opts.columns.time_format.clone().unwrap_or_else(|| "auto".into()),
+        "timezone": opts.columns.timezone.clone().unwrap_or_else(|| "UTC".into()),
+        "encoding": opts.encoding.clone().unwrap_or_else(|| "utf-8".into()),
+    });
+    let header_json: Vec<String> = opened
+        .header
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    let start = ImportStart {
+        file: display.clone(),
+        file_name: path
+            .file_name()
+            .map_or(display.clone(), |n| n.to_string_lossy().into_owned()),
+        size_bytes: info.size_bytes,
+        file_sha256: info.file_sha256.clone(),
+        format: opened.format.to_owned(),
+        options_json: options_json.to_string(),
+        header_json: serde_json::to_string(&header_json).unwrap_or_else(|_| "[]".into()),
+    };
+    let Opened {
+        rows,
+        format,
+        header,
+        line_label,
+        columns,
+        crs,
+        mut notes,
+    } = opened;
+
+    progress.begin(&display, info.size_bytes);
+    let result = write_rows(store, &start, rows, &display, &raw_bytes, progress);
+    progress.end();
+    let (outcome, counts) = result?;
+
+    let import_id = match outcome {
+        ImportOutcome::DuplicateContent { previous_import_id } => {
+            return Ok(FileSummary::already(display, previous_import_id, started));
+        }
+        ImportOutcome::Committed { import_id } => import_id,
+    };
+    let rejected = counts.rejected();
+    if counts.accepted + rejected == 0 {
+        notes.push("the file has a header but no data rows".into());
+    }
+    if counts
+        .rejected_by_reason
+        .contains_key(RejectReason::InvalidText.key())
+        && opts.encoding.is_none()
+    {
+        notes.push(
+            "some rows are not UTF-8: if the file was saved by Excel, try --encoding windows-1252"
+                .into(),
+        );
+    }
+    let mut rejects_file = None;
+    if rejected > 0 {
+        let dir = opts
+            .rejects_dir
+            .clone()
+            .unwrap_or_else(|| default_rejects_dir(store.path()));
+        let stem = [".gz", ".csv", ".geojson", ".json"]
+            .iter()
+            .fold(start.file_name.as_str(), |s, ext| s.strip_suffix(ext).unwrap_or(s));
+        let target = dir.join(format!("import-{import_id}-{stem}.rejects.csv"));
+        match store
+            .rejects(import_id)
+            .map_err(|e| std::io::Error::other(e.to_string()))
+            .and_then(|rows| write_rejects_csv(&target, line_label, &header, &rows))
+        {
+            Ok(()) => rejects_file = Some(target.display().to_string()),
+            Err(e) => notes.push(format!(
+                "could not write the rejects file {}: {e} (the rejected rows are kept in the store)",
+                target.display()
+            )),
+        }
+    }
+    Ok(FileSummary {
+        file: display,
+        read: counts.accepted + rejected,
+        accepted: counts.accepted,
+        rejected,
+        rejected_by_reason: counts.rejected_by_reason,
+        already_imported: false,
+        import_id: Some(import_id),
+        format: Some(format.to_owned()),
+        columns,
+        crs: Some(crs.label),
+        rejects_file,
+        notes,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// `rejects/` beside the store file.
+pub fn default_rejects_dir(store_path: &Path) -> PathBuf {
+    store_path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
+        .join("rejects")
+}
+
+/// Parse on a worker thread, write on this one; one transaction for the whole file.
+fn write_rows(
+    store: &mut Store,
+    start: &ImportStart,
+    mut rows: Rows,
+    display: &str,
+    raw_bytes: &AtomicU64,
+    progress: &dyn ImportProgress,
+) -> Result<(ImportOutcome, crate::store::ImportCounts), IngestError> {
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RowOutcome>>(4);
+        let parser = scope.spawn(move || -> Result<String, IngestError> {
+            loop {
+                let mut batch = Vec::with_capacity(BATCH_ROWS);
+                let more = rows.next_batch(&mut batch)?;
+                if !batch.is_empty() && tx.send(batch).is_err() {
+                    // The writer stopped (and will report why); stop reading.
+                    return Err(IngestError::Internal("import cancelled".into()));
+                }
+                if !more {
+                    break;
+                }
+            }
+            rows.finish(display)
+        });
+        let written = write_batches(store, start, &rx, raw_bytes, progress);
+        // Unblock the parser if the writer stopped early.
+        drop(rx);
+        let parsed = parser
+            .join()
+            .map_err(|_| IngestError::Internal("the parsing thread panicked".into()))?;
+        let writer = written?;
+        let content_sha256 = parsed?;
+        let counts = writer.counts().clone();
+        let outcome = writer.finish(&ImportEnd { content_sha256 })?;
+        Ok((outcome, counts))
+    })
+}
+
+fn write_batches<'s>(
+    store: &'s mut Store,
+    start: &ImportStart,
+    rx: &std::sync::mpsc::Receiver<Vec<RowOutcome>>,
+    raw_bytes: &AtomicU64,
+    progress: &dyn ImportProgress,
+) -> Result<crate::store::ImportWriter<'s>, IngestError> {
+    let mut writer = store.begin_import(start)?;
+    let mut n = 0u64;
+    for batch in rx.iter() {
+        for row in &batch {
+            match row {
+                RowOutcome::Accepted(inc) => writer.add_incident(inc)?,
+                RowOutcome::Rejected(r) => writer.add_reject(r)?,
+            }
+        }
+        n += batch.len() as u64;
+        progress.advance(raw_bytes.load(Ordering::Relaxed), n);
+    }
+    Ok(writer)
+}

@@ -1,0 +1,281 @@
+//! Turning one row's values into an incident, or into a reason it cannot be one. Shared by the CSV and GeoJSON
+//! readers so both validate alike.
+
+use super::reject::RejectReason;
+use super::timeparse::{ParsedTime, TimeParser};
+use crate::geo::Projector;
+use crate::model::TimePrecision;
+use std::borrow::Cow;
+
+/// The category given to incidents whose category is empty or not given at all.
+pub const UNSPECIFIED_CATEGORY: &str = "Unspecified";
+
+/// An accepted row, ready for the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedIncident {
+    pub line: u64,
+    pub lon: f64,
+    pub lat: f64,
+    pub time_s: i64,
+    pub precision: TimePrecision,
+    pub category: String,
+    pub weight: f64,
+    pub area: Option<String>,
+    pub location: Option<String>,
+    pub source_id: Option<String>,
+    /// The row as it was in the file (a CSV record or a GeoJSON feature).
+    pub raw: Vec<u8>,
+}
+
+/// A refusal: reason and a detail naming the column and value.
+pub type Refusal = (RejectReason, String);
+
+/// Checks and converts the values of one row.
+#[derive(Debug)]
+pub struct Validator {
+    /// Converts the file's coordinates to WGS84; `None` when they already are lon/lat in WGS84.
+    projector: Option<Projector>,
+    /// Whether the file's coordinates are degrees (range-checked as lon/lat before any conversion).
+    geographic: bool,
+    time: TimeParser,
+    encoding: Option<&'static encoding_rs::Encoding>,
+}
+
+impl Validator {
+    pub fn new(
+        projector: Projector,
+        time: TimeParser,
+        encoding: Option<&'static encoding_rs::Encoding>,
+    ) -> Self {
+        let geographic = projector.is_geographic();
+        let projector = (!projector.def().is_wgs84()).then_some(projector);
+        Validator {
+            projector,
+            geographic,
+            time,
+            encoding,
+        }
+    }
+
+    /// Decode a field as text: UTF-8, or the chosen encoding when it is not.
+    pub fn text<'a>(&self, bytes: &'a [u8], column: &str) -> Result<Cow<'a, str>, Refusal> {
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Ok(Cow::Borrowed(s)),
+            Err(e) => match self.encoding {
+                Some(enc) => Ok(enc.decode_without_bom_handling(bytes).0),
+                None => Err((
+                    RejectReason::InvalidText,
+                    format!(
+                        "{column} is not valid UTF-8 (byte 0x{:02X} at position {}); if the file is in another \
+                         encoding pass --encoding, e.g. --encoding windows-1252",
+                        bytes[e.valid_up_to()],
+                        e.valid_up_to()
+                    ),
+                )),
+            },
+        }
+    }
+
+    /// Coordinates given as text in the file's CRS, to WGS84 lon/lat.
+    pub fn coords_text(
+        &self,
+        a: &str,
+        b: &str,
+        names: (&str, &str),
+    ) -> Result<(f64, f64), Refusal> {
+        let (a_t, b_t) = (a.trim(), b.trim());
+        if a_t.is_empty() || b_t.is_empty() {
+            let which = match (a_t.is_empty(), b_t.is_empty()) {
+                (true, true) => format!("{} and {} are empty", names.0, names.1),
+                (true, false) => format!("{} is empty", names.0),
+                _ => format!("{} is empty", names.1),
+            };
+            return Err((RejectReason::MissingCoordinates, which));
+        }
+        let num = |t: &str, name: &str| {
+            t.parse::<f64>()
+                .ok()
+                .filter(|v| v.is_finite())
+                .ok_or_else(|| {
+                    (
+                        RejectReason::NonNumericCoordinates,
+                        format!("{name} '{t}' is not a number"),
+                    )
+                })
+        };
+        let (x, y) = (num(a_t, names.0)?, num(b_t, names.1)?);
+        self.coords(x, y, names)
+    }
+
+    /// Coordinates given as numbers in the file's CRS, to WGS84 lon/lat.
+    pub fn coords(&self, x: f64, y: f64, names: (&str, &str)) -> Result<(f64, f64), Refusal> {
+        if !x.is_finite() || !y.is_finite() {
+            return Err((
+                RejectReason::NonNumericCoordinates,
+                format!("{} {x} / {} {y} is not a finite number", names.0, names.1),
+            ));
+        }
+        if x == 0.0 && y == 0.0 {
+            return Err((
+                RejectReason::ZeroCoordinates,
+                format!(
+                    "{} and {} are both 0, the usual placeholder for an ungeocoded record",
+                    names.0, names.1
+                ),
+            ));
+        }
+        if self.geographic && !((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
+            return Err((
+                RejectReason::OutOfRangeCoordinates,
+                format!(
+                    "{} {x} / {} {y} is outside longitude -180..180, latitude -90..90 (are the columns swapped, or \
+                     projected? then use --x-col/--y-col with --crs)",
+                    names.0, names.1
+                ),
+            ));
+        }
+        let (lon, lat) = match &self.projector {
+            None => (x, y),
+            Some(p) => p.to_lonlat(x, y).ok_or_else(|| {
+                (
+                    RejectReason::OutOfRangeCoordinates,
+                    format!(
+                        "{} {x} / {} {y} cannot be converted from {}",
+                        names.0,
+                        names.1,
+                        p.def().label
+                    ),
+                )
+            })?,
+        };
+        if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
+            return Err((
+                RejectReason::OutOfRangeCoordinates,
+                format!(
+                    "{} {x} / {} {y} is off the globe once converted (lon {lon}, lat {lat})",
+                    names.0, names.1
+                ),
+            ));
+        }
+        Ok((lon, lat))
+    }
+
+    pub fn time(&self, value: &str, column: &str) -> Result<ParsedTime, Refusal> {
+        self.time
+            .parse(value)
+            .map_err(|e| (RejectReason::from_time_error(&e), format!("{column}: {e}")))
+    }
+
+    pub fn weight(&self, value: &str, column: &str) -> Result<f64, Refusal> {
+        let t = value.trim();
+        if t.is_empty() {
+            return Ok(1.0);
+        }
+        t.parse::<f64>()
+            .ok()
+            .filter(|w| w.is_finite() && *w >= 0.0)
+            .ok_or_else(|| {
+                (
+                    RejectReason::InvalidWeight,
+                    format!("{column} '{t}' is not a non-negative number"),
+                )
+            })
+    }
+}
+
+/// An optional text value: `None` when empty after trimming.
+pub fn non_empty(s: &str) -> Option<String> {
+    let t = s.trim();
+    (!t.is_empty()).then(|| t.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::CrsDef;
+    use crate::ingest::timeparse::TimeFormat;
+
+    fn v(crs: &str) -> Validator {
+        Validator::new(
+            Projector::new(&CrsDef::parse(crs).unwrap()).unwrap(),
+            TimeParser::new(TimeFormat::Auto, None),
+            None,
+        )
+    }
+
+    #[test]
+    fn coordinate_ladder() {
+        let w = v("EPSG:4326");
+        let n = ("Longitude", "Latitude");
+        assert_eq!(w.coords_text("-1.98", " 50.7 ", n), Ok((-1.98, 50.7)));
+        assert_eq!(
+            w.coords_text("", "50.7", n).unwrap_err().0,
+            RejectReason::MissingCoordinates
+        );
+        assert_eq!(
+            w.coords_text("abc", "50.7", n).unwrap_err().0,
+            RejectReason::NonNumericCoordinates
+        );
+        assert_eq!(
+            w.coords_text("NaN", "50.7", n).unwrap_err().0,
+            RejectReason::NonNumericCoordinates
+        );
+        assert_eq!(
+            w.coords_text("inf", "50.7", n).unwrap_err().0,
+            RejectReason::NonNumericCoordinates
+        );
+        assert_eq!(
+            w.coords_text("0", "0.0", n).unwrap_err().0,
+            RejectReason::ZeroCoordinates
+        );
+        assert_eq!(w.coords_text("0", "50.7", n), Ok((0.0, 50.7)));
+        let e = w.coords_text("400000", "100000", n).unwrap_err();
+        assert_eq!(e.0, RejectReason::OutOfRangeCoordinates);
+        assert!(e.1.contains("--x-col"), "{}", e.1);
+    }
+
+    #[test]
+    fn projected_coordinates_convert() {
+        let b = v("EPSG:27700");
+        let (lon, lat) = b.coords_text("401000", "91000", ("E", "N")).unwrap();
+        assert!(
+            (lon + 1.98).abs() < 0.02 && (lat - 50.72).abs() < 0.02,
+            "{lon} {lat}"
+        );
+        assert_eq!(
+            b.coords(0.0, 0.0, ("E", "N")).unwrap_err().0,
+            RejectReason::ZeroCoordinates
+        );
+        assert_eq!(
+            b.coords(1e30, 1e30, ("E", "N")).unwrap_err().0,
+            RejectReason::OutOfRangeCoordinates
+        );
+    }
+
+    #[test]
+    fn text_and_weight() {
+        let w = v("EPSG:4326");
+        assert_eq!(w.text(b"caf\xc3\xa9", "Location").unwrap(), "café");
+        let e = w.text(b"caf\xe9", "Location").unwrap_err();
+        assert_eq!(e.0, RejectReason::InvalidText);
+        assert!(
+            e.1.contains("0xE9") && e.1.contains("--encoding"),
+            "{}",
+            e.1
+        );
+        let latin = Validator::new(
+            Projector::new(&CrsDef::wgs84()).unwrap(),
+            TimeParser::new(TimeFormat::Auto, None),
+            Some(encoding_rs::WINDOWS_1252),
+        );
+        assert_eq!(latin.text(b"caf\xe9", "Location").unwrap(), "café");
+        assert_eq!(w.weight("", "w"), Ok(1.0));
+        assert_eq!(w.weight("2.5", "w"), Ok(2.5));
+        assert_eq!(
+            w.weight("-1", "w").unwrap_err().0,
+            RejectReason::InvalidWeight
+        );
+        assert_eq!(non_empty("  "), None);
+        assert_eq!(non_empty(" a "), Some("a".into()));
+    }
+}

@@ -1,0 +1,225 @@
+//! Opening an input file: gzip detected from its magic bytes, the file's SHA-256 (to spot a file imported
+//! before), the SHA-256 of its decompressed content (to spot the same content under another name or
+//! compression), and a byte counter for progress.
+
+use sha2::{Digest, Sha256};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Facts about an input file gathered before importing it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFileInfo {
+    pub path: PathBuf,
+    pub size_bytes: u64,
+    /// SHA-256 of the file's bytes as stored (compressed, if it is).
+    pub file_sha256: String,
+    pub gzip: bool,
+}
+
+/// Lower-case hex of a digest.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut s = String::with_capacity(bytes.len() * 2);
+    for &b in bytes {
+        s.push(char::from(DIGITS[usize::from(b >> 4)]));
+        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
+    }
+    s
+}
+
+/// Hash the file and detect gzip.
+pub fn inspect(path: &Path) -> std::io::Result<SourceFileInfo> {
+    let mut f = File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; READ_BUFFER_BYTES];
+    let mut size = 0u64;
+    let mut head = [0u8; 2];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        if size < 2 {
+            for (i, &b) in buf[..n].iter().enumerate().take(2 - size as usize) {
+                head[size as usize + i] = b;
+            }
+        }
+        size += n as u64;
+        hasher.update(&buf[..n]);
+    }
+    Ok(SourceFileInfo {
+        path: path.to_owned(),
+        size_bytes: size,
+        file_sha256: hex(&hasher.finalize()),
+        gzip: size >= 2 && head == GZIP_MAGIC,
+    })
+}
+
+/// Counts bytes read from the underlying file, for progress reporting from another thread.
+struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+enum Decoder {
+    Plain(CountingReader<File>),
+    Gzip(Box<flate2::read::MultiGzDecoder<BufReader<CountingReader<File>>>>),
+}
+
+impl Read for Decoder {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Decoder::Plain(r) => r.read(buf),
+            Decoder::Gzip(r) => r.read(buf),
+        }
+    }
+}
+
+/// The decompressed content of a file, hashed as it is read.
+pub struct ContentReader {
+    inner: Decoder,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl Read for ContentReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+impl ContentReader {
+    /// Read to the end (so the hash covers everything) and return the content's SHA-256 and length.
+    pub fn finish(mut self) -> std::io::Result<(String, u64)> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        Ok((hex(&self.hasher.finalize()), self.bytes))
+    }
+}
+
+/// Open the decompressed content of a file. `raw_bytes_read` is advanced as the file's bytes are consumed.
+pub fn open_content(
+    info: &SourceFileInfo,
+    raw_bytes_read: Arc<AtomicU64>,
+) -> std::io::Result<BufReader<ContentReader>> {
+    let file = CountingReader {
+        inner: File::open(&info.path)?,
+        count: raw_bytes_read,
+    };
+    let inner = if info.gzip {
+        Decoder::Gzip(Box::new(flate2::read::MultiGzDecoder::new(
+            BufReader::with_capacity(READ_BUFFER_BYTES, file),
+        )))
+    } else {
+        Decoder::Plain(file)
+    };
+    Ok(BufReader::with_capacity(
+        READ_BUFFER_BYTES,
+        ContentReader {
+            inner,
+            hasher: Sha256::new(),
+            bytes: 0,
+        },
+    ))
+}
+
+/// What the first bytes of the content say about its encoding and shape.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContentStart {
+    Empty,
+    /// UTF-16 or UTF-32 byte-order mark: the file must be re-saved as UTF-8.
+    WideBom(&'static str),
+    /// First non-blank character is `{` or `[`: JSON.
+    Json,
+    Text,
+}
+
+/// Peek at the start of the content without consuming it.
+pub fn peek_start<R: BufRead>(r: &mut R) -> std::io::Result<ContentStart> {
+    let buf = r.fill_buf()?;
+    if buf.is_empty() {
+        return Ok(ContentStart::Empty);
+    }
+    if buf.starts_with(&[0xff, 0xfe, 0, 0]) || buf.starts_with(&[0, 0, 0xfe, 0xff]) {
+        return Ok(ContentStart::WideBom("UTF-32"));
+    }
+    if buf.starts_with(&[0xff, 0xfe]) || buf.starts_with(&[0xfe, 0xff]) {
+        return Ok(ContentStart::WideBom("UTF-16"));
+    }
+    let body = buf.strip_prefix(&[0xef, 0xbb, 0xbf]).unwrap_or(buf);
+    match body.iter().find(|b| !b.is_ascii_whitespace()) {
+        Some(b'{') | Some(b'[') => Ok(ContentStart::Json),
+        Some(_) => Ok(ContentStart::Text),
+        None if body.len() == buf.len() && body.is_empty() => Ok(ContentStart::Empty),
+        None => Ok(ContentStart::Text),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    #[test]
+    fn gzip_and_plain_content_hash_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("a.csv");
+        let gz = dir.path().join("a.csv.gz");
+        std::fs::write(&plain, b"x,y\n1,2\n").unwrap();
+        let mut enc =
+            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        enc.write_all(b"x,y\n1,2\n").unwrap();
+        enc.finish().unwrap();
+
+        let (pi, gi) = (inspect(&plain).unwrap(), inspect(&gz).unwrap());
+        assert!(!pi.gzip && gi.gzip);
+        assert_ne!(pi.file_sha256, gi.file_sha256);
+        let count = Arc::new(AtomicU64::new(0));
+        let hash = |i: &SourceFileInfo| {
+            open_content(i, count.clone())
+                .unwrap()
+                .into_inner()
+                .finish()
+                .unwrap()
+        };
+        assert_eq!(hash(&pi), hash(&gi));
+        assert_eq!(hash(&pi).1, 8);
+    }
+
+    #[test]
+    fn sha256_of_known_text() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("abc");
+        std::fs::write(&p, b"abc").unwrap();
+        assert_eq!(
+            inspect(&p).unwrap().file_sha256,
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+    }
+
+    #[test]
+    fn start_detection() {
+        let peek = |b: &[u8]| peek_start(&mut std::io::Cursor::new(b.to_vec())).unwrap();
+        assert_eq!(peek(b""), ContentStart::Empty);
+        assert_eq!(peek(b"\xef\xbb\xbf  {\"type\""), ContentStart::Json);
+        assert_eq!(peek(b"\xff\xfeI\0D\0"), ContentStart::WideBom("UTF-16"));
+        assert_eq!(peek(b"Crime ID,Month"), ContentStart::Text);
+        assert_eq!(peek(b"\n\n"), ContentStart::Text);
+    }
+}

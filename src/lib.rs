@@ -1,0 +1,22 @@
+//! # hotspots
+//!
+//! Turns geocoded incidents (crimes, anti-social behaviour, calls for service) into hotspots.
+//!
+//! The data flows one way through the modules:
+//!
+//! - [`ingest`] reads police.uk CSV, any CSV with named columns and GeoJSON points, validates every row and
+//!   writes each file to the [`store`] (an embedded SQLite file) in one transaction;
+//! - [`store`] keeps imports, incidents and rejected rows, and loads them into a [`model::Dataset`];
+//! - [`model`] holds incidents as columns with projected metric coordinates;
+//! - [`geo`] converts between WGS84 lon/lat and metric CRSs;
+//! - [`synth`] generates realistic synthetic incidents with known planted hotspots;
+//! - [`report`] formats summaries for people (tables) and programs (JSON);
+//! - [`cli`] implements the command-line commands on top of the above.
+
+pub mod cli;
+pub mod geo;
+pub mod ingest;
+pub mod model;
+pub mod report;
+pub mod store;
+pub mod synth;

@@ -1,0 +1,11 @@
+//! The data model: incidents as columns ([`dataset::Dataset`]), interned strings, and incident times.
+
+pub mod dataset;
+pub mod interner;
+pub mod time;
+
+pub use dataset::{
+    Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile,
+};
+pub use interner::Interner;
+pub use time::TimePrecision;

@@ -1,0 +1,157 @@
+//! Incident times: a UTC instant (seconds since the Unix epoch) plus the precision it was recorded with.
+//!
+//! police.uk publishes months only, so a month-precision incident stands for its whole calendar month; other
+//! sources give days, minutes or seconds. An instant is always the *start* of the interval the record covers, and
+//! [`interval_end_s`] gives its exclusive end.
+
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// How finely an incident's time is known. Ordered from finest to coarsest.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+#[repr(u8)]
+pub enum TimePrecision {
+    Second = 0,
+    Minute = 1,
+    Hour = 2,
+    Day = 3,
+    Month = 4,
+    Year = 5,
+}
+
+impl TimePrecision {
+    /// All precisions, finest first.
+    pub const ALL: [TimePrecision; 6] = [
+        TimePrecision::Second,
+        TimePrecision::Minute,
+        TimePrecision::Hour,
+        TimePrecision::Day,
+        TimePrecision::Month,
+        TimePrecision::Year,
+    ];
+
+    /// The stable small integer stored in the database.
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+
+    /// The precision for a stored code, or `None` for a code this version does not know.
+    pub fn from_code(code: u8) -> Option<Self> {
+        Self::ALL.get(usize::from(code)).copied()
+    }
+
+    /// Lower-case name (`"month"`), as used in JSON and messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            TimePrecision::Second => "second",
+            TimePrecision::Minute => "minute",
+            TimePrecision::Hour => "hour",
+            TimePrecision::Day => "day",
+            TimePrecision::Month => "month",
+            TimePrecision::Year => "year",
+        }
+    }
+}
+
+impl std::fmt::Display for TimePrecision {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Seconds since the epoch of a naive date-time read as UTC.
+pub fn naive_to_epoch_s(t: NaiveDateTime) -> i64 {
+    t.and_utc().timestamp()
+}
+
+/// Seconds since the epoch of midnight UTC at the start of `date`.
+pub fn date_to_epoch_s(date: NaiveDate) -> i64 {
+    naive_to_epoch_s(date.and_hms_opt(0, 0, 0).unwrap_or_default())
+}
+
+/// Seconds since the epoch of the first instant of the given month (UTC), or `None` if out of range.
+pub fn month_start_s(year: i32, month: u32) -> Option<i64> {
+    NaiveDate::from_ymd_opt(year, month, 1).map(date_to_epoch_s)
+}
+
+/// The UTC date-time of an instant, or `None` when outside chrono's range.
+pub fn epoch_to_utc(t_s: i64) -> Option<DateTime<Utc>> {
+    DateTime::<Utc>::from_timestamp(t_s, 0)
+}
+
+/// The exclusive end of the interval an incident at `start_s` with `precision` covers: one second later for
+/// second precision, the next month's start for month precision, and so on.
+pub fn interval_end_s(start_s: i64, precision: TimePrecision) -> i64 {
+    match precision {
+        TimePrecision::Second => start_s + 1,
+        TimePrecision::Minute => start_s + 60,
+        TimePrecision::Hour => start_s + 3_600,
+        TimePrecision::Day => start_s + 86_400,
+        TimePrecision::Month | TimePrecision::Year => {
+            let Some(t) = epoch_to_utc(start_s) else {
+                return start_s;
+            };
+            let (y, m) = (t.year(), t.month());
+            let next = if precision == TimePrecision::Year {
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)
+            } else if m == 12 {
+                NaiveDate::from_ymd_opt(y + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(y, m + 1, 1)
+            };
+            next.map(date_to_epoch_s).unwrap_or(start_s)
+        }
+    }
+}
+
+/// `YYYY-MM` label of the month containing the instant (UTC).
+pub fn month_label(t_s: i64) -> String {
+    match epoch_to_utc(t_s) {
+        Some(t) => format!("{:04}-{:02}", t.year(), t.month()),
+        None => format!("(out of range: {t_s})"),
+    }
+}
+
+/// RFC 3339 text of an instant (`2024-01-01T00:00:00Z`).
+pub fn format_instant(t_s: i64) -> String {
+    match epoch_to_utc(t_s) {
+        Some(t) => t.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+        None => format!("(out of range: {t_s})"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precision_codes_round_trip() {
+        for p in TimePrecision::ALL {
+            assert_eq!(TimePrecision::from_code(p.code()), Some(p));
+        }
+        assert_eq!(TimePrecision::from_code(99), None);
+    }
+
+    #[test]
+    fn month_interval_ends_at_next_month() {
+        let jan = month_start_s(2024, 1).unwrap();
+        assert_eq!(
+            interval_end_s(jan, TimePrecision::Month),
+            month_start_s(2024, 2).unwrap()
+        );
+        let dec = month_start_s(2018, 12).unwrap();
+        assert_eq!(
+            interval_end_s(dec, TimePrecision::Month),
+            month_start_s(2019, 1).unwrap()
+        );
+        assert_eq!(format_instant(dec), "2018-12-01T00:00:00Z");
+        assert_eq!(month_label(dec + 86_400 * 30), "2018-12");
+    }
+
+    #[test]
+    fn leap_february_is_29_days() {
+        let feb = month_start_s(2024, 2).unwrap();
+        assert_eq!(interval_end_s(feb, TimePrecision::Month) - feb, 29 * 86_400);
+    }
+}

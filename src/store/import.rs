@@ -1,0 +1,344 @@
+//! Writing one import as one transaction.
+
+use super::{Store, StoreError};
+use crate::ingest::{ParsedIncident, RejectedRow, encode_csv_record};
+use crate::model::time::interval_end_s;
+use rusqlite::{OptionalExtension, Transaction, params};
+use std::collections::{BTreeMap, HashMap};
+
+/// What is known about an import before its rows are read.
+#[derive(Debug, Clone)]
+pub struct ImportStart {
+    pub file: String,
+    pub file_name: String,
+    pub size_bytes: u64,
+    pub file_sha256: String,
+    pub format: String,
+    pub options_json: String,
+    pub header_json: String,
+}
+
+/// What is known once every row has been read.
+#[derive(Debug, Clone)]
+pub struct ImportEnd {
+    pub content_sha256: String,
+}
+
+/// How an import ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportOutcome {
+    /// Committed under this import id.
+    Committed { import_id: i64 },
+    /// The same content was imported before (under `previous_import_id`); nothing was added.
+    DuplicateContent { previous_import_id: i64 },
+}
+
+/// Running totals of an import.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ImportCounts {
+    pub accepted: u64,
+    pub rejected_by_reason: BTreeMap<String, u64>,
+    pub min_lon: f64,
+    pub min_lat: f64,
+    pub max_lon: f64,
+    pub max_lat: f64,
+    pub time_from_s: Option<i64>,
+    pub time_to_s: Option<i64>,
+}
+
+impl ImportCounts {
+    pub fn rejected(&self) -> u64 {
+        self.rejected_by_reason.values().sum()
+    }
+}
+
+/// An import in progress: every write goes into one transaction that [`ImportWriter::finish`] commits. Dropping
+/// the writer without finishing rolls everything back.
+pub struct ImportWriter<'s> {
+    tx: Transaction<'s>,
+    path: std::path::PathBuf,
+    import_id: i64,
+    categories: HashMap<String, i64>,
+    areas: HashMap<String, i64>,
+    locations: HashMap<String, i64>,
+    counts: ImportCounts,
+}
+
+const INSERT_INCIDENT: &str = "INSERT INTO incidents (import_id, line, lon, lat, time_s, precision, category_id, \
+                               weight, area_id, location_id, source_id, raw) \
+                               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+
+fn load_ids(tx: &Transaction<'_>, sql: &str) -> rusqlite::Result<HashMap<String, i64>> {
+    let mut stmt = tx.prepare(sql)?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)))?;
+    rows.collect()
+}
+
+impl Store {
+    /// Begin importing a file.
+    pub fn begin_import(&mut self, start: &ImportStart) -> Result<ImportWriter<'_>, StoreError> {
+        let path = self.path.clone();
+        let err = |what: &'static str| {
+            let path = path.clone();
+            move |source| StoreError::Sql {
+                path,
+                what: what.into(),
+                source,
+            }
+        };
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(err("starting the import"))?;
+        let pending = format!("pending:{}:{}", start.file_sha256, std::process::id());
+        tx.execute(
+            "INSERT INTO imports (file, file_name, size_bytes, file_sha256, content_sha256, format, options_json, \
+             header_json, read, accepted, rejected, rejected_by_reason_json, imported_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, 0, '{}', ?9)",
+            params![
+                start.file,
+                start.file_name,
+                start.size_bytes as i64,
+                start.file_sha256,
+                pending,
+                start.format,
+                start.options_json,
+                start.header_json,
+                chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string(),
+            ],
+        )
+        .map_err(err("recording the import"))?;
+        let import_id = tx.last_insert_rowid();
+        let categories =
+            load_ids(&tx, "SELECT id, name FROM categories").map_err(err("reading categories"))?;
+        let areas =
+            load_ids(&tx, "SELECT id, code FROM area_codes").map_err(err("reading area codes"))?;
+        let locations =
+            load_ids(&tx, "SELECT id, text FROM locations").map_err(err("reading locations"))?;
+        Ok(ImportWriter {
+            tx,
+            path,
+            import_id,
+            categories,
+            areas,
+            locations,
+            counts: ImportCounts {
+                min_lon: f64::INFINITY,
+                min_lat: f64::INFINITY,
+                max_lon: f64::NEG_INFINITY,
+                max_lat: f64::NEG_INFINITY,
+                ..Default::default()
+            },
+        })
+    }
+}
+
+fn intern(
+    tx: &Transaction<'_>,
+    cache: &mut HashMap<String, i64>,
+    insert_sql: &str,
+    value: &str,
+) -> rusqlite::Result<i64> {
+    if let Some(&id) = cache.get(value) {
+        return Ok(id);
+    }
+    tx.prepare_cached(insert_sql)?.execute([value])?;
+    let id = tx.last_insert_rowid();
+    cache.insert(value.to_owned(), id);
+    Ok(id)
+}
+
+impl ImportWriter<'_> {
+    fn err(&self, what: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + use<> {
+        let path = self.path.clone();
+        let what = what.to_owned();
+        move |source| StoreError::Sql { path, what, source }
+    }
+
+    pub fn import_id(&self) -> i64 {
+        self.import_id
+    }
+
+    pub fn counts(&self) -> &ImportCounts {
+        &self.counts
+    }
+
+    /// Add one accepted incident.
+    pub fn add_incident(&mut self, inc: &ParsedIncident) -> Result<(), StoreError> {
+        let category = intern(
+            &self.tx,
+            &mut self.categories,
+            "INSERT INTO categories (name) VALUES (?1)",
+            &inc.category,
+        )
+        .map_err(self.err("adding a category"))?;
+        let area = match &inc.area {
+            Some(a) => Some(
+                intern(
+                    &self.tx,
+                    &mut self.areas,
+                    "INSERT INTO area_codes (code) VALUES (?1)",
+                    a,
+                )
+                .map_err(self.err("adding an area code"))?,
+            ),
+            None => None,
+        };
+        let location = match &inc.location {
+            Some(l) => Some(
+                intern(
+                    &self.tx,
+                    &mut self.locations,
+                    "INSERT INTO locations (text) VALUES (?1)",
+                    l,
+                )
+                .map_err(self.err("adding a location"))?,
+            ),
+            None => None,
+        };
+        self.tx
+            .prepare_cached(INSERT_INCIDENT)
+            .and_then(|mut s| {
+                s.execute(params![
+                    self.import_id,
+                    inc.line as i64,
+                    inc.lon,
+                    inc.lat,
+                    inc.time_s,
+                    inc.precision.code(),
+                    category,
+                    inc.weight,
+                    area,
+                    location,
+                    inc.source_id,
+                    inc.raw,
+                ])
+            })
+            .map_err(self.err("adding an incident"))?;
+        let c = &mut self.counts;
+        c.accepted += 1;
+        c.min_lon = c.min_lon.min(inc.lon);
+        c.min_lat = c.min_lat.min(inc.lat);
+        c.max_lon = c.max_lon.max(inc.lon);
+        c.max_lat = c.max_lat.max(inc.lat);
+        let end = interval_end_s(inc.time_s, inc.precision);
+        c.time_from_s = Some(c.time_from_s.map_or(inc.time_s, |t| t.min(inc.time_s)));
+        c.time_to_s = Some(c.time_to_s.map_or(end, |t| t.max(end)));
+        Ok(())
+    }
+
+    /// Keep one refused row.
+    pub fn add_reject(&mut self, row: &RejectedRow) -> Result<(), StoreError> {
+        let raw = encode_csv_record(row.fields.iter().map(Vec::as_slice));
+        self.tx
+            .prepare_cached("INSERT INTO rejects (import_id, line, reason, detail, raw) VALUES (?1, ?2, ?3, ?4, ?5)")
+            .and_then(|mut s| s.execute(params![self.import_id, row.line as i64, row.reason.key(), row.detail, raw]))
+            .map_err(self.err("keeping a rejected row"))?;
+        *self
+            .counts
+            .rejected_by_reason
+            .entry(row.reason.key().to_owned())
+            .or_insert(0) += 1;
+        Ok(())
+    }
+
+    /// Record the totals and commit, unless the same content was imported before: then roll back and say so.
+    pub fn finish(self, end: &ImportEnd) -> Result<ImportOutcome, StoreError> {
+        let previous: Option<i64> = self
+            .tx
+            .query_row(
+                "SELECT id FROM imports WHERE content_sha256 = ?1 AND id <> ?2",
+                params![end.content_sha256, self.import_id],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.err("checking for an earlier import of the same content"))?;
+        if let Some(previous_import_id) = previous {
+            let err = self.err("rolling back a duplicate import");
+            self.tx.rollback().map_err(err)?;
+            return Ok(ImportOutcome::DuplicateContent { previous_import_id });
+        }
+        let c = &self.counts;
+        let finite = |v: f64| v.is_finite().then_some(v);
+        let by_reason =
+            serde_json::to_string(&c.rejected_by_reason).unwrap_or_else(|_| "{}".into());
+        self.tx
+            .execute(
+                "UPDATE imports SET content_sha256 = ?1, read = ?2, accepted = ?3, rejected = ?4, \
+                 rejected_by_reason_json = ?5, min_lon = ?6, min_lat = ?7, max_lon = ?8, max_lat = ?9, \
+                 time_from_s = ?10, time_to_s = ?11 WHERE id = ?12",
+                params![
+                    end.content_sha256,
+                    (c.accepted + c.rejected()) as i64,
+                    c.accepted as i64,
+                    c.rejected() as i64,
+                    by_reason,
+                    finite(c.min_lon),
+                    finite(c.min_lat),
+                    finite(c.max_lon),
+                    finite(c.max_lat),
+                    c.time_from_s,
+                    c.time_to_s,
+                    self.import_id,
+                ],
+            )
+            .map_err(self.err("recording the import totals"))?;
+        let import_id = self.import_id;
+        let err = self.err("committing the import");
+        self.tx.commit().map_err(err)?;
+        Ok(ImportOutcome::Committed { import_id })
+    }
+}
+
+impl Store {
+    /// The rejected rows of one import, in file order, with their original fields.
+    pub fn rejects(&self, import_id: i64) -> Result<Vec<RejectedRow>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT line, reason, detail, raw FROM rejects WHERE import_id = ?1 ORDER BY id",
+            )
+            .map_err(self.sql_err("reading rejected rows"))?;
+        let rows = stmt
+            .query_map([import_id], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Vec<u8>>(3)?,
+                ))
+            })
+            .map_err(self.sql_err("reading rejected rows"))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (line, reason, detail, raw) =
+                row.map_err(self.sql_err("reading a rejected row"))?;
+            let reason = crate::ingest::RejectReason::from_key(&reason).ok_or_else(|| {
+                StoreError::Corrupt {
+                    path: self.path.clone(),
+                    what: format!("unknown reject reason '{reason}'"),
+                }
+            })?;
+            out.push(RejectedRow {
+                line: line as u64,
+                reason,
+                detail,
+                fields: decode_csv_record(&raw),
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// The fields of one CSV record written by [`encode_csv_record`].
+fn decode_csv_record(raw: &[u8]) -> Vec<Vec<u8>> {
+    let mut r = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(raw);
+    let mut rec = csv::ByteRecord::new();
+    match r.read_byte_record(&mut rec) {
+        Ok(true) => rec.iter().map(<[u8]>::to_vec).collect(),
+        _ => vec![raw.to_vec()],
+    }
+}

@@ -1,0 +1,217 @@
+//! The embedded store: one SQLite file holding every import, incident and rejected row.
+//!
+//! Imports are append-only and atomic: each file is one transaction ([`ImportWriter`]), so a failed or killed
+//! import leaves the store exactly as it was. The same content imported twice is detected by its SHA-256 and
+//! adds nothing.
+
+mod import;
+mod info;
+mod load;
+mod schema;
+
+pub use import::{ImportCounts, ImportEnd, ImportOutcome, ImportStart, ImportWriter};
+pub use info::{CategoryCount, ImportRecord, MonthCount, StoreInfo};
+pub use schema::current_version;
+
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// The store file used when neither `--store` nor `HOTSPOTS_STORE` is given.
+pub const DEFAULT_STORE_PATH: &str = "hotspots.db";
+
+/// Errors from the store.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(
+        "no store at {path}: import data first with `hotspots ingest FILE --store {path}`, or pass --store"
+    )]
+    NotFound { path: PathBuf },
+    #[error("cannot open the store {path}: {source}")]
+    Open {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error(
+        "the store {path} has schema version {found}, newer than this build of hotspots understands ({known}): \
+         upgrade hotspots"
+    )]
+    TooNew {
+        path: PathBuf,
+        found: i64,
+        known: i64,
+    },
+    #[error("store {path}: {what}: {source}")]
+    Sql {
+        path: PathBuf,
+        what: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("store {path} holds a value this build cannot read: {what}")]
+    Corrupt { path: PathBuf, what: String },
+    #[error(transparent)]
+    Dataset(#[from] crate::model::DatasetError),
+}
+
+/// An open store.
+#[derive(Debug)]
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Open the store at `path`, creating it if absent, and bring its schema up to date.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::setup(conn, path)
+    }
+
+    /// Open an existing store; an error if there is none at `path`.
+    pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
+        if !path.exists() {
+            return Err(StoreError::NotFound {
+                path: path.to_owned(),
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|source| StoreError::Open {
+            path: path.to_owned(),
+            source,
+        })?;
+        Self::setup(conn, path)
+    }
+
+    fn setup(mut conn: Connection, path: &Path) -> Result<Self, StoreError> {
+        let sql = |what: &str| {
+            let path = path.to_owned();
+            let what = what.to_owned();
+            move |source| StoreError::Sql { path, what, source }
+        };
+        conn.busy_timeout(Duration::from_secs(10))
+            .map_err(sql("setting the busy timeout"))?;
+        // WAL keeps readers working during an import; NORMAL sync is durable across a killed process.
+        conn.pragma_update(None, "journal_mode", "WAL")
+            .map_err(sql("enabling WAL"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL")
+            .map_err(sql("setting synchronous"))?;
+        conn.pragma_update(None, "foreign_keys", "ON")
+            .map_err(sql("enabling foreign keys"))?;
+        let version: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(sql("reading the schema version"))?;
+        let known = schema::current_version();
+        if version > known {
+            return Err(StoreError::TooNew {
+                path: path.to_owned(),
+                found: version,
+                known,
+            });
+        }
+        if version < known {
+            let tx = conn.transaction().map_err(sql("starting the migration"))?;
+            for (i, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
+                tx.execute_batch(migration)
+                    .map_err(sql(&format!("applying migration {}", i + 1)))?;
+            }
+            tx.pragma_update(None, "user_version", known)
+                .map_err(sql("recording the schema version"))?;
+            tx.commit().map_err(sql("committing the migration"))?;
+        }
+        Ok(Store {
+            conn,
+            path: path.to_owned(),
+        })
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The schema version of the open store.
+    pub fn schema_version(&self) -> Result<i64, StoreError> {
+        self.conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .map_err(self.sql_err("reading the schema version"))
+    }
+
+    pub(crate) fn sql_err(&self, what: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + use<> {
+        let path = self.path.clone();
+        let what = what.to_owned();
+        move |source| StoreError::Sql { path, what, source }
+    }
+
+    /// The import whose file bytes have this SHA-256, if any.
+    pub fn import_by_file_sha256(&self, sha: &str) -> Result<Option<i64>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT id FROM imports WHERE file_sha256 = ?1 LIMIT 1",
+                [sha],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(self.sql_err("looking up the file hash"))
+    }
+
+    /// Number of incidents in the store.
+    pub fn incident_count(&self) -> Result<u64, StoreError> {
+        self.conn
+            .query_row("SELECT count(*) FROM incidents", [], |r| r.get::<_, i64>(0))
+            .map(|n| n as u64)
+            .map_err(self.sql_err("counting incidents"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn creates_and_reopens_at_the_current_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        assert!(matches!(
+            Store::open_existing(&path),
+            Err(StoreError::NotFound { .. })
+        ));
+        let s = Store::open(&path).unwrap();
+        assert_eq!(s.schema_version().unwrap(), current_version());
+        drop(s);
+        let s = Store::open_existing(&path).unwrap();
+        assert_eq!(s.incident_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn refuses_a_newer_schema() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        drop(Store::open(&path).unwrap());
+        let c = Connection::open(&path).unwrap();
+        c.pragma_update(None, "user_version", 99).unwrap();
+        drop(c);
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
+        assert!(err.to_string().contains("upgrade hotspots"));
+    }
+
+    #[test]
+    fn a_file_that_is_not_sqlite_is_a_clear_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        std::fs::write(
+            &path,
+            b"this is not a database, just text that is long enough to fill a header....",
+        )
+        .unwrap();
+        let err = Store::open(&path).unwrap_err().to_string();
+        assert!(err.contains("s.db"), "{err}");
+    }
+}
