@@ -1,10 +1,11 @@
 //! Reading incidents from a CSV file (police.uk street-level or any CSV with named columns).
 
 use super::columns::{ResolvedColumns, Role};
-use super::reject::{RejectReason, RejectedRow, encode_csv_record};
-use super::row::{ParsedIncident, Refusal, UNSPECIFIED_CATEGORY, Validator, non_empty};
+use super::reject::{RejectReason, RejectedRow};
+use super::row::{Names, ParsedIncident, Refusal, Validator, non_empty};
 use super::{IngestError, RowOutcome};
 use csv::ByteRecord;
+use std::borrow::Cow;
 use std::io::Read;
 
 /// Column indices looked up once.
@@ -29,6 +30,7 @@ pub struct CsvRows<R: Read> {
     idx: Indices,
     validator: Validator,
     record: ByteRecord,
+    names_seen: Names,
 }
 
 impl<R: Read> CsvRows<R> {
@@ -69,7 +71,13 @@ impl<R: Read> CsvRows<R> {
             idx,
             validator,
             record: ByteRecord::new(),
+            names_seen: Names::default(),
         })
+    }
+
+    /// The categories, areas and locations first seen since the last call.
+    pub fn take_new_names(&mut self) -> super::row::NewNames {
+        self.names_seen.take_new()
     }
 
     /// Read up to `max` rows into `out`. Returns `false` at the end of the file.
@@ -108,7 +116,7 @@ impl<R: Read> CsvRows<R> {
         self.reader.into_inner()
     }
 
-    fn parse(&self, line: u64) -> Result<ParsedIncident, Refusal> {
+    fn parse(&mut self, line: u64) -> Result<ParsedIncident, Refusal> {
         let rec = &self.record;
         if rec.len() != self.header.len() {
             return Err((
@@ -129,27 +137,25 @@ impl<R: Read> CsvRows<R> {
             (&self.names[i.a], &self.names[i.b]),
         )?;
         let t = v.time(&field(i.time)?, &self.names[i.time])?;
-        let opt = |idx: Option<usize>| -> Result<Option<String>, Refusal> {
-            idx.map(|k| field(k).map(|s| non_empty(&s)))
-                .transpose()
-                .map(Option::flatten)
-        };
+        let text = |idx: Option<usize>| -> Result<Option<Cow<'_, str>>, Refusal> { idx.map(field).transpose() };
         let weight = match i.weight {
             Some(k) => v.weight(&field(k)?, &self.names[k])?,
             None => 1.0,
         };
+        let source_id = text(i.id)?.and_then(|s| non_empty(&s));
+        let (category, area, location) = (text(i.category)?, text(i.area)?, text(i.location)?);
+        let names = &mut self.names_seen;
         Ok(ParsedIncident {
             line,
             lon,
             lat,
             time_s: t.time_s,
             precision: t.precision,
-            category: opt(i.category)?.unwrap_or_else(|| UNSPECIFIED_CATEGORY.to_owned()),
+            category: names.category(category.as_deref()),
             weight,
-            area: opt(i.area)?,
-            location: opt(i.location)?,
-            source_id: opt(i.id)?,
-            raw: encode_csv_record(rec.iter()),
+            area: names.area(area.as_deref()),
+            location: names.location(location.as_deref()),
+            source_id,
         })
     }
 }

@@ -5,7 +5,7 @@
 
 use super::columns::{ColumnOptions, ResolvedColumns, Role};
 use super::reject::{RejectReason, RejectedRow};
-use super::row::{ParsedIncident, Refusal, UNSPECIFIED_CATEGORY, Validator, non_empty};
+use super::row::{Names, NewNames, ParsedIncident, Refusal, Validator, non_empty};
 use super::{IngestError, RowOutcome};
 use crate::geo::CrsDef;
 use geojson::GeometryValue;
@@ -109,6 +109,7 @@ pub struct GeoJsonRows {
     next_number: u64,
     names: PropertyNames,
     validator: Validator,
+    names_seen: Names,
 }
 
 impl GeoJsonRows {
@@ -132,7 +133,13 @@ impl GeoJsonRows {
             next_number: 1,
             names,
             validator,
+            names_seen: Names::default(),
         })
+    }
+
+    /// The categories, areas and locations first seen since the last call.
+    pub fn take_new_names(&mut self) -> NewNames {
+        self.names_seen.take_new()
     }
 
     /// Check up to `max` features into `out`. Returns `false` when all have been read.
@@ -143,23 +150,22 @@ impl GeoJsonRows {
             };
             let number = self.next_number;
             self.next_number += 1;
-            let raw = serde_json::to_vec(&feature).unwrap_or_default();
-            out.push(match self.parse(feature, number, &raw) {
-                Ok(inc) => RowOutcome::Accepted(ParsedIncident { raw, ..inc }),
+            out.push(match self.parse(&feature, number) {
+                Ok(inc) => RowOutcome::Accepted(inc),
                 Err((reason, detail)) => RowOutcome::Rejected(RejectedRow {
                     line: number,
                     reason,
                     detail,
-                    fields: vec![raw],
+                    fields: vec![serde_json::to_vec(&feature).unwrap_or_default()],
                 }),
             });
         }
         true
     }
 
-    fn parse(&self, feature: Value, number: u64, _raw: &[u8]) -> Result<ParsedIncident, Refusal> {
+    fn parse(&mut self, feature: &Value, number: u64) -> Result<ParsedIncident, Refusal> {
         let v = &self.validator;
-        let feature: geojson::Feature = serde_json::from_value(feature).map_err(|e| {
+        let feature = <geojson::Feature as serde::Deserialize>::deserialize(feature).map_err(|e| {
             (
                 RejectReason::NotAPoint,
                 format!("not a valid GeoJSON feature: {e}"),
@@ -198,22 +204,23 @@ impl GeoJsonRows {
             (Some(n), Some(w)) => v.weight(&w, n)?,
             _ => 1.0,
         };
+        let source_id = prop(&self.names.id)
+            .or_else(|| feature.id.as_ref().map(feature_id_text))
+            .and_then(|s| non_empty(&s));
+        let (category, area, location) =
+            (prop(&self.names.category), prop(&self.names.area), prop(&self.names.location));
+        let names = &mut self.names_seen;
         Ok(ParsedIncident {
             line: number,
             lon,
             lat,
             time_s: t.time_s,
             precision: t.precision,
-            category: prop(&self.names.category)
-                .and_then(|c| non_empty(&c))
-                .unwrap_or_else(|| UNSPECIFIED_CATEGORY.to_owned()),
+            category: names.category(category.as_deref()),
             weight,
-            area: prop(&self.names.area).and_then(|s| non_empty(&s)),
-            location: prop(&self.names.location).and_then(|s| non_empty(&s)),
-            source_id: prop(&self.names.id)
-                .or_else(|| feature.id.as_ref().map(feature_id_text))
-                .and_then(|s| non_empty(&s)),
-            raw: Vec::new(),
+            area: names.area(area.as_deref()),
+            location: names.location(location.as_deref()),
+            source_id,
         })
     }
 }

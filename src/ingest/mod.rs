@@ -20,7 +20,7 @@ pub mod timeparse;
 pub use columns::{ColumnOptions, ColumnUse, MissingColumn, Role};
 pub use progress::{ImportProgress, NoProgress, TerminalProgress};
 pub use reject::{RejectReason, RejectedRow, encode_csv_record, write_rejects_csv};
-pub use row::{ParsedIncident, UNSPECIFIED_CATEGORY};
+pub use row::{NewNames, ParsedIncident, UNSPECIFIED_CATEGORY};
 
 use crate::geo::{CrsDef, CrsError, Projector};
 use crate::store::{ImportEnd, ImportOutcome, ImportStart, Store, StoreError};
@@ -213,7 +213,17 @@ enum Rows {
     GeoJson(geojson_source::GeoJsonRows, source::ContentReader),
 }
 
+/// A batch handed from the parser to the writer: names first seen in it, then its rows.
+type Batch = (NewNames, Vec<RowOutcome>);
+
 impl Rows {
+    fn take_new_names(&mut self) -> NewNames {
+        match self {
+            Rows::Csv(r) => r.take_new_names(),
+            Rows::GeoJson(r, _) => r.take_new_names(),
+        }
+    }
+
     fn next_batch(&mut self, out: &mut Vec<RowOutcome>) -> Result<bool, IngestError> {
         match self {
             Rows::Csv(r) => r.next_batch(out, BATCH_ROWS),
@@ -440,7 +450,7 @@ pub fn ingest_file(
     } = opened;
 
     progress.begin(&display, info.size_bytes);
-    let result = write_rows(store, &start, rows, &display, &raw_bytes, progress);
+    let result = write_rows(store, &start, &info.path, rows, &display, &raw_bytes, progress);
     progress.end();
     let (outcome, counts) = result?;
 
@@ -516,18 +526,19 @@ pub fn default_rejects_dir(store_path: &Path) -> PathBuf {
 fn write_rows(
     store: &mut Store,
     start: &ImportStart,
+    path: &Path,
     mut rows: Rows,
     display: &str,
     raw_bytes: &AtomicU64,
     progress: &dyn ImportProgress,
 ) -> Result<(ImportOutcome, crate::store::ImportCounts), IngestError> {
     std::thread::scope(|scope| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<RowOutcome>>(4);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Batch>(4);
         let parser = scope.spawn(move || -> Result<String, IngestError> {
             loop {
                 let mut batch = Vec::with_capacity(BATCH_ROWS);
                 let more = rows.next_batch(&mut batch)?;
-                if !batch.is_empty() && tx.send(batch).is_err() {
+                if !batch.is_empty() && tx.send((rows.take_new_names(), batch)).is_err() {
                     // The writer stopped (and will report why); stop reading.
                     return Err(IngestError::Internal("import cancelled".into()));
                 }
@@ -543,8 +554,9 @@ fn write_rows(
         let parsed = parser
             .join()
             .map_err(|_| IngestError::Internal("the parsing thread panicked".into()))?;
-        let writer = written?;
+        let mut writer = written?;
         let content_sha256 = parsed?;
+        writer.archive_file(path)?;
         let counts = writer.counts().clone();
         let outcome = writer.finish(&ImportEnd { content_sha256 })?;
         Ok((outcome, counts))
@@ -554,13 +566,14 @@ fn write_rows(
 fn write_batches<'s>(
     store: &'s mut Store,
     start: &ImportStart,
-    rx: &std::sync::mpsc::Receiver<Vec<RowOutcome>>,
+    rx: &std::sync::mpsc::Receiver<Batch>,
     raw_bytes: &AtomicU64,
     progress: &dyn ImportProgress,
 ) -> Result<crate::store::ImportWriter<'s>, IngestError> {
     let mut writer = store.begin_import(start)?;
     let mut n = 0u64;
-    for batch in rx.iter() {
+    for (names, batch) in rx.iter() {
+        writer.add_names(&names)?;
         for row in &batch {
             match row {
                 RowOutcome::Accepted(inc) => writer.add_incident(inc)?,

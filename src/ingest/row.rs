@@ -4,13 +4,14 @@
 use super::reject::RejectReason;
 use super::timeparse::{ParsedTime, TimeParser};
 use crate::geo::Projector;
-use crate::model::TimePrecision;
+use crate::model::{Interner, TimePrecision};
 use std::borrow::Cow;
 
 /// The category given to incidents whose category is empty or not given at all.
 pub const UNSPECIFIED_CATEGORY: &str = "Unspecified";
 
-/// An accepted row, ready for the store.
+/// An accepted row, ready for the store. Categories, area codes and location texts are ids into the import's
+/// [`Names`], interned on the parsing thread so the store writer only maps small integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedIncident {
     pub line: u64,
@@ -18,13 +19,58 @@ pub struct ParsedIncident {
     pub lat: f64,
     pub time_s: i64,
     pub precision: TimePrecision,
-    pub category: String,
+    pub category: u32,
     pub weight: f64,
-    pub area: Option<String>,
-    pub location: Option<String>,
+    pub area: Option<u32>,
+    pub location: Option<u32>,
     pub source_id: Option<String>,
-    /// The row as it was in the file (a CSV record or a GeoJSON feature).
-    pub raw: Vec<u8>,
+}
+
+/// Names first seen in a batch, in id order (ids continue from the previous batch).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NewNames {
+    pub categories: Vec<String>,
+    pub areas: Vec<String>,
+    pub locations: Vec<String>,
+}
+
+/// The distinct categories, area codes and location texts of one import, as ids.
+#[derive(Debug, Default)]
+pub struct Names {
+    categories: Interner,
+    areas: Interner,
+    locations: Interner,
+    sent: (usize, usize, usize),
+}
+
+impl Names {
+    /// Id of a category; empty means [`UNSPECIFIED_CATEGORY`].
+    pub fn category(&mut self, text: Option<&str>) -> u32 {
+        let t = text.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(UNSPECIFIED_CATEGORY);
+        self.categories.intern(t)
+    }
+    /// Id of an area code, `None` when empty.
+    pub fn area(&mut self, text: Option<&str>) -> Option<u32> {
+        Self::optional(&mut self.areas, text)
+    }
+    /// Id of a location text, `None` when empty.
+    pub fn location(&mut self, text: Option<&str>) -> Option<u32> {
+        Self::optional(&mut self.locations, text)
+    }
+    fn optional(interner: &mut Interner, text: Option<&str>) -> Option<u32> {
+        let t = text?.trim();
+        (!t.is_empty()).then(|| interner.intern(t))
+    }
+    /// The names added since the last call.
+    pub fn take_new(&mut self) -> NewNames {
+        let (c, a, l) = self.sent;
+        self.sent = (self.categories.len(), self.areas.len(), self.locations.len());
+        NewNames {
+            categories: self.categories.names()[c..].to_vec(),
+            areas: self.areas.names()[a..].to_vec(),
+            locations: self.locations.names()[l..].to_vec(),
+        }
+    }
 }
 
 /// A refusal: reason and a detail naming the column and value.

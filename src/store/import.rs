@@ -1,9 +1,9 @@
 //! Writing one import as one transaction.
 
 use super::{Store, StoreError};
-use crate::ingest::{ParsedIncident, RejectedRow, encode_csv_record};
+use crate::ingest::{NewNames, ParsedIncident, RejectedRow, encode_csv_record};
 use crate::model::time::interval_end_s;
-use rusqlite::{OptionalExtension, Transaction, params};
+use rusqlite::{Connection, OptionalExtension, Statement, params};
 use std::collections::{BTreeMap, HashMap};
 
 /// What is known about an import before its rows are read.
@@ -55,20 +55,30 @@ impl ImportCounts {
 /// An import in progress: every write goes into one transaction that [`ImportWriter::finish`] commits. Dropping
 /// the writer without finishing rolls everything back.
 pub struct ImportWriter<'s> {
-    tx: Transaction<'s>,
+    conn: &'s Connection,
+    insert_incident: Statement<'s>,
+    /// Set once the transaction has been committed or rolled back.
+    closed: bool,
     path: std::path::PathBuf,
     import_id: i64,
     categories: HashMap<String, i64>,
     areas: HashMap<String, i64>,
     locations: HashMap<String, i64>,
+    /// The parser's ids -> store ids, for this import.
+    category_ids: Vec<i64>,
+    area_ids: Vec<i64>,
+    location_ids: Vec<i64>,
     counts: ImportCounts,
 }
 
 const INSERT_INCIDENT: &str = "INSERT INTO incidents (import_id, line, lon, lat, time_s, precision, category_id, \
-                               weight, area_id, location_id, source_id, raw) \
-                               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+                               weight, area_id, location_id, source_id) \
+                               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
 
-fn load_ids(tx: &Transaction<'_>, sql: &str) -> rusqlite::Result<HashMap<String, i64>> {
+/// Bytes of the archived file per `import_files` row.
+const ARCHIVE_CHUNK_BYTES: usize = 8 * 1024 * 1024;
+
+fn load_ids(tx: &Connection, sql: &str) -> rusqlite::Result<HashMap<String, i64>> {
     let mut stmt = tx.prepare(sql)?;
     let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(1)?, r.get::<_, i64>(0)?)))?;
     rows.collect()
@@ -86,10 +96,10 @@ impl Store {
                 source,
             }
         };
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(err("starting the import"))?;
+        let tx = &self.conn;
+        tx.execute_batch("BEGIN IMMEDIATE").map_err(err("starting the import"))?;
+        // Until the writer exists, an early return drops this guard, which rolls back.
+        let guard = RollbackGuard(tx);
         let pending = format!("pending:{}:{}", start.file_sha256, std::process::id());
         tx.execute(
             "INSERT INTO imports (file, file_name, size_bytes, file_sha256, content_sha256, format, options_json, \
@@ -110,18 +120,25 @@ impl Store {
         .map_err(err("recording the import"))?;
         let import_id = tx.last_insert_rowid();
         let categories =
-            load_ids(&tx, "SELECT id, name FROM categories").map_err(err("reading categories"))?;
+            load_ids(tx, "SELECT id, name FROM categories").map_err(err("reading categories"))?;
         let areas =
-            load_ids(&tx, "SELECT id, code FROM area_codes").map_err(err("reading area codes"))?;
+            load_ids(tx, "SELECT id, code FROM area_codes").map_err(err("reading area codes"))?;
         let locations =
-            load_ids(&tx, "SELECT id, text FROM locations").map_err(err("reading locations"))?;
+            load_ids(tx, "SELECT id, text FROM locations").map_err(err("reading locations"))?;
+        let insert_incident = tx.prepare(INSERT_INCIDENT).map_err(err("preparing the incident insert"))?;
+        std::mem::forget(guard);
         Ok(ImportWriter {
-            tx,
+            conn: tx,
+            insert_incident,
+            closed: false,
             path,
             import_id,
             categories,
             areas,
             locations,
+            category_ids: Vec::new(),
+            area_ids: Vec::new(),
+            location_ids: Vec::new(),
             counts: ImportCounts {
                 min_lon: f64::INFINITY,
                 min_lat: f64::INFINITY,
@@ -133,8 +150,25 @@ impl Store {
     }
 }
 
+/// Rolls back the open transaction when dropped (unless forgotten).
+struct RollbackGuard<'c>(&'c Connection);
+
+impl Drop for RollbackGuard<'_> {
+    fn drop(&mut self) {
+        let _ = self.0.execute_batch("ROLLBACK");
+    }
+}
+
+impl Drop for ImportWriter<'_> {
+    fn drop(&mut self) {
+        if !self.closed {
+            let _ = self.conn.execute_batch("ROLLBACK");
+        }
+    }
+}
+
 fn intern(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     cache: &mut HashMap<String, i64>,
     insert_sql: &str,
     value: &str,
@@ -163,57 +197,50 @@ impl ImportWriter<'_> {
         &self.counts
     }
 
-    /// Add one accepted incident.
+    /// Register the names a batch introduces (ids continue from the previous batch).
+    pub fn add_names(&mut self, names: &NewNames) -> Result<(), StoreError> {
+        let groups: [(&[String], &mut HashMap<String, i64>, &mut Vec<i64>, &str); 3] = [
+            (&names.categories, &mut self.categories, &mut self.category_ids, "INSERT INTO categories (name) VALUES (?1)"),
+            (&names.areas, &mut self.areas, &mut self.area_ids, "INSERT INTO area_codes (code) VALUES (?1)"),
+            (&names.locations, &mut self.locations, &mut self.location_ids, "INSERT INTO locations (text) VALUES (?1)"),
+        ];
+        for (new, cache, ids, sql) in groups {
+            for name in new {
+                let id = intern(self.conn, cache, sql, name).map_err(|source| StoreError::Sql {
+                    path: self.path.clone(),
+                    what: format!("adding the name '{name}'"),
+                    source,
+                })?;
+                ids.push(id);
+            }
+        }
+        Ok(())
+    }
+
+    /// Add one accepted incident. Its name ids must have been registered with [`ImportWriter::add_names`].
     pub fn add_incident(&mut self, inc: &ParsedIncident) -> Result<(), StoreError> {
-        let category = intern(
-            &self.tx,
-            &mut self.categories,
-            "INSERT INTO categories (name) VALUES (?1)",
-            &inc.category,
-        )
-        .map_err(self.err("adding a category"))?;
-        let area = match &inc.area {
-            Some(a) => Some(
-                intern(
-                    &self.tx,
-                    &mut self.areas,
-                    "INSERT INTO area_codes (code) VALUES (?1)",
-                    a,
-                )
-                .map_err(self.err("adding an area code"))?,
-            ),
-            None => None,
+        let unknown = |what: &str, id: u32| StoreError::Corrupt {
+            path: self.path.clone(),
+            what: format!("incident at line {} refers to unregistered {what} {id}", inc.line),
         };
-        let location = match &inc.location {
-            Some(l) => Some(
-                intern(
-                    &self.tx,
-                    &mut self.locations,
-                    "INSERT INTO locations (text) VALUES (?1)",
-                    l,
-                )
-                .map_err(self.err("adding a location"))?,
-            ),
-            None => None,
-        };
-        self.tx
-            .prepare_cached(INSERT_INCIDENT)
-            .and_then(|mut s| {
-                s.execute(params![
-                    self.import_id,
-                    inc.line as i64,
-                    inc.lon,
-                    inc.lat,
-                    inc.time_s,
-                    inc.precision.code(),
-                    category,
-                    inc.weight,
-                    area,
-                    location,
-                    inc.source_id,
-                    inc.raw,
-                ])
-            })
+        let map = |ids: &[i64], id: u32, what: &str| ids.get(id as usize).copied().ok_or_else(|| unknown(what, id));
+        let category = map(&self.category_ids, inc.category, "category")?;
+        let area = inc.area.map(|a| map(&self.area_ids, a, "area")).transpose()?;
+        let location = inc.location.map(|l| map(&self.location_ids, l, "location")).transpose()?;
+        self.insert_incident
+            .execute(params![
+                self.import_id,
+                inc.line as i64,
+                inc.lon,
+                inc.lat,
+                inc.time_s,
+                inc.precision.code(),
+                category,
+                inc.weight,
+                area,
+                location,
+                inc.source_id,
+            ])
             .map_err(self.err("adding an incident"))?;
         let c = &mut self.counts;
         c.accepted += 1;
@@ -227,10 +254,43 @@ impl ImportWriter<'_> {
         Ok(())
     }
 
+    /// Keep the imported file itself, byte for byte, so every original row can be recovered.
+    pub fn archive_file(&mut self, path: &std::path::Path) -> Result<(), StoreError> {
+        use std::io::Read;
+        let io_err = |e: std::io::Error| StoreError::Corrupt {
+            path: self.path.clone(),
+            what: format!("cannot read {} to archive it: {e}", path.display()),
+        };
+        let mut f = std::fs::File::open(path).map_err(io_err)?;
+        let mut stmt = self
+            .conn
+            .prepare("INSERT INTO import_files (import_id, chunk, bytes) VALUES (?1, ?2, ?3)")
+            .map_err(self.err("archiving the file"))?;
+        let mut buf = vec![0u8; ARCHIVE_CHUNK_BYTES];
+        for chunk in 0i64.. {
+            let mut filled = 0;
+            while filled < buf.len() {
+                let n = f.read(&mut buf[filled..]).map_err(io_err)?;
+                if n == 0 {
+                    break;
+                }
+                filled += n;
+            }
+            if filled == 0 && chunk > 0 {
+                break;
+            }
+            stmt.execute(params![self.import_id, chunk, &buf[..filled]]).map_err(self.err("archiving the file"))?;
+            if filled < buf.len() {
+                break;
+            }
+        }
+        Ok(())
+    }
+
     /// Keep one refused row.
     pub fn add_reject(&mut self, row: &RejectedRow) -> Result<(), StoreError> {
         let raw = encode_csv_record(row.fields.iter().map(Vec::as_slice));
-        self.tx
+        self.conn
             .prepare_cached("INSERT INTO rejects (import_id, line, reason, detail, raw) VALUES (?1, ?2, ?3, ?4, ?5)")
             .and_then(|mut s| s.execute(params![self.import_id, row.line as i64, row.reason.key(), row.detail, raw]))
             .map_err(self.err("keeping a rejected row"))?;
@@ -243,9 +303,9 @@ impl ImportWriter<'_> {
     }
 
     /// Record the totals and commit, unless the same content was imported before: then roll back and say so.
-    pub fn finish(self, end: &ImportEnd) -> Result<ImportOutcome, StoreError> {
+    pub fn finish(mut self, end: &ImportEnd) -> Result<ImportOutcome, StoreError> {
         let previous: Option<i64> = self
-            .tx
+            .conn
             .query_row(
                 "SELECT id FROM imports WHERE content_sha256 = ?1 AND id <> ?2",
                 params![end.content_sha256, self.import_id],
@@ -254,15 +314,15 @@ impl ImportWriter<'_> {
             .optional()
             .map_err(self.err("checking for an earlier import of the same content"))?;
         if let Some(previous_import_id) = previous {
-            let err = self.err("rolling back a duplicate import");
-            self.tx.rollback().map_err(err)?;
+            self.closed = true;
+            self.conn.execute_batch("ROLLBACK").map_err(self.err("rolling back a duplicate import"))?;
             return Ok(ImportOutcome::DuplicateContent { previous_import_id });
         }
         let c = &self.counts;
         let finite = |v: f64| v.is_finite().then_some(v);
         let by_reason =
             serde_json::to_string(&c.rejected_by_reason).unwrap_or_else(|_| "{}".into());
-        self.tx
+        self.conn
             .execute(
                 "UPDATE imports SET content_sha256 = ?1, read = ?2, accepted = ?3, rejected = ?4, \
                  rejected_by_reason_json = ?5, min_lon = ?6, min_lat = ?7, max_lon = ?8, max_lat = ?9, \
@@ -283,10 +343,11 @@ impl ImportWriter<'_> {
                 ],
             )
             .map_err(self.err("recording the import totals"))?;
-        let import_id = self.import_id;
-        let err = self.err("committing the import");
-        self.tx.commit().map_err(err)?;
-        Ok(ImportOutcome::Committed { import_id })
+        self.conn.execute_batch("COMMIT").map_err(self.err("committing the import"))?;
+        self.closed = true;
+        Ok(ImportOutcome::Committed {
+            import_id: self.import_id,
+        })
     }
 }
 

@@ -3,7 +3,7 @@
 
 /// Migrations in order; migration `i` takes the schema from version `i` to `i + 1`.
 pub const MIGRATIONS: &[&str] = &[
-    // v1: imports, interned strings, incidents, rejects.
+    // v1: imports, interned strings, incidents, rejects, archived files.
     r#"
     CREATE TABLE imports (
         id INTEGER PRIMARY KEY,
@@ -42,8 +42,16 @@ pub const MIGRATIONS: &[&str] = &[
         weight REAL NOT NULL,
         area_id INTEGER REFERENCES area_codes(id),
         location_id INTEGER REFERENCES locations(id),
-        source_id TEXT,                     -- the file's own id (not unique: police.uk repeats Crime IDs)
-        raw BLOB NOT NULL                   -- the row as it was in the file
+        source_id TEXT                      -- the file's own id (not unique: police.uk repeats Crime IDs)
+    );
+
+    -- The imported file itself, byte for byte (compressed if it was), in chunks: every original row stays
+    -- retrievable by (import, line) without storing each row twice.
+    CREATE TABLE import_files (
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        chunk INTEGER NOT NULL,
+        bytes BLOB NOT NULL,
+        PRIMARY KEY (import_id, chunk)
     );
 
     CREATE TABLE rejects (
