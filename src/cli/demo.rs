@@ -22,11 +22,7 @@ pub struct DemoArgs {
 /// The shipped demo data: `fixtures/police-uk` under the current directory, else under the source tree.
 fn default_fixtures() -> PathBuf {
     let local = Path::new("fixtures").join("police-uk");
-    if local.is_dir() {
-        local
-    } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("police-uk")
-    }
+    if local.is_dir() { local } else { Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("police-uk") }
 }
 
 fn incident_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
@@ -35,10 +31,7 @@ fn incident_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
         .map(|e| e.path())
         .filter(|p| {
             let name = p.file_name().map(|n| n.to_string_lossy().to_lowercase()).unwrap_or_default();
-            p.is_file()
-                && [".csv", ".csv.gz", ".geojson", ".geojson.gz"]
-                    .iter()
-                    .any(|ext| name.ends_with(ext))
+            p.is_file() && [".csv", ".csv.gz", ".geojson", ".geojson.gz"].iter().any(|ext| name.ends_with(ext))
         })
         .collect();
     files.sort();
@@ -54,7 +47,13 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     }
     let tmp = tempfile::tempdir()?;
     let store_path = args.keep.clone().unwrap_or_else(|| tmp.path().join("demo.db"));
-    writeln!(out, "hotspots demo: ingesting {} files from {} into {}\n", files.len(), dir.display(), store_path.display())?;
+    writeln!(
+        out,
+        "hotspots demo: ingesting {} files from {} into {}\n",
+        files.len(),
+        dir.display(),
+        store_path.display()
+    )?;
     let mut store = Store::open(&store_path)?;
     let mut ingest = IngestArgs::for_files(files);
     if args.keep.is_none() {

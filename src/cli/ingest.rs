@@ -119,10 +119,7 @@ pub fn ingest_all(store: &mut Store, args: &IngestArgs) -> Vec<FileResult> {
         .iter()
         .map(|f| match ingest_file(store, f, &opts, progress) {
             Ok(s) => FileResult::Done(s),
-            Err(e) => FileResult::Failed {
-                file: f.display().to_string(),
-                error: error_chain(&e),
-            },
+            Err(e) => FileResult::Failed { file: f.display().to_string(), error: error_chain(&e) },
         })
         .collect()
 }

@@ -4,10 +4,12 @@
 mod demo;
 mod info;
 mod ingest;
+mod synth;
 
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::IngestArgs;
+pub use synth::SynthArgs;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -38,6 +40,8 @@ pub enum Command {
     Ingest(IngestArgs),
     /// Show what the store holds: incidents, time range, categories, months, extent, imports.
     Info(InfoArgs),
+    /// Write realistic synthetic incidents with planted hotspots, and their ground truth.
+    Synth(SynthArgs),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
 }
@@ -49,6 +53,8 @@ pub enum CliError {
     Store(#[from] crate::store::StoreError),
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    #[error(transparent)]
+    Synth(#[from] crate::synth::SynthError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
     #[error("{0}")]
@@ -60,6 +66,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
     match cli.command {
         Command::Ingest(args) => ingest::run(&cli.store, &args, out),
         Command::Info(args) => info::run(&cli.store, &args, out),
+        Command::Synth(args) => synth::run(&args, out),
         Command::Demo(args) => demo::run(&args, out),
     }
 }

@@ -1,0 +1,270 @@
+//! Incident rows: where each incident happens, which map point it snaps to, its category and time, and the CSV
+//! bytes, one fixed-size chunk at a time with the chunk's own random stream.
+
+use super::layout::{Frame, Hotspot, MapPoints, Street, Town, gaussian};
+use super::names::{ARCHETYPES, BACKGROUND_MIX, CATEGORIES, MixPerMille, N_CATEGORIES, TimeProfile};
+use chrono::{Datelike, Days, NaiveDate};
+use rand::seq::SliceRandom;
+use rand::{RngExt, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// Incidents per chunk; each chunk has its own random stream, so the output does not depend on the thread count.
+pub const CHUNK_ROWS: u64 = 65_536;
+
+/// The CSV header.
+pub const HEADER: &str = "id,time,lon,lat,category,location,area\n";
+
+/// Background incidents: shares from the town Gaussian and along streets; the rest are uniform over the square.
+const BACKGROUND_TOWN: f64 = 0.5;
+const BACKGROUND_STREETS: f64 = 0.2;
+/// Jitter of background incidents drawn along a street, metres.
+const STREET_JITTER_M: f64 = 15.0;
+
+/// One chunk to generate: its index, the id of its first row and how many of its rows come from each source
+/// (0 = background, `k` = hotspot `k - 1`).
+#[derive(Debug, Clone)]
+pub struct ChunkPlan {
+    pub index: u64,
+    pub first_row: u64,
+    pub source_counts: Vec<u64>,
+}
+
+/// A generated chunk: its CSV bytes, category counts per source and the map point of each row.
+pub struct ChunkOut {
+    pub bytes: Vec<u8>,
+    pub category_counts: Vec<[u64; N_CATEGORIES]>,
+    pub point_of_row: Vec<u32>,
+}
+
+/// A cumulative table of integer weights, sampled by binary search.
+#[derive(Debug, Clone)]
+struct Cumulative(Vec<u64>);
+
+impl Cumulative {
+    fn new(weights: impl IntoIterator<Item = u64>) -> Self {
+        let mut acc = 0;
+        Cumulative(
+            weights
+                .into_iter()
+                .map(|w| {
+                    acc += w;
+                    acc
+                })
+                .collect(),
+        )
+    }
+
+    fn sample(&self, rng: &mut ChaCha8Rng) -> usize {
+        let total = self.0.last().copied().unwrap_or(0);
+        if total == 0 {
+            return 0;
+        }
+        let r = rng.random_range(0..total);
+        self.0.partition_point(|&c| c <= r)
+    }
+}
+
+/// What one source (the background or a hotspot) draws from.
+struct Source {
+    mix: Cumulative,
+    profile: usize,
+    /// `None` for the background.
+    hotspot: Option<Hotspot>,
+}
+
+/// Everything shared, read-only, by the chunk workers.
+pub struct RowSampler<'a> {
+    seed: u64,
+    frame: Frame,
+    town: Town,
+    streets: &'a [Street],
+    points: &'a MapPoints,
+    sources: Vec<Source>,
+    /// Per time profile: cumulative weights of the days.
+    day_weights: Vec<Cumulative>,
+    /// Per time profile: cumulative weights of the hours.
+    hour_weights: Vec<Cumulative>,
+    /// `YYYY-MM-DD` of each day.
+    day_text: Vec<[u8; 10]>,
+    id_width: usize,
+}
+
+/// Shares of a mix as a cumulative table.
+fn mix_table(mix: &MixPerMille) -> Cumulative {
+    Cumulative::new(mix.iter().map(|&w| u64::from(w)))
+}
+
+impl<'a> RowSampler<'a> {
+    /// A sampler for `n` rows over `days` days from `start` (the caller has checked that they are representable).
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        seed: u64,
+        n: u64,
+        start: NaiveDate,
+        days: u32,
+        frame: Frame,
+        town: Town,
+        hotspots: &[Hotspot],
+        streets: &'a [Street],
+        points: &'a MapPoints,
+    ) -> Self {
+        let dates: Vec<NaiveDate> = (0..u64::from(days)).map_while(|d| start.checked_add_days(Days::new(d))).collect();
+        let day_text = dates
+            .iter()
+            .map(|d| {
+                let mut b = [0u8; 10];
+                b.copy_from_slice(d.format("%Y-%m-%d").to_string().as_bytes().get(..10).unwrap_or(b"0000-00-00"));
+                b
+            })
+            .collect();
+        let day_weights = TimeProfile::ALL
+            .iter()
+            .map(|p| {
+                let w = p.weekday_weights();
+                Cumulative::new(dates.iter().map(|d| u64::from(w[d.weekday().num_days_from_monday() as usize])))
+            })
+            .collect();
+        let hour_weights =
+            TimeProfile::ALL.iter().map(|p| Cumulative::new(p.hour_weights().iter().map(|&w| u64::from(w)))).collect();
+        let mut sources =
+            vec![Source { mix: mix_table(&BACKGROUND_MIX), profile: TimeProfile::AllDay.index(), hotspot: None }];
+        sources.extend(hotspots.iter().map(|h| {
+            let a = &ARCHETYPES[h.archetype];
+            Source { mix: mix_table(&a.mix), profile: a.profile.index(), hotspot: Some(*h) }
+        }));
+        RowSampler {
+            seed,
+            frame,
+            town,
+            streets,
+            points,
+            sources,
+            day_weights,
+            hour_weights,
+            day_text,
+            id_width: n.to_string().len().max(8),
+        }
+    }
+
+    /// The continuous location of one incident from `source`, inside the square.
+    fn location(&self, source: &Source, rng: &mut ChaCha8Rng) -> [f64; 2] {
+        match source.hotspot {
+            Some(h) => self.frame.redraw_inside(rng, |r| gaussian(r, h.centre_xy_m, h.sigma_m)),
+            None => self.frame.redraw_inside(rng, |r| {
+                let u = r.random::<f64>();
+                if u < BACKGROUND_TOWN {
+                    gaussian(r, self.town.centre_xy_m, self.town.sigma_m)
+                } else if u < BACKGROUND_TOWN + BACKGROUND_STREETS && !self.streets.is_empty() {
+                    let s = r.random_range(0..self.streets.len());
+                    self.streets[s].point(r, STREET_JITTER_M)
+                } else {
+                    self.frame.uniform(r)
+                }
+            }),
+        }
+    }
+
+    /// Generates one chunk's rows.
+    pub fn chunk(&self, plan: &ChunkPlan) -> ChunkOut {
+        let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
+        rng.set_stream(plan.index + 1);
+        let rows: u64 = plan.source_counts.iter().sum();
+        let mut order: Vec<u32> = Vec::with_capacity(rows as usize);
+        for (s, &c) in plan.source_counts.iter().enumerate() {
+            order.extend(std::iter::repeat_n(s as u32, c as usize));
+        }
+        order.shuffle(&mut rng);
+
+        let mut out = ChunkOut {
+            bytes: Vec::with_capacity(order.len() * 112),
+            category_counts: vec![[0; N_CATEGORIES]; self.sources.len()],
+            point_of_row: Vec::with_capacity(order.len()),
+        };
+        for (i, &s) in order.iter().enumerate() {
+            let source = &self.sources[s as usize];
+            let point = self.points.nearest(self.location(source, &mut rng));
+            let category = source.mix.sample(&mut rng).min(N_CATEGORIES - 1);
+            let day = self.day_weights[source.profile].sample(&mut rng);
+            let hour = self.hour_weights[source.profile].sample(&mut rng);
+            let minute = rng.random_range(0..60u32);
+            let second = rng.random_range(0..60u32);
+            out.category_counts[s as usize][category] += 1;
+            out.point_of_row.push(point as u32);
+
+            let b = &mut out.bytes;
+            b.push(b'S');
+            push_padded(b, plan.first_row + i as u64 + 1, self.id_width);
+            b.push(b',');
+            b.extend_from_slice(self.day_text.get(day).map_or(b"0000-00-00", |t| t));
+            b.push(b'T');
+            push_two(b, hour as u32);
+            b.push(b':');
+            push_two(b, minute);
+            b.push(b':');
+            push_two(b, second);
+            b.push(b',');
+            b.extend_from_slice(self.points.lonlat_text[point].as_bytes());
+            b.push(b',');
+            b.extend_from_slice(CATEGORIES[category].as_bytes());
+            b.push(b',');
+            b.extend_from_slice(self.points.place_text[point].as_bytes());
+            b.push(b'\n');
+        }
+        out
+    }
+}
+
+/// Appends `v` in decimal, zero-padded to at least `width` digits.
+fn push_padded(b: &mut Vec<u8>, mut v: u64, width: usize) {
+    let mut digits = [b'0'; 20];
+    let mut i = digits.len();
+    loop {
+        i -= 1;
+        digits[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    let len = digits.len() - i;
+    b.extend(std::iter::repeat_n(b'0', width.saturating_sub(len)));
+    b.extend_from_slice(&digits[i..]);
+}
+
+/// Appends a two-digit number (`v < 100`).
+fn push_two(b: &mut Vec<u8>, v: u32) {
+    b.push(b'0' + (v / 10 % 10) as u8);
+    b.push(b'0' + (v % 10) as u8);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn padding_and_two_digits() {
+        let mut b = Vec::new();
+        push_padded(&mut b, 42, 8);
+        b.push(b' ');
+        push_padded(&mut b, 123_456_789, 8);
+        b.push(b' ');
+        push_padded(&mut b, 0, 3);
+        b.push(b' ');
+        push_padded(&mut b, u64::MAX, 8);
+        b.push(b' ');
+        push_two(&mut b, 7);
+        push_two(&mut b, 59);
+        assert_eq!(String::from_utf8(b).unwrap_or_default(), "00000042 123456789 000 18446744073709551615 0759");
+    }
+
+    #[test]
+    fn cumulative_sampling_respects_zero_weights() {
+        let table = Cumulative::new([0, 5, 0, 5, 0]);
+        let mut rng = ChaCha8Rng::seed_from_u64(3);
+        for _ in 0..1000 {
+            let i = table.sample(&mut rng);
+            assert!(i == 1 || i == 3, "drew {i}");
+        }
+        assert_eq!(Cumulative::new([]).sample(&mut rng), 0);
+    }
+}
