@@ -37,7 +37,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import incident files (police.uk CSV, any CSV, GeoJSON points; .gz read transparently) into the store.
-    Ingest(IngestArgs),
+    Ingest(Box<IngestArgs>),
     /// Show what the store holds: incidents, time range, categories, months, extent, imports.
     Info(InfoArgs),
     /// Write realistic synthetic incidents with planted hotspots, and their ground truth.

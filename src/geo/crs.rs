@@ -21,9 +21,7 @@ pub enum CrsError {
         #[source]
         source: proj4rs::errors::Error,
     },
-    #[error(
-        "CRS '{label}' is not in metres (it is {units}); distances and cell sizes need a metric CRS"
-    )]
+    #[error("CRS '{label}' is not in metres (it is {units}); distances and cell sizes need a metric CRS")]
     NotMetric { label: String, units: String },
 }
 
@@ -39,10 +37,7 @@ const WGS84_PROJ4: &str = "+proj=longlat +datum=WGS84 +no_defs";
 impl CrsDef {
     /// WGS84 longitude/latitude in degrees (EPSG:4326 with lon/lat axis order, as CSV and GeoJSON use).
     pub fn wgs84() -> Self {
-        CrsDef {
-            label: "EPSG:4326".into(),
-            proj4: WGS84_PROJ4.into(),
-        }
+        CrsDef { label: "EPSG:4326".into(), proj4: WGS84_PROJ4.into() }
     }
 
     /// The WGS84 UTM zone (`+proj=utm`) that contains a lon/lat point.
@@ -70,10 +65,7 @@ impl CrsDef {
     /// Parse a user's CRS text.
     pub fn parse(given: &str) -> Result<Self, CrsError> {
         let text = given.trim();
-        let unknown = |reason: &str| CrsError::Unknown {
-            given: given.to_owned(),
-            reason: reason.to_owned(),
-        };
+        let unknown = |reason: &str| CrsError::Unknown { given: given.to_owned(), reason: reason.to_owned() };
         if text.is_empty() {
             return Err(unknown("it is empty"));
         }
@@ -82,20 +74,13 @@ impl CrsDef {
                 given: given.to_owned(),
                 reason: format!("proj string rejected: {e}"),
             })?;
-            return Ok(CrsDef {
-                label: text.to_owned(),
-                proj4: text.to_owned(),
-            });
+            return Ok(CrsDef { label: text.to_owned(), proj4: text.to_owned() });
         }
         let upper = text.to_ascii_uppercase();
         let compact: String = upper.chars().filter(|c| !c.is_whitespace()).collect();
         if matches!(
             compact.as_str(),
-            "WGS84"
-                | "CRS84"
-                | "URN:OGC:DEF:CRS:OGC:1.3:CRS84"
-                | "URN:OGC:DEF:CRS:OGC::CRS84"
-                | "OGC:CRS84"
+            "WGS84" | "CRS84" | "URN:OGC:DEF:CRS:OGC:1.3:CRS84" | "URN:OGC:DEF:CRS:OGC::CRS84" | "OGC:CRS84"
         ) {
             return Ok(Self::wgs84());
         }
@@ -104,9 +89,7 @@ impl CrsDef {
         }
         if let Some(rest) = compact.strip_prefix("UTM") {
             let (digits, hemi) = rest.split_at(rest.len().saturating_sub(1));
-            let zone: u8 = digits
-                .parse()
-                .map_err(|_| unknown("a UTM zone is written like UTM30N or UTM 33S"))?;
+            let zone: u8 = digits.parse().map_err(|_| unknown("a UTM zone is written like UTM30N or UTM 33S"))?;
             if !(1..=60).contains(&zone) {
                 return Err(unknown("UTM zones run from 1 to 60"));
             }
@@ -122,9 +105,7 @@ impl CrsDef {
             .or_else(|| compact.rsplit_once("EPSG::").map(|(_, c)| c));
         match code_text {
             Some(code) => {
-                let code: u32 = code
-                    .parse()
-                    .map_err(|_| unknown("an EPSG code is a number, like EPSG:27700"))?;
+                let code: u32 = code.parse().map_err(|_| unknown("an EPSG code is a number, like EPSG:27700"))?;
                 Self::epsg(code, given)
             }
             None => Err(unknown("not a recognised CRS name")),
@@ -141,19 +122,11 @@ impl CrsDef {
         if let Some(zone) = code.checked_sub(32700).filter(|z| (1..=60).contains(z)) {
             return Ok(Self::utm(zone as u8, false));
         }
-        let def = u16::try_from(code)
-            .ok()
-            .and_then(crs_definitions::from_code)
-            .ok_or_else(|| CrsError::Unknown {
-                given: given.to_owned(),
-                reason: format!(
-                    "EPSG:{code} is not in the built-in table; pass its proj string instead"
-                ),
-            })?;
-        Ok(CrsDef {
-            label: format!("EPSG:{code}"),
-            proj4: def.proj4.to_owned(),
-        })
+        let def = u16::try_from(code).ok().and_then(crs_definitions::from_code).ok_or_else(|| CrsError::Unknown {
+            given: given.to_owned(),
+            reason: format!("EPSG:{code} is not in the built-in table; pass its proj string instead"),
+        })?;
+        Ok(CrsDef { label: format!("EPSG:{code}"), proj4: def.proj4.to_owned() })
     }
 }
 
@@ -174,23 +147,11 @@ pub struct Projector {
 
 impl Projector {
     pub fn new(def: &CrsDef) -> Result<Self, CrsError> {
-        let setup = |s: &str| {
-            Proj::from_proj_string(s).map_err(|source| CrsError::Setup {
-                label: def.label.clone(),
-                source,
-            })
-        };
+        let setup =
+            |s: &str| Proj::from_proj_string(s).map_err(|source| CrsError::Setup { label: def.label.clone(), source });
         let wgs84 = setup(WGS84_PROJ4)?;
-        let proj = if def.is_wgs84() {
-            None
-        } else {
-            Some(setup(&def.proj4)?)
-        };
-        Ok(Projector {
-            def: def.clone(),
-            proj,
-            wgs84,
-        })
+        let proj = if def.is_wgs84() { None } else { Some(setup(&def.proj4)?) };
+        Ok(Projector { def: def.clone(), proj, wgs84 })
     }
 
     /// A projector for a CRS that must be in metres (for distances, grids and bandwidths).
@@ -198,14 +159,10 @@ impl Projector {
         let p = Self::new(def)?;
         match &p.proj {
             Some(proj) if !proj.is_latlong() && (proj.to_meter() - 1.0).abs() < 1e-12 => Ok(p),
-            Some(proj) if !proj.is_latlong() => Err(CrsError::NotMetric {
-                label: def.label.clone(),
-                units: format!("{} m per unit", proj.to_meter()),
-            }),
-            _ => Err(CrsError::NotMetric {
-                label: def.label.clone(),
-                units: "degrees".into(),
-            }),
+            Some(proj) if !proj.is_latlong() => {
+                Err(CrsError::NotMetric { label: def.label.clone(), units: format!("{} m per unit", proj.to_meter()) })
+            }
+            _ => Err(CrsError::NotMetric { label: def.label.clone(), units: "degrees".into() }),
         }
     }
 
@@ -223,11 +180,7 @@ impl Projector {
         let Some(proj) = &self.proj else {
             return Some((x, y));
         };
-        let mut p = if proj.is_latlong() {
-            (x.to_radians(), y.to_radians(), 0.0)
-        } else {
-            (x, y, 0.0)
-        };
+        let mut p = if proj.is_latlong() { (x.to_radians(), y.to_radians(), 0.0) } else { (x, y, 0.0) };
         proj4rs::transform::transform(proj, &self.wgs84, &mut p).ok()?;
         let (lon, lat) = (p.0.to_degrees(), p.1.to_degrees());
         (lon.is_finite() && lat.is_finite()).then_some((lon, lat))
@@ -240,11 +193,7 @@ impl Projector {
         };
         let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
         proj4rs::transform::transform(&self.wgs84, proj, &mut p).ok()?;
-        let (x, y) = if proj.is_latlong() {
-            (p.0.to_degrees(), p.1.to_degrees())
-        } else {
-            (p.0, p.1)
-        };
+        let (x, y) = if proj.is_latlong() { (p.0.to_degrees(), p.1.to_degrees()) } else { (p.0, p.1) };
         (x.is_finite() && y.is_finite()).then_some((x, y))
     }
 }
@@ -260,31 +209,13 @@ mod tests {
     #[test]
     fn parses_the_documented_spellings() {
         assert!(CrsDef::parse("EPSG:4326").unwrap().is_wgs84());
-        assert!(
-            CrsDef::parse("urn:ogc:def:crs:OGC:1.3:CRS84")
-                .unwrap()
-                .is_wgs84()
-        );
-        assert_eq!(
-            CrsDef::parse("urn:ogc:def:crs:EPSG::27700").unwrap().label,
-            "EPSG:27700"
-        );
+        assert!(CrsDef::parse("urn:ogc:def:crs:OGC:1.3:CRS84").unwrap().is_wgs84());
+        assert_eq!(CrsDef::parse("urn:ogc:def:crs:EPSG::27700").unwrap().label, "EPSG:27700");
         assert_eq!(CrsDef::parse("bng").unwrap().label, "EPSG:27700");
-        assert_eq!(
-            CrsDef::parse("UTM 30N").unwrap(),
-            CrsDef::parse("EPSG:32630").unwrap()
-        );
+        assert_eq!(CrsDef::parse("UTM 30N").unwrap(), CrsDef::parse("EPSG:32630").unwrap());
         assert!(CrsDef::parse("utm33s").unwrap().proj4.contains("+south"));
         assert!(CrsDef::parse("+proj=utm +zone=16 +datum=WGS84").is_ok());
-        for bad in [
-            "",
-            "EPSG:abc",
-            "UTM61N",
-            "UTM30X",
-            "EPSG:1",
-            "mercator",
-            "+proj=nonsense",
-        ] {
+        for bad in ["", "EPSG:abc", "UTM61N", "UTM30X", "EPSG:1", "mercator", "+proj=nonsense"] {
             let err = CrsDef::parse(bad).unwrap_err().to_string();
             assert!(err.contains("unknown CRS"), "{bad}: {err}");
         }
@@ -296,10 +227,7 @@ mod tests {
         // 52°39'28.8282"N 1°42'57.7870"E. The 7-parameter Helmert shift is good to about 5 m (5e-5 degrees).
         let bng = Projector::new(&CrsDef::parse("EPSG:27700").unwrap()).unwrap();
         let (lon, lat) = bng.to_lonlat(651_409.903, 313_177.270).unwrap();
-        assert!(
-            close((lon, lat), (1.716_051_9, 52.658_007_8), 5e-5),
-            "{lon} {lat}"
-        );
+        assert!(close((lon, lat), (1.716_051_9, 52.658_007_8), 5e-5), "{lon} {lat}");
         let (e, n) = bng.from_lonlat(lon, lat).unwrap();
         assert!(close((e, n), (651_409.903, 313_177.270), 1e-3));
     }
@@ -310,22 +238,13 @@ mod tests {
         let utm = Projector::new_metric(&CrsDef::utm_for(poole.0, poole.1)).unwrap();
         assert_eq!(utm.def().label, "UTM 30N (EPSG:32630)");
         let xy = utm.from_lonlat(poole.0, poole.1).unwrap();
-        assert!(
-            xy.0 > 500_000.0 && xy.0 < 650_000.0 && xy.1 > 5_600_000.0,
-            "{xy:?}"
-        );
+        assert!(xy.0 > 500_000.0 && xy.0 < 650_000.0 && xy.1 > 5_600_000.0, "{xy:?}");
         assert!(close(utm.to_lonlat(xy.0, xy.1).unwrap(), poole, 1e-9));
 
         let merc = Projector::new_metric(&CrsDef::parse("EPSG:3857").unwrap()).unwrap();
         let (x, y) = merc.from_lonlat(180.0, 0.0).unwrap();
         assert!((x - 20_037_508.342_789_244).abs() < 1e-3 && y.abs() < 1e-6);
-        assert!(close(
-            merc.to_lonlat(x, 1_000_000.0)
-                .map(|(a, _)| (a, 0.0))
-                .unwrap(),
-            (180.0, 0.0),
-            1e-9
-        ));
+        assert!(close(merc.to_lonlat(x, 1_000_000.0).map(|(a, _)| (a, 0.0)).unwrap(), (180.0, 0.0), 1e-9));
     }
 
     #[test]

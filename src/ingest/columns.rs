@@ -78,23 +78,8 @@ impl Role {
             Role::Lon => &["longitude", "lon", "lng", "long"],
             Role::Lat => &["latitude", "lat"],
             Role::X | Role::Y => &[],
-            Role::Time => &[
-                "time",
-                "datetime",
-                "date_time",
-                "timestamp",
-                "date",
-                "month",
-                "occurred",
-            ],
-            Role::Category => &[
-                "category",
-                "crime type",
-                "crime_type",
-                "primary type",
-                "offence",
-                "offense",
-            ],
+            Role::Time => &["time", "datetime", "date_time", "timestamp", "date", "month", "occurred"],
+            Role::Category => &["category", "crime type", "crime_type", "primary type", "offence", "offense"],
             Role::Id => &["id", "crime id", "incident id", "incident_id"],
             Role::Area => &["area", "area code", "area_code", "lsoa code"],
             Role::Location => &["location", "street", "block"],
@@ -133,15 +118,8 @@ impl Role {
 }
 
 /// The police.uk street-level header columns that identify the format.
-pub const POLICE_UK_COLUMNS: [&str; 7] = [
-    "Crime ID",
-    "Month",
-    "Longitude",
-    "Latitude",
-    "Location",
-    "LSOA code",
-    "Crime type",
-];
+pub const POLICE_UK_COLUMNS: [&str; 7] =
+    ["Crime ID", "Month", "Longitude", "Latitude", "Location", "LSOA code", "Crime type"];
 
 /// How a column was chosen.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -177,30 +155,15 @@ pub struct MissingColumn {
 
 impl MissingColumn {
     fn message(&self) -> String {
-        let what = if self.properties {
-            "property"
-        } else {
-            "column"
-        };
-        let found_what = if self.properties {
-            "properties found"
-        } else {
-            "header found"
-        };
+        let what = if self.properties { "property" } else { "column" };
+        let found_what = if self.properties { "properties found" } else { "header found" };
         let mut m = match &self.wanted {
-            Some(w) => format!(
-                "no {what} named '{w}' (given by {}) for the {}",
-                self.role.flag(),
-                self.role.name()
-            ),
+            Some(w) => format!("no {what} named '{w}' (given by {}) for the {}", self.role.flag(), self.role.name()),
             None => format!("no {} {what}", self.role.name()),
         };
         m.push_str(&format!("; {found_what}: {}", self.found.join(", ")));
         if let Some(s) = &self.suggestion {
-            m.push_str(&format!(
-                ". Did you mean '{s}'? Pass {} '{s}'",
-                self.role.flag()
-            ));
+            m.push_str(&format!(". Did you mean '{s}'? Pass {} '{s}'", self.role.flag()));
         } else {
             match self.role {
                 Role::Lon | Role::Lat if !self.properties => m.push_str(
@@ -229,10 +192,7 @@ impl ResolvedColumns {
         self.used.iter().find(|c| c.role == role).map(|c| c.index)
     }
     pub fn name(&self, role: Role) -> Option<&str> {
-        self.used
-            .iter()
-            .find(|c| c.role == role)
-            .map(|c| c.name.as_str())
+        self.used.iter().find(|c| c.role == role).map(|c| c.name.as_str())
     }
 }
 
@@ -242,10 +202,7 @@ pub fn find_column(header: &[String], name: &str) -> Option<usize> {
         return Some(i);
     }
     let want = name.trim().to_lowercase();
-    let mut matches = header
-        .iter()
-        .enumerate()
-        .filter(|(_, h)| h.trim().to_lowercase() == want);
+    let mut matches = header.iter().enumerate().filter(|(_, h)| h.trim().to_lowercase() == want);
     match (matches.next(), matches.next()) {
         (Some((i, _)), None) => Some(i),
         _ => None,
@@ -269,9 +226,7 @@ fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
-                .min(prev[j + 1] + 1)
-                .min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -279,15 +234,8 @@ fn edit_distance(a: &str, b: &str) -> usize {
 }
 
 /// Resolve the roles against a header. `properties` marks GeoJSON (no coordinate columns needed).
-pub fn resolve(
-    header: &[String],
-    opts: &ColumnOptions,
-    properties: bool,
-) -> Result<ResolvedColumns, MissingColumn> {
-    let police_uk = !properties
-        && POLICE_UK_COLUMNS
-            .iter()
-            .all(|c| header.iter().any(|h| h == c));
+pub fn resolve(header: &[String], opts: &ColumnOptions, properties: bool) -> Result<ResolvedColumns, MissingColumn> {
+    let police_uk = !properties && POLICE_UK_COLUMNS.iter().all(|c| header.iter().any(|h| h == c));
     let projected = opts.x_col.is_some() || opts.y_col.is_some();
     let missing = |role: Role, wanted: Option<&str>| MissingColumn {
         role,
@@ -318,27 +266,15 @@ pub fn resolve(
         } else if let Some(col) = role.police_uk_column().filter(|_| police_uk) {
             find_column(header, col).map(|i| (i, Chosen::PoliceUk))
         } else {
-            role.auto_names()
-                .iter()
-                .find_map(|n| find_column(header, n))
-                .map(|i| (i, Chosen::Auto))
+            role.auto_names().iter().find_map(|n| find_column(header, n)).map(|i| (i, Chosen::Auto))
         };
         match choice {
-            Some((index, chosen)) => used.push(ColumnUse {
-                role,
-                index,
-                name: header[index].clone(),
-                chosen,
-            }),
+            Some((index, chosen)) => used.push(ColumnUse { role, index, name: header[index].clone(), chosen }),
             None if required(role) => return Err(missing(role, None)),
             None => {}
         }
     }
-    Ok(ResolvedColumns {
-        police_uk,
-        projected,
-        used,
-    })
+    Ok(ResolvedColumns { police_uk, projected, used })
 }
 
 #[cfg(test)]
@@ -418,32 +354,18 @@ mod tests {
 
     #[test]
     fn missing_columns_name_the_flag_and_header() {
-        let opts = ColumnOptions {
-            lon_col: Some("Longtitude".into()),
-            ..Default::default()
-        };
+        let opts = ColumnOptions { lon_col: Some("Longtitude".into()), ..Default::default() };
         let e = resolve(&h(&["Longitude", "Latitude", "Date"]), &opts, false).unwrap_err();
         let msg = e.to_string();
-        assert!(
-            msg.contains("'Longtitude'") && msg.contains("--lon-col"),
-            "{msg}"
-        );
-        assert!(
-            msg.contains("header found: Longitude, Latitude, Date"),
-            "{msg}"
-        );
+        assert!(msg.contains("'Longtitude'") && msg.contains("--lon-col"), "{msg}");
+        assert!(msg.contains("header found: Longitude, Latitude, Date"), "{msg}");
         assert!(msg.contains("Did you mean 'Longitude'?"), "{msg}");
 
         let e = resolve(&h(&["a", "b"]), &ColumnOptions::default(), false).unwrap_err();
         assert_eq!(e.role, Role::Lon);
         assert!(e.to_string().contains("--x-col"), "{e}");
 
-        let e = resolve(
-            &h(&["lat", "lon", "when"]),
-            &ColumnOptions::default(),
-            false,
-        )
-        .unwrap_err();
+        let e = resolve(&h(&["lat", "lon", "when"]), &ColumnOptions::default(), false).unwrap_err();
         assert_eq!(e.role, Role::Time);
         assert!(e.to_string().contains("--time-col"), "{e}");
     }

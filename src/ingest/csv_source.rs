@@ -1,12 +1,12 @@
 //! Reading incidents from a CSV file (police.uk street-level or any CSV with named columns).
 
 use super::columns::{ResolvedColumns, Role};
+use super::csv_records::{RawRecord, RecordReader};
 use super::reject::{RejectReason, RejectedRow};
-use super::row::{Names, ParsedIncident, Refusal, Validator, non_empty};
+use super::row::{Names, NewNames, ParsedIncident, Refusal, Validator, non_empty};
 use super::{IngestError, RowOutcome};
-use csv::ByteRecord;
 use std::borrow::Cow;
-use std::io::Read;
+use std::io::BufRead;
 
 /// Column indices looked up once.
 #[derive(Debug, Clone, Copy)]
@@ -22,36 +22,29 @@ struct Indices {
 }
 
 /// Rows of a CSV file whose header has been read and resolved.
-pub struct CsvRows<R: Read> {
-    reader: csv::Reader<R>,
+pub struct CsvRows<R: BufRead> {
+    reader: RecordReader<R>,
     file: String,
-    header: ByteRecord,
+    header_len: usize,
     names: Vec<String>,
     idx: Indices,
     validator: Validator,
-    record: ByteRecord,
+    record: RawRecord,
     names_seen: Names,
 }
 
-impl<R: Read> CsvRows<R> {
+impl<R: BufRead> CsvRows<R> {
     /// Wrap a reader positioned after the header. `names` are the decoded header fields.
     pub fn new(
-        reader: csv::Reader<R>,
+        reader: RecordReader<R>,
         file: String,
-        header: ByteRecord,
         names: Vec<String>,
         cols: &ResolvedColumns,
         validator: Validator,
     ) -> Result<Self, IngestError> {
-        let (ra, rb) = if cols.projected {
-            (Role::X, Role::Y)
-        } else {
-            (Role::Lon, Role::Lat)
-        };
+        let (ra, rb) = if cols.projected { (Role::X, Role::Y) } else { (Role::Lon, Role::Lat) };
         let need = |role: Role| {
-            cols.index(role).ok_or_else(|| {
-                IngestError::Internal(format!("{} column not resolved", role.name()))
-            })
+            cols.index(role).ok_or_else(|| IngestError::Internal(format!("{} column not resolved", role.name())))
         };
         let idx = Indices {
             a: need(ra)?,
@@ -66,39 +59,32 @@ impl<R: Read> CsvRows<R> {
         Ok(CsvRows {
             reader,
             file,
-            header,
+            header_len: names.len(),
             names,
             idx,
             validator,
-            record: ByteRecord::new(),
+            record: RawRecord::default(),
             names_seen: Names::default(),
         })
     }
 
     /// The categories, areas and locations first seen since the last call.
-    pub fn take_new_names(&mut self) -> super::row::NewNames {
+    pub fn take_new_names(&mut self) -> NewNames {
         self.names_seen.take_new()
     }
 
     /// Read up to `max` rows into `out`. Returns `false` at the end of the file.
-    pub fn next_batch(
-        &mut self,
-        out: &mut Vec<RowOutcome>,
-        max: usize,
-    ) -> Result<bool, IngestError> {
+    pub fn next_batch(&mut self, out: &mut Vec<RowOutcome>, max: usize) -> Result<bool, IngestError> {
         for _ in 0..max {
-            let more = self
-                .reader
-                .read_byte_record(&mut self.record)
-                .map_err(|e| IngestError::Read {
-                    file: self.file.clone(),
-                    line: e.position().map(|p| p.line()),
-                    detail: e.to_string(),
-                })?;
+            let more = self.reader.read(&mut self.record).map_err(|e| IngestError::Read {
+                file: self.file.clone(),
+                line: Some(self.reader.line()),
+                detail: e.to_string(),
+            })?;
             if !more {
                 return Ok(false);
             }
-            let line = self.record.position().map_or(0, |p| p.line());
+            let line = self.record.line();
             out.push(match self.parse(line) {
                 Ok(inc) => RowOutcome::Accepted(inc),
                 Err((reason, detail)) => RowOutcome::Rejected(RejectedRow {
@@ -118,24 +104,16 @@ impl<R: Read> CsvRows<R> {
 
     fn parse(&mut self, line: u64) -> Result<ParsedIncident, Refusal> {
         let rec = &self.record;
-        if rec.len() != self.header.len() {
+        if rec.len() != self.header_len {
             return Err((
                 RejectReason::WrongFieldCount,
-                format!(
-                    "{} fields where the header has {}",
-                    rec.len(),
-                    self.header.len()
-                ),
+                format!("{} fields where the header has {}", rec.len(), self.header_len),
             ));
         }
         let v = &self.validator;
-        let field = |i: usize| v.text(&rec[i], &self.names[i]);
+        let field = |i: usize| v.text(rec.field(i), &self.names[i]);
         let i = self.idx;
-        let (lon, lat) = v.coords_text(
-            &field(i.a)?,
-            &field(i.b)?,
-            (&self.names[i.a], &self.names[i.b]),
-        )?;
+        let (lon, lat) = v.coords_text(&field(i.a)?, &field(i.b)?, (&self.names[i.a], &self.names[i.b]))?;
         let t = v.time(&field(i.time)?, &self.names[i.time])?;
         let text = |idx: Option<usize>| -> Result<Option<Cow<'_, str>>, Refusal> { idx.map(field).transpose() };
         let weight = match i.weight {

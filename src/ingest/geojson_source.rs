@@ -24,18 +24,10 @@ pub struct GeoJsonDoc {
 
 /// Parse the document: a FeatureCollection (or a single Feature).
 pub fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, IngestError> {
-    let bad = |detail: String| IngestError::GeoJson {
-        file: file.to_owned(),
-        detail,
-    };
+    let bad = |detail: String| IngestError::GeoJson { file: file.to_owned(), detail };
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let mut root: Value =
-        serde_json::from_slice(body).map_err(|e| bad(format!("not valid JSON: {e}")))?;
-    let kind = root
-        .get("type")
-        .and_then(Value::as_str)
-        .unwrap_or("")
-        .to_owned();
+    let mut root: Value = serde_json::from_slice(body).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let kind = root.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
     let crs = match root.get("crs") {
         None | Some(Value::Null) => None,
         Some(c) => Some(crs_member(c).map_err(bad)?),
@@ -47,14 +39,10 @@ pub fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, IngestErro
         },
         "Feature" => vec![root],
         "" => {
-            return Err(bad(
-                "the JSON has no \"type\": expected a GeoJSON FeatureCollection".into(),
-            ));
+            return Err(bad("the JSON has no \"type\": expected a GeoJSON FeatureCollection".into()));
         }
         other => {
-            return Err(bad(format!(
-                "the GeoJSON is a {other}, expected a FeatureCollection of points"
-            )));
+            return Err(bad(format!("the GeoJSON is a {other}, expected a FeatureCollection of points")));
         }
     };
     let mut names = BTreeSet::new();
@@ -63,11 +51,7 @@ pub fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, IngestErro
             names.extend(p.keys().cloned());
         }
     }
-    Ok(GeoJsonDoc {
-        features,
-        crs,
-        property_names: names.into_iter().collect(),
-    })
+    Ok(GeoJsonDoc { features, crs, property_names: names.into_iter().collect() })
 }
 
 /// The CRS of a GeoJSON `crs` member (`{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::27700"}}`, or
@@ -75,21 +59,12 @@ pub fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, IngestErro
 fn crs_member(c: &Value) -> Result<CrsDef, String> {
     let props = c.get("properties");
     let text = match c.get("type").and_then(Value::as_str) {
-        Some("name") => props
-            .and_then(|p| p.get("name"))
-            .and_then(Value::as_str)
-            .map(str::to_owned),
-        Some("EPSG") => props
-            .and_then(|p| p.get("code"))
-            .and_then(Value::as_i64)
-            .map(|c| format!("EPSG:{c}")),
+        Some("name") => props.and_then(|p| p.get("name")).and_then(Value::as_str).map(str::to_owned),
+        Some("EPSG") => props.and_then(|p| p.get("code")).and_then(Value::as_i64).map(|c| format!("EPSG:{c}")),
         _ => None,
     };
-    let text = text.ok_or_else(|| {
-        format!("the \"crs\" member {c} is not understood; pass --crs to say the CRS")
-    })?;
-    CrsDef::parse(&text)
-        .map_err(|e| format!("the \"crs\" member names {text}: {e}; pass --crs to override"))
+    let text = text.ok_or_else(|| format!("the \"crs\" member {c} is not understood; pass --crs to say the CRS"))?;
+    CrsDef::parse(&text).map_err(|e| format!("the \"crs\" member names {text}: {e}; pass --crs to override"))
 }
 
 /// Property names used for each role.
@@ -113,15 +88,10 @@ pub struct GeoJsonRows {
 }
 
 impl GeoJsonRows {
-    pub fn new(
-        doc: GeoJsonDoc,
-        cols: &ResolvedColumns,
-        validator: Validator,
-    ) -> Result<Self, IngestError> {
+    pub fn new(doc: GeoJsonDoc, cols: &ResolvedColumns, validator: Validator) -> Result<Self, IngestError> {
         let name = |r: Role| cols.name(r).map(str::to_owned);
         let names = PropertyNames {
-            time: name(Role::Time)
-                .ok_or_else(|| IngestError::Internal("time property not resolved".into()))?,
+            time: name(Role::Time).ok_or_else(|| IngestError::Internal("time property not resolved".into()))?,
             category: name(Role::Category),
             id: name(Role::Id),
             area: name(Role::Area),
@@ -165,38 +135,24 @@ impl GeoJsonRows {
 
     fn parse(&mut self, feature: &Value, number: u64) -> Result<ParsedIncident, Refusal> {
         let v = &self.validator;
-        let feature = <geojson::Feature as serde::Deserialize>::deserialize(feature).map_err(|e| {
-            (
-                RejectReason::NotAPoint,
-                format!("not a valid GeoJSON feature: {e}"),
-            )
-        })?;
+        let feature = <geojson::Feature as serde::Deserialize>::deserialize(feature)
+            .map_err(|e| (RejectReason::NotAPoint, format!("not a valid GeoJSON feature: {e}")))?;
         let (x, y) = match feature.geometry.as_ref().map(|g| &g.value) {
             None => {
-                return Err((
-                    RejectReason::MissingCoordinates,
-                    "the feature has no geometry".into(),
-                ));
+                return Err((RejectReason::MissingCoordinates, "the feature has no geometry".into()));
             }
             Some(GeometryValue::Point { coordinates }) => point_xy(coordinates.as_slice())?,
             Some(GeometryValue::MultiPoint { coordinates }) if coordinates.len() == 1 => {
                 point_xy(coordinates[0].as_slice())?
             }
             Some(other) => {
-                return Err((
-                    RejectReason::NotAPoint,
-                    format!("the geometry is a {}, not a point", other.type_name()),
-                ));
+                return Err((RejectReason::NotAPoint, format!("the geometry is a {}, not a point", other.type_name())));
             }
         };
         let (lon, lat) = v.coords(x, y, ("x", "y"))?;
         let prop = |name: &Option<String>| -> Option<String> {
             let key = name.as_deref()?;
-            feature
-                .properties
-                .as_ref()?
-                .get(key)
-                .and_then(property_text)
+            feature.properties.as_ref()?.get(key).and_then(property_text)
         };
         let time_text = prop(&Some(self.names.time.clone())).unwrap_or_default();
         let t = v.time(&time_text, &self.names.time)?;
@@ -204,9 +160,8 @@ impl GeoJsonRows {
             (Some(n), Some(w)) => v.weight(&w, n)?,
             _ => 1.0,
         };
-        let source_id = prop(&self.names.id)
-            .or_else(|| feature.id.as_ref().map(feature_id_text))
-            .and_then(|s| non_empty(&s));
+        let source_id =
+            prop(&self.names.id).or_else(|| feature.id.as_ref().map(feature_id_text)).and_then(|s| non_empty(&s));
         let (category, area, location) =
             (prop(&self.names.category), prop(&self.names.area), prop(&self.names.location));
         let names = &mut self.names_seen;
@@ -228,10 +183,7 @@ impl GeoJsonRows {
 fn point_xy(c: &[f64]) -> Result<(f64, f64), Refusal> {
     match c {
         [x, y, ..] => Ok((*x, *y)),
-        _ => Err((
-            RejectReason::MissingCoordinates,
-            format!("the point has {} coordinates", c.len()),
-        )),
+        _ => Err((RejectReason::MissingCoordinates, format!("the point has {} coordinates", c.len()))),
     }
 }
 
@@ -254,10 +206,7 @@ fn property_text(v: &Value) -> Option<String> {
 }
 
 /// The CRS of the coordinates: `--crs` if given, else the document's `crs` member, else CRS84 (RFC 7946).
-pub fn coordinate_crs(
-    opts: &ColumnOptions,
-    doc: &GeoJsonDoc,
-) -> Result<Option<CrsDef>, crate::geo::CrsError> {
+pub fn coordinate_crs(opts: &ColumnOptions, doc: &GeoJsonDoc) -> Result<Option<CrsDef>, crate::geo::CrsError> {
     match &opts.crs {
         Some(text) => CrsDef::parse(text).map(Some),
         None => Ok(doc.crs.clone()),

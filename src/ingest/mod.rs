@@ -9,6 +9,7 @@
 //! validating overlap with SQLite's work.
 
 pub mod columns;
+mod csv_records;
 mod csv_source;
 mod geojson_source;
 pub mod progress;
@@ -57,13 +58,8 @@ pub enum IngestError {
     },
     #[error("{file} is empty: there is no header row and nothing to import")]
     Empty { file: String },
-    #[error(
-        "{file} is encoded as {encoding}; save it as UTF-8 (or CSV UTF-8 in Excel) and import it again"
-    )]
-    WideEncoding {
-        file: String,
-        encoding: &'static str,
-    },
+    #[error("{file} is encoded as {encoding}; save it as UTF-8 (or CSV UTF-8 in Excel) and import it again")]
+    WideEncoding { file: String, encoding: &'static str },
     #[error("{file}: {source}")]
     Header {
         file: String,
@@ -71,11 +67,7 @@ pub enum IngestError {
         source: MissingColumn,
     },
     #[error("{file}{}: {detail}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
-    Read {
-        file: String,
-        line: Option<u64>,
-        detail: String,
-    },
+    Read { file: String, line: Option<u64>, detail: String },
     #[error("{file}: {detail}")]
     GeoJson { file: String, detail: String },
     #[error("{file}: {source}")]
@@ -113,37 +105,26 @@ struct Prepared {
 
 fn prepare(opts: &IngestOptions) -> Result<Prepared, IngestError> {
     let c = &opts.columns;
-    let coordinate_crs = c
-        .crs
-        .as_deref()
-        .map(CrsDef::parse)
-        .transpose()
-        .map_err(|e| IngestError::Options(format!("--crs: {e}")))?;
+    let coordinate_crs =
+        c.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| IngestError::Options(format!("--crs: {e}")))?;
     if (c.x_col.is_some() || c.y_col.is_some()) && (c.x_col.is_none() || c.y_col.is_none()) {
-        return Err(IngestError::Options(
-            "--x-col and --y-col go together: give both".into(),
-        ));
+        return Err(IngestError::Options("--x-col and --y-col go together: give both".into()));
     }
     if (c.lon_col.is_some() || c.lat_col.is_some()) && c.x_col.is_some() {
-        return Err(IngestError::Options(
-            "give either --lon-col/--lat-col or --x-col/--y-col, not both".into(),
-        ));
+        return Err(IngestError::Options("give either --lon-col/--lat-col or --x-col/--y-col, not both".into()));
     }
     if c.x_col.is_some() && coordinate_crs.is_none() {
         return Err(IngestError::Options(
             "--x-col/--y-col need --crs to say which CRS the coordinates are in (e.g. --crs EPSG:27700)".into(),
         ));
     }
-    let time_format = TimeFormat::parse(c.time_format.as_deref().unwrap_or("auto"))
-        .map_err(IngestError::Options)?;
+    let time_format = TimeFormat::parse(c.time_format.as_deref().unwrap_or("auto")).map_err(IngestError::Options)?;
     let timezone = c
         .timezone
         .as_deref()
         .map(|t| {
             t.parse::<Tz>().map_err(|_| {
-                IngestError::Options(format!(
-                    "--timezone '{t}' is not an IANA time zone such as Europe/London"
-                ))
+                IngestError::Options(format!("--timezone '{t}' is not an IANA time zone such as Europe/London"))
             })
         })
         .transpose()?;
@@ -151,17 +132,11 @@ fn prepare(opts: &IngestOptions) -> Result<Prepared, IngestError> {
         .encoding
         .as_deref()
         .map(|e| {
-            encoding_rs::Encoding::for_label(e.as_bytes()).ok_or_else(|| {
-                IngestError::Options(format!("--encoding '{e}' is not a known encoding label"))
-            })
+            encoding_rs::Encoding::for_label(e.as_bytes())
+                .ok_or_else(|| IngestError::Options(format!("--encoding '{e}' is not a known encoding label")))
         })
         .transpose()?;
-    Ok(Prepared {
-        coordinate_crs,
-        time_format,
-        timezone,
-        encoding,
-    })
+    Ok(Prepared { coordinate_crs, time_format, timezone, encoding })
 }
 
 /// What importing one file did.
@@ -199,18 +174,18 @@ impl FileSummary {
             columns: Vec::new(),
             crs: None,
             rejects_file: None,
-            notes: vec![format!(
-                "the same content was imported before (import {import_id}); nothing was added"
-            )],
+            notes: vec![format!("the same content was imported before (import {import_id}); nothing was added")],
             seconds: started.elapsed().as_secs_f64(),
         }
     }
 }
 
-/// The rows of one file, from whichever format it is in.
+/// The rows of one file, from whichever format it is in. One value exists per import, so the variants' sizes do
+/// not matter.
+#[allow(clippy::large_enum_variant)]
 enum Rows {
-    Csv(csv_source::CsvRows<BufReader<source::ContentReader>>),
-    GeoJson(geojson_source::GeoJsonRows, source::ContentReader),
+    Csv(csv_source::CsvRows<BufReader<source::PrefetchReader>>),
+    GeoJson(geojson_source::GeoJsonRows, source::PrefetchReader),
 }
 
 /// A batch handed from the parser to the writer: names first seen in it, then its rows.
@@ -237,14 +212,11 @@ impl Rows {
             Rows::Csv(r) => r.into_inner().into_inner(),
             Rows::GeoJson(_, r) => r,
         };
-        reader
-            .finish()
-            .map(|(sha, _)| sha)
-            .map_err(|e| IngestError::Read {
-                file: file.to_owned(),
-                line: None,
-                detail: e.to_string(),
-            })
+        reader.finish().map(|(sha, _)| sha).map_err(|e| IngestError::Read {
+            file: file.to_owned(),
+            line: None,
+            detail: e.to_string(),
+        })
     }
 }
 
@@ -266,10 +238,7 @@ fn open_file(
     prep: &Prepared,
     raw_bytes: Arc<AtomicU64>,
 ) -> Result<Opened, IngestError> {
-    let open_err = |source| IngestError::Open {
-        file: display.to_owned(),
-        source,
-    };
+    let open_err = |source| IngestError::Open { file: display.to_owned(), source };
     let mut content = source::open_content(info, raw_bytes).map_err(open_err)?;
     let start = source::peek_start(&mut content).map_err(|e| IngestError::Read {
         file: display.to_owned(),
@@ -277,56 +246,33 @@ fn open_file(
         detail: e.to_string(),
     })?;
     let validator = |crs: &CrsDef| -> Result<Validator, IngestError> {
-        let projector = Projector::new(crs).map_err(|source| IngestError::Crs {
-            file: display.to_owned(),
-            source,
-        })?;
-        Ok(Validator::new(
-            projector,
-            TimeParser::new(prep.time_format.clone(), prep.timezone),
-            prep.encoding,
-        ))
+        let projector = Projector::new(crs).map_err(|source| IngestError::Crs { file: display.to_owned(), source })?;
+        Ok(Validator::new(projector, TimeParser::new(prep.time_format.clone(), prep.timezone), prep.encoding))
     };
     match start {
-        ContentStart::Empty => Err(IngestError::Empty {
-            file: display.to_owned(),
-        }),
-        ContentStart::WideBom(encoding) => Err(IngestError::WideEncoding {
-            file: display.to_owned(),
-            encoding,
-        }),
+        ContentStart::Empty => Err(IngestError::Empty { file: display.to_owned() }),
+        ContentStart::WideBom(encoding) => Err(IngestError::WideEncoding { file: display.to_owned(), encoding }),
         ContentStart::Json => {
-            let mut inner = content.into_inner();
             let mut bytes = Vec::new();
-            inner
-                .read_to_end(&mut bytes)
-                .map_err(|e| IngestError::Read {
-                    file: display.to_owned(),
-                    line: None,
-                    detail: e.to_string(),
-                })?;
+            content.read_to_end(&mut bytes).map_err(|e| IngestError::Read {
+                file: display.to_owned(),
+                line: None,
+                detail: e.to_string(),
+            })?;
+            // At the end of the content the buffer is empty, so nothing is lost by unwrapping it.
+            let inner = content.into_inner();
             let doc = geojson_source::parse_document(&bytes, display)?;
             let mut notes = Vec::new();
             let crs = geojson_source::coordinate_crs(&opts.columns, &doc)
-                .map_err(|source| IngestError::Crs {
-                    file: display.to_owned(),
-                    source,
-                })?
+                .map_err(|source| IngestError::Crs { file: display.to_owned(), source })?
                 .unwrap_or_else(CrsDef::wgs84);
             if let (Some(flag), Some(member)) = (&prep.coordinate_crs, &doc.crs)
                 && flag != member
             {
-                notes.push(format!(
-                    "--crs {flag} overrides the file's crs member ({member})"
-                ));
+                notes.push(format!("--crs {flag} overrides the file's crs member ({member})"));
             }
-            let resolved =
-                columns::resolve(&doc.property_names, &opts.columns, true).map_err(|source| {
-                    IngestError::Header {
-                        file: display.to_owned(),
-                        source,
-                    }
-                })?;
+            let resolved = columns::resolve(&doc.property_names, &opts.columns, true)
+                .map_err(|source| IngestError::Header { file: display.to_owned(), source })?;
             let v = validator(&crs)?;
             let header = vec![b"feature_json".to_vec()];
             let columns = resolved.used.clone();
@@ -342,48 +288,28 @@ fn open_file(
             })
         }
         ContentStart::Text => {
-            let mut reader = csv::ReaderBuilder::new()
-                .flexible(true)
-                .has_headers(true)
-                .buffer_capacity(256 * 1024)
-                .from_reader(content);
-            let header = reader
-                .byte_headers()
-                .map_err(|e| IngestError::Read {
-                    file: display.to_owned(),
-                    line: Some(1),
-                    detail: e.to_string(),
-                })?
-                .clone();
-            if header.is_empty() || header.iter().all(|f| f.is_empty()) && header.len() <= 1 {
-                return Err(IngestError::Empty {
-                    file: display.to_owned(),
-                });
+            let mut reader = csv_records::RecordReader::new(content);
+            let mut header = csv_records::RawRecord::default();
+            let found = reader.read(&mut header).map_err(|e| IngestError::Read {
+                file: display.to_owned(),
+                line: Some(1),
+                detail: e.to_string(),
+            })?;
+            if !found || header.iter().all(<[u8]>::is_empty) {
+                return Err(IngestError::Empty { file: display.to_owned() });
             }
             let names: Vec<String> = header
                 .iter()
-                .map(|f| {
-                    String::from_utf8_lossy(f.strip_prefix(b"\xef\xbb\xbf").unwrap_or(f))
-                        .into_owned()
-                })
+                .map(|f| String::from_utf8_lossy(f.strip_prefix(b"\xef\xbb\xbf").unwrap_or(f)).into_owned())
                 .collect();
-            let resolved = columns::resolve(&names, &opts.columns, false).map_err(|source| {
-                IngestError::Header {
-                    file: display.to_owned(),
-                    source,
-                }
-            })?;
+            let resolved = columns::resolve(&names, &opts.columns, false)
+                .map_err(|source| IngestError::Header { file: display.to_owned(), source })?;
             let crs = prep.coordinate_crs.clone().unwrap_or_else(CrsDef::wgs84);
             let v = validator(&crs)?;
             let columns = resolved.used.clone();
-            let format = if resolved.police_uk {
-                "police-uk"
-            } else {
-                "csv"
-            };
+            let format = if resolved.police_uk { "police-uk" } else { "csv" };
             let header_fields = header.iter().map(<[u8]>::to_vec).collect();
-            let rows =
-                csv_source::CsvRows::new(reader, display.to_owned(), header, names, &resolved, v)?;
+            let rows = csv_source::CsvRows::new(reader, display.to_owned(), names, &resolved, v)?;
             Ok(Opened {
                 rows: Rows::Csv(rows),
                 format,
@@ -407,10 +333,7 @@ pub fn ingest_file(
     let started = Instant::now();
     let prep = prepare(opts)?;
     let display = path.display().to_string();
-    let info = source::inspect(path).map_err(|source| IngestError::Open {
-        file: display.clone(),
-        source,
-    })?;
+    let info = source::inspect(path).map_err(|source| IngestError::Open { file: display.clone(), source })?;
     if let Some(prev) = store.import_by_file_sha256(&info.file_sha256)? {
         return Ok(FileSummary::already(display, prev, started));
     }
@@ -423,31 +346,17 @@ pub fn ingest_file(
         "timezone": opts.columns.timezone.clone().unwrap_or_else(|| "UTC".into()),
         "encoding": opts.encoding.clone().unwrap_or_else(|| "utf-8".into()),
     });
-    let header_json: Vec<String> = opened
-        .header
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
-        .collect();
+    let header_json: Vec<String> = opened.header.iter().map(|h| String::from_utf8_lossy(h).into_owned()).collect();
     let start = ImportStart {
         file: display.clone(),
-        file_name: path
-            .file_name()
-            .map_or(display.clone(), |n| n.to_string_lossy().into_owned()),
+        file_name: path.file_name().map_or(display.clone(), |n| n.to_string_lossy().into_owned()),
         size_bytes: info.size_bytes,
         file_sha256: info.file_sha256.clone(),
         format: opened.format.to_owned(),
         options_json: options_json.to_string(),
         header_json: serde_json::to_string(&header_json).unwrap_or_else(|_| "[]".into()),
     };
-    let Opened {
-        rows,
-        format,
-        header,
-        line_label,
-        columns,
-        crs,
-        mut notes,
-    } = opened;
+    let Opened { rows, format, header, line_label, columns, crs, mut notes } = opened;
 
     progress.begin(&display, info.size_bytes);
     let result = write_rows(store, &start, &info.path, rows, &display, &raw_bytes, progress);
@@ -464,22 +373,12 @@ pub fn ingest_file(
     if counts.accepted + rejected == 0 {
         notes.push("the file has a header but no data rows".into());
     }
-    if counts
-        .rejected_by_reason
-        .contains_key(RejectReason::InvalidText.key())
-        && opts.encoding.is_none()
-    {
-        notes.push(
-            "some rows are not UTF-8: if the file was saved by Excel, try --encoding windows-1252"
-                .into(),
-        );
+    if counts.rejected_by_reason.contains_key(RejectReason::InvalidText.key()) && opts.encoding.is_none() {
+        notes.push("some rows are not UTF-8: if the file was saved by Excel, try --encoding windows-1252".into());
     }
     let mut rejects_file = None;
     if rejected > 0 {
-        let dir = opts
-            .rejects_dir
-            .clone()
-            .unwrap_or_else(|| default_rejects_dir(store.path()));
+        let dir = opts.rejects_dir.clone().unwrap_or_else(|| default_rejects_dir(store.path()));
         let stem = [".gz", ".csv", ".geojson", ".json"]
             .iter()
             .fold(start.file_name.as_str(), |s, ext| s.strip_suffix(ext).unwrap_or(s));
@@ -515,11 +414,7 @@ pub fn ingest_file(
 
 /// `rejects/` beside the store file.
 pub fn default_rejects_dir(store_path: &Path) -> PathBuf {
-    store_path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
-        .join("rejects")
+    store_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("rejects")
 }
 
 /// Parse on a worker thread, write on this one; one transaction for the whole file.
@@ -551,9 +446,7 @@ fn write_rows(
         let written = write_batches(store, start, &rx, raw_bytes, progress);
         // Unblock the parser if the writer stopped early.
         drop(rx);
-        let parsed = parser
-            .join()
-            .map_err(|_| IngestError::Internal("the parsing thread panicked".into()))?;
+        let parsed = parser.join().map_err(|_| IngestError::Internal("the parsing thread panicked".into()))?;
         let mut writer = written?;
         let content_sha256 = parsed?;
         writer.archive_file(path)?;

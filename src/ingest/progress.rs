@@ -39,10 +39,8 @@ impl TerminalProgress {
 impl ImportProgress for TerminalProgress {
     fn begin(&self, file: &str, total_bytes: u64) {
         let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {per_sec} eta {eta}",
-        )
-        .map(|s| s.progress_chars("=> "))
+        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {per_sec} eta {eta}")
+            .map(|s| s.progress_chars("=> "))
         {
             bar.set_style(style);
         }

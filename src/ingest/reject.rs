@@ -93,13 +93,20 @@ pub struct RejectedRow {
 /// Encode fields as one CSV record (RFC 4180 quoting where needed, no line terminator): how raw rows are kept in
 /// the store. Written out here rather than with `csv::Writer` because building a writer per row dominated the
 /// ingest profile; `csv` reads these records back.
+///
+/// A record that would be an empty line (no fields, or one empty field) is written `""`, so that records joined
+/// with newlines read back one for one.
 pub fn encode_csv_record<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Vec<u8> {
     let mut out = Vec::with_capacity(256);
+    let mut count = 0;
     for (i, f) in fields.into_iter().enumerate() {
+        count += 1;
         if i > 0 {
             out.push(b',');
         }
-        if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
+        if f.is_empty() && i == 0 {
+            // Decided below once the field count is known.
+        } else if f.iter().any(|&b| matches!(b, b',' | b'"' | b'\n' | b'\r')) {
             out.push(b'"');
             for &b in f {
                 if b == b'"' {
@@ -111,6 +118,9 @@ pub fn encode_csv_record<'a>(fields: impl IntoIterator<Item = &'a [u8]>) -> Vec<
         } else {
             out.extend_from_slice(f);
         }
+    }
+    if count <= 1 && out.is_empty() {
+        out.extend_from_slice(b"\"\"");
     }
     out
 }
@@ -124,26 +134,17 @@ pub fn write_rejects_csv(
     header: &[Vec<u8>],
     rows: &[RejectedRow],
 ) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir)?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
     {
-        let mut w = csv::WriterBuilder::new()
-            .flexible(true)
-            .from_writer(tmp.as_file_mut());
+        let mut w = csv::WriterBuilder::new().flexible(true).from_writer(tmp.as_file_mut());
         let mut head: Vec<&[u8]> = vec![line_label.as_bytes(), b"reason", b"detail"];
         head.extend(header.iter().map(Vec::as_slice));
         w.write_record(&head)?;
         for r in rows {
             let line = r.line.to_string();
-            let mut rec: Vec<&[u8]> = vec![
-                line.as_bytes(),
-                r.reason.key().as_bytes(),
-                r.detail.as_bytes(),
-            ];
+            let mut rec: Vec<&[u8]> = vec![line.as_bytes(), r.reason.key().as_bytes(), r.detail.as_bytes()];
             rec.extend(r.fields.iter().map(Vec::as_slice));
             w.write_record(&rec)?;
         }
@@ -168,10 +169,7 @@ mod tests {
     #[test]
     fn records_are_quoted_where_needed() {
         let f: [&[u8]; 4] = [b"a", b"b,c", b"say \"hi\"", b"two\nlines"];
-        assert_eq!(
-            encode_csv_record(f),
-            b"a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\"".to_vec()
-        );
+        assert_eq!(encode_csv_record(f), b"a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\"".to_vec());
     }
 
     #[test]
@@ -186,9 +184,6 @@ mod tests {
         }];
         write_rejects_csv(&path, "line", &[b"A".to_vec(), b"B".to_vec()], &rows).unwrap();
         let text = std::fs::read_to_string(&path).unwrap();
-        assert_eq!(
-            text,
-            "line,reason,detail,A,B\n7,missing_coordinates,Longitude is empty,\"x,y\",\n"
-        );
+        assert_eq!(text, "line,reason,detail,A,B\n7,missing_coordinates,Longitude is empty,\"x,y\",\n");
     }
 }

@@ -88,19 +88,10 @@ pub struct Validator {
 }
 
 impl Validator {
-    pub fn new(
-        projector: Projector,
-        time: TimeParser,
-        encoding: Option<&'static encoding_rs::Encoding>,
-    ) -> Self {
+    pub fn new(projector: Projector, time: TimeParser, encoding: Option<&'static encoding_rs::Encoding>) -> Self {
         let geographic = projector.is_geographic();
         let projector = (!projector.def().is_wgs84()).then_some(projector);
-        Validator {
-            projector,
-            geographic,
-            time,
-            encoding,
-        }
+        Validator { projector, geographic, time, encoding }
     }
 
     /// Decode a field as text: UTF-8, or the chosen encoding when it is not.
@@ -123,12 +114,7 @@ impl Validator {
     }
 
     /// Coordinates given as text in the file's CRS, to WGS84 lon/lat.
-    pub fn coords_text(
-        &self,
-        a: &str,
-        b: &str,
-        names: (&str, &str),
-    ) -> Result<(f64, f64), Refusal> {
+    pub fn coords_text(&self, a: &str, b: &str, names: (&str, &str)) -> Result<(f64, f64), Refusal> {
         let (a_t, b_t) = (a.trim(), b.trim());
         if a_t.is_empty() || b_t.is_empty() {
             let which = match (a_t.is_empty(), b_t.is_empty()) {
@@ -142,12 +128,7 @@ impl Validator {
             t.parse::<f64>()
                 .ok()
                 .filter(|v| v.is_finite())
-                .ok_or_else(|| {
-                    (
-                        RejectReason::NonNumericCoordinates,
-                        format!("{name} '{t}' is not a number"),
-                    )
-                })
+                .ok_or_else(|| (RejectReason::NonNumericCoordinates, format!("{name} '{t}' is not a number")))
         };
         let (x, y) = (num(a_t, names.0)?, num(b_t, names.1)?);
         self.coords(x, y, names)
@@ -164,10 +145,7 @@ impl Validator {
         if x == 0.0 && y == 0.0 {
             return Err((
                 RejectReason::ZeroCoordinates,
-                format!(
-                    "{} and {} are both 0, the usual placeholder for an ungeocoded record",
-                    names.0, names.1
-                ),
+                format!("{} and {} are both 0, the usual placeholder for an ungeocoded record", names.0, names.1),
             ));
         }
         if self.geographic && !((-180.0..=180.0).contains(&x) && (-90.0..=90.0).contains(&y)) {
@@ -185,31 +163,21 @@ impl Validator {
             Some(p) => p.to_lonlat(x, y).ok_or_else(|| {
                 (
                     RejectReason::OutOfRangeCoordinates,
-                    format!(
-                        "{} {x} / {} {y} cannot be converted from {}",
-                        names.0,
-                        names.1,
-                        p.def().label
-                    ),
+                    format!("{} {x} / {} {y} cannot be converted from {}", names.0, names.1, p.def().label),
                 )
             })?,
         };
         if !((-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
             return Err((
                 RejectReason::OutOfRangeCoordinates,
-                format!(
-                    "{} {x} / {} {y} is off the globe once converted (lon {lon}, lat {lat})",
-                    names.0, names.1
-                ),
+                format!("{} {x} / {} {y} is off the globe once converted (lon {lon}, lat {lat})", names.0, names.1),
             ));
         }
         Ok((lon, lat))
     }
 
     pub fn time(&self, value: &str, column: &str) -> Result<ParsedTime, Refusal> {
-        self.time
-            .parse(value)
-            .map_err(|e| (RejectReason::from_time_error(&e), format!("{column}: {e}")))
+        self.time.parse(value).map_err(|e| (RejectReason::from_time_error(&e), format!("{column}: {e}")))
     }
 
     pub fn weight(&self, value: &str, column: &str) -> Result<f64, Refusal> {
@@ -220,12 +188,7 @@ impl Validator {
         t.parse::<f64>()
             .ok()
             .filter(|w| w.is_finite() && *w >= 0.0)
-            .ok_or_else(|| {
-                (
-                    RejectReason::InvalidWeight,
-                    format!("{column} '{t}' is not a non-negative number"),
-                )
-            })
+            .ok_or_else(|| (RejectReason::InvalidWeight, format!("{column} '{t}' is not a non-negative number")))
     }
 }
 
@@ -254,26 +217,11 @@ mod tests {
         let w = v("EPSG:4326");
         let n = ("Longitude", "Latitude");
         assert_eq!(w.coords_text("-1.98", " 50.7 ", n), Ok((-1.98, 50.7)));
-        assert_eq!(
-            w.coords_text("", "50.7", n).unwrap_err().0,
-            RejectReason::MissingCoordinates
-        );
-        assert_eq!(
-            w.coords_text("abc", "50.7", n).unwrap_err().0,
-            RejectReason::NonNumericCoordinates
-        );
-        assert_eq!(
-            w.coords_text("NaN", "50.7", n).unwrap_err().0,
-            RejectReason::NonNumericCoordinates
-        );
-        assert_eq!(
-            w.coords_text("inf", "50.7", n).unwrap_err().0,
-            RejectReason::NonNumericCoordinates
-        );
-        assert_eq!(
-            w.coords_text("0", "0.0", n).unwrap_err().0,
-            RejectReason::ZeroCoordinates
-        );
+        assert_eq!(w.coords_text("", "50.7", n).unwrap_err().0, RejectReason::MissingCoordinates);
+        assert_eq!(w.coords_text("abc", "50.7", n).unwrap_err().0, RejectReason::NonNumericCoordinates);
+        assert_eq!(w.coords_text("NaN", "50.7", n).unwrap_err().0, RejectReason::NonNumericCoordinates);
+        assert_eq!(w.coords_text("inf", "50.7", n).unwrap_err().0, RejectReason::NonNumericCoordinates);
+        assert_eq!(w.coords_text("0", "0.0", n).unwrap_err().0, RejectReason::ZeroCoordinates);
         assert_eq!(w.coords_text("0", "50.7", n), Ok((0.0, 50.7)));
         let e = w.coords_text("400000", "100000", n).unwrap_err();
         assert_eq!(e.0, RejectReason::OutOfRangeCoordinates);
@@ -284,18 +232,9 @@ mod tests {
     fn projected_coordinates_convert() {
         let b = v("EPSG:27700");
         let (lon, lat) = b.coords_text("401000", "91000", ("E", "N")).unwrap();
-        assert!(
-            (lon + 1.98).abs() < 0.02 && (lat - 50.72).abs() < 0.02,
-            "{lon} {lat}"
-        );
-        assert_eq!(
-            b.coords(0.0, 0.0, ("E", "N")).unwrap_err().0,
-            RejectReason::ZeroCoordinates
-        );
-        assert_eq!(
-            b.coords(1e30, 1e30, ("E", "N")).unwrap_err().0,
-            RejectReason::OutOfRangeCoordinates
-        );
+        assert!((lon + 1.98).abs() < 0.02 && (lat - 50.72).abs() < 0.02, "{lon} {lat}");
+        assert_eq!(b.coords(0.0, 0.0, ("E", "N")).unwrap_err().0, RejectReason::ZeroCoordinates);
+        assert_eq!(b.coords(1e30, 1e30, ("E", "N")).unwrap_err().0, RejectReason::OutOfRangeCoordinates);
     }
 
     #[test]
@@ -304,11 +243,7 @@ mod tests {
         assert_eq!(w.text(b"caf\xc3\xa9", "Location").unwrap(), "café");
         let e = w.text(b"caf\xe9", "Location").unwrap_err();
         assert_eq!(e.0, RejectReason::InvalidText);
-        assert!(
-            e.1.contains("0xE9") && e.1.contains("--encoding"),
-            "{}",
-            e.1
-        );
+        assert!(e.1.contains("0xE9") && e.1.contains("--encoding"), "{}", e.1);
         let latin = Validator::new(
             Projector::new(&CrsDef::wgs84()).unwrap(),
             TimeParser::new(TimeFormat::Auto, None),
@@ -317,10 +252,7 @@ mod tests {
         assert_eq!(latin.text(b"caf\xe9", "Location").unwrap(), "café");
         assert_eq!(w.weight("", "w"), Ok(1.0));
         assert_eq!(w.weight("2.5", "w"), Ok(2.5));
-        assert_eq!(
-            w.weight("-1", "w").unwrap_err().0,
-            RejectReason::InvalidWeight
-        );
+        assert_eq!(w.weight("-1", "w").unwrap_err().0, RejectReason::InvalidWeight);
         assert_eq!(non_empty("  "), None);
         assert_eq!(non_empty(" a "), Some("a".into()));
     }

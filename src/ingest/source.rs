@@ -113,30 +113,109 @@ impl ContentReader {
     }
 }
 
-/// Open the decompressed content of a file. `raw_bytes_read` is advanced as the file's bytes are consumed.
+/// Open the decompressed content of a file, read ahead on its own thread. `raw_bytes_read` is advanced as the
+/// file's bytes are consumed.
 pub fn open_content(
     info: &SourceFileInfo,
     raw_bytes_read: Arc<AtomicU64>,
-) -> std::io::Result<BufReader<ContentReader>> {
-    let file = CountingReader {
-        inner: File::open(&info.path)?,
-        count: raw_bytes_read,
-    };
+) -> std::io::Result<BufReader<PrefetchReader>> {
+    Ok(BufReader::with_capacity(READ_BUFFER_BYTES, PrefetchReader::spawn(open_raw_content(info, raw_bytes_read)?)))
+}
+
+/// Open the decompressed content of a file on this thread.
+pub fn open_raw_content(info: &SourceFileInfo, raw_bytes_read: Arc<AtomicU64>) -> std::io::Result<ContentReader> {
+    let file = CountingReader { inner: File::open(&info.path)?, count: raw_bytes_read };
     let inner = if info.gzip {
-        Decoder::Gzip(Box::new(flate2::read::MultiGzDecoder::new(
-            BufReader::with_capacity(READ_BUFFER_BYTES, file),
-        )))
+        Decoder::Gzip(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER_BYTES, file))))
     } else {
         Decoder::Plain(file)
     };
-    Ok(BufReader::with_capacity(
-        READ_BUFFER_BYTES,
-        ContentReader {
-            inner,
-            hasher: Sha256::new(),
-            bytes: 0,
-        },
-    ))
+    Ok(ContentReader { inner, hasher: Sha256::new(), bytes: 0 })
+}
+
+/// Reads and hashes a file's content on its own thread, a megabyte ahead of the consumer, so decompression and
+/// hashing overlap with parsing.
+pub struct PrefetchReader {
+    rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
+    current: Vec<u8>,
+    pos: usize,
+    finished: bool,
+    handle: Option<std::thread::JoinHandle<std::io::Result<(String, u64)>>>,
+}
+
+const PREFETCH_CHUNK_BYTES: usize = 1 << 20;
+
+impl PrefetchReader {
+    /// Start reading `content` on a new thread.
+    pub fn spawn(mut content: ContentReader) -> Self {
+        let (tx, rx) = std::sync::mpsc::sync_channel(4);
+        let handle = std::thread::spawn(move || {
+            loop {
+                let mut buf = vec![0u8; PREFETCH_CHUNK_BYTES];
+                let mut filled = 0;
+                while filled < buf.len() {
+                    match content.read(&mut buf[filled..]) {
+                        Ok(0) => break,
+                        Ok(n) => filled += n,
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(e) => {
+                            let message = e.to_string();
+                            let _ = tx.send(Err(e));
+                            return Err(std::io::Error::other(message));
+                        }
+                    }
+                }
+                if filled == 0 {
+                    break;
+                }
+                buf.truncate(filled);
+                if tx.send(Ok(buf)).is_err() {
+                    // The consumer stopped early; the hash would not cover the whole content.
+                    return Err(std::io::Error::other("reading stopped before the end of the file"));
+                }
+            }
+            content.finish()
+        });
+        PrefetchReader { rx, current: Vec::new(), pos: 0, finished: false, handle: Some(handle) }
+    }
+
+    /// Read to the end and return the content's SHA-256 and length.
+    pub fn finish(mut self) -> std::io::Result<(String, u64)> {
+        std::io::copy(&mut self, &mut std::io::sink())?;
+        match self.handle.take().map(std::thread::JoinHandle::join) {
+            Some(Ok(result)) => result,
+            Some(Err(_)) => Err(std::io::Error::other("the reading thread panicked")),
+            None => Err(std::io::Error::other("the reading thread was already finished")),
+        }
+    }
+}
+
+impl Read for PrefetchReader {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        while self.pos >= self.current.len() {
+            if self.finished {
+                return Ok(0);
+            }
+            match self.rx.recv() {
+                Ok(Ok(chunk)) => {
+                    self.current = chunk;
+                    self.pos = 0;
+                }
+                Ok(Err(e)) => {
+                    self.finished = true;
+                    return Err(e);
+                }
+                Err(_) => {
+                    self.finished = true;
+                    return Ok(0);
+                }
+            }
+        }
+        let n = buf.len().min(self.current.len() - self.pos);
+        buf[..n].copy_from_slice(&self.current[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
 }
 
 /// What the first bytes of the content say about its encoding and shape.
@@ -182,8 +261,7 @@ mod tests {
         let plain = dir.path().join("a.csv");
         let gz = dir.path().join("a.csv.gz");
         std::fs::write(&plain, b"x,y\n1,2\n").unwrap();
-        let mut enc =
-            flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
+        let mut enc = flate2::write::GzEncoder::new(File::create(&gz).unwrap(), flate2::Compression::fast());
         enc.write_all(b"x,y\n1,2\n").unwrap();
         enc.finish().unwrap();
 
@@ -191,13 +269,7 @@ mod tests {
         assert!(!pi.gzip && gi.gzip);
         assert_ne!(pi.file_sha256, gi.file_sha256);
         let count = Arc::new(AtomicU64::new(0));
-        let hash = |i: &SourceFileInfo| {
-            open_content(i, count.clone())
-                .unwrap()
-                .into_inner()
-                .finish()
-                .unwrap()
-        };
+        let hash = |i: &SourceFileInfo| open_content(i, count.clone()).unwrap().into_inner().finish().unwrap();
         assert_eq!(hash(&pi), hash(&gi));
         assert_eq!(hash(&pi).1, 8);
     }

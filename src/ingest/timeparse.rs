@@ -26,9 +26,7 @@ use chrono_tz::Tz;
 pub enum TimeError {
     #[error("time is empty")]
     Empty,
-    #[error(
-        "'{0}' is not a recognised time (expected YYYY-MM, YYYY-MM-DD, ISO 8601 or MM/DD/YYYY hh:mm:ss AM)"
-    )]
+    #[error("'{0}' is not a recognised time (expected YYYY-MM, YYYY-MM-DD, ISO 8601 or MM/DD/YYYY hh:mm:ss AM)")]
     Unrecognised(String),
     #[error("'{0}' is ambiguous (day/month order): pass --time-format %d/%m/%Y or %m/%d/%Y")]
     Ambiguous(String),
@@ -77,13 +75,8 @@ impl TimeFormat {
             "epoch-ms" => Ok(TimeFormat::EpochMillis),
             f => {
                 let items: Vec<_> = StrftimeItems::new(f).collect();
-                if items
-                    .iter()
-                    .any(|i| matches!(i, chrono::format::Item::Error))
-                {
-                    return Err(format!(
-                        "--time-format '{f}' is not a valid strftime format"
-                    ));
+                if items.iter().any(|i| matches!(i, chrono::format::Item::Error)) {
+                    return Err(format!("--time-format '{f}' is not a valid strftime format"));
                 }
                 let has = |specs: &[&str]| specs.iter().any(|s| f.contains(s));
                 let precision = if has(&["%S", "%T", "%s", "%+"]) {
@@ -99,14 +92,9 @@ impl TimeFormat {
                 } else if has(&["%Y", "%y"]) {
                     TimePrecision::Year
                 } else {
-                    return Err(format!(
-                        "--time-format '{f}' has no date fields (such as %Y, %m, %d)"
-                    ));
+                    return Err(format!("--time-format '{f}' has no date fields (such as %Y, %m, %d)"));
                 };
-                Ok(TimeFormat::Strftime {
-                    format: f.to_owned(),
-                    precision,
-                })
+                Ok(TimeFormat::Strftime { format: f.to_owned(), precision })
             }
         }
     }
@@ -160,53 +148,32 @@ impl TimeParser {
         }
         let time_s = match (rec.offset_s, self.tz) {
             (Some(off), _) => rec.naive.and_utc().timestamp() - i64::from(off),
-            (None, Some(tz)) if rec.precision <= TimePrecision::Hour => {
-                match tz.from_local_datetime(&rec.naive) {
-                    chrono::LocalResult::Single(t) => t.timestamp(),
-                    chrono::LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
-                    chrono::LocalResult::None => {
-                        return Err(TimeError::NonexistentLocal {
-                            value: v.to_owned(),
-                            tz: tz.name().to_owned(),
-                        });
-                    }
+            (None, Some(tz)) if rec.precision <= TimePrecision::Hour => match tz.from_local_datetime(&rec.naive) {
+                chrono::LocalResult::Single(t) => t.timestamp(),
+                chrono::LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
+                chrono::LocalResult::None => {
+                    return Err(TimeError::NonexistentLocal { value: v.to_owned(), tz: tz.name().to_owned() });
                 }
-            }
+            },
             (None, _) => rec.naive.and_utc().timestamp(),
         };
-        Ok(ParsedTime {
-            time_s,
-            precision: rec.precision,
-        })
+        Ok(ParsedTime { time_s, precision: rec.precision })
     }
 }
 
 fn epoch(v: &str, per_second: i64) -> Result<Recognised, TimeError> {
-    let n: i64 = v
-        .parse()
-        .map_err(|_| TimeError::Unrecognised(v.to_owned()))?;
+    let n: i64 = v.parse().map_err(|_| TimeError::Unrecognised(v.to_owned()))?;
     let secs = n.div_euclid(per_second);
-    let naive = chrono::DateTime::from_timestamp(secs, 0)
-        .ok_or_else(|| TimeError::OutOfRange(v.to_owned()))?
-        .naive_utc();
-    Ok(Recognised {
-        naive,
-        offset_s: Some(0),
-        precision: TimePrecision::Second,
-    })
+    let naive =
+        chrono::DateTime::from_timestamp(secs, 0).ok_or_else(|| TimeError::OutOfRange(v.to_owned()))?.naive_utc();
+    Ok(Recognised { naive, offset_s: Some(0), precision: TimePrecision::Second })
 }
 
 fn strftime(v: &str, format: &str, precision: TimePrecision) -> Result<Recognised, TimeError> {
-    let mismatch = || TimeError::FormatMismatch {
-        value: v.to_owned(),
-        format: format.to_owned(),
-    };
+    let mismatch = || TimeError::FormatMismatch { value: v.to_owned(), format: format.to_owned() };
     let mut p = Parsed::new();
     chrono::format::parse(&mut p, v, StrftimeItems::new(format)).map_err(|_| mismatch())?;
-    let invalid = |why: &str| TimeError::Invalid {
-        value: v.to_owned(),
-        why: why.to_owned(),
-    };
+    let invalid = |why: &str| TimeError::Invalid { value: v.to_owned(), why: why.to_owned() };
     if p.month().is_none() && p.day().is_none() && p.year().is_some() {
         p.set_month(1).map_err(|_| mismatch())?;
     }
@@ -222,11 +189,7 @@ fn strftime(v: &str, format: &str, precision: TimePrecision) -> Result<Recognise
     } else {
         NaiveTime::MIN
     };
-    Ok(Recognised {
-        naive: date.and_time(time),
-        offset_s: p.offset(),
-        precision,
-    })
+    Ok(Recognised { naive: date.and_time(time), offset_s: p.offset(), precision })
 }
 
 /// Digits at `s[range]` as a number, or `None` if any byte is not an ASCII digit.
@@ -234,16 +197,12 @@ fn digits(s: &[u8]) -> Option<u32> {
     if s.is_empty() {
         return None;
     }
-    s.iter().try_fold(0u32, |acc, &b| {
-        b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0'))
-    })
+    s.iter().try_fold(0u32, |acc, &b| b.is_ascii_digit().then(|| acc * 10 + u32::from(b - b'0')))
 }
 
 fn make_date(v: &str, y: u32, m: u32, d: u32) -> Result<NaiveDate, TimeError> {
-    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or_else(|| TimeError::Invalid {
-        value: v.to_owned(),
-        why: format!("no day {d} in month {m} of {y}"),
-    })
+    NaiveDate::from_ymd_opt(y as i32, m, d)
+        .ok_or_else(|| TimeError::Invalid { value: v.to_owned(), why: format!("no day {d} in month {m} of {y}") })
 }
 
 fn make_time(v: &str, h: u32, mi: u32, s: u32, nanos: u32) -> Result<NaiveTime, TimeError> {
@@ -292,11 +251,7 @@ fn recognise_auto(v: &str) -> Result<Recognised, TimeError> {
     let (Some(a), Some(c), Some(y), None) = (dmy.next(), dmy.next(), dmy.next(), dmy.next()) else {
         return Err(unrecognised());
     };
-    let (Some(a), Some(c), Some(y)) = (
-        digits(a.as_bytes()),
-        digits(c.as_bytes()),
-        digits(y.as_bytes()),
-    ) else {
+    let (Some(a), Some(c), Some(y)) = (digits(a.as_bytes()), digits(c.as_bytes()), digits(y.as_bytes())) else {
         return Err(unrecognised());
     };
     if y < 1000 {
@@ -315,23 +270,11 @@ fn recognise_auto(v: &str) -> Result<Recognised, TimeError> {
     };
     let time_part = time_part.ok_or_else(unrecognised)?;
     let mut hms = time_part.split(':');
-    let h = hms
-        .next()
-        .and_then(|s| digits(s.as_bytes()))
-        .ok_or_else(unrecognised)?;
-    let mi = hms
-        .next()
-        .and_then(|s| digits(s.as_bytes()))
-        .ok_or_else(unrecognised)?;
-    let sec = hms
-        .next()
-        .map(|s| digits(s.as_bytes()).ok_or_else(unrecognised))
-        .transpose()?;
+    let h = hms.next().and_then(|s| digits(s.as_bytes())).ok_or_else(unrecognised)?;
+    let mi = hms.next().and_then(|s| digits(s.as_bytes())).ok_or_else(unrecognised)?;
+    let sec = hms.next().map(|s| digits(s.as_bytes()).ok_or_else(unrecognised)).transpose()?;
     if hms.next().is_some() || !(1..=12).contains(&h) {
-        return Err(TimeError::Invalid {
-            value: v.to_owned(),
-            why: "a 12-hour clock runs from 1 to 12".into(),
-        });
+        return Err(TimeError::Invalid { value: v.to_owned(), why: "a 12-hour clock runs from 1 to 12".into() });
     }
     let h24 = (h % 12) + if pm { 12 } else { 0 };
     let date = make_date(v, y, a, c)?;
@@ -339,11 +282,7 @@ fn recognise_auto(v: &str) -> Result<Recognised, TimeError> {
     Ok(Recognised {
         naive: date.and_time(time),
         offset_s: None,
-        precision: if sec.is_some() {
-            TimePrecision::Second
-        } else {
-            TimePrecision::Minute
-        },
+        precision: if sec.is_some() { TimePrecision::Second } else { TimePrecision::Minute },
     })
 }
 
@@ -359,11 +298,7 @@ fn iso_time_part(v: &str, t: &str, date: NaiveDate) -> Result<Recognised, TimeEr
             return Err(unrecognised());
         }
         let oh = digits(&ob[0..2]).ok_or_else(unrecognised)?;
-        let om = if ob.len() == 4 {
-            digits(&ob[2..4]).ok_or_else(unrecognised)?
-        } else {
-            0
-        };
+        let om = if ob.len() == 4 { digits(&ob[2..4]).ok_or_else(unrecognised)? } else { 0 };
         if oh > 23 || om > 59 {
             return Err(unrecognised());
         }
@@ -400,11 +335,7 @@ fn iso_time_part(v: &str, t: &str, date: NaiveDate) -> Result<Recognised, TimeEr
         (s, nanos, TimePrecision::Second)
     };
     let time = make_time(v, h, mi, sec, nanos)?;
-    Ok(Recognised {
-        naive: date.and_time(time),
-        offset_s,
-        precision,
-    })
+    Ok(Recognised { naive: date.and_time(time), offset_s, precision })
 }
 
 #[cfg(test)]
@@ -413,64 +344,28 @@ mod tests {
     use crate::model::time::format_instant;
 
     fn auto(v: &str) -> Result<(String, TimePrecision), TimeError> {
-        TimeParser::new(TimeFormat::Auto, None)
-            .parse(v)
-            .map(|p| (format_instant(p.time_s), p.precision))
+        TimeParser::new(TimeFormat::Auto, None).parse(v).map(|p| (format_instant(p.time_s), p.precision))
     }
 
     #[test]
     fn recognises_the_documented_formats() {
         use TimePrecision::*;
         assert_eq!(auto("2018-10"), Ok(("2018-10-01T00:00:00Z".into(), Month)));
-        assert_eq!(
-            auto(" 2024-02-29 "),
-            Ok(("2024-02-29T00:00:00Z".into(), Day))
-        );
+        assert_eq!(auto(" 2024-02-29 "), Ok(("2024-02-29T00:00:00Z".into(), Day)));
         assert_eq!(auto("2024/02/29"), Ok(("2024-02-29T00:00:00Z".into(), Day)));
-        assert_eq!(
-            auto("2017-03-04T05:06"),
-            Ok(("2017-03-04T05:06:00Z".into(), Minute))
-        );
-        assert_eq!(
-            auto("2017-03-04 05:06:07"),
-            Ok(("2017-03-04T05:06:07Z".into(), Second))
-        );
-        assert_eq!(
-            auto("2017-03-04T05:06:07.250Z"),
-            Ok(("2017-03-04T05:06:07Z".into(), Second))
-        );
-        assert_eq!(
-            auto("2017-03-04T05:06:07+01:00"),
-            Ok(("2017-03-04T04:06:07Z".into(), Second))
-        );
-        assert_eq!(
-            auto("2017-03-04T05:06:07-0530"),
-            Ok(("2017-03-04T10:36:07Z".into(), Second))
-        );
-        assert_eq!(
-            auto("12/31/2017 11:55:00 PM"),
-            Ok(("2017-12-31T23:55:00Z".into(), Second))
-        );
-        assert_eq!(
-            auto("01/01/2017 12:00:00 AM"),
-            Ok(("2017-01-01T00:00:00Z".into(), Second))
-        );
-        assert_eq!(
-            auto("1/2/2017 12:30 pm"),
-            Ok(("2017-01-02T12:30:00Z".into(), Minute))
-        );
+        assert_eq!(auto("2017-03-04T05:06"), Ok(("2017-03-04T05:06:00Z".into(), Minute)));
+        assert_eq!(auto("2017-03-04 05:06:07"), Ok(("2017-03-04T05:06:07Z".into(), Second)));
+        assert_eq!(auto("2017-03-04T05:06:07.250Z"), Ok(("2017-03-04T05:06:07Z".into(), Second)));
+        assert_eq!(auto("2017-03-04T05:06:07+01:00"), Ok(("2017-03-04T04:06:07Z".into(), Second)));
+        assert_eq!(auto("2017-03-04T05:06:07-0530"), Ok(("2017-03-04T10:36:07Z".into(), Second)));
+        assert_eq!(auto("12/31/2017 11:55:00 PM"), Ok(("2017-12-31T23:55:00Z".into(), Second)));
+        assert_eq!(auto("01/01/2017 12:00:00 AM"), Ok(("2017-01-01T00:00:00Z".into(), Second)));
+        assert_eq!(auto("1/2/2017 12:30 pm"), Ok(("2017-01-02T12:30:00Z".into(), Minute)));
     }
 
     #[test]
     fn refuses_nonsense_and_ambiguity() {
-        for bad in [
-            "2018-13",
-            "2019-02-29",
-            "2017-03-04T25:00",
-            "hello",
-            "2017-1-5",
-            "13/01/2017 1:00:00 PM",
-        ] {
+        for bad in ["2018-13", "2019-02-29", "2017-03-04T25:00", "hello", "2017-1-5", "13/01/2017 1:00:00 PM"] {
             let e = auto(bad).unwrap_err();
             assert_eq!(e.reason_key(), "unparseable_time", "{bad}: {e}");
         }
@@ -488,30 +383,12 @@ mod tests {
                 .parse(v)
                 .map(|p| (format_instant(p.time_s), p.precision))
         };
-        assert_eq!(
-            p("%d/%m/%Y", "03/04/2017"),
-            Ok(("2017-04-03T00:00:00Z".into(), TimePrecision::Day))
-        );
-        assert_eq!(
-            p("%Y%m", "201810"),
-            Ok(("2018-10-01T00:00:00Z".into(), TimePrecision::Month))
-        );
-        assert_eq!(
-            p("%d.%m.%Y %H:%M", "03.04.2017 22:15"),
-            Ok(("2017-04-03T22:15:00Z".into(), TimePrecision::Minute))
-        );
-        assert!(matches!(
-            p("%d/%m/%Y", "2017-04-03"),
-            Err(TimeError::FormatMismatch { .. })
-        ));
-        assert!(matches!(
-            p("%d/%m/%Y", "31/02/2017"),
-            Err(TimeError::Invalid { .. })
-        ));
-        assert_eq!(
-            p("epoch-ms", "1500000000123"),
-            Ok(("2017-07-14T02:40:00Z".into(), TimePrecision::Second))
-        );
+        assert_eq!(p("%d/%m/%Y", "03/04/2017"), Ok(("2017-04-03T00:00:00Z".into(), TimePrecision::Day)));
+        assert_eq!(p("%Y%m", "201810"), Ok(("2018-10-01T00:00:00Z".into(), TimePrecision::Month)));
+        assert_eq!(p("%d.%m.%Y %H:%M", "03.04.2017 22:15"), Ok(("2017-04-03T22:15:00Z".into(), TimePrecision::Minute)));
+        assert!(matches!(p("%d/%m/%Y", "2017-04-03"), Err(TimeError::FormatMismatch { .. })));
+        assert!(matches!(p("%d/%m/%Y", "31/02/2017"), Err(TimeError::Invalid { .. })));
+        assert_eq!(p("epoch-ms", "1500000000123"), Ok(("2017-07-14T02:40:00Z".into(), TimePrecision::Second)));
         assert!(TimeFormat::parse("%Q").is_err());
         assert!(TimeFormat::parse("hello").is_err());
     }
@@ -521,29 +398,14 @@ mod tests {
         let chicago: Tz = "America/Chicago".parse().unwrap();
         let p = TimeParser::new(TimeFormat::Auto, Some(chicago));
         // CST is UTC-6 in January.
-        assert_eq!(
-            format_instant(p.parse("01/15/2017 06:00:00 PM").unwrap().time_s),
-            "2017-01-16T00:00:00Z"
-        );
+        assert_eq!(format_instant(p.parse("01/15/2017 06:00:00 PM").unwrap().time_s), "2017-01-16T00:00:00Z");
         // Months stay calendar months.
-        assert_eq!(
-            format_instant(p.parse("2017-03").unwrap().time_s),
-            "2017-03-01T00:00:00Z"
-        );
+        assert_eq!(format_instant(p.parse("2017-03").unwrap().time_s), "2017-03-01T00:00:00Z");
         // 2:30 AM on 12 March 2017 was skipped by the change to CDT.
-        assert!(matches!(
-            p.parse("03/12/2017 02:30:00 AM"),
-            Err(TimeError::NonexistentLocal { .. })
-        ));
+        assert!(matches!(p.parse("03/12/2017 02:30:00 AM"), Err(TimeError::NonexistentLocal { .. })));
         // 1:30 AM on 5 November 2017 happened twice: the earlier (CDT, UTC-5) is taken.
-        assert_eq!(
-            format_instant(p.parse("11/05/2017 01:30:00 AM").unwrap().time_s),
-            "2017-11-05T06:30:00Z"
-        );
+        assert_eq!(format_instant(p.parse("11/05/2017 01:30:00 AM").unwrap().time_s), "2017-11-05T06:30:00Z");
         // An explicit offset wins over the zone.
-        assert_eq!(
-            format_instant(p.parse("2017-01-15T18:00:00Z").unwrap().time_s),
-            "2017-01-15T18:00:00Z"
-        );
+        assert_eq!(format_instant(p.parse("2017-01-15T18:00:00Z").unwrap().time_s), "2017-01-15T18:00:00Z");
     }
 }

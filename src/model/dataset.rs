@@ -57,13 +57,7 @@ pub enum DatasetError {
     #[error(transparent)]
     Crs(#[from] crate::geo::CrsError),
     #[error("incident at {file} line {line} (lon {lon}, lat {lat}) cannot be projected to {crs}")]
-    Projection {
-        file: String,
-        line: u32,
-        lon: f64,
-        lat: f64,
-        crs: String,
-    },
+    Projection { file: String, line: u32, lon: f64, lat: f64, crs: String },
     #[error("incident refers to source file #{0}, which was not registered")]
     UnknownSource(u16),
     #[error("too many source files ({0}); at most 65535 imports can be loaded at once")]
@@ -168,10 +162,7 @@ impl Dataset {
             lat: self.lat[i],
             time_s: self.time_s[i],
             precision: self.precision[i],
-            category: self
-                .categories
-                .name(u32::from(self.category[i]))
-                .unwrap_or(""),
+            category: self.categories.name(u32::from(self.category[i])).unwrap_or(""),
             weight: self.weight[i],
             area: optional_name(&self.areas, self.area[i]),
             location: optional_name(&self.locations, self.location[i]),
@@ -204,11 +195,7 @@ impl Dataset {
         self.categories.heap_bytes()
             + self.areas.heap_bytes()
             + self.locations.heap_bytes()
-            + self
-                .sources
-                .iter()
-                .map(|s| s.file.capacity() + 32)
-                .sum::<usize>()
+            + self.sources.iter().map(|s| s.file.capacity() + 32).sum::<usize>()
     }
 }
 
@@ -270,9 +257,7 @@ impl DatasetBuilder {
     pub fn push(&mut self, rec: &IncidentRecord<'_>) -> Result<(), DatasetError> {
         let category = self.intern_category(rec.category);
         let area = rec.area.map_or(NONE_ID, |a| self.ds.areas.intern(a));
-        let location = rec
-            .location
-            .map_or(NONE_ID, |l| self.ds.locations.intern(l));
+        let location = rec.location.map_or(NONE_ID, |l| self.ds.locations.intern(l));
         self.push_ids(rec, category, area, location)
     }
 
@@ -361,11 +346,7 @@ impl DatasetBuilder {
 }
 
 fn optional_name(interner: &Interner, id: u32) -> Option<&str> {
-    if id == NONE_ID {
-        None
-    } else {
-        interner.name(id)
-    }
+    if id == NONE_ID { None } else { interner.name(id) }
 }
 
 /// Category ids are u16: more than 65,535 distinct categories means the category column is not a category (an id
@@ -405,11 +386,7 @@ mod tests {
     #[test]
     fn identical_points_project_identically() {
         let mut b = DatasetBuilder::new(&CrsDef::utm_for(-2.0, 50.7), 4).unwrap();
-        b.add_source(SourceFile {
-            import_id: 1,
-            file: "a.csv".into(),
-        })
-        .unwrap();
+        b.add_source(SourceFile { import_id: 1, file: "a.csv".into() }).unwrap();
         for c in ["Drugs", "Burglary", "Drugs"] {
             b.push(&rec(-1.98, 50.72, c)).unwrap();
         }
@@ -430,15 +407,8 @@ mod tests {
     #[test]
     fn unknown_source_and_nan_are_errors() {
         let mut b = DatasetBuilder::new(&CrsDef::utm_for(-2.0, 50.7), 1).unwrap();
-        assert!(matches!(
-            b.push(&rec(-1.98, 50.72, "x")),
-            Err(DatasetError::UnknownSource(0))
-        ));
-        b.add_source(SourceFile {
-            import_id: 1,
-            file: "a.csv".into(),
-        })
-        .unwrap();
+        assert!(matches!(b.push(&rec(-1.98, 50.72, "x")), Err(DatasetError::UnknownSource(0))));
+        b.add_source(SourceFile { import_id: 1, file: "a.csv".into() }).unwrap();
         b.push(&rec(f64::NAN, 50.72, "x")).unwrap();
         let err = b.finish().unwrap_err();
         assert!(err.to_string().contains("a.csv line 2"), "{err}");

@@ -1,13 +1,14 @@
 //! String interning: each distinct category, area code or location text is stored once and referred to by a
 //! small integer id in the dataset's columns.
 
-use std::collections::HashMap;
+use rustc_hash::FxHashMap;
 
 /// A table of distinct strings with dense ids `0..len`.
 #[derive(Debug, Clone, Default)]
 pub struct Interner {
     names: Vec<String>,
-    ids: HashMap<String, u32>,
+    /// FxHash: interning runs once per field per row on the ingest hot path, and the keys are local data.
+    ids: FxHashMap<String, u32>,
 }
 
 impl Interner {

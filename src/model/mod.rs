@@ -4,8 +4,6 @@ pub mod dataset;
 pub mod interner;
 pub mod time;
 
-pub use dataset::{
-    Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile,
-};
+pub use dataset::{Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile};
 pub use interner::Interner;
 pub use time::TimePrecision;

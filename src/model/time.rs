@@ -93,9 +93,7 @@ pub fn interval_end_s(start_s: i64, precision: TimePrecision) -> i64 {
                 return start_s;
             };
             let (y, m) = (t.year(), t.month());
-            let next = if precision == TimePrecision::Year {
-                NaiveDate::from_ymd_opt(y + 1, 1, 1)
-            } else if m == 12 {
+            let next = if precision == TimePrecision::Year || m == 12 {
                 NaiveDate::from_ymd_opt(y + 1, 1, 1)
             } else {
                 NaiveDate::from_ymd_opt(y, m + 1, 1)
@@ -136,15 +134,9 @@ mod tests {
     #[test]
     fn month_interval_ends_at_next_month() {
         let jan = month_start_s(2024, 1).unwrap();
-        assert_eq!(
-            interval_end_s(jan, TimePrecision::Month),
-            month_start_s(2024, 2).unwrap()
-        );
+        assert_eq!(interval_end_s(jan, TimePrecision::Month), month_start_s(2024, 2).unwrap());
         let dec = month_start_s(2018, 12).unwrap();
-        assert_eq!(
-            interval_end_s(dec, TimePrecision::Month),
-            month_start_s(2019, 1).unwrap()
-        );
+        assert_eq!(interval_end_s(dec, TimePrecision::Month), month_start_s(2019, 1).unwrap());
         assert_eq!(format_instant(dec), "2018-12-01T00:00:00Z");
         assert_eq!(month_label(dec + 86_400 * 30), "2018-12");
     }

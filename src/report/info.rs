@@ -4,11 +4,7 @@ use super::table::{Align, Table, thousands};
 use crate::store::StoreInfo;
 
 fn pct(n: u64, total: u64) -> String {
-    if total == 0 {
-        "-".into()
-    } else {
-        format!("{:.1}%", 100.0 * n as f64 / total as f64)
-    }
+    if total == 0 { "-".into() } else { format!("{:.1}%", 100.0 * n as f64 / total as f64) }
 }
 
 /// A readable summary of the store.

@@ -56,11 +56,7 @@ pub fn ingest_text(results: &[FileResult]) -> String {
                 ]);
                 let mut lines = Vec::new();
                 if !s.columns.is_empty() {
-                    let cols: Vec<String> = s
-                        .columns
-                        .iter()
-                        .map(|c| format!("{}={}", c.role.name(), c.name))
-                        .collect();
+                    let cols: Vec<String> = s.columns.iter().map(|c| format!("{}={}", c.role.name(), c.name)).collect();
                     lines.push(format!(
                         "columns: {} (coordinates in {})",
                         cols.join(", "),
@@ -92,14 +88,7 @@ pub fn ingest_text(results: &[FileResult]) -> String {
         FileResult::Failed { .. } => (a, b, c),
     });
     if results.len() > 1 {
-        t.row(vec![
-            "total".into(),
-            String::new(),
-            thousands(read),
-            thousands(acc),
-            thousands(rej),
-            String::new(),
-        ]);
+        t.row(vec!["total".into(), String::new(), thousands(read), thousands(acc), thousands(rej), String::new()]);
     }
     format!("{}{details}", t.render(0))
 }

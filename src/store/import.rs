@@ -90,11 +90,7 @@ impl Store {
         let path = self.path.clone();
         let err = |what: &'static str| {
             let path = path.clone();
-            move |source| StoreError::Sql {
-                path,
-                what: what.into(),
-                source,
-            }
+            move |source| StoreError::Sql { path, what: what.into(), source }
         };
         let tx = &self.conn;
         tx.execute_batch("BEGIN IMMEDIATE").map_err(err("starting the import"))?;
@@ -119,12 +115,9 @@ impl Store {
         )
         .map_err(err("recording the import"))?;
         let import_id = tx.last_insert_rowid();
-        let categories =
-            load_ids(tx, "SELECT id, name FROM categories").map_err(err("reading categories"))?;
-        let areas =
-            load_ids(tx, "SELECT id, code FROM area_codes").map_err(err("reading area codes"))?;
-        let locations =
-            load_ids(tx, "SELECT id, text FROM locations").map_err(err("reading locations"))?;
+        let categories = load_ids(tx, "SELECT id, name FROM categories").map_err(err("reading categories"))?;
+        let areas = load_ids(tx, "SELECT id, code FROM area_codes").map_err(err("reading area codes"))?;
+        let locations = load_ids(tx, "SELECT id, text FROM locations").map_err(err("reading locations"))?;
         let insert_incident = tx.prepare(INSERT_INCIDENT).map_err(err("preparing the incident insert"))?;
         std::mem::forget(guard);
         Ok(ImportWriter {
@@ -167,12 +160,7 @@ impl Drop for ImportWriter<'_> {
     }
 }
 
-fn intern(
-    tx: &Connection,
-    cache: &mut HashMap<String, i64>,
-    insert_sql: &str,
-    value: &str,
-) -> rusqlite::Result<i64> {
+fn intern(tx: &Connection, cache: &mut HashMap<String, i64>, insert_sql: &str, value: &str) -> rusqlite::Result<i64> {
     if let Some(&id) = cache.get(value) {
         return Ok(id);
     }
@@ -199,20 +187,25 @@ impl ImportWriter<'_> {
 
     /// Register the names a batch introduces (ids continue from the previous batch).
     pub fn add_names(&mut self, names: &NewNames) -> Result<(), StoreError> {
-        let groups: [(&[String], &mut HashMap<String, i64>, &mut Vec<i64>, &str); 3] = [
-            (&names.categories, &mut self.categories, &mut self.category_ids, "INSERT INTO categories (name) VALUES (?1)"),
-            (&names.areas, &mut self.areas, &mut self.area_ids, "INSERT INTO area_codes (code) VALUES (?1)"),
-            (&names.locations, &mut self.locations, &mut self.location_ids, "INSERT INTO locations (text) VALUES (?1)"),
-        ];
-        for (new, cache, ids, sql) in groups {
-            for name in new {
-                let id = intern(self.conn, cache, sql, name).map_err(|source| StoreError::Sql {
-                    path: self.path.clone(),
-                    what: format!("adding the name '{name}'"),
-                    source,
-                })?;
-                ids.push(id);
-            }
+        let err = |name: &str| {
+            let path = self.path.clone();
+            let what = format!("adding the name '{name}'");
+            move |source| StoreError::Sql { path, what, source }
+        };
+        for name in &names.categories {
+            let id = intern(self.conn, &mut self.categories, "INSERT INTO categories (name) VALUES (?1)", name)
+                .map_err(err(name))?;
+            self.category_ids.push(id);
+        }
+        for name in &names.areas {
+            let id = intern(self.conn, &mut self.areas, "INSERT INTO area_codes (code) VALUES (?1)", name)
+                .map_err(err(name))?;
+            self.area_ids.push(id);
+        }
+        for name in &names.locations {
+            let id = intern(self.conn, &mut self.locations, "INSERT INTO locations (text) VALUES (?1)", name)
+                .map_err(err(name))?;
+            self.location_ids.push(id);
         }
         Ok(())
     }
@@ -294,11 +287,7 @@ impl ImportWriter<'_> {
             .prepare_cached("INSERT INTO rejects (import_id, line, reason, detail, raw) VALUES (?1, ?2, ?3, ?4, ?5)")
             .and_then(|mut s| s.execute(params![self.import_id, row.line as i64, row.reason.key(), row.detail, raw]))
             .map_err(self.err("keeping a rejected row"))?;
-        *self
-            .counts
-            .rejected_by_reason
-            .entry(row.reason.key().to_owned())
-            .or_insert(0) += 1;
+        *self.counts.rejected_by_reason.entry(row.reason.key().to_owned()).or_insert(0) += 1;
         Ok(())
     }
 
@@ -320,8 +309,7 @@ impl ImportWriter<'_> {
         }
         let c = &self.counts;
         let finite = |v: f64| v.is_finite().then_some(v);
-        let by_reason =
-            serde_json::to_string(&c.rejected_by_reason).unwrap_or_else(|_| "{}".into());
+        let by_reason = serde_json::to_string(&c.rejected_by_reason).unwrap_or_else(|_| "{}".into());
         self.conn
             .execute(
                 "UPDATE imports SET content_sha256 = ?1, read = ?2, accepted = ?3, rejected = ?4, \
@@ -345,9 +333,7 @@ impl ImportWriter<'_> {
             .map_err(self.err("recording the import totals"))?;
         self.conn.execute_batch("COMMIT").map_err(self.err("committing the import"))?;
         self.closed = true;
-        Ok(ImportOutcome::Committed {
-            import_id: self.import_id,
-        })
+        Ok(ImportOutcome::Committed { import_id: self.import_id })
     }
 }
 
@@ -356,50 +342,43 @@ impl Store {
     pub fn rejects(&self, import_id: i64) -> Result<Vec<RejectedRow>, StoreError> {
         let mut stmt = self
             .conn
-            .prepare(
-                "SELECT line, reason, detail, raw FROM rejects WHERE import_id = ?1 ORDER BY id",
-            )
+            .prepare("SELECT line, reason, detail, raw FROM rejects WHERE import_id = ?1 ORDER BY id")
             .map_err(self.sql_err("reading rejected rows"))?;
         let rows = stmt
             .query_map([import_id], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Vec<u8>>(3)?,
-                ))
+                Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, Vec<u8>>(3)?))
             })
             .map_err(self.sql_err("reading rejected rows"))?;
         let mut out = Vec::new();
+        let mut raws = Vec::new();
         for row in rows {
-            let (line, reason, detail, raw) =
-                row.map_err(self.sql_err("reading a rejected row"))?;
-            let reason = crate::ingest::RejectReason::from_key(&reason).ok_or_else(|| {
-                StoreError::Corrupt {
-                    path: self.path.clone(),
-                    what: format!("unknown reject reason '{reason}'"),
-                }
+            let (line, reason, detail, raw) = row.map_err(self.sql_err("reading a rejected row"))?;
+            let reason = crate::ingest::RejectReason::from_key(&reason).ok_or_else(|| StoreError::Corrupt {
+                path: self.path.clone(),
+                what: format!("unknown reject reason '{reason}'"),
             })?;
-            out.push(RejectedRow {
-                line: line as u64,
-                reason,
-                detail,
-                fields: decode_csv_record(&raw),
-            });
+            out.push(RejectedRow { line: line as u64, reason, detail, fields: Vec::new() });
+            raws.push(raw);
+        }
+        for (row, fields) in out.iter_mut().zip(decode_csv_records(&raws)) {
+            row.fields = fields;
         }
         Ok(out)
     }
 }
 
-/// The fields of one CSV record written by [`encode_csv_record`].
-fn decode_csv_record(raw: &[u8]) -> Vec<Vec<u8>> {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(raw);
+/// The fields of CSV records written by [`encode_csv_record`], read with one reader (building a reader per
+/// record is slow). A record that does not parse is returned whole as one field.
+fn decode_csv_records(raws: &[Vec<u8>]) -> Vec<Vec<Vec<u8>>> {
+    let joined = raws.join(&b'\n');
+    let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(joined.as_slice());
     let mut rec = csv::ByteRecord::new();
-    match r.read_byte_record(&mut rec) {
-        Ok(true) => rec.iter().map(<[u8]>::to_vec).collect(),
-        _ => vec![raw.to_vec()],
+    let mut out = Vec::with_capacity(raws.len());
+    for raw in raws {
+        match r.read_byte_record(&mut rec) {
+            Ok(true) => out.push(rec.iter().map(<[u8]>::to_vec).collect()),
+            _ => out.push(vec![raw.clone()]),
+        }
     }
+    out
 }

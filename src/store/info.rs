@@ -57,10 +57,7 @@ pub struct LonLatBox {
 
 impl LonLatBox {
     pub fn centre(&self) -> (f64, f64) {
-        (
-            (self.min_lon + self.max_lon) / 2.0,
-            (self.min_lat + self.max_lat) / 2.0,
-        )
+        ((self.min_lon + self.max_lon) / 2.0, (self.min_lat + self.max_lat) / 2.0)
     }
 }
 
@@ -84,14 +81,8 @@ pub struct StoreInfo {
 impl StoreInfo {
     /// Categories by descending count, then name.
     pub fn categories_by_count(&self) -> Vec<CategoryCount> {
-        let mut v: Vec<_> = self
-            .categories
-            .iter()
-            .map(|(name, &count)| CategoryCount {
-                name: name.clone(),
-                count,
-            })
-            .collect();
+        let mut v: Vec<_> =
+            self.categories.iter().map(|(name, &count)| CategoryCount { name: name.clone(), count }).collect();
         v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.name.cmp(&b.name)));
         v
     }
@@ -133,13 +124,11 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (mut rec, reasons, options) = row.map_err(self.sql_err("reading an import"))?;
-            rec.rejected_by_reason =
-                serde_json::from_str(&reasons).map_err(|e| StoreError::Corrupt {
-                    path: self.path.clone(),
-                    what: format!("import {} rejected_by_reason_json: {e}", rec.id),
-                })?;
-            rec.options =
-                serde_json::from_str(&options).unwrap_or(serde_json::Value::String(options));
+            rec.rejected_by_reason = serde_json::from_str(&reasons).map_err(|e| StoreError::Corrupt {
+                path: self.path.clone(),
+                what: format!("import {} rejected_by_reason_json: {e}", rec.id),
+            })?;
+            rec.options = serde_json::from_str(&options).unwrap_or(serde_json::Value::String(options));
             out.push(rec);
         }
         Ok(out)
@@ -153,12 +142,9 @@ impl Store {
                 [],
                 |r| {
                     Ok(match (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?) {
-                        (Some(min_lon), Some(min_lat), Some(max_lon), Some(max_lat)) => Some(LonLatBox {
-                            min_lon,
-                            min_lat,
-                            max_lon,
-                            max_lat,
-                        }),
+                        (Some(min_lon), Some(min_lat), Some(max_lon), Some(max_lat)) => {
+                            Some(LonLatBox { min_lon, min_lat, max_lon, max_lat })
+                        }
                         _ => None,
                     })
                 },
@@ -169,9 +155,7 @@ impl Store {
     fn counts_by(&self, sql: &str, what: &str) -> Result<BTreeMap<String, u64>, StoreError> {
         let mut stmt = self.conn.prepare(sql).map_err(self.sql_err(what))?;
         let rows = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64))
-            })
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u64)))
             .map_err(self.sql_err(what))?;
         rows.collect::<Result<_, _>>().map_err(self.sql_err(what))
     }
@@ -181,19 +165,14 @@ impl Store {
         let incidents = self.incident_count()?;
         let span: (Option<i64>, Option<i64>) = self
             .conn
-            .query_row(
-                "SELECT min(time_from_s), max(time_to_s) FROM imports WHERE accepted > 0",
-                [],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .query_row("SELECT min(time_from_s), max(time_to_s) FROM imports WHERE accepted > 0", [], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
             .map_err(self.sql_err("reading the time range"))?;
         let time = match span {
-            (Some(from_s), Some(to_s)) => Some(TimeSpan {
-                from: format_instant(from_s),
-                to: format_instant(to_s),
-                from_s,
-                to_s,
-            }),
+            (Some(from_s), Some(to_s)) => {
+                Some(TimeSpan { from: format_instant(from_s), to: format_instant(to_s), from_s, to_s })
+            }
             _ => None,
         };
         let categories = self.counts_by(

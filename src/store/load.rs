@@ -25,32 +25,16 @@ impl Store {
         // Store ids -> dataset ids, interning in store order so the dataset's ids are stable between loads.
         let mut sources = HashMap::new();
         for imp in self.imports()? {
-            let idx = b.add_source(SourceFile {
-                import_id: imp.id,
-                file: imp.file,
-            })?;
+            let idx = b.add_source(SourceFile { import_id: imp.id, file: imp.file })?;
             sources.insert(imp.id, idx);
         }
-        let categories = self.id_map(
-            "SELECT id, name FROM categories ORDER BY id",
-            |b, s| u32::from(b.intern_category(s)),
-            &mut b,
-        )?;
-        let areas = self.id_map(
-            "SELECT id, code FROM area_codes ORDER BY id",
-            DatasetBuilder::intern_area,
-            &mut b,
-        )?;
-        let locations = self.id_map(
-            "SELECT id, text FROM locations ORDER BY id",
-            DatasetBuilder::intern_location,
-            &mut b,
-        )?;
+        let categories =
+            self.id_map("SELECT id, name FROM categories ORDER BY id", |b, s| u32::from(b.intern_category(s)), &mut b)?;
+        let areas = self.id_map("SELECT id, code FROM area_codes ORDER BY id", DatasetBuilder::intern_area, &mut b)?;
+        let locations =
+            self.id_map("SELECT id, text FROM locations ORDER BY id", DatasetBuilder::intern_location, &mut b)?;
 
-        let corrupt = |what: String| StoreError::Corrupt {
-            path: self.path.clone(),
-            what,
-        };
+        let corrupt = |what: String| StoreError::Corrupt { path: self.path.clone(), what };
         let lookup = |map: &[u32], id: Option<i64>, what: &str| -> Result<u32, StoreError> {
             match id {
                 None => Ok(NONE_ID),
@@ -124,10 +108,7 @@ impl Store {
         intern: impl Fn(&mut DatasetBuilder, &str) -> u32,
         b: &mut DatasetBuilder,
     ) -> Result<Vec<u32>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare(sql)
-            .map_err(self.sql_err("loading names"))?;
+        let mut stmt = self.conn.prepare(sql).map_err(self.sql_err("loading names"))?;
         let mut rows = stmt.query([]).map_err(self.sql_err("loading names"))?;
         let mut map = Vec::new();
         while let Some(r) = rows.next().map_err(self.sql_err("loading names"))? {

@@ -4,6 +4,7 @@
 //! import leaves the store exactly as it was. The same content imported twice is detected by its SHA-256 and
 //! adds nothing.
 
+mod archive;
 mod import;
 mod info;
 mod load;
@@ -23,9 +24,7 @@ pub const DEFAULT_STORE_PATH: &str = "hotspots.db";
 /// Errors from the store.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error(
-        "no store at {path}: import data first with `hotspots ingest FILE --store {path}`, or pass --store"
-    )]
+    #[error("no store at {path}: import data first with `hotspots ingest FILE --store {path}`, or pass --store")]
     NotFound { path: PathBuf },
     #[error("cannot open the store {path}: {source}")]
     Open {
@@ -37,11 +36,7 @@ pub enum StoreError {
         "the store {path} has schema version {found}, newer than this build of hotspots understands ({known}): \
          upgrade hotspots"
     )]
-    TooNew {
-        path: PathBuf,
-        found: i64,
-        known: i64,
-    },
+    TooNew { path: PathBuf, found: i64, known: i64 },
     #[error("store {path}: {what}: {source}")]
     Sql {
         path: PathBuf,
@@ -49,6 +44,10 @@ pub enum StoreError {
         #[source]
         source: rusqlite::Error,
     },
+    #[error("there is no import {import_id} in the store (see `hotspots info` for the imports)")]
+    NoSuchImport { import_id: i64 },
+    #[error("import {import_id} has no row starting at line {line}")]
+    NoSuchRow { import_id: i64, line: u64 },
     #[error("store {path} holds a value this build cannot read: {what}")]
     Corrupt { path: PathBuf, what: String },
     #[error(transparent)]
@@ -65,28 +64,18 @@ pub struct Store {
 impl Store {
     /// Open the store at `path`, creating it if absent, and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = Connection::open(path).map_err(|source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
+        let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         Self::setup(conn, path)
     }
 
     /// Open an existing store; an error if there is none at `path`.
     pub fn open_existing(path: &Path) -> Result<Self, StoreError> {
         if !path.exists() {
-            return Err(StoreError::NotFound {
-                path: path.to_owned(),
-            });
+            return Err(StoreError::NotFound { path: path.to_owned() });
         }
-        let conn = Connection::open_with_flags(
-            path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )
-        .map_err(|source| StoreError::Open {
-            path: path.to_owned(),
-            source,
-        })?;
+        let conn =
+            Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+                .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         Self::setup(conn, path)
     }
 
@@ -96,44 +85,31 @@ impl Store {
             let what = what.to_owned();
             move |source| StoreError::Sql { path, what, source }
         };
-        conn.busy_timeout(Duration::from_secs(10))
-            .map_err(sql("setting the busy timeout"))?;
+        conn.busy_timeout(Duration::from_secs(10)).map_err(sql("setting the busy timeout"))?;
         // WAL keeps readers working during an import; NORMAL sync is durable across a killed process.
-        conn.pragma_update(None, "journal_mode", "WAL")
-            .map_err(sql("enabling WAL"))?;
-        conn.pragma_update(None, "synchronous", "NORMAL")
-            .map_err(sql("setting synchronous"))?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(sql("enabling WAL"))?;
+        conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql("setting synchronous"))?;
         // References are declared for readers of the schema; the import writer is the only code that inserts
         // incidents and resolves every reference itself, and checking them per row cost a fifth of the ingest
         // time. Tests run `PRAGMA foreign_key_check` on stores they fill.
         conn.pragma_update(None, "foreign_keys", "OFF").map_err(sql("setting foreign keys"))?;
         // A 64 MB page cache keeps a whole import's pages in memory until commit.
         conn.pragma_update(None, "cache_size", -65_536).map_err(sql("setting the cache size"))?;
-        let version: i64 = conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(sql("reading the schema version"))?;
+        let version: i64 =
+            conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql("reading the schema version"))?;
         let known = schema::current_version();
         if version > known {
-            return Err(StoreError::TooNew {
-                path: path.to_owned(),
-                found: version,
-                known,
-            });
+            return Err(StoreError::TooNew { path: path.to_owned(), found: version, known });
         }
         if version < known {
             let tx = conn.transaction().map_err(sql("starting the migration"))?;
             for (i, migration) in schema::MIGRATIONS.iter().enumerate().skip(version as usize) {
-                tx.execute_batch(migration)
-                    .map_err(sql(&format!("applying migration {}", i + 1)))?;
+                tx.execute_batch(migration).map_err(sql(&format!("applying migration {}", i + 1)))?;
             }
-            tx.pragma_update(None, "user_version", known)
-                .map_err(sql("recording the schema version"))?;
+            tx.pragma_update(None, "user_version", known).map_err(sql("recording the schema version"))?;
             tx.commit().map_err(sql("committing the migration"))?;
         }
-        Ok(Store {
-            conn,
-            path: path.to_owned(),
-        })
+        Ok(Store { conn, path: path.to_owned() })
     }
 
     pub fn path(&self) -> &Path {
@@ -142,9 +118,7 @@ impl Store {
 
     /// The schema version of the open store.
     pub fn schema_version(&self) -> Result<i64, StoreError> {
-        self.conn
-            .query_row("PRAGMA user_version", [], |r| r.get(0))
-            .map_err(self.sql_err("reading the schema version"))
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(self.sql_err("reading the schema version"))
     }
 
     pub(crate) fn sql_err(&self, what: &str) -> impl FnOnce(rusqlite::Error) -> StoreError + use<> {
@@ -156,11 +130,7 @@ impl Store {
     /// The import whose file bytes have this SHA-256, if any.
     pub fn import_by_file_sha256(&self, sha: &str) -> Result<Option<i64>, StoreError> {
         self.conn
-            .query_row(
-                "SELECT id FROM imports WHERE file_sha256 = ?1 LIMIT 1",
-                [sha],
-                |r| r.get(0),
-            )
+            .query_row("SELECT id FROM imports WHERE file_sha256 = ?1 LIMIT 1", [sha], |r| r.get(0))
             .optional()
             .map_err(self.sql_err("looking up the file hash"))
     }
@@ -182,10 +152,7 @@ mod tests {
     fn creates_and_reopens_at_the_current_version() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        assert!(matches!(
-            Store::open_existing(&path),
-            Err(StoreError::NotFound { .. })
-        ));
+        assert!(matches!(Store::open_existing(&path), Err(StoreError::NotFound { .. })));
         let s = Store::open(&path).unwrap();
         assert_eq!(s.schema_version().unwrap(), current_version());
         drop(s);
@@ -210,11 +177,7 @@ mod tests {
     fn a_file_that_is_not_sqlite_is_a_clear_error() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.db");
-        std::fs::write(
-            &path,
-            b"this is not a database, just text that is long enough to fill a header....",
-        )
-        .unwrap();
+        std::fs::write(&path, b"this is not a database, just text that is long enough to fill a header....").unwrap();
         let err = Store::open(&path).unwrap_err().to_string();
         assert!(err.contains("s.db"), "{err}");
     }

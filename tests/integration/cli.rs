@@ -1,0 +1,91 @@
+//! The command line: JSON shapes, exit codes, and the demo.
+
+use crate::common::{bin, dorset_months, fixtures};
+use std::process::Command;
+
+fn hotspots(args: &[&str], store: &std::path::Path) -> (i32, String, String) {
+    let out = Command::new(bin()).args(args).arg("--store").arg(store).output().unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn ingest_and_info_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let month = dorset_months()[7].display().to_string();
+    let (code, out, err) = hotspots(&["ingest", "--json", &month], &store);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let f = &v["files"][0];
+    for key in ["file", "read", "accepted", "rejected", "rejected_by_reason", "already_imported"] {
+        assert!(f.get(key).is_some(), "missing {key} in {f}");
+    }
+    assert_eq!(f["already_imported"], false);
+    assert_eq!(f["read"].as_u64().unwrap(), f["accepted"].as_u64().unwrap() + f["rejected"].as_u64().unwrap());
+
+    let (code, out, _) = hotspots(&["ingest", "--json", &month], &store);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["files"][0]["already_imported"], true);
+
+    let (code, out, err) = hotspots(&["info", "--json"], &store);
+    assert_eq!(code, 0, "{err}");
+    let info: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(info["incidents"], f["accepted"]);
+    assert_eq!(info["time"]["from"], "2024-03-01T00:00:00Z");
+    assert_eq!(info["time"]["to"], "2024-04-01T00:00:00Z");
+    assert!(info["categories"]["Anti-social behaviour"].as_u64().unwrap() > 0);
+    let imp = &info["imports"][0];
+    for key in ["file", "read", "accepted", "rejected"] {
+        assert_eq!(imp[key], f[key], "{key}");
+    }
+
+    let (code, out, _) = hotspots(&["info"], &store);
+    assert_eq!(code, 0);
+    assert!(out.contains("Violence and sexual offences") && out.contains("2024-03"), "{out}");
+}
+
+#[test]
+fn exit_codes_say_what_happened() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let month = dorset_months()[7].display().to_string();
+    let missing = dir.path().join("nope.csv").display().to_string();
+
+    let (code, out, _) = hotspots(&["ingest", &missing], &store);
+    assert_eq!(code, 1);
+    assert!(out.contains("FAILED") && out.contains("nope.csv"), "{out}");
+
+    let (code, out, _) = hotspots(&["ingest", "--json", &month, &missing], &store);
+    assert_eq!(code, 3, "partial success");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["files"][1]["error"].as_str().unwrap().contains("nope.csv"));
+
+    let (code, _, err) = hotspots(&["info"], &dir.path().join("absent.db"));
+    assert_eq!(code, 1);
+    assert!(err.contains("no store at") && err.contains("hotspots ingest"), "{err}");
+
+    let (code, _, err) = hotspots(&["ingest", "--lon-col"], &store);
+    assert_eq!(code, 2, "{err}");
+}
+
+#[test]
+fn demo_ingests_the_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = dir.path().join("demo.db");
+    let out = Command::new(bin())
+        .args(["demo", "--fixtures"])
+        .arg(fixtures().join("police-uk"))
+        .arg("--keep")
+        .arg(&keep)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("police-uk") && text.contains("incidents:"), "{text}");
+    assert!(keep.exists());
+}

@@ -1,0 +1,85 @@
+//! Helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use hotspots::ingest::{FileSummary, IngestError, IngestOptions, NoProgress, ingest_file};
+use hotspots::store::Store;
+use std::path::{Path, PathBuf};
+
+/// `../shared/data` beside the repository.
+pub fn shared_data() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("data")
+}
+
+pub fn dorset_months() -> Vec<PathBuf> {
+    let dir = shared_data().join("police-uk").join("dorset");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "csv"))
+        .collect();
+    v.sort();
+    assert_eq!(v.len(), 8, "expected the 8 Dorset months in {}", dir.display());
+    v
+}
+
+pub fn chicago() -> PathBuf {
+    shared_data().join("chicago").join("chicago-2017.csv.gz")
+}
+
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
+}
+
+/// A fresh store in its own temporary directory.
+pub struct TempStore {
+    pub dir: tempfile::TempDir,
+    pub store: Store,
+}
+
+impl TempStore {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        TempStore { dir, store }
+    }
+
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("t.db")
+    }
+
+    pub fn ingest(&mut self, file: &Path, opts: &IngestOptions) -> Result<FileSummary, IngestError> {
+        let mut opts = opts.clone();
+        opts.rejects_dir.get_or_insert_with(|| self.dir.path().join("rejects"));
+        ingest_file(&mut self.store, file, &opts, &NoProgress)
+    }
+
+    /// Write `content` to a file in the store's directory and ingest it.
+    pub fn ingest_bytes(
+        &mut self,
+        name: &str,
+        content: &[u8],
+        opts: &IngestOptions,
+    ) -> Result<FileSummary, IngestError> {
+        let path = self.dir.path().join(name);
+        std::fs::write(&path, content).unwrap();
+        self.ingest(&path, opts)
+    }
+
+    /// Run a query returning one integer on a separate connection.
+    pub fn scalar(&self, sql: &str) -> i64 {
+        let c = rusqlite::Connection::open(self.path()).unwrap();
+        c.query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+}
+
+/// Checks every summary must pass.
+pub fn assert_conserved(s: &FileSummary) {
+    assert_eq!(s.read, s.accepted + s.rejected, "read = accepted + rejected: {s:?}");
+    assert_eq!(s.rejected, s.rejected_by_reason.values().sum::<u64>(), "reasons add up: {s:?}");
+}
+
+/// The path of the `hotspots` binary built for these tests.
+pub fn bin() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_hotspots"))
+}

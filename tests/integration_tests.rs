@@ -1,0 +1,20 @@
+//! Integration tests on real data (`../shared/data`), the shipped fixtures and generated edge cases. One test
+//! binary with modules, so the crate is linked once.
+
+#[path = "integration/common.rs"]
+mod common;
+
+#[path = "integration/cli.rs"]
+mod cli;
+#[path = "integration/ingest_chicago.rs"]
+mod ingest_chicago;
+#[path = "integration/ingest_edge_cases.rs"]
+mod ingest_edge_cases;
+#[path = "integration/ingest_geojson.rs"]
+mod ingest_geojson;
+#[path = "integration/ingest_police_uk.rs"]
+mod ingest_police_uk;
+#[path = "integration/ingest_property.rs"]
+mod ingest_property;
+#[path = "integration/store_atomicity.rs"]
+mod store_atomicity;
