@@ -87,14 +87,20 @@ impl<R: BufRead> RecordReader<R> {
             let input = self.input.fill_buf()?;
             let (res, nin, nout, nend) =
                 self.core.read_record(input, &mut rec.bytes[out_len..], &mut rec.ends[ends_len..]);
-            for &b in &input[..nin] {
-                if !started && b != b'\n' && b != b'\r' {
+            let consumed = &input[..nin];
+            let mut i = 0;
+            if !started {
+                // Line breaks before the record's first byte end earlier lines.
+                while i < consumed.len() && matches!(consumed[i], b'\n' | b'\r') {
+                    count_line_breaks(&mut self.newlines, &mut self.after_cr, &consumed[i..=i]);
+                    i += 1;
+                }
+                if i < consumed.len() {
                     started = true;
                     rec.line = self.newlines + 1;
                 }
-                self.newlines += u64::from(b == b'\r' || (b == b'\n' && !self.after_cr));
-                self.after_cr = b == b'\r';
             }
+            count_line_breaks(&mut self.newlines, &mut self.after_cr, &consumed[i..]);
             self.input.consume(nin);
             out_len += nout;
             ends_len += nend;
@@ -121,6 +127,19 @@ impl<R: BufRead> RecordReader<R> {
             }
         }
     }
+}
+
+/// Count the line breaks in `bytes` into `newlines` (LF, CR, and CRLF once), continuing a CRLF split across
+/// calls through `after_cr`.
+fn count_line_breaks(newlines: &mut u64, after_cr: &mut bool, bytes: &[u8]) {
+    let Some(&last) = bytes.last() else { return };
+    // Whole-slice counts, so they vectorise: this runs over every byte of the file.
+    let lf = bytes.iter().filter(|&&b| b == b'\n').count();
+    let cr = bytes.iter().filter(|&&b| b == b'\r').count();
+    let crlf = if cr == 0 { 0 } else { bytes.windows(2).filter(|w| w == b"\r\n").count() };
+    let continued = usize::from(*after_cr && bytes[0] == b'\n');
+    *newlines += (lf + cr - crlf - continued) as u64;
+    *after_cr = last == b'\r';
 }
 
 #[cfg(test)]

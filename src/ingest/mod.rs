@@ -467,13 +467,13 @@ fn write_batches<'s>(
     let mut n = 0u64;
     for (names, batch) in rx.iter() {
         writer.add_names(&names)?;
-        for row in &batch {
+        n += batch.len() as u64;
+        for row in batch {
             match row {
                 RowOutcome::Accepted(inc) => writer.add_incident(inc)?,
-                RowOutcome::Rejected(r) => writer.add_reject(r)?,
+                RowOutcome::Rejected(r) => writer.add_reject(&r)?,
             }
         }
-        n += batch.len() as u64;
         progress.advance(raw_bytes.load(Ordering::Relaxed), n);
     }
     Ok(writer)

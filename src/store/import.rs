@@ -56,7 +56,11 @@ impl ImportCounts {
 /// the writer without finishing rolls everything back.
 pub struct ImportWriter<'s> {
     conn: &'s Connection,
-    insert_incident: Statement<'s>,
+    /// Inserts [`ROWS_PER_INSERT`] incidents per statement: one multi-row insert costs far less than as many
+    /// single-row ones.
+    insert_many: Statement<'s>,
+    insert_one: Statement<'s>,
+    pending: Vec<ParsedIncident>,
     /// Set once the transaction has been committed or rolled back.
     closed: bool,
     path: std::path::PathBuf,
@@ -71,9 +75,15 @@ pub struct ImportWriter<'s> {
     counts: ImportCounts,
 }
 
-const INSERT_INCIDENT: &str = "INSERT INTO incidents (import_id, line, lon, lat, time_s, precision, category_id, \
-                               weight, area_id, location_id, source_id) \
-                               VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)";
+const INCIDENT_COLUMNS: &str =
+    "import_id, line, lon, lat, time_s, precision, category_id, weight, area_id, location_id, source_id";
+const PARAMS_PER_INCIDENT: usize = 11;
+const ROWS_PER_INSERT: usize = 64;
+
+fn insert_sql(rows: usize) -> String {
+    let one = format!("({})", ["?"; PARAMS_PER_INCIDENT].join(","));
+    format!("INSERT INTO incidents ({INCIDENT_COLUMNS}) VALUES {}", vec![one; rows].join(","))
+}
 
 /// Bytes of the archived file per `import_files` row.
 const ARCHIVE_CHUNK_BYTES: usize = 8 * 1024 * 1024;
@@ -118,11 +128,14 @@ impl Store {
         let categories = load_ids(tx, "SELECT id, name FROM categories").map_err(err("reading categories"))?;
         let areas = load_ids(tx, "SELECT id, code FROM area_codes").map_err(err("reading area codes"))?;
         let locations = load_ids(tx, "SELECT id, text FROM locations").map_err(err("reading locations"))?;
-        let insert_incident = tx.prepare(INSERT_INCIDENT).map_err(err("preparing the incident insert"))?;
+        let insert_many = tx.prepare(&insert_sql(ROWS_PER_INSERT)).map_err(err("preparing the incident insert"))?;
+        let insert_one = tx.prepare(&insert_sql(1)).map_err(err("preparing the incident insert"))?;
         std::mem::forget(guard);
         Ok(ImportWriter {
             conn: tx,
-            insert_incident,
+            insert_many,
+            insert_one,
+            pending: Vec::with_capacity(ROWS_PER_INSERT),
             closed: false,
             path,
             import_id,
@@ -211,30 +224,7 @@ impl ImportWriter<'_> {
     }
 
     /// Add one accepted incident. Its name ids must have been registered with [`ImportWriter::add_names`].
-    pub fn add_incident(&mut self, inc: &ParsedIncident) -> Result<(), StoreError> {
-        let unknown = |what: &str, id: u32| StoreError::Corrupt {
-            path: self.path.clone(),
-            what: format!("incident at line {} refers to unregistered {what} {id}", inc.line),
-        };
-        let map = |ids: &[i64], id: u32, what: &str| ids.get(id as usize).copied().ok_or_else(|| unknown(what, id));
-        let category = map(&self.category_ids, inc.category, "category")?;
-        let area = inc.area.map(|a| map(&self.area_ids, a, "area")).transpose()?;
-        let location = inc.location.map(|l| map(&self.location_ids, l, "location")).transpose()?;
-        self.insert_incident
-            .execute(params![
-                self.import_id,
-                inc.line as i64,
-                inc.lon,
-                inc.lat,
-                inc.time_s,
-                inc.precision.code(),
-                category,
-                inc.weight,
-                area,
-                location,
-                inc.source_id,
-            ])
-            .map_err(self.err("adding an incident"))?;
+    pub fn add_incident(&mut self, inc: ParsedIncident) -> Result<(), StoreError> {
         let c = &mut self.counts;
         c.accepted += 1;
         c.min_lon = c.min_lon.min(inc.lon);
@@ -244,6 +234,52 @@ impl ImportWriter<'_> {
         let end = interval_end_s(inc.time_s, inc.precision);
         c.time_from_s = Some(c.time_from_s.map_or(inc.time_s, |t| t.min(inc.time_s)));
         c.time_to_s = Some(c.time_to_s.map_or(end, |t| t.max(end)));
+        self.pending.push(inc);
+        if self.pending.len() == ROWS_PER_INSERT {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    /// Write the pending incidents: a full multi-row insert, or one at a time for the remainder.
+    fn flush(&mut self) -> Result<(), StoreError> {
+        let pending = std::mem::take(&mut self.pending);
+        let full = pending.len() == ROWS_PER_INSERT;
+        for (k, inc) in pending.iter().enumerate() {
+            let stmt = if full { &mut self.insert_many } else { &mut self.insert_one };
+            let base = if full { k * PARAMS_PER_INCIDENT } else { 0 };
+            let unknown = |what: &str, id: u32| StoreError::Corrupt {
+                path: self.path.clone(),
+                what: format!("incident at line {} refers to unregistered {what} {id}", inc.line),
+            };
+            let map = |ids: &[i64], id: u32, what: &str| ids.get(id as usize).copied().ok_or_else(|| unknown(what, id));
+            let category = map(&self.category_ids, inc.category, "category")?;
+            let area = inc.area.map(|a| map(&self.area_ids, a, "area")).transpose()?;
+            let location = inc.location.map(|l| map(&self.location_ids, l, "location")).transpose()?;
+            let bind = (|| -> rusqlite::Result<()> {
+                stmt.raw_bind_parameter(base + 1, self.import_id)?;
+                stmt.raw_bind_parameter(base + 2, inc.line as i64)?;
+                stmt.raw_bind_parameter(base + 3, inc.lon)?;
+                stmt.raw_bind_parameter(base + 4, inc.lat)?;
+                stmt.raw_bind_parameter(base + 5, inc.time_s)?;
+                stmt.raw_bind_parameter(base + 6, inc.precision.code())?;
+                stmt.raw_bind_parameter(base + 7, category)?;
+                stmt.raw_bind_parameter(base + 8, inc.weight)?;
+                stmt.raw_bind_parameter(base + 9, area)?;
+                stmt.raw_bind_parameter(base + 10, location)?;
+                stmt.raw_bind_parameter(base + 11, inc.source_id.as_deref())?;
+                if !full {
+                    stmt.raw_execute()?;
+                }
+                Ok(())
+            })();
+            bind.map_err(self.err("adding an incident"))?;
+        }
+        if full {
+            self.insert_many.raw_execute().map_err(self.err("adding incidents"))?;
+        }
+        self.pending = pending;
+        self.pending.clear();
         Ok(())
     }
 
@@ -293,6 +329,7 @@ impl ImportWriter<'_> {
 
     /// Record the totals and commit, unless the same content was imported before: then roll back and say so.
     pub fn finish(mut self, end: &ImportEnd) -> Result<ImportOutcome, StoreError> {
+        self.flush()?;
         let previous: Option<i64> = self
             .conn
             .query_row(
