@@ -2,7 +2,7 @@
 
 use super::ingest::{IngestArgs, ingest_all};
 use super::{CliError, EXIT_ERROR, EXIT_OK};
-use crate::report::info::info_text;
+use crate::report::info::{info_text, load_text};
 use crate::report::ingest::{FileResult, ingest_text};
 use crate::store::Store;
 use clap::Args;
@@ -63,14 +63,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     write!(out, "{}", ingest_text(&results))?;
     writeln!(out)?;
     write!(out, "{}", info_text(&store.info()?))?;
-    let dataset = store.load_dataset(None)?;
-    writeln!(
-        out,
-        "\nloaded {} incidents into memory, projected to {} ({} bytes of columns per incident)",
-        dataset.len(),
-        dataset.crs(),
-        dataset.column_bytes().checked_div(dataset.len()).unwrap_or(0)
-    )?;
+    writeln!(out, "\n{}", load_text(&super::info::load_summary(&store, None)?))?;
     if args.keep.is_some() {
         writeln!(out, "store kept at {}: try `hotspots info --store {}`", store_path.display(), store_path.display())?;
     }

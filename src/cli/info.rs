@@ -1,7 +1,8 @@
 //! `hotspots info`
 
 use super::{CliError, EXIT_OK};
-use crate::report::info::info_text;
+use crate::geo::CrsDef;
+use crate::report::info::{LoadSummary, info_text, load_text};
 use crate::store::Store;
 use clap::Args;
 use std::io::Write;
@@ -9,18 +10,41 @@ use std::path::Path;
 
 #[derive(Debug, Clone, Args)]
 pub struct InfoArgs {
-    /// Print as JSON (keys: incidents, time.from, time.to, categories, months, precision, bbox, imports).
+    /// Print as JSON (keys: incidents, time.from, time.to, categories, months, precision, bbox, imports; with
+    /// --load also `load`).
     #[arg(long)]
     pub json: bool,
+    /// Also load every incident into memory and report the time taken and the bytes used.
+    #[arg(long)]
+    pub load: bool,
+    /// Metric CRS for --load (default: the UTM zone of the data's centre).
+    #[arg(long)]
+    pub crs: Option<String>,
+}
+
+/// Load the store's dataset and measure it.
+pub fn load_summary(store: &Store, crs: Option<&str>) -> Result<LoadSummary, CliError> {
+    let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+    let started = std::time::Instant::now();
+    let ds = store.load_dataset(crs.as_ref())?;
+    Ok(LoadSummary::of(&ds, started.elapsed().as_secs_f64()))
 }
 
 pub fn run(store_path: &Path, args: &InfoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let store = Store::open_existing(store_path)?;
     let info = store.info()?;
+    let load = if args.load || args.crs.is_some() { Some(load_summary(&store, args.crs.as_deref())?) } else { None };
     if args.json {
-        writeln!(out, "{}", serde_json::to_string_pretty(&info).unwrap_or_default())?;
+        let mut v = serde_json::to_value(&info).unwrap_or_default();
+        if let (Some(l), Some(obj)) = (&load, v.as_object_mut()) {
+            obj.insert("load".into(), serde_json::to_value(l).unwrap_or_default());
+        }
+        writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
     } else {
         write!(out, "{}", info_text(&info))?;
+        if let Some(l) = &load {
+            writeln!(out, "\n{}", load_text(l))?;
+        }
     }
     Ok(EXIT_OK)
 }

@@ -103,6 +103,25 @@ pub fn interval_end_s(start_s: i64, precision: TimePrecision) -> i64 {
     }
 }
 
+/// Months since year 0 (`year * 12 + month - 1`) of the UTC month containing the instant. Integer arithmetic
+/// only (Hinnant's days-to-civil), as it runs once per incident at import.
+pub fn month_index(t_s: i64) -> i64 {
+    let z = t_s.div_euclid(86_400) + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    year * 12 + month - 1
+}
+
+/// `YYYY-MM` of a [`month_index`].
+pub fn month_index_label(index: i64) -> String {
+    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
+}
+
 /// `YYYY-MM` label of the month containing the instant (UTC).
 pub fn month_label(t_s: i64) -> String {
     match epoch_to_utc(t_s) {
@@ -139,6 +158,18 @@ mod tests {
         assert_eq!(interval_end_s(dec, TimePrecision::Month), month_start_s(2019, 1).unwrap());
         assert_eq!(format_instant(dec), "2018-12-01T00:00:00Z");
         assert_eq!(month_label(dec + 86_400 * 30), "2018-12");
+    }
+
+    #[test]
+    fn month_index_agrees_with_chrono() {
+        for t in [-86_400 * 400, -1, 0, 951_782_400, 951_868_799, 1_709_251_199, 1_709_251_200, 4_102_444_799] {
+            assert_eq!(month_index_label(month_index(t)), month_label(t), "{t}");
+        }
+        let mut t = month_start_s(1960, 1).unwrap();
+        while t < month_start_s(2100, 1).unwrap() {
+            assert_eq!(month_index_label(month_index(t)), month_label(t), "{t}");
+            t += 86_400 * 7 + 3_607;
+        }
     }
 
     #[test]

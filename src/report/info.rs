@@ -1,7 +1,9 @@
 //! The store summary (`hotspots info`) as text.
 
 use super::table::{Align, Table, thousands};
+use crate::model::Dataset;
 use crate::store::StoreInfo;
+use serde::Serialize;
 
 fn pct(n: u64, total: u64) -> String {
     if total == 0 { "-".into() } else { format!("{:.1}%", 100.0 * n as f64 / total as f64) }
@@ -64,4 +66,44 @@ pub fn info_text(info: &StoreInfo) -> String {
         s.push_str(&format!("\n{}", t.render(2)));
     }
     s
+}
+
+/// What loading the store into memory took.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LoadSummary {
+    pub incidents: usize,
+    pub crs: String,
+    pub seconds: f64,
+    /// Heap bytes of the per-incident columns.
+    pub column_bytes: usize,
+    pub column_bytes_per_incident: f64,
+    /// Heap bytes of the interned categories, area codes, location texts and source names.
+    pub interned_bytes: usize,
+}
+
+impl LoadSummary {
+    pub fn of(ds: &Dataset, seconds: f64) -> Self {
+        LoadSummary {
+            incidents: ds.len(),
+            crs: ds.crs().label.clone(),
+            seconds,
+            column_bytes: ds.column_bytes(),
+            column_bytes_per_incident: if ds.is_empty() { 0.0 } else { ds.column_bytes() as f64 / ds.len() as f64 },
+            interned_bytes: ds.interned_bytes(),
+        }
+    }
+}
+
+/// One paragraph on the loaded dataset.
+pub fn load_text(l: &LoadSummary) -> String {
+    format!(
+        "loaded {} incidents into memory in {:.3} s, projected to {}: {:.1} bytes of columns per incident ({:.1} MB), \
+         plus {:.1} MB of interned names",
+        thousands(l.incidents as u64),
+        l.seconds,
+        l.crs,
+        l.column_bytes_per_incident,
+        l.column_bytes as f64 / 1e6,
+        l.interned_bytes as f64 / 1e6,
+    )
 }

@@ -2,7 +2,7 @@
 
 use super::{Store, StoreError};
 use crate::ingest::{NewNames, ParsedIncident, RejectedRow, encode_csv_record};
-use crate::model::time::interval_end_s;
+use crate::model::time::{interval_end_s, month_index, month_index_label};
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 use std::collections::{BTreeMap, HashMap};
 
@@ -44,6 +44,8 @@ pub struct ImportCounts {
     pub max_lat: f64,
     pub time_from_s: Option<i64>,
     pub time_to_s: Option<i64>,
+    /// Accepted incidents by (category as the parser numbered it, month index, precision code).
+    pub by_category_month: HashMap<(u32, i64, u8), u64>,
 }
 
 impl ImportCounts {
@@ -234,6 +236,7 @@ impl ImportWriter<'_> {
         let end = interval_end_s(inc.time_s, inc.precision);
         c.time_from_s = Some(c.time_from_s.map_or(inc.time_s, |t| t.min(inc.time_s)));
         c.time_to_s = Some(c.time_to_s.map_or(end, |t| t.max(end)));
+        *c.by_category_month.entry((inc.category, month_index(inc.time_s), inc.precision.code())).or_insert(0) += 1;
         self.pending.push(inc);
         if self.pending.len() == ROWS_PER_INSERT {
             self.flush()?;
@@ -273,10 +276,11 @@ impl ImportWriter<'_> {
                 }
                 Ok(())
             })();
-            bind.map_err(self.err("adding an incident"))?;
+            // Lazily: building the error eagerly would allocate for every row.
+            bind.map_err(|e| self.err("adding an incident")(e))?;
         }
         if full {
-            self.insert_many.raw_execute().map_err(self.err("adding incidents"))?;
+            self.insert_many.raw_execute().map_err(|e| self.err("adding incidents")(e))?;
         }
         self.pending = pending;
         self.pending.clear();
@@ -344,6 +348,23 @@ impl ImportWriter<'_> {
             self.conn.execute_batch("ROLLBACK").map_err(self.err("rolling back a duplicate import"))?;
             return Ok(ImportOutcome::DuplicateContent { previous_import_id });
         }
+        let mut counts_stmt = self
+            .conn
+            .prepare(
+                "INSERT INTO import_counts (import_id, category_id, month, precision, incidents) \
+                 VALUES (?1, ?2, ?3, ?4, ?5)",
+            )
+            .map_err(self.err("recording counts"))?;
+        for (&(category, month, precision), &n) in &self.counts.by_category_month {
+            let category_id = self.category_ids.get(category as usize).copied().ok_or_else(|| StoreError::Corrupt {
+                path: self.path.clone(),
+                what: format!("count for unregistered category {category}"),
+            })?;
+            counts_stmt
+                .execute(params![self.import_id, category_id, month_index_label(month), precision, n as i64])
+                .map_err(self.err("recording counts"))?;
+        }
+        drop(counts_stmt);
         let c = &self.counts;
         let finite = |v: f64| v.is_finite().then_some(v);
         let by_reason = serde_json::to_string(&c.rejected_by_reason).unwrap_or_else(|_| "{}".into());

@@ -176,16 +176,15 @@ impl Store {
             _ => None,
         };
         let categories = self.counts_by(
-            "SELECT c.name, count(*) FROM incidents i JOIN categories c ON c.id = i.category_id GROUP BY c.name",
+            "SELECT c.name, sum(n.incidents) FROM import_counts n JOIN categories c ON c.id = n.category_id \
+             GROUP BY c.name",
             "counting categories",
         )?;
-        let months = self.counts_by(
-            "SELECT strftime('%Y-%m', time_s, 'unixepoch'), count(*) FROM incidents GROUP BY 1",
-            "counting months",
-        )?;
+        let months =
+            self.counts_by("SELECT month, sum(incidents) FROM import_counts GROUP BY month", "counting months")?;
         let precision = self
             .counts_by(
-                "SELECT CAST(precision AS TEXT), count(*) FROM incidents GROUP BY precision",
+                "SELECT CAST(precision AS TEXT), sum(incidents) FROM import_counts GROUP BY precision",
                 "counting precisions",
             )?
             .into_iter()

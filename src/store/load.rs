@@ -53,9 +53,9 @@ impl Store {
             )
             .map_err(self.sql_err("loading incidents"))?;
         let mut rows = stmt.query([]).map_err(self.sql_err("loading incidents"))?;
-        while let Some(r) = rows.next().map_err(self.sql_err("loading incidents"))? {
-            let get_err = self.sql_err("reading an incident");
-            let import_id: i64 = r.get(0).map_err(get_err)?;
+        // Errors are built lazily (`|e| ...`): building one per row would allocate on the hot path.
+        while let Some(r) = rows.next().map_err(|e| self.sql_err("loading incidents")(e))? {
+            let import_id: i64 = r.get(0).map_err(|e| self.sql_err("reading an incident")(e))?;
             let fields = (|| -> rusqlite::Result<_> {
                 Ok((
                     r.get::<_, i64>(1)?,
@@ -70,7 +70,7 @@ impl Store {
                 ))
             })();
             let (line, lon, lat, time_s, precision, category_id, weight, area_id, location_id) =
-                fields.map_err(self.sql_err("reading an incident"))?;
+                fields.map_err(|e| self.sql_err("reading an incident")(e))?;
             let source = *sources
                 .get(&import_id)
                 .ok_or_else(|| corrupt(format!("incident refers to unknown import {import_id}")))?;
@@ -111,9 +111,9 @@ impl Store {
         let mut stmt = self.conn.prepare(sql).map_err(self.sql_err("loading names"))?;
         let mut rows = stmt.query([]).map_err(self.sql_err("loading names"))?;
         let mut map = Vec::new();
-        while let Some(r) = rows.next().map_err(self.sql_err("loading names"))? {
-            let id: i64 = r.get(0).map_err(self.sql_err("loading names"))?;
-            let text: String = r.get(1).map_err(self.sql_err("loading names"))?;
+        while let Some(r) = rows.next().map_err(|e| self.sql_err("loading names")(e))? {
+            let id: i64 = r.get(0).map_err(|e| self.sql_err("loading names")(e))?;
+            let text: String = r.get(1).map_err(|e| self.sql_err("loading names")(e))?;
             let idx = usize::try_from(id).unwrap_or(0);
             if map.len() <= idx {
                 map.resize(idx + 1, NONE_ID);

@@ -54,6 +54,17 @@ pub const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (import_id, chunk)
     );
 
+    -- Incidents per import, category, month and time precision, written with the import so `info` need not
+    -- scan the incidents.
+    CREATE TABLE import_counts (
+        import_id INTEGER NOT NULL REFERENCES imports(id),
+        category_id INTEGER NOT NULL REFERENCES categories(id),
+        month TEXT NOT NULL,                -- YYYY-MM (UTC) of the incident's start
+        precision INTEGER NOT NULL,
+        incidents INTEGER NOT NULL,
+        PRIMARY KEY (import_id, category_id, month, precision)
+    ) WITHOUT ROWID;
+
     CREATE TABLE rejects (
         id INTEGER PRIMARY KEY,
         import_id INTEGER NOT NULL REFERENCES imports(id),
