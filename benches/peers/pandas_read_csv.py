@@ -1,7 +1,8 @@
 """Time pandas.read_csv on a CSV (gzip read transparently), as the peer for the ingest benchmark.
 
-Usage: python pandas_read_csv.py FILE [REPEATS]
-Prints one JSON line: {"tool": "pandas.read_csv", "file", "rows", "runs_s": [...], "best_s", "median_s"}.
+Usage: python pandas_read_csv.py FILE [REPEATS] [--cell]
+Prints one JSON line: {"tool": "pandas.read_csv", "file", "rows", "runs_s": [...], "best_s", "median_s"}, or with
+--cell the table cell "median (min best)" used by benches/whole_process.sh.
 """
 
 import json
@@ -13,8 +14,9 @@ import pandas as pd
 
 
 def main() -> None:
-    path = sys.argv[1]
-    repeats = int(sys.argv[2]) if len(sys.argv) > 2 else 5
+    args = [a for a in sys.argv[1:] if a != "--cell"]
+    path = args[0]
+    repeats = int(args[1]) if len(args) > 1 else 5
     runs = []
     rows = 0
     for _ in range(repeats):
@@ -23,6 +25,9 @@ def main() -> None:
         runs.append(time.perf_counter() - start)
         rows = len(frame)
         del frame
+    if "--cell" in sys.argv:
+        print(f"{statistics.median(runs):.3f} (min {min(runs):.3f})")
+        return
     print(json.dumps({
         "tool": "pandas.read_csv",
         "pandas": pd.__version__,

@@ -39,12 +39,15 @@ impl TerminalProgress {
 impl ImportProgress for TerminalProgress {
     fn begin(&self, file: &str, total_bytes: u64) {
         let bar = ProgressBar::with_draw_target(Some(total_bytes), ProgressDrawTarget::hidden());
-        if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {bytes}/{total_bytes} {per_sec} eta {eta}")
-            .map(|s| s.progress_chars("=> "))
+        if let Ok(style) = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {binary_bytes}/{binary_total_bytes} ({binary_bytes_per_sec}, eta {eta})",
+        )
+        .map(|s| s.progress_chars("=> "))
         {
             bar.set_style(style);
         }
-        bar.set_message(file.to_owned());
+        let name = std::path::Path::new(file).file_name().map_or(file.into(), |n| n.to_string_lossy().into_owned());
+        bar.set_message(name);
         if let Ok(mut s) = self.state.lock() {
             *s = Some((bar, Instant::now(), false));
         }

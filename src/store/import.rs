@@ -45,7 +45,7 @@ pub struct ImportCounts {
     pub time_from_s: Option<i64>,
     pub time_to_s: Option<i64>,
     /// Accepted incidents by (category as the parser numbered it, month index, precision code).
-    pub by_category_month: HashMap<(u32, i64, u8), u64>,
+    pub by_category_month: rustc_hash::FxHashMap<(u32, i64, u8), u64>,
 }
 
 impl ImportCounts {

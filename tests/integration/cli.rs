@@ -89,3 +89,48 @@ fn demo_ingests_the_fixtures() {
     assert!(text.contains("police-uk") && text.contains("incidents:"), "{text}");
     assert!(keep.exists());
 }
+
+#[test]
+fn synth_is_reproducible_and_ingests_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let synth = |name: &str, seed: &str| {
+        let out = dir.path().join(name);
+        let st = Command::new(bin())
+            .args(["synth", "--n", "20000", "--seed", seed, "--hotspots", "5", "--out"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert!(st.status.success(), "{}", String::from_utf8_lossy(&st.stderr));
+        out
+    };
+    let (a, b, c) = (synth("a.csv", "3"), synth("b.csv", "3"), synth("c.csv", "4"));
+    let read = |p: &std::path::Path| std::fs::read(p).unwrap();
+    assert_eq!(read(&a), read(&b), "same seed, same bytes");
+    assert_ne!(read(&a), read(&c));
+    let truth = |p: &std::path::Path| {
+        let t: serde_json::Value = serde_json::from_slice(&read(&hotspots::synth::truth_path(p))).unwrap();
+        t
+    };
+    assert_eq!(truth(&a), truth(&b));
+    let t = truth(&a);
+    let planted: u64 = t["hotspots"].as_array().unwrap().iter().map(|h| h["planted_count"].as_u64().unwrap()).sum();
+    assert_eq!(t["hotspots"].as_array().unwrap().len(), 5);
+    assert_eq!(planted + t["background"]["count"].as_u64().unwrap(), 20_000);
+
+    // Ingested with no flags, through the HOTSPOTS_STORE variable: every row accepted, second precision,
+    // police.uk-like coincidence of points.
+    let store = dir.path().join("env.db");
+    let out = Command::new(bin()).args(["ingest", "--json"]).arg(&a).env("HOTSPOTS_STORE", &store).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["files"][0]["accepted"], 20_000);
+    assert!(store.exists());
+    let s = hotspots::store::Store::open_existing(&store).unwrap();
+    let info = s.info().unwrap();
+    assert_eq!(info.precision.keys().collect::<Vec<_>>(), vec!["second"]);
+    let ds = s.load_dataset(None).unwrap();
+    let mut pts: Vec<(u64, u64)> = ds.lon().iter().zip(ds.lat()).map(|(x, y)| (x.to_bits(), y.to_bits())).collect();
+    pts.sort_unstable();
+    pts.dedup();
+    assert!(pts.len() < 10_000, "{} distinct points for 20,000 incidents", pts.len());
+}
