@@ -9,10 +9,13 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    match cli::run(cli, &mut out).map_err(anyhow::Error::from) {
+    match cli::run(cli, &mut out) {
         Ok(code) => ExitCode::from(code),
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // The whole cause chain, each cause once (messages that already quote their cause are not repeated).
+            let e = anyhow::Error::from(e);
+            eprintln!("error: {}", cli::error_chain(e.as_ref()));
             ExitCode::from(cli::EXIT_ERROR)
         }
     }

@@ -66,6 +66,12 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     writeln!(out, "\n{}", load_text(&super::info::load_summary(&store, None)?))?;
     if args.keep.is_some() {
         writeln!(out, "store kept at {}: try `hotspots info --store {}`", store_path.display(), store_path.display())?;
+    } else {
+        writeln!(
+            out,
+            "the demo store and its rejects files were temporary; keep them with `hotspots demo --keep demo.db`, or \
+             import your own files with `hotspots ingest FILE...`"
+        )?;
     }
     let failed = results.iter().any(|r| matches!(r, FileResult::Failed { .. }));
     Ok(if failed { EXIT_ERROR } else { EXIT_OK })

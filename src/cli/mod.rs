@@ -8,7 +8,7 @@ mod synth;
 
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
-pub use ingest::IngestArgs;
+pub use ingest::{IngestArgs, error_chain};
 pub use synth::SynthArgs;
 
 use clap::{Parser, Subcommand};
@@ -59,6 +59,13 @@ pub enum CliError {
     Output(#[from] std::io::Error),
     #[error("{0}")]
     Usage(String),
+}
+
+impl CliError {
+    /// Whether the output was closed by the reader (`hotspots info | head`): not worth an error message.
+    pub fn is_broken_pipe(&self) -> bool {
+        matches!(self, CliError::Output(e) if e.kind() == std::io::ErrorKind::BrokenPipe)
+    }
 }
 
 /// Run a parsed command, writing its report to `out`. Returns the process exit code.

@@ -189,3 +189,24 @@ fn time_zones_and_explicit_formats() {
     assert_eq!(hotspots::model::time::format_instant(ds.time_s()[0]), "2017-01-16T00:00:00Z");
     assert_eq!(ds.precision()[0], hotspots::model::TimePrecision::Minute);
 }
+
+#[test]
+fn web_mercator_and_raw_proj_strings() {
+    // The same point (-1.9877, 50.7127, Poole Quay) in Web Mercator metres and in UTM 30N through a raw proj
+    // string, both converted by pyproj (PROJ 9) as the reference, comes back to within a millimetre's worth of
+    // degrees.
+    let mut t = TempStore::new();
+    let merc = b"time,mx,my\n2024-01-01,-221269.75184978987,6570630.164794635\n";
+    let s = t.ingest_bytes("m.csv", merc, &cols(&[("x", "mx"), ("y", "my"), ("crs", "EPSG:3857")])).unwrap();
+    assert_eq!(s.accepted, 1, "{s:?}");
+    let utm = b"time,ux,uy\n2024-01-01,571469.7251391807,5618365.5186853325\n";
+    let proj = "+proj=utm +zone=30 +datum=WGS84 +units=m +no_defs";
+    let s = t.ingest_bytes("u.csv", utm, &cols(&[("x", "ux"), ("y", "uy"), ("crs", proj)])).unwrap();
+    assert_eq!(s.accepted, 1, "{s:?}");
+    assert_eq!(s.crs.as_deref(), Some(proj));
+    let ds = t.store.load_dataset(None).unwrap();
+    for i in 0..2 {
+        let inc = ds.get(i).unwrap();
+        assert!((inc.lon + 1.9877).abs() < 1e-8 && (inc.lat - 50.7127).abs() < 1e-8, "{} {}", inc.lon, inc.lat);
+    }
+}
