@@ -13,8 +13,10 @@
 //! - [`report`] formats summaries for people (tables) and programs (JSON);
 //! - [`cli`] implements the command-line commands on top of the above.
 
+pub mod analysis;
 pub mod cli;
 pub mod geo;
+pub mod grid;
 pub mod ingest;
 pub mod model;
 pub mod report;

@@ -2,8 +2,10 @@
 
 pub mod dataset;
 pub mod interner;
+pub mod query;
 pub mod time;
 
 pub use dataset::{Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile};
 pub use interner::Interner;
+pub use query::{Query, QueryError, Selection};
 pub use time::TimePrecision;
