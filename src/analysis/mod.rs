@@ -3,7 +3,11 @@
 
 pub mod counts;
 pub mod gistar;
+pub mod harm;
+pub mod hotspots;
 pub mod kde;
+pub mod outline;
+pub mod pipeline;
 pub mod points;
 
 pub use points::{Points, WeightMode};

@@ -1,11 +1,13 @@
 //! The command-line interface: argument definitions (clap) and one function per command. `main.rs` only parses
 //! and dispatches here, so tests can run commands in-process.
 
+mod analysis;
 mod demo;
 mod info;
 mod ingest;
 mod synth;
 
+pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
@@ -42,6 +44,12 @@ pub enum Command {
     Info(InfoArgs),
     /// Write realistic synthetic incidents with planted hotspots, and their ground truth.
     Synth(SynthArgs),
+    /// Kernel density on a grid: summary, or the surface as GeoJSON, CSV or a PNG heatmap.
+    Density(Box<DensityArgs>),
+    /// Ranked hotspots with their facts: a table, --json/--geojson, or --csv.
+    Find(Box<FindArgs>),
+    /// Getis-Ord Gi* on grid cells with a distance band.
+    Gistar(Box<GiStarArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
 }
@@ -55,6 +63,8 @@ pub enum CliError {
     Ingest(#[from] crate::ingest::IngestError),
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
+    #[error(transparent)]
+    Analysis(#[from] crate::analysis::pipeline::AnalysisError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
     #[error("{0}")]
@@ -74,6 +84,9 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Ingest(args) => ingest::run(&cli.store, &args, out),
         Command::Info(args) => info::run(&cli.store, &args, out),
         Command::Synth(args) => synth::run(&args, out),
+        Command::Density(args) => analysis::run_density(&cli.store, &args, out),
+        Command::Find(args) => analysis::run_find(&cli.store, &args, out),
+        Command::Gistar(args) => analysis::run_gistar(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
     }
 }

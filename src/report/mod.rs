@@ -1,5 +1,6 @@
 //! Output for people and programs: aligned text tables and the JSON shapes of each command.
 
+pub mod analysis;
 pub mod info;
 pub mod ingest;
 pub mod table;

@@ -1,0 +1,323 @@
+//! Hotspots: adjacent significant cells joined into places, with the facts to choose between them.
+//!
+//! **Which cells.** From a density surface, the cells at or above a threshold: by default the densest 1% of the
+//! study area (`TopShare(0.01)`, ties at the cut included), or every cell above a density (`Cut`, per km^2). From
+//! Gi*, the cells with bin >= 2 (hot at 95% confidence or more, after the false discovery rate correction when it
+//! is on).
+//!
+//! **Study area.** The cells with positive density: the area within one kernel support of at least one selected
+//! incident. Area shares (and so PAI) are relative to it.
+//!
+//! **Joining.** Cells sharing a side (4-connectivity) form one hotspot; its outline is the traced union of its
+//! cells ([`super::outline`]), converted to lon/lat.
+//!
+//! **Facts per hotspot.** Incidents and harm inside (incidents whose point falls in one of its cells), the share of
+//! all selected incidents (hit rate), PAI = hit rate / area share (Chainey, Tompson & Uhlig 2008), the peak density,
+//! the centroid of its incidents (of its cells when it holds none), counts by category, the five most frequent
+//! location texts, the area codes its incidents carry, and its cells. The id is stable for the same grid: `h`,
+//! the cell size, and the south-west corner of the densest cell in CRS metres (`h50-571450-5618300`).
+//!
+//! **Ranking.** By incidents or by harm (descending); ties by peak density, then id.
+
+use super::gistar::GiStar;
+use super::kde::DensitySurface;
+use super::outline::trace_cells;
+use crate::geo::Projector;
+use crate::model::{Dataset, NONE_ID, Selection};
+use geo_types::MultiPolygon;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// How cells are chosen.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "rule", content = "value")]
+pub enum CellRule {
+    /// The densest share (0..1) of the study area's cells.
+    TopShare(f64),
+    /// Cells with density at or above this many per km^2.
+    Cut(f64),
+    /// Cells with Gi* bin >= 2.
+    GiStarHot,
+}
+
+/// What the ranking sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum RankBy {
+    #[default]
+    Count,
+    Harm,
+}
+
+/// Errors finding hotspots.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum HotspotError {
+    #[error("--top-share {0} is not between 0 and 1")]
+    BadShare(f64),
+    #[error("the density cut {0} is not a finite number")]
+    BadCut(f64),
+    #[error("the Gi* result has {got} cells but the grid has {want}")]
+    GiStarMismatch { got: usize, want: usize },
+}
+
+/// A count with its name.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Named {
+    pub name: String,
+    pub count: u64,
+}
+
+/// One hotspot.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Hotspot {
+    pub id: String,
+    pub rank: usize,
+    /// Polygons in lon/lat: each a list of rings (exterior counter-clockwise first, then holes), rings closed.
+    pub outline_lonlat: Vec<Vec<Vec<[f64; 2]>>>,
+    pub area_m2: f64,
+    pub cells: usize,
+    pub incidents: u64,
+    pub harm: f64,
+    /// Share of all selected incidents inside.
+    pub hit_rate: f64,
+    /// Share of the study area.
+    pub area_share: f64,
+    /// Predictive accuracy index: hit rate / area share.
+    pub pai: f64,
+    pub peak_density_per_km2: f64,
+    pub centroid_lonlat: [f64; 2],
+    pub categories: Vec<Named>,
+    pub top_locations: Vec<Named>,
+    pub area_codes: Vec<String>,
+}
+
+/// The hotspots of one analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HotspotSet {
+    pub hotspots: Vec<Hotspot>,
+    pub rule: CellRule,
+    pub rank_by: RankBy,
+    /// The density threshold that the rule came to, per km^2 (for density rules).
+    pub density_threshold_per_km2: Option<f64>,
+    pub selected_incidents: u64,
+    pub selected_harm: f64,
+    pub study_area_m2: f64,
+}
+
+struct Acc {
+    cells: Vec<usize>,
+    incidents: u64,
+    harm: f64,
+    sum_x: f64,
+    sum_y: f64,
+    categories: BTreeMap<u16, u64>,
+    locations: BTreeMap<u32, u64>,
+    areas: BTreeMap<u32, u64>,
+}
+
+/// Find hotspots. `harm_by_category[c]` is the harm weight of category id `c` (used for the harm figures and for
+/// ranking by harm).
+pub fn find_hotspots(
+    ds: &Dataset,
+    sel: &Selection,
+    surface: &DensitySurface,
+    gistar: Option<&GiStar>,
+    rules: (CellRule, RankBy),
+    harm_by_category: &[f64],
+    projector: &Projector,
+) -> Result<HotspotSet, HotspotError> {
+    let (rule, rank_by) = rules;
+    let grid = &surface.grid;
+    let density = &surface.density_per_km2;
+    let study_cells = density.iter().filter(|&&d| d > 0.0).count();
+    let study_area_m2 = study_cells as f64 * grid.cell_area_m2();
+    let (flag, threshold): (Vec<bool>, Option<f64>) = match rule {
+        CellRule::TopShare(share) => {
+            if !(share > 0.0 && share <= 1.0) {
+                return Err(HotspotError::BadShare(share));
+            }
+            let mut positive: Vec<f64> = density.iter().copied().filter(|&d| d > 0.0).collect();
+            positive.sort_by(|a, b| b.total_cmp(a));
+            let k = ((share * positive.len() as f64).ceil() as usize).clamp(1, positive.len().max(1));
+            let t = positive.get(k - 1).copied().unwrap_or(f64::INFINITY);
+            (density.iter().map(|&d| d > 0.0 && d >= t).collect(), Some(t))
+        }
+        CellRule::Cut(t) => {
+            if !t.is_finite() {
+                return Err(HotspotError::BadCut(t));
+            }
+            (density.iter().map(|&d| d > 0.0 && d >= t).collect(), Some(t))
+        }
+        CellRule::GiStarHot => {
+            let g = gistar.ok_or(HotspotError::GiStarMismatch { got: 0, want: grid.n_cells() })?;
+            if g.bin.len() != grid.n_cells() {
+                return Err(HotspotError::GiStarMismatch { got: g.bin.len(), want: grid.n_cells() });
+            }
+            (g.bin.iter().map(|&b| b >= 2).collect(), None)
+        }
+    };
+
+    // 4-connected components, numbered in order of their smallest cell.
+    let mut component = vec![u32::MAX; grid.n_cells()];
+    let mut comps: Vec<Acc> = Vec::new();
+    for start in 0..grid.n_cells() {
+        if !flag[start] || component[start] != u32::MAX {
+            continue;
+        }
+        let id = comps.len() as u32;
+        let mut stack = vec![start];
+        component[start] = id;
+        let mut cells = Vec::new();
+        while let Some(i) = stack.pop() {
+            cells.push(i);
+            let (r, c) = (i / grid.cols, i % grid.cols);
+            let mut nb = Vec::with_capacity(4);
+            if r > 0 {
+                nb.push(i - grid.cols);
+            }
+            if r + 1 < grid.rows {
+                nb.push(i + grid.cols);
+            }
+            if c > 0 {
+                nb.push(i - 1);
+            }
+            if c + 1 < grid.cols {
+                nb.push(i + 1);
+            }
+            for j in nb {
+                if flag[j] && component[j] == u32::MAX {
+                    component[j] = id;
+                    stack.push(j);
+                }
+            }
+        }
+        cells.sort_unstable();
+        comps.push(Acc {
+            cells,
+            incidents: 0,
+            harm: 0.0,
+            sum_x: 0.0,
+            sum_y: 0.0,
+            categories: BTreeMap::new(),
+            locations: BTreeMap::new(),
+            areas: BTreeMap::new(),
+        });
+    }
+
+    let (xs, ys, cats, locs, areas, ws) =
+        (ds.x_m(), ds.y_m(), ds.category_ids(), ds.location_ids(), ds.area_ids(), ds.weight());
+    let mut selected_harm = 0.0;
+    for &i in &sel.indices {
+        let i = i as usize;
+        let harm = f64::from(ws[i]) * harm_by_category.get(usize::from(cats[i])).copied().unwrap_or(1.0);
+        selected_harm += harm;
+        let Some(cell) = grid.cell_at(xs[i], ys[i]) else { continue };
+        let comp = component[cell];
+        if comp == u32::MAX {
+            continue;
+        }
+        let a = &mut comps[comp as usize];
+        a.incidents += 1;
+        a.harm += harm;
+        a.sum_x += xs[i];
+        a.sum_y += ys[i];
+        *a.categories.entry(cats[i]).or_insert(0) += 1;
+        if locs[i] != NONE_ID {
+            *a.locations.entry(locs[i]).or_insert(0) += 1;
+        }
+        if areas[i] != NONE_ID {
+            *a.areas.entry(areas[i]).or_insert(0) += 1;
+        }
+    }
+
+    let total = sel.len() as f64;
+    let mut hotspots: Vec<Hotspot> = comps
+        .into_iter()
+        .map(|a| {
+            let peak_cell =
+                a.cells.iter().copied().max_by(|&p, &q| density[p].total_cmp(&density[q]).then(q.cmp(&p))).unwrap_or(0);
+            let (pr, pc) = (peak_cell / grid.cols, peak_cell % grid.cols);
+            let id = format!(
+                "h{}-{}-{}",
+                grid.cell_m,
+                (grid.origin_x_m + pc as f64 * grid.cell_m).round() as i64,
+                (grid.origin_y_m + pr as f64 * grid.cell_m).round() as i64
+            );
+            let outline = trace_cells(grid, &a.cells);
+            let area_m2 = a.cells.len() as f64 * grid.cell_area_m2();
+            let (cx, cy) = if a.incidents > 0 {
+                (a.sum_x / a.incidents as f64, a.sum_y / a.incidents as f64)
+            } else {
+                let n = a.cells.len() as f64;
+                let sx: f64 = a.cells.iter().map(|&c| grid.centre(c).0).sum();
+                let sy: f64 = a.cells.iter().map(|&c| grid.centre(c).1).sum();
+                (sx / n, sy / n)
+            };
+            let centroid = projector.to_lonlat(cx, cy).map_or([f64::NAN, f64::NAN], |(lon, lat)| [lon, lat]);
+            let hit_rate = if total > 0.0 { a.incidents as f64 / total } else { 0.0 };
+            let area_share = if study_area_m2 > 0.0 { area_m2 / study_area_m2 } else { 0.0 };
+            let named = |m: &BTreeMap<u32, u64>, names: &crate::model::Interner, top: usize| {
+                let mut v: Vec<Named> = m
+                    .iter()
+                    .map(|(&id, &count)| Named { name: names.name(id).unwrap_or("").to_owned(), count })
+                    .collect();
+                v.sort_by(|x, y| y.count.cmp(&x.count).then_with(|| x.name.cmp(&y.name)));
+                v.truncate(top);
+                v
+            };
+            let cats32: BTreeMap<u32, u64> = a.categories.iter().map(|(&k, &v)| (u32::from(k), v)).collect();
+            let mut area_codes: Vec<String> =
+                a.areas.keys().filter_map(|&id| ds.areas().name(id).map(str::to_owned)).collect();
+            area_codes.sort();
+            Hotspot {
+                id,
+                rank: 0,
+                outline_lonlat: outline_lonlat(&outline, projector),
+                area_m2,
+                cells: a.cells.len(),
+                incidents: a.incidents,
+                harm: a.harm,
+                hit_rate,
+                area_share,
+                pai: if area_share > 0.0 { hit_rate / area_share } else { 0.0 },
+                peak_density_per_km2: density[peak_cell],
+                centroid_lonlat: centroid,
+                categories: named(&cats32, ds.categories(), usize::MAX),
+                top_locations: named(&a.locations, ds.locations(), 5),
+                area_codes,
+            }
+        })
+        .collect();
+    hotspots.sort_by(|a, b| {
+        let key = |h: &Hotspot| match rank_by {
+            RankBy::Count => h.incidents as f64,
+            RankBy::Harm => h.harm,
+        };
+        key(b)
+            .total_cmp(&key(a))
+            .then(b.peak_density_per_km2.total_cmp(&a.peak_density_per_km2))
+            .then_with(|| a.id.cmp(&b.id))
+    });
+    for (k, h) in hotspots.iter_mut().enumerate() {
+        h.rank = k + 1;
+    }
+    Ok(HotspotSet {
+        hotspots,
+        rule,
+        rank_by,
+        density_threshold_per_km2: threshold,
+        selected_incidents: sel.len() as u64,
+        selected_harm,
+        study_area_m2,
+    })
+}
+
+/// Polygons in grid metres to lon/lat rings (closed).
+fn outline_lonlat(mp: &MultiPolygon<f64>, projector: &Projector) -> Vec<Vec<Vec<[f64; 2]>>> {
+    let ring = |ls: &geo_types::LineString<f64>| -> Vec<[f64; 2]> {
+        ls.0.iter()
+            .map(|c| projector.to_lonlat(c.x, c.y).map_or([f64::NAN, f64::NAN], |(lon, lat)| [lon, lat]))
+            .collect()
+    };
+    mp.0.iter().map(|p| std::iter::once(ring(p.exterior())).chain(p.interiors().iter().map(ring)).collect()).collect()
+}

@@ -1,0 +1,311 @@
+//! The analysis commands: `density`, `find`, `gistar`. They share the selection and surface options.
+
+use super::CliError;
+use crate::analysis::gistar::GiStarOptions;
+use crate::analysis::harm::HarmTable;
+use crate::analysis::hotspots::{CellRule, RankBy};
+use crate::analysis::kde::Kernel;
+use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare};
+use crate::analysis::points::WeightMode;
+use crate::geo::{CrsDef, Projector};
+use crate::ingest::timeparse::{TimeFormat, TimeParser};
+use crate::model::{Dataset, Query};
+use crate::report::analysis as out;
+use crate::store::Store;
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// Options every analysis shares.
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
+    /// Start of the window (inclusive): YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 time.
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the window (exclusive), same forms: `--to 2024-04` ends at the start of April.
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only these categories (repeatable).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Grid cell size, metres (default: automatic, printed).
+    #[arg(long)]
+    pub cell_m: Option<f64>,
+    /// Kernel bandwidth, metres (default: automatic, printed).
+    #[arg(long)]
+    pub bandwidth_m: Option<f64>,
+    /// Kernel: quartic (default), epanechnikov, triangular, uniform, gaussian.
+    #[arg(long, default_value = "quartic")]
+    pub kernel: Kernel,
+    /// Count incidents, or weight them by harm.
+    #[arg(long, default_value = "count")]
+    pub weight: WeightMode,
+    /// Harm weights CSV (`category,weight`) instead of the built-in table.
+    #[arg(long)]
+    pub harm: Option<PathBuf>,
+    /// Metric CRS for the grid (default: the UTM zone of the data's centre), e.g. EPSG:27700.
+    #[arg(long)]
+    pub crs: Option<String>,
+}
+
+/// Parse a `--from`/`--to` value to seconds.
+fn parse_time(flag: &str, value: &str) -> Result<i64, CliError> {
+    let v = value.trim();
+    let text = if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}-01") } else { v.to_owned() };
+    TimeParser::new(TimeFormat::Auto, None)
+        .parse(&text)
+        .map(|t| t.time_s)
+        .map_err(|e| CliError::Usage(format!("{flag} '{value}': {e}")))
+}
+
+/// The loaded data and everything resolved for one analysis.
+pub struct Loaded {
+    pub ds: Dataset,
+    pub harm_by_category: Vec<f64>,
+    pub prepared: Prepared,
+    pub projector: Projector,
+    pub notes: Vec<String>,
+}
+
+impl AnalysisArgs {
+    pub fn params(&self) -> Result<AnalysisParams, CliError> {
+        let query = Query {
+            from_s: self.from.as_deref().map(|v| parse_time("--from", v)).transpose()?,
+            to_s: self.to.as_deref().map(|v| parse_time("--to", v)).transpose()?,
+            categories: self.categories.clone(),
+        };
+        Ok(AnalysisParams {
+            query,
+            cell_m: self.cell_m,
+            bandwidth_m: self.bandwidth_m,
+            kernel: self.kernel,
+            weight: self.weight,
+        })
+    }
+
+    /// Open the store, load the dataset, resolve the harm table and prepare the analysis.
+    pub fn load(&self, store_path: &Path) -> Result<Loaded, CliError> {
+        let params = self.params()?;
+        let store = Store::open_existing(store_path)?;
+        let crs =
+            self.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+        let ds = store.load_dataset(crs.as_ref())?;
+        let table = match &self.harm {
+            Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
+            None => HarmTable::police_uk_default(),
+        };
+        let (harm_by_category, missing) = table.weights_for(ds.categories().names(), 1.0);
+        let mut notes = Vec::new();
+        if !missing.is_empty() {
+            notes.push(format!(
+                "harm table '{}' has no weight for {}: they weigh 1",
+                table.label(),
+                missing.join(", ")
+            ));
+        }
+        let prepared = prepare(&ds, &params, &harm_by_category, table.label())?;
+        let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
+        Ok(Loaded { ds, harm_by_category, prepared, projector, notes })
+    }
+}
+
+/// Write bytes to a file through a temporary name, so a reader never sees half of it.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(path).map_err(|e| CliError::Output(e.error))?;
+    Ok(())
+}
+
+fn extension(path: &Path) -> String {
+    path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
+}
+
+fn header(l: &Loaded, out: &mut dyn Write) -> Result<(), CliError> {
+    write!(out, "{}", out::params_text(&l.prepared.params))?;
+    for w in l.prepared.warnings.iter().chain(&l.notes) {
+        writeln!(out, "warning: {w}")?;
+    }
+    Ok(())
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct DensityArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Write the surface: .geojson (positive cells), .csv (every cell) or .png (heatmap).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let l = args.analysis.load(store)?;
+    let s = l.prepared.density()?;
+    header(&l, out)?;
+    writeln!(
+        out,
+        "density: {} incidents at {} distinct points; peak {:.1} per km2",
+        l.prepared.selection.len(),
+        s.distinct_points,
+        s.peak_per_km2()
+    )?;
+    if let Some(path) = &args.out {
+        match extension(path).as_str() {
+            "geojson" | "json" => write_file(
+                path,
+                &serde_json::to_vec(&out::density_geojson(&s, &l.prepared.params, &l.projector)).unwrap_or_default(),
+            )?,
+            "csv" => write_file(path, &out::density_csv(&s, &l.projector))?,
+            "png" => return Err(CliError::Usage("PNG_PENDING".into())),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "--out {}: unknown format '{other}'; use .geojson, .csv or .png",
+                    path.display()
+                )));
+            }
+        }
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    Ok(super::EXIT_OK)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct FindArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// How many hotspots to show.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// kde: the densest cells; gistar: cells hot at 95% or more.
+    #[arg(long, default_value = "kde")]
+    pub method: String,
+    /// Share of the study area taken as hot by the kde method (0..1).
+    #[arg(long, default_value_t = 0.01)]
+    pub top_share: f64,
+    /// Instead of --top-share: a density threshold per km2.
+    #[arg(long)]
+    pub density_cut: Option<f64>,
+    /// Gi* distance band, metres (gistar method; default: the bandwidth).
+    #[arg(long)]
+    pub band_m: Option<f64>,
+    /// Rank by incidents (count) or harm.
+    #[arg(long, default_value = "count")]
+    pub rank_by: String,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long)]
+    pub geojson: bool,
+    #[arg(long)]
+    pub csv: bool,
+    /// Write to a file (.geojson, .json, .csv) instead of the terminal.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let l = args.analysis.load(store)?;
+    let rank_by = match args.rank_by.as_str() {
+        "count" => RankBy::Count,
+        "harm" => RankBy::Harm,
+        other => return Err(CliError::Usage(format!("--rank-by '{other}' is not count or harm"))),
+    };
+    let s = l.prepared.density()?;
+    let (rule, gistar) = match args.method.as_str() {
+        "kde" => (args.density_cut.map_or(CellRule::TopShare(args.top_share), CellRule::Cut), None),
+        "gistar" => {
+            let band = args.band_m.unwrap_or(l.prepared.params.bandwidth_m);
+            (CellRule::GiStarHot, Some(l.prepared.gistar(band, GiStarOptions::default())?))
+        }
+        other => return Err(CliError::Usage(format!("--method '{other}' is not kde or gistar"))),
+    };
+    let set = l.prepared.hotspots(&l.ds, &s, gistar.as_ref(), rule, rank_by, &l.harm_by_category)?;
+    let geojson = || out::hotspots_geojson(&set, &l.prepared.params, args.top);
+    let body: Option<Vec<u8>> = if args.json || args.geojson {
+        Some(serde_json::to_vec_pretty(&geojson()).unwrap_or_default())
+    } else if args.csv {
+        Some(out::hotspots_csv(&set, args.top))
+    } else {
+        None
+    };
+    if let Some(path) = &args.out {
+        let bytes = match extension(path).as_str() {
+            "csv" => out::hotspots_csv(&set, args.top),
+            "geojson" | "json" => serde_json::to_vec_pretty(&geojson()).unwrap_or_default(),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "--out {}: unknown format '{other}'; use .geojson, .json or .csv",
+                    path.display()
+                )));
+            }
+        };
+        write_file(path, &bytes)?;
+    }
+    match body {
+        Some(b) => {
+            out.write_all(&b)?;
+            writeln!(out)?;
+        }
+        None => {
+            header(&l, out)?;
+            writeln!(out)?;
+            write!(out, "{}", out::hotspots_text(&set, args.top))?;
+        }
+    }
+    Ok(super::EXIT_OK)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GiStarArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// Distance band, metres (default: the bandwidth).
+    #[arg(long)]
+    pub band_m: Option<f64>,
+    /// Permutations for pseudo p-values (0: analytic only).
+    #[arg(long, default_value_t = 0)]
+    pub permutations: usize,
+    /// Seed for the permutations.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Bins without the false discovery rate correction.
+    #[arg(long)]
+    pub no_fdr: bool,
+    /// Write cells: .geojson (non-empty or significant cells) or .csv (every cell).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let l = args.analysis.load(store)?;
+    let band = args.band_m.unwrap_or(l.prepared.params.bandwidth_m);
+    let opts = GiStarOptions { permutations: args.permutations, seed: args.seed, fdr: !args.no_fdr };
+    let counts = l.prepared.counts();
+    let g = crate::analysis::gistar::gistar_grid(&counts.weight, &l.prepared.grid, band, opts)
+        .map_err(crate::analysis::pipeline::AnalysisError::from)?;
+    header(&l, out)?;
+    writeln!(out, "band: {band} m")?;
+    write!(out, "{}", out::gistar_text(&g))?;
+    if let Some(path) = &args.out {
+        let bytes = match extension(path).as_str() {
+            "csv" => out::gistar_csv(&l.prepared.grid, &counts.weight, &g, &l.projector),
+            "geojson" | "json" => serde_json::to_vec(&out::gistar_geojson(
+                &l.prepared.grid,
+                &counts.weight,
+                &g,
+                &l.prepared.params,
+                &l.projector,
+            ))
+            .unwrap_or_default(),
+            other => {
+                return Err(CliError::Usage(format!(
+                    "--out {}: unknown format '{other}'; use .geojson or .csv",
+                    path.display()
+                )));
+            }
+        };
+        write_file(path, &bytes)?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    Ok(super::EXIT_OK)
+}
