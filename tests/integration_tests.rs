@@ -4,6 +4,10 @@
 #[path = "integration/common.rs"]
 mod common;
 
+#[path = "integration/analysis_reference.rs"]
+mod analysis_reference;
+#[path = "integration/analysis_synth.rs"]
+mod analysis_synth;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/ingest_chicago.rs"]

@@ -46,7 +46,9 @@ also sampled as a process tree, sum of PSS, noted in its row):
                  evaluated at the 17 x 17 cell-centre offsets. Approximate (each point moved to its cell centre).
   esda           libpysal.weights.DistanceBand(240,000 cell centres, threshold=300, binary=True) (timed alone,
                  1 run) then esda.G_Local(counts, w, transform='B', star=True, permutations=0) (repeats).
-  esda_perm99    the same weights, then G_Local(..., permutations=99, seed=12345, n_jobs=-1,
+  esda_graph     the newer libpysal API: Graph.build_distance_band(centres, 300, binary=True) (timed alone) then
+                 G_Local on the Graph (repeats); for the record, it is not faster.
+  esda_perm99    the same DistanceBand weights, then G_Local(..., permutations=99, seed=12345, n_jobs=-1,
                  keep_simulations=False): numba, both cores. The numba JIT is warmed up first on a 10 x 10 grid
                  (its time is reported in the notes, not in seconds). Slow: 1 run.
   numpy_gistar   scipy.ndimage.convolve of the count raster with the 7 x 7 disc stencil (radius 300 m, self
@@ -88,7 +90,8 @@ PAD = 9  # cells of padding around the KDE box (a point 425 m outside the box re
 PERM_SEED = 12345
 QUARTIC_C = 3.0 / (math.pi * BANDWIDTH**2)
 
-PEERS = ["baseline", "sklearn", "kdepy", "numpy_exact", "scipy_fft", "esda", "esda_perm99", "numpy_gistar"]
+PEERS = ["baseline", "sklearn", "kdepy", "numpy_exact", "scipy_fft", "esda", "esda_graph", "esda_perm99",
+         "numpy_gistar"]
 SLOW = {"sklearn", "esda_perm99"}
 KDE_PEERS = {"sklearn", "kdepy", "numpy_exact", "scipy_fft"}
 
@@ -128,7 +131,7 @@ def prepare(n: int) -> dict:
         print(f"warning: {BIN} missing; reusing {synth}", file=sys.stderr)
     else:
         raise SystemExit(f"{BIN} not found: build it with cargo build --release")
-    frame = pd.read_csv(synth, usecols=["lon", "lat"], float_precision="round_trip")
+    frame = pd.read_csv(synth, usecols=["lon", "lat"])
     to_utm = Transformer.from_crs("EPSG:4326", "EPSG:32630", always_xy=True)
     x, y = to_utm.transform(frame["lon"].to_numpy(float), frame["lat"].to_numpy(float))
     xy = np.column_stack([x, y])
@@ -206,8 +209,9 @@ def kde_numpy_exact(xy, box):
     br = np.floor((uy - oy) / KDE_CELL).astype(np.int64)
     keep = (bc >= -reach) & (bc < KDE_COLS + reach) & (br >= -reach) & (br < KDE_ROWS + reach)
     bc, br, ux, uy, weight = bc[keep], br[keep], ux[keep], uy[keep], weight[keep]
-    pcols, prows = KDE_COLS + 2 * reach, KDE_ROWS + 2 * reach
-    base = (br + reach) * pcols + (bc + reach)
+    pad = 2 * reach  # a kept point's base cell is within reach of the box, its stencil within 2 * reach
+    pcols, prows = KDE_COLS + 2 * pad, KDE_ROWS + 2 * pad
+    base = (br + pad) * pcols + (bc + pad)
     dx0 = ox + (bc + 0.5) * KDE_CELL - ux  # from the point to its own cell's centre
     dy0 = oy + (br + 0.5) * KDE_CELL - uy
     wc = weight * QUARTIC_C
@@ -232,7 +236,7 @@ def kde_numpy_exact(xy, box):
                 k = wc[m] * tm * tm
                 idx = base[m] + (dr * pcols + dc)
             acc += np.bincount(idx, weights=k, minlength=prows * pcols)
-    return acc.reshape(prows, pcols)[reach:-reach, reach:-reach]
+    return acc.reshape(prows, pcols)[pad:-pad, pad:-pad]
 
 
 def quartic_stencil(reach):
@@ -354,6 +358,23 @@ def worker(peer, n, repeats):
                                             n_jobs=-1, keep_simulations=False), 1)
             res["p_sim_le_0_05"] = int((g.p_sim <= 0.05).sum())
         res["runs_s"] = runs
+    elif peer == "esda_graph":
+        import esda
+        import libpysal
+        from esda.getisord import G_Local
+        from libpysal.graph import Graph
+
+        counts = gi_counts(xy, box)
+        centres = gi_centres(box)
+        t0 = time.perf_counter()
+        graph = Graph.build_distance_band(centres, GI_BAND, binary=True)
+        res["weights_s"] = time.perf_counter() - t0
+        res["notes"].append(f"esda {esda.__version__}, libpysal {libpysal.__version__}")
+        g, runs = timed(lambda: G_Local(counts, graph, transform="B", star=True, permutations=0), repeats)
+        res["runs_s"] = runs
+        res["z_max"] = float(g.Zs.max())
+        res["z_gt_1_96"] = int((g.Zs > 1.96).sum())
+        np.save(OUT / f"gistar-esda_graph-{n}.npy", g.Zs)
     elif peer == "numpy_gistar":
         counts = gi_counts(xy, box)
         z, runs = timed(lambda: gistar_numpy(counts), repeats)
@@ -405,6 +426,7 @@ def run_peer(peer, n, repeats, timeout):
     would show this parent's size). Peers that start worker processes (esda's joblib) are also sampled every
     50 ms as a process tree: the sum of PSS of the worker and its descendants."""
     cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", peer, "--n", str(n), "--repeats", str(repeats)]
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     tree_peak_kb, max_kids = 0, 0
@@ -434,7 +456,39 @@ def run_peer(peer, n, repeats, timeout):
         res["notes"].append(f"{max_kids} child processes: process-tree peak PSS (sampled) "
                             f"{tree_peak_kb / 1024:.0f} MB")
     res["process_s"] = time.perf_counter() - t0
+    res["loadavg_1min_before_after"] = [load_before, os.getloadavg()[0]]
+    if max(res["loadavg_1min_before_after"]) > 1.5 + (1 if max_kids else 0):
+        res["notes"].append("machine busy (load avg {:.1f} / {:.1f} before / after)".format(
+            *res["loadavg_1min_before_after"]))
     return res
+
+
+def spot_check_exact(exact, n, box, cells=3000, seed=7):
+    """Brute force (cKDTree ball query, per-cell sum) on random cells: 2/3 where exact > 0, 1/3 anywhere."""
+    from scipy.spatial import cKDTree
+
+    xy = np.load(DATA / f"kde-points-{n}.npy")
+    rng = np.random.default_rng(seed)
+    flat = exact.ravel()
+    positive = np.flatnonzero(flat > 0)
+    pick = np.concatenate([rng.choice(positive, size=min(2 * cells // 3, len(positive)), replace=False),
+                           rng.choice(flat.size, size=cells // 3, replace=False)])
+    r, c = pick // KDE_COLS, pick % KDE_COLS
+    cx = box["origin_x_m"] + (c + 0.5) * KDE_CELL
+    cy = box["origin_y_m"] + (r + 0.5) * KDE_CELL
+    tree = cKDTree(xy)
+    worst = 0.0
+    for i, near in enumerate(tree.query_ball_point(np.column_stack([cx, cy]), BANDWIDTH)):
+        near = np.asarray(near, dtype=np.int64)
+        d2 = (xy[near, 0] - cx[i]) ** 2 + (xy[near, 1] - cy[i]) ** 2
+        t = np.clip(1.0 - d2 / BANDWIDTH**2, 0.0, None)
+        brute = float(QUARTIC_C * (t * t).sum())
+        got = flat[pick[i]]
+        if brute == 0.0:
+            worst = max(worst, 0.0 if got == 0.0 else math.inf)
+        else:
+            worst = max(worst, abs(got - brute) / brute)
+    return len(pick), worst
 
 
 def rel_errors(approx, exact):
@@ -459,6 +513,8 @@ TITLES = {
     "esda_weights": "libpysal DistanceBand 300 m (240k cells)",
     "esda": "esda G_Local Gi* analytic (given weights)",
     "esda_perm99": "esda G_Local Gi* 99 permutations (given weights)",
+    "esda_graph_weights": "libpysal Graph.build_distance_band 300 m (240k cells)",
+    "esda_graph": "esda G_Local Gi* analytic on a libpysal Graph",
     "numpy_gistar": "numpy/scipy.ndimage Gi* analytic (disc stencil)",
 }
 
@@ -471,10 +527,9 @@ def table_rows(results):
         if "killed_after_s" in r:
             rows.append((TITLES[peer], r["n"], f"> {r['killed_after_s']:.0f} (killed)", None, note))
             continue
-        if peer in ("esda", "esda_perm99"):
-            if peer == "esda":
-                rows.append((TITLES["esda_weights"], r["n"], f"{r['weights_s']:.3f}", None,
-                             "1 run; peak RSS: see the G_Local row (same process)"))
+        if peer in ("esda", "esda_graph"):
+            rows.append((TITLES[peer + "_weights"], r["n"], f"{r['weights_s']:.3f}", None,
+                         "1 run; peak RSS: see the next row (same process)"))
         runs = r["runs_s"]
         if peer == "baseline":
             secs = "-"
@@ -489,7 +544,7 @@ def table_rows(results):
             extra.append(f"z>1.96: {r['z_gt_1_96']}, max z {r['z_max']:.2f}")
         if "p_sim_le_0_05" in r:
             extra.append(f"p_sim<=0.05: {r['p_sim_le_0_05']}")
-        if peer in ("esda", "esda_perm99"):
+        if peer in ("esda", "esda_graph", "esda_perm99"):
             extra.append("peak RSS includes building the weights")
         if "err" in r:
             e = r["err"]
@@ -498,6 +553,9 @@ def table_rows(results):
                          f"max abs / max {e['max_abs_err_over_max_exact']:.2e}")
         if "z_vs_esda" in r:
             extra.append(f"max |z - z_esda| {r['z_vs_esda']:.1e}")
+        if "spot_check_max_rel" in r:
+            extra.append(f"brute-force check of {r['spot_check_cells']} cells: max rel diff "
+                         f"{r['spot_check_max_rel']:.1e}")
         rows.append((TITLES[peer], r["n"], secs, r["peak_rss_mb"], "; ".join([x for x in [note] if x] + extra)))
     return rows
 
@@ -543,6 +601,10 @@ def main() -> None:
         if exact_path.exists() and "numpy_exact" in peers:
             exact = np.load(exact_path)
             np.save(DATA / f"kde-exact-{label(n)}.npy", exact)
+            cells, worst = spot_check_exact(exact, n, boxes[str(n)])
+            for r in results:
+                if r["n"] == n and r["peer"] == "numpy_exact":
+                    r["spot_check_cells"], r["spot_check_max_rel"] = cells, worst
             for r in results:
                 if r["n"] == n and r["peer"] in ("kdepy", "scipy_fft") and "runs_s" in r:
                     r["err"] = rel_errors(np.load(OUT / f"kde-{r['peer']}-{n}.npy"), exact)
@@ -551,6 +613,12 @@ def main() -> None:
             for r in results:
                 if r["n"] == n and r["peer"] == "numpy_gistar":
                     r["z_vs_esda"] = float(np.abs(np.load(ze) - np.load(zn)).max())
+        zg = OUT / f"gistar-esda_graph-{n}.npy"
+        if "esda_graph" in peers and zg.exists() and zn.exists():
+            for r in results:
+                if r["n"] == n and r["peer"] == "esda_graph":
+                    r["z_vs_numpy"] = float(np.abs(np.load(zg) - np.load(zn)).max())
+                    r["notes"].append(f"max |z - z_numpy| {r['z_vs_numpy']:.1e}")
 
     done = [r for r in results if not r.get("skipped")]
     rows = table_rows(done)

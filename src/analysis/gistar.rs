@@ -146,17 +146,33 @@ fn z_score(lag: f64, w: f64, n: f64, mean: f64, sd: f64) -> f64 {
     if var_term <= 0.0 { 0.0 } else { (lag - mean * w) / (sd * var_term.sqrt()) }
 }
 
-/// Gi* on a grid with a fixed distance band (see the module docs).
+/// Gi* on a grid with a fixed distance band (see the module docs); every cell is an observation.
 pub fn gistar_grid(values: &[f64], grid: &Grid, band_m: f64, opts: GiStarOptions) -> Result<GiStar, GiStarError> {
+    gistar_grid_in(values, None, grid, band_m, opts)
+}
+
+/// Gi* on the cells of a grid where `study[i]` is true (all cells when `None`): the other cells are not
+/// observations (they are left out of `n`, the mean, the variance and every neighbourhood) and get z = 0, p = 1,
+/// bin 0 and 0 neighbours.
+pub fn gistar_grid_in(
+    values: &[f64],
+    study: Option<&[bool]>,
+    grid: &Grid,
+    band_m: f64,
+    opts: GiStarOptions,
+) -> Result<GiStar, GiStarError> {
     if !(band_m.is_finite() && band_m > 0.0) {
         return Err(GiStarError::BadBand(band_m));
     }
-    if values.len() != grid.n_cells() {
+    if values.len() != grid.n_cells() || study.is_some_and(|m| m.len() != grid.n_cells()) {
         return Err(GiStarError::LengthMismatch { values: values.len(), cells: grid.n_cells() });
     }
     if let Some(i) = values.iter().position(|v| !v.is_finite()) {
         return Err(GiStarError::NotFinite(i));
     }
+    let inside = |i: usize| study.is_none_or(|m| m[i]);
+    let masked: Vec<f64> = values.iter().enumerate().map(|(i, &v)| if inside(i) { v } else { 0.0 }).collect();
+    let ones: Vec<u32> = (0..values.len()).map(|i| u32::from(inside(i))).collect();
     let (rows, cols) = (grid.rows as i64, grid.cols as i64);
     let st = stencil(grid.cell_m, band_m);
     let mut lag = vec![0.0f64; values.len()];
@@ -168,15 +184,43 @@ pub fn gistar_grid(values: &[f64], grid: &Grid, band_m: f64, opts: GiStarOptions
             if rr < 0 || rr >= rows {
                 continue;
             }
-            let src = &values[(rr * cols) as usize..((rr + 1) * cols) as usize];
+            let row = (rr * cols) as usize..((rr + 1) * cols) as usize;
+            let (src, cnt) = (&masked[row.clone()], &ones[row]);
             for c in 0..cols {
                 let (c0, c1) = ((c - hw).max(0) as usize, (c + hw).min(cols - 1) as usize);
                 lag_row[c as usize] += src[c0..=c1].iter().sum::<f64>();
-                w_row[c as usize] += (c1 - c0 + 1) as u32;
+                w_row[c as usize] += cnt[c0..=c1].iter().sum::<u32>();
             }
         }
     });
-    Ok(finish(values, lag, w, opts))
+    if study.is_none() {
+        return Ok(finish(values, lag, w, opts));
+    }
+    // Compute on the study cells alone, then place the results back on the grid.
+    let idx: Vec<usize> = (0..values.len()).filter(|&i| inside(i)).collect();
+    let pick = |v: &[f64]| idx.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+    let g = finish(&pick(values), pick(&lag), idx.iter().map(|&i| w[i]).collect(), opts);
+    let n = values.len();
+    let mut out = GiStar {
+        z: vec![0.0; n],
+        p: vec![1.0; n],
+        p_sim: g.p_sim.as_ref().map(|_| vec![1.0; n]),
+        bin: vec![0; n],
+        neighbours: vec![0; n],
+        options: g.options,
+        thresholds: g.thresholds,
+        warnings: g.warnings.clone(),
+    };
+    for (k, &i) in idx.iter().enumerate() {
+        out.z[i] = g.z[k];
+        out.p[i] = g.p[k];
+        out.bin[i] = g.bin[k];
+        out.neighbours[i] = g.neighbours[k];
+        if let (Some(dst), Some(src)) = (out.p_sim.as_mut(), g.p_sim.as_ref()) {
+            dst[i] = src[k];
+        }
+    }
+    Ok(out)
 }
 
 /// Gi* with explicit neighbourhoods (each including the cell itself).
@@ -319,6 +363,29 @@ pub fn gistar_brute_force(values: &[f64], grid: &Grid, band_m: f64) -> Vec<f64> 
 mod tests {
     use super::*;
     use crate::geo::CrsDef;
+
+    #[test]
+    fn a_study_mask_equals_gistar_on_the_masked_cells_alone() {
+        // Masking out the last column of a 3 x 4 grid gives the same z as a 3 x 3 grid of the same values.
+        let g4 = grid(3, 4);
+        let g3 = grid(3, 3);
+        let v3: Vec<f64> = vec![1.0, 0.0, 2.0, 0.0, 5.0, 1.0, 0.0, 0.0, 3.0];
+        let mut v4 = Vec::new();
+        let mut mask = Vec::new();
+        for r in 0..3 {
+            v4.extend_from_slice(&v3[r * 3..r * 3 + 3]);
+            v4.push(9.0);
+            mask.extend_from_slice(&[true, true, true, false]);
+        }
+        let a = gistar_grid(&v3, &g3, 150.0, GiStarOptions::default()).unwrap();
+        let b = gistar_grid_in(&v4, Some(&mask), &g4, 150.0, GiStarOptions::default()).unwrap();
+        for r in 0..3 {
+            for c in 0..3 {
+                assert!((a.z[r * 3 + c] - b.z[r * 4 + c]).abs() < 1e-12);
+            }
+            assert_eq!((b.z[r * 4 + 3], b.bin[r * 4 + 3], b.neighbours[r * 4 + 3]), (0.0, 0, 0));
+        }
+    }
 
     fn grid(rows: usize, cols: usize) -> Grid {
         Grid::new(0.0, 0.0, 100.0, rows, cols, &CrsDef::utm_for(-2.0, 50.7)).unwrap()

@@ -19,7 +19,6 @@
 //!
 //! **Ranking.** By incidents or by harm (descending); ties by peak density, then id.
 
-use super::gistar::GiStar;
 use super::kde::DensitySurface;
 use super::outline::trace_cells;
 use crate::geo::Projector;
@@ -89,6 +88,9 @@ pub struct Hotspot {
     pub categories: Vec<Named>,
     pub top_locations: Vec<Named>,
     pub area_codes: Vec<String>,
+    /// Grid indices of the hotspot's cells (not serialised; the outline carries the shape).
+    #[serde(skip)]
+    pub cell_indices: Vec<usize>,
 }
 
 /// The hotspots of one analysis.
@@ -115,13 +117,13 @@ struct Acc {
     areas: BTreeMap<u32, u64>,
 }
 
-/// Find hotspots. `harm_by_category[c]` is the harm weight of category id `c` (used for the harm figures and for
-/// ranking by harm).
+/// Find hotspots. `gistar_bins` are Gi* bins on the surface's grid (for [`CellRule::GiStarHot`]);
+/// `harm_by_category[c]` is the harm weight of category id `c` (used for the harm figures and for ranking by harm).
 pub fn find_hotspots(
     ds: &Dataset,
     sel: &Selection,
     surface: &DensitySurface,
-    gistar: Option<&GiStar>,
+    gistar_bins: Option<&[i8]>,
     rules: (CellRule, RankBy),
     harm_by_category: &[f64],
     projector: &Projector,
@@ -149,11 +151,11 @@ pub fn find_hotspots(
             (density.iter().map(|&d| d > 0.0 && d >= t).collect(), Some(t))
         }
         CellRule::GiStarHot => {
-            let g = gistar.ok_or(HotspotError::GiStarMismatch { got: 0, want: grid.n_cells() })?;
-            if g.bin.len() != grid.n_cells() {
-                return Err(HotspotError::GiStarMismatch { got: g.bin.len(), want: grid.n_cells() });
+            let bins = gistar_bins.ok_or(HotspotError::GiStarMismatch { got: 0, want: grid.n_cells() })?;
+            if bins.len() != grid.n_cells() {
+                return Err(HotspotError::GiStarMismatch { got: bins.len(), want: grid.n_cells() });
             }
-            (g.bin.iter().map(|&b| b >= 2).collect(), None)
+            (bins.iter().map(|&b| b >= 2).collect(), None)
         }
     };
 
@@ -285,6 +287,7 @@ pub fn find_hotspots(
                 categories: named(&cats32, ds.categories(), usize::MAX),
                 top_locations: named(&a.locations, ds.locations(), 5),
                 area_codes,
+                cell_indices: a.cells,
             }
         })
         .collect();

@@ -4,6 +4,7 @@
 pub mod counts;
 pub mod gistar;
 pub mod harm;
+pub mod hex;
 pub mod hotspots;
 pub mod kde;
 pub mod outline;

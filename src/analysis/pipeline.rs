@@ -3,7 +3,7 @@
 //! this, so both resolve parameters the same way.
 
 use super::counts::{GridCounts, grid_counts};
-use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid};
+use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid_in};
 use super::hotspots::{CellRule, HotspotError, HotspotSet, RankBy, find_hotspots};
 use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, auto_bandwidth, kde};
 use super::points::{Points, WeightMode};
@@ -62,15 +62,73 @@ pub struct ResolvedParams {
     pub grid_origin_m: [f64; 2],
 }
 
+/// Gi* on its grid, with the values it was computed from.
+///
+/// The study area is the cells of the data's extent (no margin) that lie entirely inside the convex hull of the
+/// selected incidents: empty or partly empty cells beyond the data (a margin, the corners of a rectangle around a
+/// coast, cells cut by the edge of the data) would lower the mean and push every z inside upwards; on complete
+/// spatial randomness over a square, keeping cells cut by the edge raised the rate of false hot spots from about
+/// 5% to 10% of runs. With fewer than three distinct points (no hull), every cell of the extent.
+#[derive(Debug, Clone)]
+pub struct GridGiStar {
+    pub grid: Grid,
+    pub values: Vec<f64>,
+    /// Which cells are observations.
+    pub study: Vec<bool>,
+    pub result: GiStar,
+}
+
+impl GridGiStar {
+    /// The bins placed on another grid with the same cell size and alignment (0 where Gi* has no cell).
+    pub fn bins_on(&self, target: &Grid) -> Vec<i8> {
+        let mut out = vec![0i8; target.n_cells()];
+        let dc = ((self.grid.origin_x_m - target.origin_x_m) / target.cell_m).round() as i64;
+        let dr = ((self.grid.origin_y_m - target.origin_y_m) / target.cell_m).round() as i64;
+        for (i, &b) in self.result.bin.iter().enumerate() {
+            let (r, c) = ((i / self.grid.cols) as i64 + dr, (i % self.grid.cols) as i64 + dc);
+            if r >= 0 && c >= 0 && (r as usize) < target.rows && (c as usize) < target.cols {
+                out[r as usize * target.cols + c as usize] = b;
+            }
+        }
+        out
+    }
+}
+
 /// Selected incidents and everything resolved about the grid.
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub selection: Selection,
     /// Points weighted as asked (count or harm).
     pub points: Points,
+    /// The density grid: the data's extent plus the kernel's support on every side.
     pub grid: Grid,
+    /// The Gi* grid: the data's extent only, aligned with `grid`.
+    pub gistar_grid: Grid,
     pub params: ResolvedParams,
     pub warnings: Vec<String>,
+}
+
+/// Cells lying entirely in the convex hull of the points (boundary included); every cell when the hull has no
+/// area, or when no cell fits inside it.
+fn hull_mask(points: &Points, grid: &Grid) -> Vec<bool> {
+    use geo::{Area, ConvexHull, Intersects};
+    let merged = points.merged();
+    let mp: geo_types::MultiPoint<f64> =
+        merged.x_m.iter().zip(&merged.y_m).map(|(&x, &y)| geo_types::Point::new(x, y)).collect();
+    let hull = mp.convex_hull();
+    if hull.unsigned_area() <= 0.0 {
+        return vec![true; grid.n_cells()];
+    }
+    let inside = |x: f64, y: f64| hull.intersects(&geo_types::Point::new(x, y));
+    let mask: Vec<bool> = (0..grid.n_cells())
+        .map(|i| {
+            let (r, c) = (i / grid.cols, i % grid.cols);
+            let (x0, y0) = (grid.origin_x_m + c as f64 * grid.cell_m, grid.origin_y_m + r as f64 * grid.cell_m);
+            let (x1, y1) = (x0 + grid.cell_m, y0 + grid.cell_m);
+            inside(x0, y0) && inside(x1, y0) && inside(x0, y1) && inside(x1, y1)
+        })
+        .collect();
+    if mask.iter().any(|&m| m) { mask } else { vec![true; grid.n_cells()] }
 }
 
 /// The extent of the central 98% of points (1st to 99th percentile on each axis), so a few stray points (police.uk
@@ -117,6 +175,7 @@ pub fn prepare(
     };
     let support = params.kernel.support_m(bandwidth_m);
     let grid = Grid::covering(&full, support, cell_m, ds.crs())?;
+    let gistar_grid = Grid::covering(&full, 0.0, cell_m, ds.crs())?;
     let fmt = |t: Option<i64>| t.map(crate::model::time::format_instant);
     let resolved = ResolvedParams {
         from: fmt(params.query.from_s),
@@ -135,7 +194,7 @@ pub fn prepare(
         grid_origin_m: [grid.origin_x_m, grid.origin_y_m],
     };
     let warnings = selection.warnings.clone();
-    Ok(Prepared { selection, points, grid, params: resolved, warnings })
+    Ok(Prepared { selection, points, grid, gistar_grid, params: resolved, warnings })
 }
 
 impl Prepared {
@@ -147,10 +206,13 @@ impl Prepared {
         grid_counts(&self.points, &self.grid)
     }
 
-    /// Gi* of the weighted counts per cell with a distance band.
-    pub fn gistar(&self, band_m: f64, opts: GiStarOptions) -> Result<GiStar, AnalysisError> {
-        let counts = self.counts();
-        Ok(gistar_grid(&counts.weight, &self.grid, band_m, opts)?)
+    /// Gi* of the weighted counts per cell with a distance band, on the data's extent.
+    pub fn gistar(&self, band_m: f64, opts: GiStarOptions) -> Result<GridGiStar, AnalysisError> {
+        let grid = &self.gistar_grid;
+        let values = grid_counts(&self.points, grid).weight;
+        let study = hull_mask(&self.points, grid);
+        let result = gistar_grid_in(&values, Some(&study), grid, band_m, opts)?;
+        Ok(GridGiStar { grid: grid.clone(), values, study, result })
     }
 
     /// Hotspots from the density surface (and Gi* when the rule asks for it).
@@ -158,12 +220,13 @@ impl Prepared {
         &self,
         ds: &Dataset,
         surface: &DensitySurface,
-        gistar: Option<&GiStar>,
+        gistar: Option<&GridGiStar>,
         rule: CellRule,
         rank_by: RankBy,
         harm_by_category: &[f64],
     ) -> Result<HotspotSet, AnalysisError> {
         let projector = Projector::new(ds.crs())?;
-        Ok(find_hotspots(ds, &self.selection, surface, gistar, (rule, rank_by), harm_by_category, &projector)?)
+        let bins = gistar.map(|g| g.bins_on(&surface.grid));
+        Ok(find_hotspots(ds, &self.selection, surface, bins.as_deref(), (rule, rank_by), harm_by_category, &projector)?)
     }
 }

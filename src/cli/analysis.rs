@@ -157,7 +157,11 @@ pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Res
                 &serde_json::to_vec(&out::density_geojson(&s, &l.prepared.params, &l.projector)).unwrap_or_default(),
             )?,
             "csv" => write_file(path, &out::density_csv(&s, &l.projector))?,
-            "png" => return Err(CliError::Usage("PNG_PENDING".into())),
+            "png" => {
+                let style = crate::report::png::HeatmapStyle::default();
+                crate::report::png::write_heatmap_png(path, &s.density_per_km2, s.grid.rows, s.grid.cols, &style)
+                    .map_err(|e| CliError::Usage(e.to_string()))?;
+            }
             other => {
                 return Err(CliError::Usage(format!(
                     "--out {}: unknown format '{other}'; use .geojson, .csv or .png",
@@ -280,23 +284,18 @@ pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Resul
     let l = args.analysis.load(store)?;
     let band = args.band_m.unwrap_or(l.prepared.params.bandwidth_m);
     let opts = GiStarOptions { permutations: args.permutations, seed: args.seed, fdr: !args.no_fdr };
-    let counts = l.prepared.counts();
-    let g = crate::analysis::gistar::gistar_grid(&counts.weight, &l.prepared.grid, band, opts)
-        .map_err(crate::analysis::pipeline::AnalysisError::from)?;
+    let gg = l.prepared.gistar(band, opts)?;
+    let g = &gg.result;
     header(&l, out)?;
-    writeln!(out, "band: {band} m")?;
-    write!(out, "{}", out::gistar_text(&g))?;
+    writeln!(out, "band: {band} m; Gi* grid {} x {} cells over the data's extent", gg.grid.cols, gg.grid.rows)?;
+    write!(out, "{}", out::gistar_text(g))?;
     if let Some(path) = &args.out {
         let bytes = match extension(path).as_str() {
-            "csv" => out::gistar_csv(&l.prepared.grid, &counts.weight, &g, &l.projector),
-            "geojson" | "json" => serde_json::to_vec(&out::gistar_geojson(
-                &l.prepared.grid,
-                &counts.weight,
-                &g,
-                &l.prepared.params,
-                &l.projector,
-            ))
-            .unwrap_or_default(),
+            "csv" => out::gistar_csv(&gg.grid, &gg.values, g, &l.projector),
+            "geojson" | "json" => {
+                serde_json::to_vec(&out::gistar_geojson(&gg.grid, &gg.values, g, &l.prepared.params, &l.projector))
+                    .unwrap_or_default()
+            }
             other => {
                 return Err(CliError::Usage(format!(
                     "--out {}: unknown format '{other}'; use .geojson or .csv",

@@ -30,6 +30,9 @@ pub struct SynthArgs {
     /// Side of the square study area, metres.
     #[arg(long, default_value_t = 20_000.0)]
     pub extent_m: f64,
+    /// urban (town, streets, police.uk-like snapping) or uniform (homogeneous background, no snapping).
+    #[arg(long, default_value = "urban")]
+    pub pattern: crate::synth::Pattern,
 }
 
 pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
@@ -40,6 +43,7 @@ pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         start: args.start,
         days: args.days,
         extent_m: args.extent_m,
+        pattern: args.pattern,
         ..SynthParams::default()
     };
     let started = std::time::Instant::now();

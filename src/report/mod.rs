@@ -3,6 +3,7 @@
 pub mod analysis;
 pub mod info;
 pub mod ingest;
+pub mod png;
 pub mod table;
 
 pub use table::{Align, Table, thousands};

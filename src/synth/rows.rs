@@ -87,6 +87,8 @@ pub struct RowSampler<'a> {
     /// `YYYY-MM-DD` of each day.
     day_text: Vec<[u8; 10]>,
     id_width: usize,
+    /// `Some` for the uniform pattern: uniform background, and points printed where drawn (not snapped).
+    unsnapped: Option<&'a crate::geo::Projector>,
 }
 
 /// Shares of a mix as a cumulative table.
@@ -143,13 +145,21 @@ impl<'a> RowSampler<'a> {
             hour_weights,
             day_text,
             id_width: n.to_string().len().max(8),
+            unsnapped: None,
         }
+    }
+
+    /// Switch to the uniform pattern (homogeneous background, no snapping); `projector` prints drawn points.
+    pub fn with_pattern(mut self, pattern: super::Pattern, projector: &'a crate::geo::Projector) -> Self {
+        self.unsnapped = (pattern == super::Pattern::Uniform).then_some(projector);
+        self
     }
 
     /// The continuous location of one incident from `source`, inside the square.
     fn location(&self, source: &Source, rng: &mut ChaCha8Rng) -> [f64; 2] {
         match source.hotspot {
             Some(h) => self.frame.redraw_inside(rng, |r| gaussian(r, h.centre_xy_m, h.sigma_m)),
+            None if self.unsnapped.is_some() => self.frame.uniform(rng),
             None => self.frame.redraw_inside(rng, |r| {
                 let u = r.random::<f64>();
                 if u < BACKGROUND_TOWN {
@@ -182,7 +192,12 @@ impl<'a> RowSampler<'a> {
         };
         for (i, &s) in order.iter().enumerate() {
             let source = &self.sources[s as usize];
-            let point = self.points.nearest(self.location(source, &mut rng));
+            let drawn = self.location(source, &mut rng);
+            let point = self.points.nearest(drawn);
+            let unsnapped = self
+                .unsnapped
+                .and_then(|p| p.to_lonlat(drawn[0], drawn[1]))
+                .map(|(lon, lat)| format!("{lon:.6},{lat:.6}"));
             let category = source.mix.sample(&mut rng).min(N_CATEGORIES - 1);
             let day = self.day_weights[source.profile].sample(&mut rng);
             let hour = self.hour_weights[source.profile].sample(&mut rng);
@@ -203,7 +218,10 @@ impl<'a> RowSampler<'a> {
             b.push(b':');
             push_two(b, second);
             b.push(b',');
-            b.extend_from_slice(self.points.lonlat_text[point].as_bytes());
+            match &unsnapped {
+                Some(text) => b.extend_from_slice(text.as_bytes()),
+                None => b.extend_from_slice(self.points.lonlat_text[point].as_bytes()),
+            }
             b.push(b',');
             b.extend_from_slice(CATEGORIES[category].as_bytes());
             b.push(b',');
