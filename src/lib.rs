@@ -15,6 +15,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod files;
 pub mod geo;
 pub mod grid;
 pub mod ingest;

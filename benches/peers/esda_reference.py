@@ -254,6 +254,9 @@ def main() -> None:
         "transform": "B",
         "p_norm_sided": "one-sided: norm.sf(|z|)",
         "variance_divisor": "n (population) for S; (n - 1) in the variance of G",
+        "z_formula": ("z_i = (sum_j w_ij x_j - xbar W_i) / (S sqrt((n S1_i - W_i^2) / (n - 1))), w_ii = 1, "
+                      "W_i = sum_j w_ij, S1_i = sum_j w_ij^2 (= W_i here), xbar = mean(x), "
+                      "S = sqrt(mean(x^2) - xbar^2), n = rows * cols, sums over cells inside the window only"),
         "notes": notes,
         "cases": cases,
     }

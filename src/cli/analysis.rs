@@ -109,13 +109,10 @@ impl AnalysisArgs {
     }
 }
 
-/// Write bytes to a file through a temporary name, so a reader never sees half of it.
+/// Write bytes to a file atomically.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| CliError::Output(e.error))?;
-    Ok(())
+    crate::files::write_atomic(path, bytes)
+        .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))
 }
 
 fn extension(path: &Path) -> String {
@@ -158,7 +155,8 @@ pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Res
             )?,
             "csv" => write_file(path, &out::density_csv(&s, &l.projector))?,
             "png" => {
-                let style = crate::report::png::HeatmapStyle::default();
+                let style =
+                    crate::report::png::HeatmapStyle { scale: crate::report::png::Scale::Sqrt, ..Default::default() };
                 crate::report::png::write_heatmap_png(path, &s.density_per_km2, s.grid.rows, s.grid.cols, &style)
                     .map_err(|e| CliError::Usage(e.to_string()))?;
             }
@@ -295,6 +293,120 @@ pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Resul
             "geojson" | "json" => {
                 serde_json::to_vec(&out::gistar_geojson(&gg.grid, &gg.values, g, &l.prepared.params, &l.projector))
                     .unwrap_or_default()
+            }
+            other => {
+                return Err(CliError::Usage(format!(
+                    "--out {}: unknown format '{other}'; use .geojson or .csv",
+                    path.display()
+                )));
+            }
+        };
+        write_file(path, &bytes)?;
+        writeln!(out, "wrote {}", path.display())?;
+    }
+    Ok(super::EXIT_OK)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct HexArgs {
+    #[command(flatten)]
+    pub analysis: AnalysisArgs,
+    /// H3 resolution, 0 (coarsest) to 15; 8 to 10 suit street-level crime.
+    #[arg(long, default_value_t = 9)]
+    pub resolution: u8,
+    /// Also compute Gi* with neighbourhoods of k rings.
+    #[arg(long)]
+    pub k: Option<u32>,
+    /// Permutations for Gi* pseudo p-values.
+    #[arg(long, default_value_t = 0)]
+    pub permutations: usize,
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Write hexagons: .geojson or .csv.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    use crate::analysis::hex::{hex_boundary_lonlat, hex_centre_lonlat, hex_counts, hex_gistar};
+    let l = args.analysis.load(store)?;
+    let weights = (args.analysis.weight == WeightMode::Harm).then_some(l.harm_by_category.as_slice());
+    let hex_err = |e: crate::analysis::hex::HexError| CliError::Usage(e.to_string());
+    let counts = hex_counts(&l.ds, &l.prepared.selection, weights, args.resolution).map_err(hex_err)?;
+    header(&l, out)?;
+    writeln!(
+        out,
+        "H3 resolution {}: {} incidents in {} hexagons{}",
+        args.resolution,
+        counts.total_count(),
+        counts.cells.len(),
+        if counts.skipped > 0 { format!(" ({} could not be placed)", counts.skipped) } else { String::new() }
+    )?;
+    let opts = GiStarOptions { permutations: args.permutations, seed: args.seed, fdr: true };
+    let gi = args
+        .k
+        .map(|k| hex_gistar(&counts, k, args.analysis.weight == WeightMode::Harm, opts))
+        .transpose()
+        .map_err(hex_err)?;
+    if let Some(g) = &gi {
+        write!(out, "k = {}: {}", g.k, out::gistar_text(&g.gistar))?;
+    }
+    if let Some(path) = &args.out {
+        // Rows: every study cell when Gi* ran (zeros included), else the non-empty cells.
+        let rows: Vec<(u64, u32, f64, Option<usize>)> = match &gi {
+            Some(g) => g
+                .cells
+                .iter()
+                .enumerate()
+                .map(|(k, &c)| {
+                    let found = counts.cells.binary_search_by_key(&c, |h| h.index).ok().map(|j| &counts.cells[j]);
+                    (c, found.map_or(0, |h| h.count), found.map_or(0.0, |h| h.weight), Some(k))
+                })
+                .collect(),
+            None => counts.cells.iter().map(|h| (h.index, h.count, h.weight, None)).collect(),
+        };
+        let bytes = match extension(path).as_str() {
+            "geojson" | "json" => {
+                let mut features = Vec::with_capacity(rows.len());
+                for &(cell, count, weight, k) in &rows {
+                    let mut ring: Vec<[f64; 2]> =
+                        hex_boundary_lonlat(cell).map_err(hex_err)?.into_iter().map(|(x, y)| [x, y]).collect();
+                    if let Some(&first) = ring.first() {
+                        ring.push(first);
+                    }
+                    let mut props = serde_json::json!({"h3": format!("{cell:x}"), "count": count, "weight": weight});
+                    if let (Some(k), Some(g), Some(obj)) = (k, &gi, props.as_object_mut()) {
+                        obj.insert("z".into(), g.gistar.z[k].into());
+                        obj.insert("p".into(), g.gistar.p[k].into());
+                        obj.insert("bin".into(), g.gistar.bin[k].into());
+                    }
+                    features.push(serde_json::json!({"type": "Feature",
+                        "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props}));
+                }
+                serde_json::to_vec(&serde_json::json!({"type": "FeatureCollection", "features": features,
+                    "parameters": l.prepared.params, "resolution": args.resolution, "k": args.k}))
+                .unwrap_or_default()
+            }
+            "csv" => {
+                let mut w = csv::Writer::from_writer(Vec::new());
+                let _ = w.write_record(["h3", "lon", "lat", "count", "weight", "z", "p", "bin"]);
+                for &(cell, count, weight, k) in &rows {
+                    let (lon, lat) = hex_centre_lonlat(cell).map_err(hex_err)?;
+                    let g = |f: &dyn Fn(&crate::analysis::gistar::GiStar, usize) -> String| {
+                        k.zip(gi.as_ref()).map(|(k, g)| f(&g.gistar, k)).unwrap_or_default()
+                    };
+                    let _ = w.write_record([
+                        format!("{cell:x}"),
+                        lon.to_string(),
+                        lat.to_string(),
+                        count.to_string(),
+                        weight.to_string(),
+                        g(&|g, k| g.z[k].to_string()),
+                        g(&|g, k| g.p[k].to_string()),
+                        g(&|g, k| g.bin[k].to_string()),
+                    ]);
+                }
+                w.into_inner().unwrap_or_default()
             }
             other => {
                 return Err(CliError::Usage(format!(

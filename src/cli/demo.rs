@@ -64,6 +64,35 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     writeln!(out)?;
     write!(out, "{}", info_text(&store.info()?))?;
     writeln!(out, "\n{}", load_text(&super::info::load_summary(&store, None)?))?;
+    drop(store);
+    writeln!(
+        out,
+        "\ntop hotspots, January to March 2024 (hotspots find --from 2024-01 --to 2024-04 --cell-m 50 --bandwidth-m 250 --top 5):\n"
+    )?;
+    let find = super::FindArgs {
+        analysis: super::AnalysisArgs {
+            from: Some("2024-01".into()),
+            to: Some("2024-04".into()),
+            categories: Vec::new(),
+            cell_m: Some(50.0),
+            bandwidth_m: Some(250.0),
+            kernel: crate::analysis::kde::Kernel::Quartic,
+            weight: crate::analysis::points::WeightMode::Count,
+            harm: None,
+            crs: None,
+        },
+        top: 5,
+        method: "kde".into(),
+        top_share: 0.01,
+        density_cut: None,
+        band_m: None,
+        rank_by: "count".into(),
+        json: false,
+        geojson: false,
+        csv: false,
+        out: None,
+    };
+    super::analysis::run_find(&store_path, &find, out)?;
     if args.keep.is_some() {
         writeln!(out, "store kept at {}: try `hotspots info --store {}`", store_path.display(), store_path.display())?;
     } else {

@@ -7,7 +7,7 @@ mod info;
 mod ingest;
 mod synth;
 
-pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs};
+pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
@@ -50,6 +50,8 @@ pub enum Command {
     Find(Box<FindArgs>),
     /// Getis-Ord Gi* on grid cells with a distance band.
     Gistar(Box<GiStarArgs>),
+    /// Incidents per H3 hexagon, optionally with Gi* over k rings.
+    Hex(Box<HexArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
 }
@@ -87,6 +89,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Density(args) => analysis::run_density(&cli.store, &args, out),
         Command::Find(args) => analysis::run_find(&cli.store, &args, out),
         Command::Gistar(args) => analysis::run_gistar(&cli.store, &args, out),
+        Command::Hex(args) => analysis::run_hex(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
     }
 }

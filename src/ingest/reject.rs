@@ -134,9 +134,9 @@ pub fn write_rejects_csv(
     header: &[Vec<u8>],
     rows: &[RejectedRow],
 ) -> std::io::Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dir = crate::files::dir_of(path);
     std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    let mut tmp = crate::files::temp_in(dir, ".rejects-")?;
     {
         let mut w = csv::WriterBuilder::new().flexible(true).from_writer(tmp.as_file_mut());
         let mut head: Vec<&[u8]> = vec![line_label.as_bytes(), b"reason", b"detail"];

@@ -223,7 +223,7 @@ pub fn write_heatmap_png(
         Some(d) if !d.as_os_str().is_empty() => d,
         _ => Path::new("."),
     };
-    let tmp = tempfile::Builder::new().prefix(".heatmap-").suffix(".png.tmp").tempfile_in(dir).map_err(file_err)?;
+    let tmp = crate::files::temp_in(dir, ".heatmap-").map_err(file_err)?;
     let mut buf = std::io::BufWriter::new(tmp);
     let info = heatmap_png(values, rows, cols, style, &mut buf)?;
     let tmp = buf.into_inner().map_err(|e| file_err(e.into_error()))?;

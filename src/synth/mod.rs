@@ -347,14 +347,7 @@ fn generate_chunked(params: &SynthParams, out: &Path, chunk_rows: u64) -> Result
 
 /// A temporary file in `dir` (removed on drop unless persisted), readable like an ordinary new file on Unix.
 fn temp_in(dir: &Path) -> Result<tempfile::NamedTempFile, SynthError> {
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(".hotspots-synth-").suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o644));
-    }
-    builder.tempfile_in(dir).map_err(|source| SynthError::Io {
+    crate::files::temp_in(dir, ".hotspots-synth-").map_err(|source| SynthError::Io {
         action: "create a temporary file in",
         path: dir.to_path_buf(),
         source,

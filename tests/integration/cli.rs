@@ -134,3 +134,103 @@ fn synth_is_reproducible_and_ingests_whole() {
     pts.dedup();
     assert!(pts.len() < 10_000, "{} distinct points for 20,000 incidents", pts.len());
 }
+
+/// Run the binary with a thread count and return its stdout.
+fn with_threads(threads: &str, args: &[&str], store: &std::path::Path) -> Vec<u8> {
+    let out =
+        Command::new(bin()).args(args).arg("--store").arg(store).env("RAYON_NUM_THREADS", threads).output().unwrap();
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    out.stdout
+}
+
+#[test]
+fn analyses_are_byte_identical_at_any_thread_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("s.csv");
+    let st = Command::new(bin())
+        .args(["synth", "--n", "8000", "--seed", "5", "--extent-m", "6000", "--out"])
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(st.status.success());
+    let store = dir.path().join("s.db");
+    assert!(Command::new(bin()).arg("ingest").arg(&csv).arg("--store").arg(&store).output().unwrap().status.success());
+    let common = ["--cell-m", "50", "--bandwidth-m", "250"];
+    let runs: Vec<(Vec<&str>, Option<&str>)> = vec![
+        (vec!["find", "--geojson", "--top", "50"], None),
+        (vec!["find", "--json", "--method", "gistar", "--weight", "harm", "--rank-by", "harm"], None),
+        (vec!["density", "--kernel", "gaussian", "--out"], Some("d.csv")),
+        (vec!["gistar", "--band-m", "300", "--permutations", "99", "--out"], Some("g.csv")),
+        (vec!["hex", "--resolution", "10", "--k", "1", "--out"], Some("h.csv")),
+    ];
+    for (args, file) in runs {
+        let mut outputs = Vec::new();
+        for threads in ["1", "2"] {
+            let mut a: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+            if let Some(f) = file {
+                a.push(dir.path().join(format!("{threads}-{f}")).display().to_string());
+            }
+            a.extend(common.iter().map(|s| s.to_string()));
+            let refs: Vec<&str> = a.iter().map(String::as_str).collect();
+            let stdout = with_threads(threads, &refs, &store);
+            let bytes = match file {
+                Some(f) => std::fs::read(dir.path().join(format!("{threads}-{f}"))).unwrap(),
+                None => stdout,
+            };
+            assert!(bytes.len() > 100, "{args:?} wrote almost nothing");
+            outputs.push(bytes);
+        }
+        assert!(outputs[0] == outputs[1], "{args:?} differs between 1 and 2 threads");
+    }
+}
+
+#[test]
+fn analyses_run_on_the_dorset_fixtures() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let months: Vec<String> = dorset_months()[5..].iter().map(|p| p.display().to_string()).collect();
+    let mut args = vec!["ingest"];
+    args.extend(months.iter().map(String::as_str));
+    let (code, _, err) = hotspots(&args, &store);
+    assert_eq!(code, 0, "{err}");
+    let window = ["--from", "2024-01", "--to", "2024-04", "--cell-m", "100", "--bandwidth-m", "300"];
+    let mut find = vec!["find", "--json", "--top", "5"];
+    find.extend(window);
+    let (code, out, err) = hotspots(&find, &store);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let feats = v["features"].as_array().unwrap();
+    assert_eq!(feats.len(), 5);
+    let first = &feats[0]["properties"];
+    assert_eq!(first["rank"], 1);
+    assert!(first["pai"].as_f64().unwrap() > 5.0, "{first}");
+    assert!(first["top_locations"].as_array().unwrap().len() <= 5);
+    assert!(v["parameters"]["bandwidth_m"] == 300.0 && v["parameters"]["cell_m"] == 100.0);
+    // The outline is a closed, counter-clockwise lon/lat ring in Dorset.
+    let ring = feats[0]["geometry"]["coordinates"][0][0].as_array().unwrap();
+    assert_eq!(ring.first(), ring.last());
+    let lon = ring[0][0].as_f64().unwrap();
+    assert!((-3.0..-1.5).contains(&lon), "{lon}");
+
+    // Automatic parameters are printed with the result.
+    let (code, out, err) = hotspots(&["find", "--from", "2024-03", "--to", "2024-04"], &store);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("automatic: ArcGIS") && out.contains("cell:") && out.contains("(automatic:"), "{out}");
+
+    // Harm weighting is one flag away.
+    let mut harm = find.clone();
+    harm.extend(["--weight", "harm", "--rank-by", "harm"]);
+    let (code, out, _) = hotspots(&harm, &store);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(v["parameters"]["harm_table"].as_str().unwrap().contains("Cambridge"));
+
+    // Errors name the bad parameter.
+    let (code, _, err) = hotspots(&["find", "--category", "Arson"], &store);
+    assert_eq!(code, 1);
+    assert!(err.contains("unknown category 'Arson'") && err.contains("Burglary"), "{err}");
+    let (code, _, err) = hotspots(&["find", "--from", "2024-13"], &store);
+    assert!(code != 0 && err.contains("--from"), "{err}");
+    let (code, _, err) = hotspots(&["find", "--from", "2024-03", "--to", "2024-02"], &store);
+    assert!(code != 0 && err.contains("empty"), "{err}");
+}
