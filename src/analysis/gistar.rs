@@ -243,8 +243,8 @@ fn finish(values: &[f64], lag: Vec<f64>, w: Vec<u32>, opts: GiStarOptions) -> Gi
     let (z, p) = match moments(values) {
         Ok((mean, sd)) => {
             let z: Vec<f64> =
-                lag.iter().zip(&w).map(|(&l, &wi)| z_score(l, f64::from(wi), n as f64, mean, sd)).collect();
-            let p = z.iter().map(|&z| two_sided_p(z)).collect();
+                lag.par_iter().zip(&w).map(|(&l, &wi)| z_score(l, f64::from(wi), n as f64, mean, sd)).collect();
+            let p = z.par_iter().map(|&z| two_sided_p(z)).collect();
             (z, p)
         }
         Err(why) => {
@@ -256,7 +256,8 @@ fn finish(values: &[f64], lag: Vec<f64>, w: Vec<u32>, opts: GiStarOptions) -> Gi
         .then(|| permutation_p(values, &lag, &w, opts.permutations, opts.seed));
     let used = p_sim.as_ref().unwrap_or(&p);
     let thresholds = if opts.fdr {
-        [bh_threshold(used, 0.10), bh_threshold(used, 0.05), bh_threshold(used, 0.01)]
+        let sorted = sorted_finite(used);
+        [bh_threshold_sorted(&sorted, 0.10), bh_threshold_sorted(&sorted, 0.05), bh_threshold_sorted(&sorted, 0.01)]
     } else {
         [0.10, 0.05, 0.01]
     };
@@ -279,8 +280,17 @@ fn finish(values: &[f64], lag: Vec<f64>, w: Vec<u32>, opts: GiStarOptions) -> Gi
 
 /// The Benjamini-Hochberg threshold: the largest p-value `p_(k)` with `p_(k) <= k q / m`, or 0 when none passes.
 pub fn bh_threshold(p: &[f64], q: f64) -> f64 {
+    bh_threshold_sorted(&sorted_finite(p), q)
+}
+
+fn sorted_finite(p: &[f64]) -> Vec<f64> {
     let mut sorted: Vec<f64> = p.iter().copied().filter(|v| v.is_finite()).collect();
-    sorted.sort_by(f64::total_cmp);
+    sorted.par_sort_unstable_by(f64::total_cmp);
+    sorted
+}
+
+/// [`bh_threshold`] on p-values already sorted ascending.
+fn bh_threshold_sorted(sorted: &[f64], q: f64) -> f64 {
     let m = sorted.len() as f64;
     let mut t = 0.0;
     for (k, &pk) in sorted.iter().enumerate() {

@@ -1,6 +1,7 @@
 //! Weighted points in metres: the input every spatial method takes.
 
 use crate::model::{Dataset, Selection};
+use rustc_hash::FxHashMap;
 use serde::Serialize;
 
 /// How each incident counts.
@@ -60,35 +61,39 @@ impl Points {
         self.w.iter().sum()
     }
 
-    /// Merge points at exactly the same coordinates, summing their weights, in a fixed order (by y, then x).
-    /// police.uk snaps incidents to shared map points, so this often shrinks the work tenfold without changing
-    /// any sum. Non-finite points are dropped (they cannot be placed).
+    /// Merge points at exactly the same coordinates, summing their weights (in input order), and return the
+    /// distinct points sorted by y, then x. police.uk snaps incidents to shared map points, so this often shrinks the
+    /// work tenfold without changing any sum. Non-finite points are dropped (they cannot be placed). Hashing first
+    /// and sorting only the distinct points keeps this linear in the number of incidents.
     pub fn merged(&self) -> Points {
-        let mut order: Vec<u32> = (0..self.len() as u32)
-            .filter(|&i| self.x_m[i as usize].is_finite() && self.y_m[i as usize].is_finite())
-            .collect();
-        order.sort_unstable_by(|&a, &b| {
-            let (a, b) = (a as usize, b as usize);
-            self.y_m[a].total_cmp(&self.y_m[b]).then(self.x_m[a].total_cmp(&self.x_m[b])).then(a.cmp(&b))
-        });
-        let mut out = Points::default();
-        for i in order {
-            let i = i as usize;
-            let (x, y, w) = (self.x_m[i], self.y_m[i], self.w[i]);
-            match (out.x_m.last(), out.y_m.last()) {
-                (Some(&lx), Some(&ly)) if lx == x && ly == y => {
-                    if let Some(lw) = out.w.last_mut() {
-                        *lw += w;
-                    }
-                }
-                _ => {
-                    out.x_m.push(x);
-                    out.y_m.push(y);
-                    out.w.push(w);
+        let mut slot: FxHashMap<(u64, u64), usize> = FxHashMap::default();
+        let mut distinct = Points::default();
+        for k in 0..self.len() {
+            let (x, y) = (self.x_m[k], self.y_m[k]);
+            if !(x.is_finite() && y.is_finite()) {
+                continue;
+            }
+            // -0.0 and 0.0 are the same place.
+            let key = ((x + 0.0).to_bits(), (y + 0.0).to_bits());
+            match slot.get(&key) {
+                Some(&i) => distinct.w[i] += self.w[k],
+                None => {
+                    slot.insert(key, distinct.len());
+                    distinct.x_m.push(x + 0.0);
+                    distinct.y_m.push(y + 0.0);
+                    distinct.w.push(self.w[k]);
                 }
             }
         }
-        out
+        let mut order: Vec<usize> = (0..distinct.len()).collect();
+        order.sort_unstable_by(|&a, &b| {
+            distinct.y_m[a].total_cmp(&distinct.y_m[b]).then(distinct.x_m[a].total_cmp(&distinct.x_m[b]))
+        });
+        Points {
+            x_m: order.iter().map(|&i| distinct.x_m[i]).collect(),
+            y_m: order.iter().map(|&i| distinct.y_m[i]).collect(),
+            w: order.iter().map(|&i| distinct.w[i]).collect(),
+        }
     }
 }
 
