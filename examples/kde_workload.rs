@@ -35,7 +35,27 @@ fn main() {
                 let g = gistar_grid(&values, &gi_grid, workload::GI_BAND_M, opts).expect("gistar");
                 check = g.z.iter().copied().fold(f64::MIN, f64::max);
             }
-            other => panic!("unknown workload {other}: use kde, gistar or gistar99"),
+            "check" => {
+                // Agreement with the peers' exact numpy stencil (per m^2; ours is per km^2).
+                let name =
+                    if n == 1_000_000 { "kde-exact-1m.npy".to_owned() } else { format!("kde-exact-{}k.npy", n / 1000) };
+                let bytes = std::fs::read(workload::data_dir().join(&name))
+                    .expect("run benches/peers/kde_gistar_peers.py first");
+                let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
+                let data = &bytes[10 + header_len..];
+                let exact: Vec<f64> =
+                    data.chunks_exact(8).map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")) * 1e6).collect();
+                let s = kde(&p, &workload::kde_grid(&p), Kernel::Quartic, workload::BANDWIDTH_M).expect("kde");
+                let mut worst: f64 = 0.0;
+                for (a, b) in s.density_per_km2.iter().zip(&exact) {
+                    if a.abs().max(b.abs()) > 0.0 {
+                        worst = worst.max((a - b).abs() / a.abs().max(b.abs()));
+                    }
+                }
+                println!("max relative difference from the numpy exact stencil ({name}): {worst:.3e}");
+                return;
+            }
+            other => panic!("unknown workload {other}: use kde, gistar, gistar99 or check"),
         }
         times.push(t.elapsed().as_secs_f64());
     }

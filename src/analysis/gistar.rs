@@ -19,9 +19,10 @@
 //! neighbours are replaced by a random draw without replacement from the other `n - 1` values. Each permutation
 //! draws one random ordered sample of `K + 1` cells (`K` the largest neighbour count) shared by all cells (esda
 //! shares its random draws the same way); for cell `i` the first `W_i - 1` sampled cells other than `i` are its
-//! draw, which is an exact uniform sample. The pseudo p-value is folded like esda's:
-//! `(min(#{sim >= obs}, P - #{sim >= obs}) + 1) / (P + 1)`. Seeded (ChaCha8), so the same seed gives the same
-//! p-values at any thread count.
+//! draw, which is an exact uniform sample. The pseudo p-value takes the smaller tail,
+//! `(min(#{sim >= obs}, #{sim <= obs}) + 1) / (P + 1)`, so ties count against significance: a cell whose whole
+//! neighbourhood is empty ties with every permutation and gets p = 1 (esda's folded p-value gives such cells the
+//! smallest p there is). Seeded (ChaCha8), so the same seed gives the same p-values at any thread count.
 //!
 //! **Bins** as ArcGIS's Hot Spot Analysis reports them: `+-3` at 99% confidence, `+-2` at 95%, `+-1` at 90%, 0
 //! otherwise, sign of `z`. With the False Discovery Rate correction (the default), a cell is significant at a level
@@ -330,19 +331,20 @@ fn permutation_p(values: &[f64], lag: &[f64], w: &[u32], permutations: usize, se
             let k = w[i].saturating_sub(1) as usize;
             let obs = lag[i];
             let mine = hits.get(&(i as u32));
-            let mut larger = 0usize;
+            // Ties count on both sides: a cell whose whole neighbourhood is zero ties with every permutation and
+            // must get p = 1, not the smallest p there is.
+            let (mut at_least, mut at_most) = (0usize, 0usize);
             for (perm, pre) in prefix.iter().enumerate() {
                 let pos = mine.and_then(|h| h.iter().find(|(p, _)| *p as usize == perm)).map(|&(_, pos)| pos as usize);
                 let others = match pos {
                     Some(pos) if pos < k && k + 1 < pre.len() => pre[k + 1] - values[i],
                     _ => pre[k.min(pre.len() - 1)],
                 };
-                if values[i] + others >= obs {
-                    larger += 1;
-                }
+                let sim = values[i] + others;
+                at_least += usize::from(sim >= obs);
+                at_most += usize::from(sim <= obs);
             }
-            let folded = larger.min(permutations - larger);
-            (folded + 1) as f64 / (permutations + 1) as f64
+            ((at_least.min(at_most) + 1) as f64 / (permutations + 1) as f64).min(1.0)
         })
         .collect()
 }
@@ -473,7 +475,11 @@ mod tests {
         assert_eq!(a.p_sim, b.p_sim);
         let p = a.p_sim.unwrap();
         assert!(p[66] <= 0.01, "{}", p[66]);
-        assert!(p.iter().all(|&v| v > 0.0 && v <= 0.5 + 1e-12));
+        assert!(p.iter().all(|&v| v > 0.0 && v <= 1.0));
         assert_eq!(a.bin[66], 3);
+        // A corner cell whose neighbourhood is all zeros ties with most permutations: far from significant (esda's
+        // folded p-value would give it 0.005).
+        assert!(p[143] > 0.5, "{}", p[143]);
+        assert_eq!(a.bin[143], 0);
     }
 }
