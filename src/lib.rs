@@ -14,6 +14,7 @@
 //! - [`cli`] implements the command-line commands on top of the above.
 
 pub mod analysis;
+pub mod areas;
 pub mod cli;
 pub mod files;
 pub mod geo;
@@ -21,5 +22,7 @@ pub mod grid;
 pub mod ingest;
 pub mod model;
 pub mod report;
+pub mod server;
 pub mod store;
 pub mod synth;
+pub mod tiles;

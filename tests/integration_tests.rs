@@ -20,5 +20,7 @@ mod ingest_geojson;
 mod ingest_police_uk;
 #[path = "integration/ingest_property.rs"]
 mod ingest_property;
+#[path = "integration/server.rs"]
+mod server;
 #[path = "integration/store_atomicity.rs"]
 mod store_atomicity;

@@ -17,6 +17,12 @@ pub struct DemoArgs {
     /// Keep the demo store at this path instead of a temporary file.
     #[arg(long)]
     pub keep: Option<PathBuf>,
+    /// Only show what the engine knows; do not start the map server.
+    #[arg(long)]
+    pub no_serve: bool,
+    /// Address for the map server.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: std::net::SocketAddr,
 }
 
 /// The shipped demo data: `fixtures/police-uk` under the current directory, else under the source tree.
@@ -98,10 +104,45 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     } else {
         writeln!(
             out,
-            "the demo store and its rejects files were temporary; keep them with `hotspots demo --keep demo.db`, or \
+            "the demo store and its rejects files are temporary; keep them with `hotspots demo --keep demo.db`, or \
              import your own files with `hotspots ingest FILE...`"
         )?;
     }
     let failed = results.iter().any(|r| matches!(r, FileResult::Failed { .. }));
-    Ok(if failed { EXIT_ERROR } else { EXIT_OK })
+    if failed {
+        return Ok(EXIT_ERROR);
+    }
+    if args.no_serve {
+        return Ok(EXIT_OK);
+    }
+    writeln!(out, "\nopen http://{}/ in a browser to see the map", args.addr)?;
+    let serve = super::ServeArgs {
+        addr: args.addr,
+        public: false,
+        min_count: 5,
+        token: None,
+        areas: super::demo::boundary_files(),
+        basemap: None,
+        assets: None,
+        crs: None,
+        harm: None,
+        cache_mb: 256,
+    };
+    let state = super::serve::state(&store_path, &serve)?;
+    super::serve::serve(state, out)
+}
+
+/// Boundary outlines shipped with the fixtures, drawn on the demo map.
+pub fn boundary_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("boundaries");
+    let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| e.path())
+                .filter(|p| p.extension().is_some_and(|e| e == "geojson"))
+                .collect()
+        })
+        .unwrap_or_default();
+    v.sort();
+    v
 }

@@ -5,12 +5,14 @@ mod analysis;
 mod demo;
 mod info;
 mod ingest;
+mod serve;
 mod synth;
 
 pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
+pub use serve::ServeArgs;
 pub use synth::SynthArgs;
 
 use clap::{Parser, Subcommand};
@@ -52,6 +54,8 @@ pub enum Command {
     Gistar(Box<GiStarArgs>),
     /// Incidents per H3 hexagon, optionally with Gi* over k rings.
     Hex(Box<HexArgs>),
+    /// Serve the web map, vector tiles and JSON summaries.
+    Serve(Box<ServeArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
 }
@@ -90,6 +94,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Find(args) => analysis::run_find(&cli.store, &args, out),
         Command::Gistar(args) => analysis::run_gistar(&cli.store, &args, out),
         Command::Hex(args) => analysis::run_hex(&cli.store, &args, out),
+        Command::Serve(args) => serve::run(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
     }
 }

@@ -65,7 +65,7 @@ pub enum DatasetError {
 }
 
 /// Columnar incidents with projected metric coordinates.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Dataset {
     crs: CrsDef,
     x_m: Vec<f64>,

@@ -78,7 +78,7 @@ fn demo_ingests_the_fixtures() {
     let dir = tempfile::tempdir().unwrap();
     let keep = dir.path().join("demo.db");
     let out = Command::new(bin())
-        .args(["demo", "--fixtures"])
+        .args(["demo", "--no-serve", "--fixtures"])
         .arg(fixtures().join("police-uk"))
         .arg("--keep")
         .arg(&keep)

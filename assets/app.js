@@ -1,0 +1,771 @@
+// The hotspot map page. Builds everything from /api/meta, then keeps the map's tile sources, the ranked list and
+// the summary in step with the chosen window, crime types and weighting. The API is the README's "Map server".
+//
+// MapLibre GL JS (vendored, see vendor/maplibre-gl/VERSION) is loaded by a classic <script> before this module and
+// is `window.maplibregl`.
+
+import { PRESETS, dataEnd, parseDate, isoDay, toInputValue, fromInputValue, windowText } from './dates.js';
+import { breaks as quantileBreaks, int } from './format.js';
+import { makeClient, pageToken, buildQuery, errorFromBody, absolute } from './client.js';
+import {
+  COLOURS, DRAW_ORDER, kindOf, layerTitle, layerHelp, styleLayers, legendHtml, describeFeature, densityColour,
+  hexColour, densityBreaksFromThreshold, esc,
+} from './layers.js';
+import { summaryHtml, hotspotRowHtml, hotspotPopupHtml, hotspotProps, parametersHtml } from './panels.js';
+
+const maplibregl = window.maplibregl;
+const $ = (id) => document.getElementById(id);
+
+/** Everything the page knows; `window.hotspotsApp` for the browser test and for a curious analyst's console. */
+const app = {
+  meta: null,
+  client: null,
+  map: null,
+  layers: [], // API layer names, in drawing order
+  state: { from: null, to: null, categories: null, harm: false, visible: new Set() },
+  query: '',
+  sourceQuery: {}, // layer -> the query its source was last pointed at
+  hotspots: [], // features of the ranked list
+  hotspotAnswer: null,
+  selectedId: null,
+  popup: null,
+  breaks: { density: [], hex: [] },
+  densityThreshold: null,
+  generation: 0,
+  aborts: {},
+  ready: false,
+  styleReady: false,
+};
+window.hotspotsApp = app;
+
+// ---------------------------------------------------------------- messages
+
+const messages = new Map();
+
+/** Show a message in the error area, replacing any earlier one with the same key. */
+function showError(key, text) {
+  let p = messages.get(key);
+  if (!p) {
+    p = document.createElement('p');
+    const span = document.createElement('span');
+    const close = document.createElement('button');
+    close.type = 'button';
+    close.className = 'small';
+    close.textContent = 'Dismiss';
+    close.addEventListener('click', () => clearError(key));
+    p.append(span, close);
+    messages.set(key, p);
+    $('messages').append(p);
+  }
+  p.firstChild.textContent = text;
+}
+
+function clearError(key) {
+  const p = messages.get(key);
+  if (p) {
+    p.remove();
+    messages.delete(key);
+  }
+}
+
+function clearErrors(prefix) {
+  for (const key of [...messages.keys()]) if (key.startsWith(prefix)) clearError(key);
+}
+
+function errorText(err) {
+  const param = err && err.parameter ? ` (the setting "${err.parameter}")` : '';
+  return `${err && err.message ? err.message : err}${param}`;
+}
+
+function showNotices(list) {
+  const box = $('notices');
+  box.replaceChildren(
+    ...[...new Set(list)].map((w) => {
+      const p = document.createElement('p');
+      p.textContent = `Note: ${w}`;
+      return p;
+    }),
+  );
+}
+
+// ---------------------------------------------------------------- meta and state
+
+function normaliseMeta(meta) {
+  const categories = (meta.categories || []).map((c) =>
+    typeof c === 'string' ? { name: c, count: null } : { name: c.name, count: c.count ?? c.incidents ?? null },
+  );
+  let layers = (meta.layers || []).map((l) => (typeof l === 'string' ? l : l.name || l.id)).filter(Boolean);
+  for (const a of meta.areas || []) {
+    const name = typeof a === 'string' ? a : a.layer || a.name;
+    if (!name) continue;
+    const layer = name.startsWith('areas-') ? name : `areas-${name}`;
+    if (!layers.includes(layer)) layers.push(layer);
+  }
+  if (meta.public) layers = layers.filter((l) => l !== 'incidents');
+  layers = [...new Set(layers)].sort((a, b) => DRAW_ORDER.indexOf(kindOf(a)) - DRAW_ORDER.indexOf(kindOf(b)));
+  return { ...meta, categories, layers };
+}
+
+/** Default visible layers: the heat map, hotspot outlines and any boundaries. */
+function defaultVisible(layers) {
+  return new Set(layers.filter((l) => ['density', 'hotspots', 'areas'].includes(kindOf(l))));
+}
+
+/** The state in the page address (#from=..&to=..), so a view can be shared and reproduced. */
+function readHash() {
+  const h = new URLSearchParams(location.hash.slice(1));
+  const out = {};
+  const from = parseDate(h.get('from'));
+  const to = parseDate(h.get('to'));
+  if (from && to && from < to) Object.assign(out, { from, to });
+  const cats = h.getAll('category').filter((c) => app.meta.categories.some((k) => k.name === c));
+  if (cats.length) out.categories = cats;
+  if (h.get('weight') === 'harm') out.harm = true;
+  if (h.has('layers')) out.visible = new Set(h.get('layers').split(',').filter((l) => app.layers.includes(l)));
+  return out;
+}
+
+function writeHash() {
+  const h = new URLSearchParams(app.query);
+  h.delete('rank_by');
+  h.set('layers', [...app.state.visible].join(','));
+  history.replaceState(null, '', `${location.pathname}${location.search}#${h.toString()}`);
+}
+
+// ---------------------------------------------------------------- controls
+
+function setWindow(from, to, preset = null) {
+  app.state.from = from;
+  app.state.to = to;
+  $('from').value = isoDay(from);
+  $('to').value = toInputValue(to);
+  for (const b of document.querySelectorAll('[data-preset]')) {
+    b.setAttribute('aria-pressed', String(b.dataset.preset === preset && preset !== 'lastYear'));
+  }
+}
+
+function buildControls() {
+  const meta = app.meta;
+  const start = parseDate(meta.time?.from);
+  const end = dataEnd(meta.time?.to);
+  $('data-range').textContent = start && end ? `Data held: ${windowText(start, end)}.` : 'The store holds no dated incidents.';
+  if (start) $('from').min = isoDay(start);
+  if (end) $('to').max = toInputValue(end);
+
+  const onDates = () => {
+    const from = parseDate($('from').value);
+    const to = fromInputValue($('to').value);
+    if (!from || !to) {
+      showError('window', 'Enter both dates of the time window.');
+      return;
+    }
+    setWindow(from, to);
+    refresh();
+  };
+  $('from').addEventListener('change', onDates);
+  $('to').addEventListener('change', onDates);
+  for (const b of document.querySelectorAll('[data-preset]')) {
+    b.addEventListener('click', () => {
+      const preset = PRESETS[b.dataset.preset];
+      if (!end) return;
+      const w = preset.window(end, { from: app.state.from, to: app.state.to });
+      setWindow(w.from, w.to, b.dataset.preset);
+      refresh();
+    });
+  }
+
+  // Crime types: "All types" plus one checkbox each (with the store's count when the server gives it).
+  const list = $('cat-list');
+  list.replaceChildren();
+  meta.categories.forEach((c, i) => {
+    const label = document.createElement('label');
+    label.className = 'check';
+    const input = document.createElement('input');
+    input.type = 'checkbox';
+    input.value = c.name;
+    input.id = `cat-${i}`;
+    input.checked = app.state.categories === null || app.state.categories.includes(c.name);
+    const text = document.createElement('span');
+    text.textContent = c.name;
+    label.append(input, text);
+    if (c.count !== null && c.count !== undefined) {
+      const n = document.createElement('span');
+      n.className = 'count';
+      n.textContent = int(c.count);
+      label.append(n);
+    }
+    list.append(label);
+  });
+  const boxes = () => [...list.querySelectorAll('input[type=checkbox]')];
+  const syncAll = () => {
+    const on = boxes().filter((b) => b.checked).length;
+    $('cat-all').checked = on === boxes().length;
+    $('cat-all').indeterminate = on > 0 && on < boxes().length;
+  };
+  const readCats = () => {
+    const on = boxes().filter((b) => b.checked).map((b) => b.value);
+    app.state.categories = on.length === boxes().length ? null : on;
+    syncAll();
+    scheduleRefresh();
+  };
+  list.addEventListener('change', readCats);
+  $('cat-all').addEventListener('change', () => {
+    for (const b of boxes()) b.checked = $('cat-all').checked;
+    readCats();
+  });
+  syncAll();
+
+  $('harm').checked = app.state.harm;
+  $('harm').addEventListener('change', () => {
+    app.state.harm = $('harm').checked;
+    refresh();
+  });
+
+  // Layers: a toggle, a line of help, and the legend (shown while the layer is on).
+  const box = $('layer-list');
+  box.replaceChildren();
+  for (const layer of app.layers) {
+    const div = document.createElement('div');
+    div.className = 'layer';
+    div.dataset.layer = layer;
+    const id = `layer-${layer}`;
+    div.innerHTML = `<label class="check"><input type="checkbox" id="${esc(id)}" data-layer="${esc(layer)}"> ${esc(layerTitle(layer))}</label>
+      <p class="hint">${esc(layerHelp(layer))}</p><div class="legend-box" id="${esc(id)}-legend"></div>`;
+    const input = div.querySelector('input');
+    input.checked = app.state.visible.has(layer);
+    div.classList.toggle('off', !input.checked);
+    input.addEventListener('change', () => setLayerVisible(layer, input.checked));
+    box.append(div);
+    renderLegend(layer);
+  }
+  $('print').addEventListener('click', () => window.print());
+}
+
+function renderLegend(layer) {
+  const el = document.getElementById(`layer-${layer}-legend`);
+  if (!el) return;
+  const k = kindOf(layer);
+  el.innerHTML = legendHtml(layer, {
+    breaks: app.breaks[k] || [],
+    threshold: k === 'density' ? app.densityThreshold : null,
+    weight: app.state.harm ? 'harm' : 'count',
+  });
+}
+
+let refreshTimer = null;
+function scheduleRefresh() {
+  clearTimeout(refreshTimer);
+  refreshTimer = setTimeout(refresh, 350);
+}
+
+// ---------------------------------------------------------------- the map
+
+function isRasterTemplate(url) {
+  return /\{z\}/.test(url) && /\{x\}/.test(url) && /\{y\}/.test(url);
+}
+
+function buildMap() {
+  const meta = app.meta;
+  const basemap = typeof meta.basemap === 'string' && meta.basemap.trim() ? meta.basemap.trim() : null;
+  let style;
+  if (basemap && !isRasterTemplate(basemap)) {
+    style = absolute(basemap); // a style URL: it brings its own layers; ours go on top
+  } else {
+    style = {
+      version: 8,
+      sources: {},
+      layers: [{ id: 'background', type: 'background', paint: { 'background-color': COLOURS.background } }],
+    };
+    if (basemap) {
+      style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256 };
+      style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.8 } });
+    }
+  }
+  const b = Array.isArray(meta.bbox) && meta.bbox.length === 4 && meta.bbox.every(Number.isFinite) ? meta.bbox : null;
+  const map = new maplibregl.Map({
+    container: 'map',
+    style,
+    ...(b ? { bounds: [[b[0], b[1]], [b[2], b[3]]], fitBoundsOptions: { padding: 20, maxZoom: 15 } } : { center: [0, 0], zoom: 1 }),
+    maxZoom: 19,
+    transformRequest: (url) => app.client.transformRequest(url),
+    canvasContextAttributes: { preserveDrawingBuffer: true }, // so printing the page prints the map
+    attributionControl: basemap ? { compact: true } : false,
+    dragRotate: false,
+    pitchWithRotate: false,
+  });
+  map.touchZoomRotate.disableRotation();
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  app.map = map;
+
+  map.on('load', () => {
+    app.styleReady = true;
+    for (const layer of app.state.visible) ensureSource(layer);
+    map.getCanvas().setAttribute('aria-label', 'Map of hotspots: arrow keys pan, plus and minus zoom');
+  });
+  map.on('dataloading', () => {
+    $('map-status').textContent = 'Loading map…';
+  });
+  map.on('idle', onIdle);
+  map.on('error', onMapError);
+  map.on('click', onMapClick);
+  map.on('mousemove', (e) => {
+    const hit = map.queryRenderedFeatures(e.point, { layers: interactiveLayers() }).length > 0;
+    map.getCanvas().style.cursor = hit ? 'pointer' : '';
+  });
+}
+
+function tileJsonUrl(layer) {
+  return `tiles/${encodeURIComponent(layer)}.json?${app.query}`;
+}
+
+function styleIds(layer) {
+  return styleLayers(layer).map((l) => l.id);
+}
+
+/** Add the layer's source and style layers (first time), or point its source at the current query. */
+function ensureSource(layer) {
+  const map = app.map;
+  if (!map || !app.styleReady || !app.query) return; // the map's 'load' adds the visible layers
+  if (!map.getSource(layer)) {
+    map.addSource(layer, { type: 'vector', url: tileJsonUrl(layer) });
+    const before = beforeId(layer);
+    const k = kindOf(layer);
+    for (const spec of styleLayers(layer, { breaks: app.breaks[k] || [] })) {
+      if (spec.id === `${layer}:selected`) spec.filter = ['==', ['get', 'id'], app.selectedId || ''];
+      map.addLayer(spec, before);
+    }
+  } else if (app.sourceQuery[layer] !== app.query) {
+    map.getSource(layer).setUrl(absolute(tileJsonUrl(layer)));
+  }
+  app.sourceQuery[layer] = app.query;
+}
+
+/** The first style layer of the next API layer already on the map, so layers stack in DRAW_ORDER. */
+function beforeId(layer) {
+  const i = app.layers.indexOf(layer);
+  for (const later of app.layers.slice(i + 1)) {
+    const id = styleIds(later)[0];
+    if (app.map.getLayer(id)) return id;
+  }
+  return undefined;
+}
+
+function setLayerVisible(layer, on) {
+  const s = app.state.visible;
+  if (on) s.add(layer);
+  else s.delete(layer);
+  const div = document.querySelector(`.layer[data-layer="${CSS.escape(layer)}"]`);
+  if (div) div.classList.toggle('off', !on);
+  const box = document.getElementById(`layer-${layer}`);
+  if (box && box.checked !== on) box.checked = on;
+  if (app.styleReady) {
+    if (on) ensureSource(layer);
+    for (const id of styleIds(layer)) {
+      if (app.map.getLayer(id)) app.map.setLayoutProperty(id, 'visibility', on ? 'visible' : 'none');
+    }
+  }
+  if (kindOf(layer) === 'hotspots') updateBadges();
+  if (kindOf(layer) === 'incidents' && !on) clearClusterLabels();
+  writeHash();
+}
+
+function interactiveLayers() {
+  const out = [];
+  for (const layer of app.state.visible) {
+    for (const id of styleIds(layer)) {
+      if ((id.endsWith(':fill') || id.endsWith(':circle')) && app.map.getLayer(id)) out.push(id);
+    }
+  }
+  return out;
+}
+
+async function onMapError(e) {
+  const err = e && e.error ? e.error : e;
+  if (err && err.name === 'AbortError') return;
+  const layer = e.sourceId || (err && err.url && /\/tiles\/([^/.?]+)/.exec(err.url)?.[1]) || '';
+  let text = err && err.message ? err.message : String(err);
+  if (err && err.status) {
+    let body = '';
+    try {
+      body = err.body && typeof err.body.text === 'function' ? await err.body.text() : '';
+    } catch {
+      /* keep the status */
+    }
+    text = errorText(errorFromBody(err.status, err.statusText, body, err.url));
+  }
+  const where = layer ? `The map layer "${layerTitle(layer)}"` : 'The map';
+  showError(`map:${layer}:${err && err.status}`, `${where} could not load: ${text}`);
+}
+
+function onIdle() {
+  updateZoomHint();
+  updateAutoBreaks();
+  updateClusterLabels();
+  if (!app.ready && app.hotspotAnswer) {
+    if (!app.viewChecked) {
+      app.viewChecked = true;
+      if (fixInitialZoom()) return; // the map moves; ready at the next idle
+    }
+    app.ready = true;
+    document.body.dataset.state = 'ready';
+  }
+}
+
+/** Layers switched on that cannot show at this zoom (their tiles start further in, as their TileJSON says). */
+function hiddenByZoom() {
+  const z = app.map.getZoom();
+  return [...app.state.visible].filter((l) => {
+    const src = app.map.getSource(l);
+    return src && src.minzoom > 0 && Math.floor(z + 1e-9) < src.minzoom;
+  });
+}
+
+function updateZoomHint() {
+  const h = hiddenByZoom();
+  $('map-status').textContent = h.length ? `Zoom in to see: ${h.map(layerTitle).join(', ')}` : '';
+}
+
+/**
+ * The first view fits the data's bounding box; if that is too far out for the surfaces switched on (density and
+ * Gi* tiles start at zoom 8), zoom in to where they show: around the same centre, or on the top hotspot when
+ * that means zooming in a lot.
+ */
+function fixInitialZoom() {
+  const surfaces = [...app.state.visible].filter((l) => ['density', 'gistar', 'hex'].includes(kindOf(l)));
+  const need = Math.max(0, ...surfaces.map((l) => app.map.getSource(l)?.minzoom || 0));
+  const z = app.map.getZoom();
+  if (z >= need) return false;
+  const top = app.hotspots[0] ? maybeCentroid(app.hotspots[0]) : null;
+  app.map.jumpTo({ zoom: need, center: need - z > 1 && top ? top : app.map.getCenter() });
+  return true;
+}
+
+/** Colour classes that follow the data: hexagon counts (they change with zoom), and density if the API gave no threshold. */
+function updateAutoBreaks() {
+  const map = app.map;
+  for (const [layer, prop] of [['hex', 'count'], ['density', 'density_per_km2']]) {
+    if (!app.state.visible.has(layer) || !map.getSource(layer)) continue;
+    if (layer === 'density' && app.densityThreshold) continue;
+    const values = map.querySourceFeatures(layer, { sourceLayer: layer }).map((f) => Number(f.properties[prop]));
+    if (!values.length) continue;
+    const b = quantileBreaks(values, layer === 'hex' ? 5 : 6);
+    if (JSON.stringify(b) === JSON.stringify(app.breaks[layer])) continue;
+    app.breaks[layer] = b;
+    const id = `${layer}:fill`;
+    if (map.getLayer(id)) map.setPaintProperty(id, 'fill-color', layer === 'hex' ? hexColour(b) : densityColour(b));
+    renderLegend(layer);
+  }
+}
+
+function setDensityThreshold(t) {
+  const value = Number(t) > 0 ? Number(t) : null;
+  if (value === app.densityThreshold && app.breaks.density.length) return;
+  app.densityThreshold = value;
+  app.breaks.density = value ? densityBreaksFromThreshold(value) : [];
+  if (app.map && app.map.getLayer('density:fill')) {
+    app.map.setPaintProperty('density:fill', 'fill-color', densityColour(app.breaks.density));
+  }
+  renderLegend('density');
+}
+
+// Incident clusters: their counts as small labels (the page ships no map fonts, so labels are HTML).
+const clusterLabels = [];
+function clearClusterLabels() {
+  while (clusterLabels.length) clusterLabels.pop().remove();
+}
+
+function updateClusterLabels() {
+  clearClusterLabels();
+  const map = app.map;
+  if (!app.state.visible.has('incidents') || !map.getLayer('incidents:circle')) return;
+  const feats = map.queryRenderedFeatures({ layers: ['incidents:circle'] });
+  const seen = new Set();
+  const big = feats
+    .filter((f) => Number(f.properties.count) > 1 && f.geometry.type === 'Point')
+    .sort((a, b) => Number(b.properties.count) - Number(a.properties.count));
+  for (const f of big) {
+    if (clusterLabels.length >= 200) break;
+    const [lon, lat] = f.geometry.coordinates;
+    const key = `${lon.toFixed(5)},${lat.toFixed(5)}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const el = document.createElement('span');
+    el.className = 'cluster-label';
+    el.textContent = int(f.properties.count);
+    el.setAttribute('aria-hidden', 'true');
+    clusterLabels.push(new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map));
+  }
+}
+
+// ---------------------------------------------------------------- clicks, selection, popups
+
+const PRIORITY = ['hotspots', 'incidents', 'hex', 'gistar', 'density', 'areas'];
+
+function onMapClick(e) {
+  const feats = app.map.queryRenderedFeatures(e.point, { layers: interactiveLayers() });
+  if (!feats.length) return;
+  const layerOf = (f) => f.layer.id.split(':')[0];
+  feats.sort((a, b) => PRIORITY.indexOf(kindOf(layerOf(a))) - PRIORITY.indexOf(kindOf(layerOf(b))));
+  const f = feats[0];
+  const layer = layerOf(f);
+  if (kindOf(layer) === 'hotspots') {
+    const id = f.properties.id;
+    const known = app.hotspots.find((h) => h.properties.id === id);
+    if (known) {
+      selectHotspot(id, { at: e.lngLat });
+    } else {
+      selectHotspot(id, { at: e.lngLat, props: hotspotProps(f.properties) });
+    }
+    return;
+  }
+  openPopup(e.lngLat, describeFeature(layer, f.properties, { weight: app.state.harm ? 'harm' : 'count' }));
+}
+
+/** After a new list: the open hotspot popup shows the new figures, or closes if its hotspot left the list. */
+function refreshOpenPopup() {
+  if (!app.popup || !app.popup.isOpen() || !app.popupHotspotId) return;
+  const f = app.hotspots.find((h) => h.properties.id === app.popupHotspotId);
+  if (f) app.popup.setHTML(hotspotPopupHtml(hotspotProps(f.properties), { harm: app.state.harm }));
+  else app.popup.remove();
+}
+
+function openPopup(lngLat, html, hotspotId = null) {
+  app.popupHotspotId = hotspotId;
+  if (app.popup) app.popup.remove();
+  app.popup = new maplibregl.Popup({ maxWidth: '340px', focusAfterOpen: false }).setLngLat(lngLat).setHTML(html).addTo(app.map);
+  return app.popup;
+}
+
+function featureBounds(geometry) {
+  let w = Infinity;
+  let s = Infinity;
+  let e = -Infinity;
+  let n = -Infinity;
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      w = Math.min(w, c[0]);
+      e = Math.max(e, c[0]);
+      s = Math.min(s, c[1]);
+      n = Math.max(n, c[1]);
+    } else c.forEach(walk);
+  };
+  if (geometry && geometry.coordinates) walk(geometry.coordinates);
+  return Number.isFinite(w) ? [[w, s], [e, n]] : null;
+}
+
+/**
+ * Select a hotspot everywhere: the list row, the outline on the map, the rank badge; optionally fly to it and
+ * open its popup. `props` for a hotspot outside the list (from its tile); missing trend figures are fetched.
+ */
+async function selectHotspot(id, { fly = false, at = null, props = null } = {}) {
+  app.selectedId = id;
+  if (app.map.getLayer('hotspots:selected')) app.map.setFilter('hotspots:selected', ['==', ['get', 'id'], id]);
+  for (const li of document.querySelectorAll('#hotspot-list li')) {
+    const on = li.dataset.id === id;
+    li.classList.toggle('selected', on);
+    li.querySelector('button').setAttribute('aria-pressed', String(on));
+    if (on) li.scrollIntoView({ block: 'nearest' });
+  }
+  for (const m of badges) m.getElement().classList.toggle('selected', m.getElement().dataset.id === id);
+
+  const feature = app.hotspots.find((h) => h.properties.id === id);
+  let p = feature ? hotspotProps(feature.properties) : props;
+  if (!p) return;
+  if (fly && feature) {
+    const b = featureBounds(feature.geometry);
+    if (b) app.map.fitBounds(b, { padding: 80, maxZoom: 16, duration: 700 });
+  }
+  const c = Array.isArray(p.centroid_lonlat) ? p.centroid_lonlat : null;
+  const where = at || (c ? { lng: c[0], lat: c[1] } : null);
+  if (!where) return;
+  const popup = openPopup(where, hotspotPopupHtml(p, { harm: app.state.harm }), id);
+  if (!feature && !('previous_incidents' in p) && Number(p.rank) > 0 && Number(p.rank) <= 200) {
+    // A hotspot outside the top ten: ask for the list down to its rank to get its earlier count.
+    try {
+      const fc = await app.client.json(`api/hotspots?${app.query}&top=${Number(p.rank)}`);
+      const full = (fc.features || []).find((h) => h.properties.id === id);
+      if (full && app.popup === popup) popup.setHTML(hotspotPopupHtml(hotspotProps(full.properties), { harm: app.state.harm }));
+    } catch (err) {
+      showError('popup', `Could not load that hotspot's details: ${errorText(err)}`);
+    }
+  }
+}
+
+// Rank badges on the map for the listed hotspots (HTML, keyboard-usable).
+let badges = [];
+function updateBadges() {
+  for (const m of badges) m.remove();
+  badges = [];
+  if (!app.map || !app.state.visible.has('hotspots')) return;
+  for (const f of app.hotspots) {
+    const p = f.properties;
+    const c = maybeCentroid(f);
+    if (!c) continue;
+    const el = document.createElement('button');
+    el.type = 'button';
+    el.className = `rank-badge${p.id === app.selectedId ? ' selected' : ''}`;
+    el.dataset.id = p.id;
+    el.textContent = p.rank;
+    el.setAttribute('aria-label', `Hotspot ${p.rank} on the map`);
+    el.addEventListener('click', (ev) => {
+      ev.stopPropagation();
+      selectHotspot(p.id, {});
+    });
+    badges.push(new maplibregl.Marker({ element: el }).setLngLat(c).addTo(app.map));
+  }
+}
+
+function maybeCentroid(f) {
+  const c = hotspotProps(f.properties).centroid_lonlat;
+  if (Array.isArray(c) && c.length === 2) return c;
+  const b = featureBounds(f.geometry);
+  return b ? [(b[0][0] + b[1][0]) / 2, (b[0][1] + b[1][1]) / 2] : null;
+}
+
+// ---------------------------------------------------------------- refreshing everything
+
+function refresh() {
+  clearTimeout(refreshTimer);
+  const s = app.state;
+  if (!s.from || !s.to || !(s.from < s.to)) {
+    showError('window', 'The first day of the time window must be on or before the last day.');
+    return;
+  }
+  if (Array.isArray(s.categories) && s.categories.length === 0) {
+    showError('window', 'Choose at least one type of crime or ASB.');
+    return;
+  }
+  clearError('window');
+  clearErrors('map:');
+  app.query = buildQuery(s);
+  writeHash();
+  const gen = ++app.generation;
+  for (const layer of s.visible) ensureSource(layer);
+  for (const layer of app.layers) renderLegend(layer);
+  loadSummary(gen);
+  loadHotspots(gen);
+}
+
+function abortable(name) {
+  if (app.aborts[name]) app.aborts[name].abort();
+  app.aborts[name] = new AbortController();
+  return app.aborts[name].signal;
+}
+
+const warnings = { summary: [], hotspots: [] };
+function updateNotices() {
+  showNotices([...warnings.summary, ...warnings.hotspots]);
+}
+
+async function loadSummary(gen) {
+  const q = app.query;
+  const state = { ...app.state };
+  try {
+    const s = await app.client.json(`api/summary?${q}`, { signal: abortable('summary') });
+    if (gen !== app.generation) return;
+    clearError('summary');
+    $('summary').innerHTML = `<h2 id="summary-title" class="visually-hidden">Summary of the selected incidents</h2>${summaryHtml(s, state)}`;
+    warnings.summary = Array.isArray(s.warnings) ? s.warnings.map(String) : [];
+    updateNotices();
+    app.summaryParameters = s.parameters || null;
+    renderParameters();
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    showError('summary', `The summary could not load: ${errorText(err)}`);
+  }
+}
+
+async function loadHotspots(gen) {
+  const q = app.query;
+  const list = $('hotspot-list');
+  list.setAttribute('aria-busy', 'true');
+  try {
+    const fc = await app.client.json(`api/hotspots?${q}&top=10`, { signal: abortable('hotspots') });
+    if (gen !== app.generation) return;
+    clearError('hotspots');
+    app.hotspotAnswer = fc;
+    app.hotspots = Array.isArray(fc.features) ? fc.features : [];
+    warnings.hotspots = Array.isArray(fc.warnings) ? fc.warnings.map(String) : [];
+    updateNotices();
+    renderList();
+    updateBadges();
+    refreshOpenPopup();
+    setDensityThreshold(fc.density_threshold_per_km2);
+    renderParameters();
+    if (app.map && app.map.loaded() && !app.map.isMoving() && !app.ready) onIdle();
+  } catch (err) {
+    if (err.name === 'AbortError') return;
+    list.innerHTML = '<li class="empty">The list could not load (see the message at the top).</li>';
+    showError('hotspots', `The hotspot list could not load: ${errorText(err)}`);
+  } finally {
+    list.removeAttribute('aria-busy');
+  }
+}
+
+function renderList() {
+  const list = $('hotspot-list');
+  if (!app.hotspots.length) {
+    list.innerHTML = '<li class="empty">No hotspots in this window for these types.</li>';
+    return;
+  }
+  list.innerHTML = app.hotspots
+    .map((f) => {
+      const p = hotspotProps(f.properties);
+      const sel = p.id === app.selectedId;
+      return `<li data-id="${esc(p.id)}"${sel ? ' class="selected"' : ''}>${hotspotRowHtml(p, { harm: app.state.harm })}</li>`;
+    })
+    .join('');
+  for (const b of list.querySelectorAll('button.row')) {
+    b.setAttribute('aria-pressed', String(b.dataset.id === app.selectedId));
+    b.addEventListener('click', () => {
+      if (!app.state.visible.has('hotspots') && app.layers.includes('hotspots')) setLayerVisible('hotspots', true);
+      selectHotspot(b.dataset.id, { fly: true });
+    });
+  }
+}
+
+function renderParameters() {
+  const fc = app.hotspotAnswer || {};
+  const params = { ...(app.summaryParameters || {}), ...(fc.parameters || {}) };
+  $('parameter-list').innerHTML = parametersHtml(params, {
+    from: app.state.from,
+    to: app.state.to,
+    rule: fc.rule,
+    rank_by: fc.rank_by,
+    threshold: fc.density_threshold_per_km2,
+  });
+}
+
+// ---------------------------------------------------------------- start
+
+async function start() {
+  if (!maplibregl) {
+    showError('start', 'The map library did not load (vendor/maplibre-gl/maplibre-gl.js is missing).');
+    document.body.dataset.state = 'error';
+    return;
+  }
+  app.client = makeClient(pageToken());
+  try {
+    app.meta = normaliseMeta(await app.client.json('api/meta'));
+  } catch (err) {
+    showError('start', `The map could not start: ${errorText(err)}`);
+    $('summary').innerHTML = '<p class="loading">No data.</p>';
+    document.body.dataset.state = 'error';
+    return;
+  }
+  app.layers = app.meta.layers;
+  const end = dataEnd(app.meta.time?.to);
+  const fromHash = readHash();
+  const w = fromHash.from ? fromHash : end ? PRESETS.last3m.window(end) : null;
+  app.state.categories = fromHash.categories || null;
+  app.state.harm = Boolean(fromHash.harm);
+  app.state.visible = fromHash.visible || defaultVisible(app.layers);
+  buildControls();
+  if (w) setWindow(w.from, w.to, fromHash.from ? null : 'last3m');
+  else showError('window', 'The store holds no incidents yet: import some with `hotspots ingest`.');
+  buildMap();
+  if (w) refresh();
+}
+
+start();

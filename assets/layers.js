@@ -1,0 +1,273 @@
+// The map layers: how each tile layer of the API is drawn, its legend, and what a click on it says.
+// Tile layers (README "Map server"): incidents, density, hotspots, hex, gistar, areas-{name}; each tile holds one
+// layer named like the API layer, so `source-layer` is the layer name.
+
+import { int, num, metres } from './format.js';
+
+export const COLOURS = {
+  background: '#eef0ea',
+  hotspot: '#5b1a8c',
+  selected: '#00a0e0',
+  area: '#3b3b3b',
+  incident: '#23395d',
+  // Density: yellow to dark red (ColorBrewer YlOrRd), for classes at and above each break.
+  density: ['#ffeda0', '#fed976', '#feb24c', '#fd8d3c', '#e31a1c', '#800026'],
+  // Hexagon counts: ColorBrewer YlGnBu.
+  hex: ['#edf8b1', '#c7e9b4', '#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8'],
+  // Gi* bins -3..3 (ColorBrewer RdBu): cold blues, hot reds, bin 0 not drawn.
+  gistar: { 3: '#b2182b', 2: '#ef8a62', 1: '#fddbc7', 0: 'rgba(0,0,0,0)', '-1': '#d1e5f0', '-2': '#67a9cf', '-3': '#2166ac' },
+};
+
+/** The order layers are drawn in, bottom first (areas' outlines above the surfaces, hotspots and points on top). */
+export const DRAW_ORDER = ['density', 'gistar', 'hex', 'areas', 'hotspots', 'incidents'];
+
+export function kindOf(layer) {
+  return layer.startsWith('areas-') ? 'areas' : layer;
+}
+
+/** Plain-word titles for the layer toggles. */
+export function layerTitle(layer) {
+  switch (kindOf(layer)) {
+    case 'density':
+      return 'Concentration (heat map)';
+    case 'hotspots':
+      return 'Hotspot outlines';
+    case 'hex':
+      return 'Counts in hexagons';
+    case 'gistar':
+      return 'Hot and cold spots (statistical test)';
+    case 'incidents':
+      return 'Individual incidents';
+    case 'areas':
+      return `Boundaries: ${layer.slice('areas-'.length)}`;
+    default:
+      return layer;
+  }
+}
+
+/** One-line explanations shown under each toggle. */
+export function layerHelp(layer) {
+  switch (kindOf(layer)) {
+    case 'density':
+      return 'Where incidents are densest, smoothed over the area around each one.';
+    case 'hotspots':
+      return 'The small places where incidents concentrate most, numbered by rank.';
+    case 'hex':
+      return 'How many incidents fall in each hexagon; hexagons get smaller as you zoom in.';
+    case 'gistar':
+      return 'Squares with far more (red) or fewer (blue) incidents nearby than chance would give.';
+    case 'incidents':
+      return 'Each incident at its published map point; circles group nearby incidents when zoomed out.';
+    case 'areas':
+      return 'Boundary outlines; click inside one for its count in the window.';
+    default:
+      return '';
+  }
+}
+
+function stepColour(prop, breaks, colours, below) {
+  if (!breaks.length) return colours[Math.floor(colours.length / 2)];
+  const expr = ['step', ['to-number', ['get', prop], 0], below];
+  breaks.forEach((b, i) => expr.push(b, colours[Math.min(i, colours.length - 1)]));
+  return expr;
+}
+
+export function densityColour(breaks) {
+  return stepColour('density_per_km2', breaks, COLOURS.density, 'rgba(255,237,160,0.35)');
+}
+
+export function hexColour(breaks) {
+  return stepColour('count', breaks, COLOURS.hex.slice(1), COLOURS.hex[0]);
+}
+
+/** The density breaks for a hotspot threshold T (incidents per km2 at which a cell joins a hotspot). */
+export function densityBreaksFromThreshold(t) {
+  if (!(t > 0)) return [];
+  return [0.1, 0.25, 0.5, 0.75, 1, 2].map((f) => Number((f * t).toPrecision(2)));
+}
+
+/**
+ * The MapLibre style layers of one API layer, bottom first. Ids start with the layer name and a colon so a
+ * click can be traced back to its API layer.
+ */
+export function styleLayers(layer, { breaks = [] } = {}) {
+  const src = { source: layer, 'source-layer': layer };
+  const id = (s) => `${layer}:${s}`;
+  switch (kindOf(layer)) {
+    case 'density':
+      return [
+        {
+          id: id('fill'),
+          type: 'fill',
+          ...src,
+          paint: { 'fill-color': densityColour(breaks), 'fill-opacity': 0.75, 'fill-antialias': false },
+        },
+      ];
+    case 'gistar':
+      return [
+        {
+          id: id('fill'),
+          type: 'fill',
+          ...src,
+          filter: ['!=', ['to-number', ['get', 'bin'], 0], 0],
+          paint: {
+            'fill-color': [
+              'match',
+              ['to-number', ['get', 'bin'], 0],
+              3, COLOURS.gistar[3], 2, COLOURS.gistar[2], 1, COLOURS.gistar[1],
+              -1, COLOURS.gistar['-1'], -2, COLOURS.gistar['-2'], -3, COLOURS.gistar['-3'],
+              'rgba(0,0,0,0)',
+            ],
+            'fill-opacity': 0.8,
+            'fill-antialias': false,
+          },
+        },
+      ];
+    case 'hex':
+      return [
+        { id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': hexColour(breaks), 'fill-opacity': 0.75 } },
+        { id: id('line'), type: 'line', ...src, paint: { 'line-color': '#ffffff', 'line-width': 0.5, 'line-opacity': 0.8 } },
+      ];
+    case 'areas':
+      return [
+        // Invisible fill: only there so a click inside an area finds it.
+        { id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': COLOURS.area, 'fill-opacity': 0 } },
+        { id: id('line'), type: 'line', ...src, paint: { 'line-color': COLOURS.area, 'line-width': 1.2, 'line-opacity': 0.8 } },
+      ];
+    case 'hotspots':
+      return [
+        { id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': COLOURS.hotspot, 'fill-opacity': 0.12 } },
+        { id: id('line'), type: 'line', ...src, paint: { 'line-color': COLOURS.hotspot, 'line-width': 2 } },
+        {
+          id: id('selected'),
+          type: 'line',
+          ...src,
+          filter: ['==', ['get', 'id'], ''],
+          paint: { 'line-color': COLOURS.selected, 'line-width': 5 },
+        },
+      ];
+    case 'incidents':
+      return [
+        {
+          id: id('circle'),
+          type: 'circle',
+          ...src,
+          paint: {
+            'circle-color': COLOURS.incident,
+            'circle-opacity': 0.7,
+            'circle-stroke-color': '#ffffff',
+            'circle-stroke-width': 1,
+            'circle-radius': [
+              'interpolate', ['linear'], ['to-number', ['coalesce', ['get', 'count'], 1], 1],
+              1, 3, 10, 6, 100, 11, 1000, 18, 10000, 26,
+            ],
+          },
+        },
+      ];
+    default:
+      return [{ id: id('line'), type: 'line', ...src, paint: { 'line-color': '#555', 'line-width': 1 } }];
+  }
+}
+
+function swatch(colour, cls = '', border = '') {
+  const style = `background:${colour}${border ? `;border-color:${border}` : ''}`;
+  return `<span class="swatch ${cls}" style="${style}" aria-hidden="true"></span>`;
+}
+
+function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}
+
+/** The legend of a layer as HTML (a list: swatch + words). `info.breaks`, `info.threshold`, `info.weight` when known. */
+export function legendHtml(layer, info = {}) {
+  const rows = [];
+  switch (kindOf(layer)) {
+    case 'density': {
+      const b = info.breaks || [];
+      const unit = info.weight === 'harm' ? 'harm per km²' : 'incidents per km²';
+      if (!b.length) return `<p class="legend-note">Colour scale appears when the map has loaded.</p>`;
+      rows.push(`<li>${swatch('rgba(255,237,160,0.35)')}under ${num(b[0], 1)} ${unit}</li>`);
+      b.forEach((x, i) => {
+        const hot = info.threshold && Math.abs(x - info.threshold) / info.threshold < 0.01 ? ' <strong>(hotspot level)</strong>' : '';
+        const upper = i + 1 < b.length ? `${num(x, 1)} to ${num(b[i + 1], 1)}` : `${num(x, 1)} and over`;
+        rows.push(`<li>${swatch(COLOURS.density[Math.min(i, COLOURS.density.length - 1)])}${upper}${hot}</li>`);
+      });
+      return `<p class="legend-note">${unit}</p><ul class="legend">${rows.join('')}</ul>`;
+    }
+    case 'gistar':
+      return `<ul class="legend">
+        <li>${swatch(COLOURS.gistar[3])}Hot spot, 99% confidence</li>
+        <li>${swatch(COLOURS.gistar[2])}Hot spot, 95% confidence</li>
+        <li>${swatch(COLOURS.gistar[1])}Hot spot, 90% confidence</li>
+        <li>${swatch('transparent', 'empty')}Not significant (not drawn)</li>
+        <li>${swatch(COLOURS.gistar['-1'])}Cold spot, 90% confidence</li>
+        <li>${swatch(COLOURS.gistar['-2'])}Cold spot, 95% confidence</li>
+        <li>${swatch(COLOURS.gistar['-3'])}Cold spot, 99% confidence</li></ul>`;
+    case 'hex': {
+      const b = info.breaks || [];
+      if (!b.length) return `<p class="legend-note">Colour scale appears when the map has loaded.</p>`;
+      rows.push(`<li>${swatch(COLOURS.hex[0])}under ${int(b[0])}</li>`);
+      b.forEach((x, i) => {
+        const label = i + 1 < b.length ? `${int(x)} to ${int(b[i + 1] - 1)}` : `${int(x)} and over`;
+        rows.push(`<li>${swatch(COLOURS.hex[Math.min(i + 1, COLOURS.hex.length - 1)])}${label}</li>`);
+      });
+      return `<p class="legend-note">incidents per hexagon at this zoom</p><ul class="legend">${rows.join('')}</ul>`;
+    }
+    case 'hotspots':
+      return `<ul class="legend">
+        <li>${swatch('transparent', 'outline', COLOURS.hotspot)}Hotspot (number = rank in the list)</li>
+        <li>${swatch('transparent', 'outline thick', COLOURS.selected)}Selected hotspot</li></ul>`;
+    case 'incidents':
+      return `<ul class="legend legend-circles">
+        <li><span class="dot" style="width:6px;height:6px" aria-hidden="true"></span>1 incident</li>
+        <li><span class="dot" style="width:12px;height:12px" aria-hidden="true"></span>about 10 at or near one point</li>
+        <li><span class="dot" style="width:22px;height:22px" aria-hidden="true"></span>about 100 (number shown on the circle)</li></ul>`;
+    case 'areas':
+      return `<ul class="legend"><li>${swatch('transparent', 'line', COLOURS.area)}${esc(layer.slice(6))} boundary</li></ul>`;
+    default:
+      return '';
+  }
+}
+
+/** What a click on a (non-hotspot) feature says, as HTML. */
+export function describeFeature(layer, p, { weight } = {}) {
+  const k = kindOf(layer);
+  const rows = [];
+  const row = (k2, v) => rows.push(`<tr><th scope="row">${esc(k2)}</th><td>${esc(v)}</td></tr>`);
+  let title = layerTitle(layer);
+  if (k === 'density') {
+    title = 'Concentration here';
+    if (p.density_per_km2 !== undefined) row(weight === 'harm' ? 'Harm per km²' : 'Incidents per km²', num(p.density_per_km2, 1));
+    if (p.expected !== undefined) row('Expected in this square', num(p.expected, 2));
+  } else if (k === 'gistar') {
+    const bin = Number(p.bin);
+    title = bin > 0 ? 'Hot spot' : bin < 0 ? 'Cold spot' : 'Not a significant hot or cold spot';
+    const conf = { 3: '99%', 2: '95%', 1: '90%' }[Math.abs(bin)];
+    if (conf) row('Confidence', conf);
+    if (p.count !== undefined) row('Incidents in the square', int(p.count));
+    if (p.z !== undefined) row('z-score', num(p.z, 2));
+    if (p.p !== undefined) row('p-value', num(p.p, 4));
+  } else if (k === 'hex') {
+    title = 'Hexagon';
+    if (p.count !== undefined) row('Incidents', int(p.count));
+    if (p.weight !== undefined && weight === 'harm') row('Harm', num(p.weight, 1));
+    if (p.h3) row('H3 cell', p.h3);
+  } else if (k === 'incidents') {
+    const c = Number(p.count ?? 1);
+    const type = p.category || p.top_category;
+    title = c > 1 ? `${int(c)} incidents here` : type || 'Incident';
+    if (c > 1 && type) row('Most common type', type);
+    if (c > 1) row('Note', 'zoom in to see them separately');
+    if (type && c <= 1) row('Type', type);
+    if (p.location) row('Location', p.location);
+    if (p.month || p.time) row('When', p.month || p.time);
+  } else if (k === 'areas') {
+    title = p.name || p.NAME || p.key || p.code || p.id || layer.slice(6);
+    const code = p.key || p.code;
+    if (code && code !== title) row('Code', code);
+    if (p.count !== undefined) row('Incidents in the window', int(p.count));
+  }
+  return `<h3>${esc(title)}</h3>${rows.length ? `<table class="kv">${rows.join('')}</table>` : ''}`;
+}
+
+export { esc, metres };

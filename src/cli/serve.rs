@@ -1,0 +1,116 @@
+//! `hotspots serve`: the map server.
+
+use super::CliError;
+use crate::analysis::harm::HarmTable;
+use crate::areas::AreaLayer;
+use crate::geo::CrsDef;
+use crate::server::{AppState, ServerConfig};
+use crate::store::Store;
+use clap::Args;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on. Anything but loopback needs --token.
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub addr: SocketAddr,
+    /// Serve aggregates only: no incidents layer, no location texts or ids, small counts suppressed.
+    #[arg(long)]
+    pub public: bool,
+    /// Fewest incidents a cell, hexagon, hotspot or area may show with --public.
+    #[arg(long, default_value_t = 5)]
+    pub min_count: u32,
+    /// Require `Authorization: Bearer <token>` on every request.
+    #[arg(long, env = "HOTSPOTS_TOKEN")]
+    pub token: Option<String>,
+    /// Boundary layers (GeoJSON polygons) to draw and count by (repeatable).
+    #[arg(long = "areas")]
+    pub areas: Vec<PathBuf>,
+    /// A basemap style URL or raster tile template for the page (default: none; the page needs no internet).
+    #[arg(long)]
+    pub basemap: Option<String>,
+    /// The web page's directory (default: assets/ of this repository).
+    #[arg(long)]
+    pub assets: Option<PathBuf>,
+    /// Metric CRS for grids (default: the UTM zone of the data's centre).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Harm weights CSV instead of the built-in table.
+    #[arg(long)]
+    pub harm: Option<PathBuf>,
+    /// Memory for cached analyses, and again for cached tiles, in MB.
+    #[arg(long, default_value_t = 256)]
+    pub cache_mb: usize,
+}
+
+/// The repository's assets/ (or ./assets).
+pub fn default_assets() -> PathBuf {
+    let local = Path::new("assets");
+    if local.join("index.html").exists() {
+        local.to_owned()
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("assets")
+    }
+}
+
+/// Build the server state from a store and the options.
+pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
+    if !args.addr.ip().is_loopback() && args.token.is_none() {
+        return Err(CliError::Usage(format!(
+            "--addr {} is reachable from other machines: pass --token (or HOTSPOTS_TOKEN) so requests need it",
+            args.addr
+        )));
+    }
+    let store = Store::open_existing(store_path)?;
+    let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+    let ds = store.load_dataset(crs.as_ref())?;
+    let table = match &args.harm {
+        Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
+        None => HarmTable::police_uk_default(),
+    };
+    let (harm, _) = table.weights_for(ds.categories().names(), 1.0);
+    let areas = args
+        .areas
+        .iter()
+        .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let imports = store.imports()?;
+    let version = {
+        use sha2::Digest;
+        let mut h = sha2::Sha256::new();
+        for i in &imports {
+            h.update(i.content_sha256.as_bytes());
+        }
+        crate::ingest::source::hex(&h.finalize())[..8].to_owned()
+    };
+    let mut config = ServerConfig::new(args.addr, args.assets.clone().unwrap_or_else(default_assets));
+    config.public = args.public;
+    config.min_count = args.min_count;
+    config.token = args.token.clone();
+    config.basemap = args.basemap.clone();
+    config.cache_bytes = args.cache_mb << 20;
+    Ok(AppState::new(ds, harm, table.label().to_owned(), areas, config, version))
+}
+
+/// Serve until Ctrl-C.
+pub fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
+    let state = Arc::new(state);
+    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    writeln!(
+        out,
+        "serving http://{}/ ({} incidents{}); Ctrl-C to stop",
+        state.config.addr,
+        crate::report::thousands(state.ds.len() as u64),
+        if state.config.public { ", public mode" } else { "" }
+    )?;
+    out.flush()?;
+    rt.block_on(crate::server::run(state)).map_err(|e| CliError::Usage(format!("cannot serve: {e}")))?;
+    Ok(super::EXIT_OK)
+}
+
+pub fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    serve(state(store_path, args)?, out)
+}

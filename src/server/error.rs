@@ -1,0 +1,70 @@
+//! One error type for every route, mapped to a status code and a JSON body. 4xx explain themselves; 5xx are logged
+//! and generic.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::json;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A request parameter is wrong: 400 naming it.
+    #[error("{error}")]
+    BadRequest { parameter: String, error: String },
+    /// No such thing: 404, listing what exists.
+    #[error("{error}")]
+    NotFound { error: String, valid: Vec<String> },
+    #[error("a bearer token is required: send `Authorization: Bearer <token>` (or ?token=...)")]
+    Unauthorized,
+    /// Too many computations queued, or one ran past its time limit: 503.
+    #[error("{0}")]
+    Busy(String),
+    /// Something that should not happen: 500, logged.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn bad(parameter: &str, error: impl Into<String>) -> Self {
+        AppError::BadRequest { parameter: parameter.to_owned(), error: error.into() }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, body) = match &self {
+            AppError::BadRequest { parameter, error } => {
+                (StatusCode::BAD_REQUEST, json!({"error": error, "parameter": parameter}))
+            }
+            AppError::NotFound { error, valid } => (StatusCode::NOT_FOUND, json!({"error": error, "valid": valid})),
+            AppError::Unauthorized => (StatusCode::UNAUTHORIZED, json!({"error": self.to_string()})),
+            AppError::Busy(msg) => (StatusCode::SERVICE_UNAVAILABLE, json!({"error": msg})),
+            AppError::Internal(msg) => {
+                eprintln!("hotspots serve: internal error: {msg}");
+                (StatusCode::INTERNAL_SERVER_ERROR, json!({"error": "internal error; see the server log"}))
+            }
+        };
+        let mut resp = (status, axum::Json(body)).into_response();
+        if matches!(self, AppError::Unauthorized) {
+            resp.headers_mut()
+                .insert(axum::http::header::WWW_AUTHENTICATE, axum::http::HeaderValue::from_static("Bearer"));
+        }
+        resp
+    }
+}
+
+impl From<crate::analysis::pipeline::AnalysisError> for AppError {
+    fn from(e: crate::analysis::pipeline::AnalysisError) -> Self {
+        use crate::analysis::pipeline::AnalysisError as E;
+        use crate::model::QueryError;
+        match &e {
+            E::Query(QueryError::UnknownCategory { .. }) => AppError::bad("category", e.to_string()),
+            E::Query(QueryError::EmptyWindow { .. }) => AppError::bad("from", e.to_string()),
+            E::Grid(_) => AppError::bad("cell_m", e.to_string()),
+            E::Kde(_) => AppError::bad("bandwidth_m", e.to_string()),
+            E::GiStar(_) => AppError::bad("band_m", e.to_string()),
+            E::Hotspot(_) => AppError::bad("method", e.to_string()),
+            E::Empty => AppError::bad("from", e.to_string()),
+            E::Crs(_) => AppError::Internal(e.to_string()),
+        }
+    }
+}

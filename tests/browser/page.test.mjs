@@ -1,0 +1,293 @@
+// Loads the hotspots map page in Debian's Chromium (no downloaded browser) and checks that it really works:
+//   (a) the map draws something: the map's pixels (controls and HTML markers hidden) are not a flat background;
+//   (b) vector tiles were requested and at least one came back 200 (204 = empty tile is fine), none failed;
+//   (c) the ranked hotspot list has at least one entry, and the page shows no error message;
+//   (d) choosing only "Anti-social behaviour" makes new tile and API requests carrying that category;
+//   (e) clicking the first listed hotspot selects it and opens its popup with its counts and trend.
+// Usage: node tests/browser/page.test.mjs http://127.0.0.1:PORT/
+// Writes target/browser/page.png (the whole page, for a person to look at) and target/browser/map.png.
+// Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_TEST_TIMEOUT_MS (default 90000 per wait).
+
+import { chromium } from 'playwright-core';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, '..', '..');
+const outDir = path.join(repo, 'target', 'browser');
+const base = process.argv[2];
+const WAIT = Number(process.env.BROWSER_TEST_TIMEOUT_MS || 90000);
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+const ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  // WebGL without a GPU: Chromium's software renderer, which it no longer falls back to on its own.
+  '--enable-unsafe-swiftshader',
+  '--use-angle=swiftshader',
+];
+
+if (!base) {
+  console.error('usage: node tests/browser/page.test.mjs http://127.0.0.1:PORT/');
+  process.exit(2);
+}
+
+const results = [];
+const consoleLines = [];
+const pageErrors = [];
+const tiles = []; // {url, status, seq}
+const apiCalls = []; // {url, status}
+let seq = 0;
+
+class CheckFailed extends Error {}
+function check(name, ok, detail) {
+  results.push({ name, ok, detail });
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${name}${detail ? `: ${detail}` : ''}`);
+  if (!ok) throw new CheckFailed(`${name}: ${detail}`);
+}
+
+async function waitForMapIdle(page, what) {
+  try {
+    await page.waitForFunction(
+      () => {
+        const m = window.hotspotsApp && window.hotspotsApp.map;
+        return Boolean(m && m.loaded() && m.areTilesLoaded() && !m.isMoving());
+      },
+      null,
+      { timeout: WAIT, polling: 250 },
+    );
+    // Settle: one more animation frame after the last tile, so the canvas shows it.
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  } catch (e) {
+    throw new CheckFailed(`the map did not finish loading ${what} within ${WAIT} ms (${e.message.split('\n')[0]})`);
+  }
+}
+
+async function pageMessages(page) {
+  return page.evaluate(() => [...document.querySelectorAll('#messages p span')].map((s) => s.textContent));
+}
+
+/** Luminance variance and the share of pixels unlike the map's background, computed by the page on a PNG. */
+async function pixelStats(page, png) {
+  return page.evaluate(async (b64) => {
+    const img = new Image();
+    img.src = `data:image/png;base64,${b64}`;
+    await img.decode();
+    const c = document.createElement('canvas');
+    c.width = img.naturalWidth;
+    c.height = img.naturalHeight;
+    const ctx = c.getContext('2d', { willReadFrequently: true });
+    ctx.drawImage(img, 0, 0);
+    const d = ctx.getImageData(0, 0, c.width, c.height).data;
+    // The most common colour is taken as the background.
+    const counts = new Map();
+    for (let i = 0; i < d.length; i += 4 * 7) {
+      const k = (d[i] << 16) | (d[i + 1] << 8) | d[i + 2];
+      counts.set(k, (counts.get(k) || 0) + 1);
+    }
+    let bg = 0;
+    let best = -1;
+    for (const [k, n] of counts) if (n > best) [bg, best] = [k, n];
+    const [br, bgc, bb] = [(bg >> 16) & 255, (bg >> 8) & 255, bg & 255];
+    let n = 0;
+    let sum = 0;
+    let sum2 = 0;
+    let differ = 0;
+    for (let i = 0; i < d.length; i += 4) {
+      const y = 0.2126 * d[i] + 0.7152 * d[i + 1] + 0.0722 * d[i + 2];
+      sum += y;
+      sum2 += y * y;
+      n++;
+      if (Math.abs(d[i] - br) + Math.abs(d[i + 1] - bgc) + Math.abs(d[i + 2] - bb) > 24) differ++;
+    }
+    const mean = sum / n;
+    return {
+      width: c.width,
+      height: c.height,
+      variance: sum2 / n - mean * mean,
+      nonBackgroundShare: differ / n,
+      distinctColours: counts.size,
+      background: `rgb(${br},${bgc},${bb})`,
+    };
+  }, png.toString('base64'));
+}
+
+async function main() {
+  await fs.mkdir(outDir, { recursive: true });
+  const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'hotspots-chromium-'));
+  let context;
+  try {
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: ARGS,
+      viewport: { width: 1280, height: 800 },
+      deviceScaleFactor: 1,
+    });
+  } catch (e) {
+    await fs.rm(userDataDir, { recursive: true, force: true });
+    throw new CheckFailed(`could not start Chromium at ${CHROMIUM}: ${e.message.split('\n')[0]}`);
+  }
+  try {
+    const page = context.pages()[0] || (await context.newPage());
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') consoleLines.push(`${m.type()}: ${m.text()}`);
+    });
+    page.on('pageerror', (e) => pageErrors.push(String(e && e.stack ? e.stack : e)));
+    page.on('response', (r) => {
+      const url = r.url();
+      if (/\/tiles\/[^?]+\.mvt(\?|$)/.test(url)) tiles.push({ url, status: r.status(), seq: ++seq });
+      else if (/\/api\/|\/tiles\/[^/?]+\.json/.test(url)) apiCalls.push({ url, status: r.status(), seq: ++seq });
+    });
+    page.on('requestfailed', (r) => {
+      const url = r.url();
+      const reason = r.failure() ? r.failure().errorText : 'failed';
+      if (/\/tiles\/[^?]+\.mvt/.test(url) && reason !== 'net::ERR_ABORTED') tiles.push({ url, status: reason, seq: ++seq });
+    });
+
+    const res = await page.goto(base, { waitUntil: 'load', timeout: WAIT });
+    check('page loads', res && res.ok(), `${res ? res.status() : 'no answer'} for ${base}`);
+
+    // The page marks itself ready once the map is idle with the list loaded, or marks an error.
+    try {
+      await page.waitForFunction(() => ['ready', 'error'].includes(document.body.dataset.state), null, { timeout: WAIT });
+    } catch {
+      throw new CheckFailed(`the page never became ready within ${WAIT} ms; messages: ${JSON.stringify(await pageMessages(page))}`);
+    }
+    const state = await page.evaluate(() => document.body.dataset.state);
+    check('page starts', state === 'ready', state === 'ready' ? '' : `page says: ${JSON.stringify(await pageMessages(page))}`);
+    await waitForMapIdle(page, 'its first view');
+
+    // (a) The map is not blank: measure the map's own pixels with controls and markers hidden.
+    await page.addStyleTag({
+      content: '.maplibregl-control-container, .maplibregl-marker, .map-status, .maplibregl-popup { visibility: hidden !important; }',
+    });
+    await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+    const mapPng = await page.locator('#map').screenshot();
+    await fs.writeFile(path.join(outDir, 'map.png'), mapPng);
+    await page.evaluate(() => document.querySelectorAll('style').forEach((s) => {
+      if (s.textContent.includes('.maplibregl-control-container, .maplibregl-marker')) s.remove();
+    }));
+    await page.screenshot({ path: path.join(outDir, 'page.png') });
+    const px = await pixelStats(page, mapPng);
+    check(
+      '(a) the map draws data, not a blank background',
+      px.variance > 15 && px.nonBackgroundShare > 0.01,
+      `${px.width}x${px.height} px, luminance variance ${px.variance.toFixed(1)} (need > 15), ` +
+        `${(px.nonBackgroundShare * 100).toFixed(1)}% of pixels unlike the background ${px.background} (need > 1%), ` +
+        `${px.distinctColours} colours sampled`,
+    );
+
+    // (b) Tiles were fetched; some had data; none failed.
+    const ok200 = tiles.filter((t) => t.status === 200).length;
+    const empty204 = tiles.filter((t) => t.status === 204).length;
+    const bad = tiles.filter((t) => ![200, 204, 304].includes(t.status));
+    const layers = [...new Set(tiles.map((t) => /\/tiles\/([^/]+)\//.exec(t.url)?.[1]))].join(', ');
+    check(
+      '(b) vector tiles requested and served',
+      tiles.length > 0 && ok200 > 0 && bad.length === 0,
+      `${tiles.length} tile responses (layers ${layers || 'none'}): ${ok200} x 200, ${empty204} x 204` +
+        (bad.length ? `; failed: ${bad.slice(0, 5).map((t) => `${t.status} ${t.url}`).join(' | ')}` : ''),
+    );
+
+    // (c) The ranked list has entries, and no error is on screen.
+    const rows = await page.locator('#hotspot-list li button.row').count();
+    check('(c) the hotspot list has entries', rows >= 1, `${rows} listed`);
+    const msgs = await pageMessages(page);
+    check('    no error message on the page', msgs.length === 0, msgs.length ? JSON.stringify(msgs) : 'none');
+    const totalBefore = await page.locator('[data-testid=total-incidents]').innerText();
+
+    // (d) Only "Anti-social behaviour": new tile requests and a new list, with that category in the query.
+    const mark = seq;
+    const asbApi = page.waitForResponse((r) => /\/api\/hotspots\?/.test(r.url()) && /category=Anti-social/.test(r.url()), {
+      timeout: WAIT,
+    });
+    const asbTile = page.waitForResponse((r) => /\/tiles\/[^?]+\.mvt\?/.test(r.url()) && /category=Anti-social/.test(r.url()), {
+      timeout: WAIT,
+    });
+    await page.locator('#cat-all').uncheck();
+    await page.getByRole('checkbox', { name: /^Anti-social behaviour/ }).check();
+    try {
+      await Promise.all([asbApi, asbTile]);
+    } catch (e) {
+      throw new CheckFailed(`(d) no request with category=Anti-social… after choosing it: ${e.message.split('\n')[0]}`);
+    }
+    await waitForMapIdle(page, 'after choosing Anti-social behaviour');
+    await page.waitForFunction((before) => {
+      const t = document.querySelector('[data-testid=total-incidents]');
+      return t && t.innerText !== before;
+    }, totalBefore, { timeout: WAIT }).catch(() => {});
+    const after = tiles.filter((t) => t.seq > mark);
+    const withCat = after.filter((t) => /category=Anti-social/.test(t.url));
+    const without = after.filter((t) => !/category=Anti-social/.test(t.url));
+    const badAfter = after.filter((t) => ![200, 204, 304].includes(t.status));
+    check(
+      '(d) choosing only Anti-social behaviour reloads the tiles with that category',
+      withCat.length > 0 && without.length === 0 && badAfter.length === 0,
+      `${withCat.length} new tile responses carry category=Anti-social…` +
+        (without.length ? `, ${without.length} do not (e.g. ${without[0].url})` : '') +
+        (badAfter.length ? `; failed: ${badAfter.slice(0, 3).map((t) => `${t.status} ${t.url}`).join(' | ')}` : '') +
+        `; total ${totalBefore.split('\n')[0]} -> ${(await page.locator('[data-testid=total-incidents]').innerText()).split('\n')[0]}`,
+    );
+    const msgs2 = await pageMessages(page);
+    check('    still no error message', msgs2.length === 0, msgs2.length ? JSON.stringify(msgs2) : 'none');
+
+    // (e) The list and the map are in step: a row opens its hotspot's popup and is marked selected.
+    const rows2 = await page.locator('#hotspot-list li button.row').count();
+    check('(e) the list has entries for Anti-social behaviour', rows2 >= 1, `${rows2} listed`);
+    await page.locator('#hotspot-list li button.row').first().click();
+    try {
+      await page.locator('.maplibregl-popup').waitFor({ timeout: WAIT });
+    } catch {
+      throw new CheckFailed('(e) clicking the first hotspot opened no popup');
+    }
+    const popup = await page.locator('.maplibregl-popup').innerText();
+    const selected = await page.locator('#hotspot-list li.selected').count();
+    check(
+      '(e) clicking a listed hotspot selects it and shows its counts and trend',
+      selected === 1 && /Incidents/.test(popup) && /(was \d|no earlier data)/.test(popup),
+      `${selected} row selected; popup: ${JSON.stringify(popup.replace(/\s+/g, ' ').slice(0, 160))}`,
+    );
+    await waitForMapIdle(page, 'after flying to the hotspot');
+    await page.screenshot({ path: path.join(outDir, 'page-selected.png') });
+
+    check('no uncaught errors in the page', pageErrors.length === 0, pageErrors.length ? pageErrors.join(' | ') : 'none');
+  } finally {
+    await context.close().catch(() => {});
+    await fs.rm(userDataDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+const guard = setTimeout(() => {
+  console.error(`browser test FAILED: gave up after ${(WAIT * 4) / 1000} s`);
+  process.exit(1);
+}, WAIT * 4);
+
+main()
+  .then(() => {
+    clearTimeout(guard);
+    const tileLayers = [...new Set(tiles.map((t) => /\/tiles\/([^/]+)\//.exec(t.url)?.[1]))];
+    console.log(
+      `browser test passed: ${tiles.length} tile responses from ${tileLayers.join(', ')}, ` +
+        `${apiCalls.length} API/TileJSON calls; screenshots in ${path.relative(process.cwd(), outDir) || outDir}/`,
+    );
+    console.log(`browser: ${results.filter((r) => r.ok).length} passed, 0 failed`);
+  })
+  .catch((e) => {
+    clearTimeout(guard);
+    console.error(`\nbrowser test FAILED: ${e instanceof CheckFailed ? e.message : e && e.stack ? e.stack : e}`);
+    if (pageErrors.length) console.error(`page errors:\n  ${pageErrors.join('\n  ')}`);
+    if (consoleLines.length) console.error(`browser console (errors and warnings):\n  ${consoleLines.slice(0, 20).join('\n  ')}`);
+    const failedApi = apiCalls.filter((c) => c.status >= 400);
+    if (failedApi.length) console.error(`failed API calls:\n  ${failedApi.map((c) => `${c.status} ${c.url}`).join('\n  ')}`);
+    console.error(`screenshots (if taken) in ${outDir}`);
+    console.log(`browser: ${results.filter((r) => r.ok).length} passed, 1 failed`);
+    process.exit(1);
+  });

@@ -1,0 +1,275 @@
+//! The map server through its router (no socket): routes, status codes, caching headers, access modes, and tiles
+//! decoded with mvt-reader.
+
+use crate::common::{TempStore, dorset_months};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use hotspots::ingest::IngestOptions;
+use hotspots::server::{AppState, ServerConfig, app};
+use serde_json::Value;
+use std::sync::{Arc, OnceLock};
+use tower::ServiceExt;
+
+/// A dataset of the three 2024 Dorset months, loaded once.
+fn dataset() -> &'static hotspots::model::Dataset {
+    static DS: OnceLock<hotspots::model::Dataset> = OnceLock::new();
+    DS.get_or_init(|| {
+        let mut t = TempStore::new();
+        for m in &dorset_months()[5..] {
+            t.ingest(m, &IngestOptions::default()).unwrap();
+        }
+        t.store.load_dataset(None).unwrap()
+    })
+}
+
+fn state(public: bool, token: Option<&str>) -> Arc<AppState> {
+    let ds = dataset().clone();
+    let mut config =
+        ServerConfig::new("127.0.0.1:0".parse().unwrap(), crate::common::fixtures().join("..").join("assets"));
+    config.public = public;
+    config.token = token.map(str::to_owned);
+    let areas = vec![
+        hotspots::areas::AreaLayer::from_geojson_path(
+            &crate::common::fixtures().join("boundaries").join("boundary_poole.geojson"),
+        )
+        .unwrap(),
+    ];
+    let harm = vec![1.0; ds.categories().len()];
+    Arc::new(AppState::new(ds, harm, "unit".into(), areas, config, "test".into()))
+}
+
+struct Got {
+    status: StatusCode,
+    headers: axum::http::HeaderMap,
+    body: Vec<u8>,
+}
+
+impl Got {
+    fn json(&self) -> Value {
+        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+}
+
+async fn get(state: &Arc<AppState>, uri: &str, headers: &[(&str, &str)]) -> Got {
+    let mut req = Request::builder().uri(uri);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = app(state.clone()).oneshot(req.body(Body::empty()).unwrap()).await.unwrap();
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let body = axum::body::to_bytes(resp.into_body(), 64 << 20).await.unwrap().to_vec();
+    Got { status, headers, body }
+}
+
+const WINDOW: &str = "from=2024-01&to=2024-04&cell_m=100&bandwidth_m=300";
+
+#[tokio::test]
+async fn health_meta_summary_and_hotspots() {
+    let s = state(false, None);
+    let g = get(&s, "/health", &[]).await;
+    assert_eq!(g.status, 200);
+    assert_eq!(g.json()["incidents"], dataset().len());
+
+    let m = get(&s, "/api/meta", &[]).await.json();
+    assert_eq!(m["categories"].as_array().unwrap().len(), 14);
+    assert_eq!(m["time"]["from"], "2024-01-01T00:00:00Z");
+    assert!(m["layers"].as_array().unwrap().iter().any(|l| l == "incidents"));
+    assert!(m["layers"].as_array().unwrap().iter().any(|l| l == "areas-boundary_poole"));
+
+    let sum = get(&s, &format!("/api/summary?{WINDOW}"), &[]).await.json();
+    assert_eq!(sum["incidents"], dataset().len());
+    assert_eq!(sum["interval"], "month");
+    let series: u64 = sum["series"].as_array().unwrap().iter().map(|p| p["count"].as_u64().unwrap()).sum();
+    assert_eq!(series, dataset().len() as u64);
+
+    let h = get(&s, &format!("/api/hotspots?{WINDOW}&top=3"), &[]).await.json();
+    let f = h["features"].as_array().unwrap();
+    assert_eq!(f.len(), 3);
+    assert_eq!(f[0]["properties"]["rank"], 1);
+    // No data before 2024 in this dataset: the previous window is empty, not missing.
+    assert_eq!(f[0]["properties"]["previous_incidents"], 0);
+    assert!(f[0]["properties"]["top_locations"].as_array().is_some());
+    assert_eq!(h["parameters"]["cell_m"], 100.0);
+
+    // Same answer for the same query in another order (canonical cache key) and for the CLI's `find`.
+    let again = get(&s, "/api/hotspots?top=3&bandwidth_m=300&cell_m=100&to=2024-04&from=2024-01", &[]).await.json();
+    assert_eq!(again, h);
+}
+
+#[tokio::test]
+async fn bad_requests_name_the_parameter() {
+    let s = state(false, None);
+    for (uri, param) in [
+        ("/api/hotspots?from=2024-13", "from"),
+        ("/api/hotspots?from=2024-03&to=2024-02", "from"),
+        ("/api/hotspots?category=Arson", "category"),
+        ("/api/summary?wat=1", "wat"),
+        ("/tiles/density/25/0/0.mvt", "z"),
+        ("/tiles/density/3/0/0.mvt", "z"),
+        ("/tiles/hotspots/2/4/0.mvt", "x"),
+        ("/tiles/hotspots/2/0/9.mvt", "y"),
+        ("/tiles/hotspots/2/0/abc.mvt", "y"),
+        ("/tiles/hotspots/2/0/0.png", "y"),
+    ] {
+        let g = get(&s, uri, &[]).await;
+        assert_eq!(g.status, 400, "{uri}: {}", String::from_utf8_lossy(&g.body));
+        assert_eq!(g.json()["parameter"], param, "{uri}");
+    }
+    let g = get(&s, "/api/hotspots?category=Arson", &[]).await;
+    assert!(g.json()["error"].as_str().unwrap().contains("Burglary"), "the valid categories are listed");
+    let g = get(&s, "/tiles/heat/1/0/0.mvt", &[]).await;
+    assert_eq!(g.status, 404);
+    assert!(g.json()["valid"].as_array().unwrap().iter().any(|v| v == "density"));
+    assert_eq!(get(&s, "/tiles/heat.json", &[]).await.status, 404);
+}
+
+#[tokio::test]
+async fn tiles_with_etags_gzip_and_empty_tiles() {
+    let s = state(false, None);
+    let tj = get(&s, &format!("/tiles/density.json?{WINDOW}"), &[("host", "example.org:9")]).await.json();
+    assert_eq!(tj["tilejson"], "3.0.0");
+    let url = tj["tiles"][0].as_str().unwrap();
+    assert!(url.starts_with("http://example.org:9/tiles/density/{z}/{x}/{y}.mvt?from=2024-01-01"), "{url}");
+    assert_eq!(tj["vector_layers"][0]["id"], "density");
+    assert_eq!(tj["minzoom"], 8);
+
+    // Bournemouth at zoom 13.
+    let (x, y) = tile_of(-1.8760, 50.7200, 13);
+    let uri = format!("/tiles/density/13/{x}/{y}.mvt?{WINDOW}");
+    let g = get(&s, &uri, &[]).await;
+    assert_eq!(g.status, 200, "{}", String::from_utf8_lossy(&g.body));
+    assert_eq!(g.headers[header::CONTENT_TYPE], "application/vnd.mapbox-vector-tile");
+    assert!(g.headers[header::CACHE_CONTROL].to_str().unwrap().contains("max-age"));
+    let etag = g.headers[header::ETAG].to_str().unwrap().to_owned();
+    check_tile(&g.body, "density");
+
+    let g304 = get(&s, &uri, &[("if-none-match", &etag)]).await;
+    assert_eq!(g304.status, 304);
+    assert!(g304.body.is_empty());
+    let gz = get(&s, &uri, &[("accept-encoding", "gzip")]).await;
+    assert_eq!(gz.headers[header::CONTENT_ENCODING], "gzip");
+
+    // The middle of the Atlantic: nothing there.
+    let (x, y) = tile_of(-30.0, 40.0, 13);
+    let empty = get(&s, &format!("/tiles/density/13/{x}/{y}.mvt?{WINDOW}"), &[]).await;
+    assert_eq!(empty.status, 204);
+
+    for (layer, lon, lat) in [
+        ("hotspots", -1.8760, 50.7200),
+        ("gistar", -1.8760, 50.7200),
+        ("hex", -1.8760, 50.7200),
+        ("incidents", -1.8760, 50.7200),
+        ("areas-boundary_poole", -1.9800, 50.7200),
+    ] {
+        let (x, y) = tile_of(lon, lat, 13);
+        let g = get(&s, &format!("/tiles/{layer}/13/{x}/{y}.mvt?{WINDOW}"), &[]).await;
+        assert_eq!(g.status, 200, "{layer}: {}", String::from_utf8_lossy(&g.body));
+        check_tile(&g.body, layer);
+    }
+}
+
+/// Decode a tile and check MVT 2.1's invariants.
+fn check_tile(bytes: &[u8], layer: &str) {
+    let r = mvt_reader::Reader::new(bytes.to_vec()).unwrap();
+    let meta = r.get_layer_metadata().unwrap();
+    assert_eq!(meta.len(), 1);
+    assert_eq!(meta[0].name, layer);
+    assert_eq!(meta[0].extent, 4096);
+    let feats = r.get_features(0).unwrap();
+    assert!(!feats.is_empty(), "{layer}: no features");
+    for f in feats {
+        let polys = match f.geometry {
+            geo_types::Geometry::Polygon(p) => vec![p],
+            geo_types::Geometry::MultiPolygon(mp) => mp.0,
+            _ => vec![],
+        };
+        for p in polys {
+            let ext = &p.exterior().0;
+            // Surveyor's area with y down: positive = clockwise on screen.
+            let area: f64 = ext.windows(2).map(|w| f64::from(w[0].x * w[1].y - w[1].x * w[0].y)).sum();
+            assert!(area > 0.0, "{layer}: exterior ring not clockwise on screen");
+            for pair in ext.windows(2) {
+                assert!(pair[0] != pair[1], "{layer}: repeated vertex");
+            }
+            for c in ext {
+                assert!(c.x >= -64.0 && c.x <= 4160.0 && c.y >= -64.0 && c.y <= 4160.0, "{layer}: outside the buffer");
+            }
+        }
+    }
+}
+
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lr = lat.to_radians();
+    let y = ((1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+#[tokio::test]
+async fn incidents_are_conserved_across_the_tiles_of_a_zoom() {
+    let s = state(false, None);
+    let window = "from=2024-03&to=2024-04&cell_m=200&bandwidth_m=400";
+    let expected = get(&s, &format!("/api/summary?{window}"), &[]).await.json()["incidents"].as_u64().unwrap();
+    let ds = dataset();
+    for z in [9u8, 12, 15] {
+        let mut tiles: Vec<(u32, u32)> = (0..ds.len()).map(|i| tile_of(ds.lon()[i], ds.lat()[i], z)).collect();
+        tiles.sort_unstable();
+        tiles.dedup();
+        let mut total = 0u64;
+        for (x, y) in tiles {
+            let g = get(&s, &format!("/tiles/incidents/{z}/{x}/{y}.mvt?{window}"), &[]).await;
+            if g.status == 204 {
+                continue;
+            }
+            assert_eq!(g.status, 200);
+            assert!(g.body.len() < 500_000, "tile over 500 KB");
+            let r = mvt_reader::Reader::new(g.body).unwrap();
+            for f in r.get_features(0).unwrap() {
+                if let Some(mvt_reader::feature::Value::UInt(n)) = f.properties.as_ref().and_then(|p| p.get("count")) {
+                    total += n;
+                }
+            }
+        }
+        assert_eq!(total, expected, "zoom {z}: incidents in tiles vs in the window");
+    }
+}
+
+#[tokio::test]
+async fn public_mode_serves_aggregates_only() {
+    let s = state(true, None);
+    let m = get(&s, "/api/meta", &[]).await.json();
+    assert!(!m["layers"].as_array().unwrap().iter().any(|l| l == "incidents"));
+    assert_eq!(get(&s, "/tiles/incidents/13/4062/2752.mvt", &[]).await.status, 404);
+    let h = get(&s, &format!("/api/hotspots?{WINDOW}&top=50"), &[]).await.json();
+    for f in h["features"].as_array().unwrap() {
+        assert!(f["properties"].get("top_locations").is_none());
+        assert!(f["properties"]["incidents"].as_u64().unwrap() >= 5);
+    }
+    let (x, y) = tile_of(-1.8760, 50.7200, 13);
+    let g = get(&s, &format!("/tiles/hex/13/{x}/{y}.mvt?{WINDOW}"), &[]).await;
+    let r = mvt_reader::Reader::new(g.body).unwrap();
+    for f in r.get_features(0).unwrap() {
+        match f.properties.as_ref().and_then(|p| p.get("count")) {
+            Some(mvt_reader::feature::Value::UInt(n)) => assert!(*n >= 5),
+            other => panic!("{other:?}"),
+        }
+    }
+    let g = get(&s, &format!("/tiles/hotspots/13/{x}/{y}.mvt?{WINDOW}"), &[]).await;
+    let r = mvt_reader::Reader::new(g.body).unwrap();
+    for f in r.get_features(0).unwrap() {
+        assert!(f.properties.as_ref().unwrap().get("top_street").is_none(), "no location text in public mode");
+    }
+}
+
+#[tokio::test]
+async fn a_token_guards_every_route() {
+    let s = state(false, Some("s3cret"));
+    assert_eq!(get(&s, "/health", &[]).await.status, 401);
+    assert_eq!(get(&s, "/health", &[("authorization", "Bearer wrong")]).await.status, 401);
+    assert_eq!(get(&s, "/health", &[("authorization", "Bearer s3cret")]).await.status, 200);
+    assert_eq!(get(&s, "/api/meta?token=s3cret", &[]).await.status, 200);
+    let g = get(&s, "/health", &[("authorization", "Bearer s3cret")]).await;
+    assert!(g.headers[header::CACHE_CONTROL].to_str().unwrap().starts_with("private"));
+}
