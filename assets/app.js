@@ -129,7 +129,9 @@ function writeHash() {
   const h = new URLSearchParams(app.query);
   h.delete('rank_by');
   h.set('layers', [...app.state.visible].join(','));
-  history.replaceState(null, '', `${location.pathname}${location.search}#${h.toString()}`);
+  // Keep MapLibre's own part of the address (the view), written as it writes it.
+  const view = location.hash.slice(1).split('&').find((p) => p.startsWith('map='));
+  history.replaceState(history.state, '', `${location.pathname}${location.search}#${h.toString()}${view ? `&${view}` : ''}`);
 }
 
 // ---------------------------------------------------------------- controls
@@ -291,6 +293,7 @@ function buildMap() {
     canvasContextAttributes: { preserveDrawingBuffer: true }, // so printing the page prints the map
     attributionControl: basemap ? { compact: true } : false,
     dragRotate: false,
+    hash: 'map', // the view joins the settings in the address (#...&map=zoom/lat/lon)
     pitchWithRotate: false,
   });
   map.touchZoomRotate.disableRotation();
@@ -307,6 +310,15 @@ function buildMap() {
     $('map-status').textContent = 'Loading map…';
   });
   map.on('idle', onIdle);
+  // Printing: the print layout gives the map another size; redraw at that size (synchronously) before the page is
+  // captured, and back afterwards. preserveDrawingBuffer keeps the drawing for the printer.
+  const fit = () => {
+    map.resize();
+    map.redraw();
+  };
+  window.addEventListener('beforeprint', fit);
+  window.addEventListener('afterprint', fit);
+  window.matchMedia('print').addEventListener('change', fit);
   map.on('error', onMapError);
   map.on('click', onMapClick);
   map.on('mousemove', (e) => {
@@ -394,9 +406,14 @@ async function onMapError(e) {
     }
     text = errorText(errorFromBody(err.status, err.statusText, body, err.url));
   }
-  const where = layer ? `The map layer "${layerTitle(layer)}"` : 'The map';
-  showError(`map:${layer}:${err && err.status}`, `${where} could not load: ${text}`);
+  // One message per distinct error, naming every layer it hit (an empty window fails all layers alike).
+  const key = `map:${text}`;
+  const layers = (mapErrorLayers[key] ||= new Set());
+  if (layer) layers.add(layerTitle(layer));
+  const where = layers.size === 0 ? 'The map' : layers.size === 1 ? `The map layer "${[...layers][0]}"` : `The map layers ${[...layers].map((l) => `"${l}"`).join(', ')}`;
+  showError(key, `${where} could not load: ${text}`);
 }
+let mapErrorLayers = {};
 
 function onIdle() {
   updateZoomHint();
@@ -405,7 +422,7 @@ function onIdle() {
   if (!app.ready && app.hotspotAnswer) {
     if (!app.viewChecked) {
       app.viewChecked = true;
-      if (fixInitialZoom()) return; // the map moves; ready at the next idle
+      if (fixInitialView()) return; // the map moves; ready at the next idle
     }
     app.ready = true;
     document.body.dataset.state = 'ready';
@@ -427,17 +444,33 @@ function updateZoomHint() {
 }
 
 /**
- * The first view fits the data's bounding box; if that is too far out for the surfaces switched on (density and
- * Gi* tiles start at zoom 8), zoom in to where they show: around the same centre, or on the top hotspot when
- * that means zooming in a lot.
+ * The first view (unless the address gave one): the listed hotspots, where the work is, rather than the data's
+ * whole bounding box (which a few far-off points can stretch); and never further out than the switched-on surfaces
+ * can show (density and Gi* tiles start at zoom 8, as their TileJSON says). Returns whether the map moves.
  */
-function fixInitialZoom() {
+function fixInitialView() {
+  if (app.viewFromHash) return false;
+  const map = app.map;
   const surfaces = [...app.state.visible].filter((l) => ['density', 'gistar', 'hex'].includes(kindOf(l)));
-  const need = Math.max(0, ...surfaces.map((l) => app.map.getSource(l)?.minzoom || 0));
-  const z = app.map.getZoom();
-  if (z >= need) return false;
-  const top = app.hotspots[0] ? maybeCentroid(app.hotspots[0]) : null;
-  app.map.jumpTo({ zoom: need, center: need - z > 1 && top ? top : app.map.getCenter() });
+  const need = Math.max(0, ...surfaces.map((l) => map.getSource(l)?.minzoom || 0));
+  let center = map.getCenter();
+  let zoom = map.getZoom();
+  const boxes = app.hotspots.map((f) => featureBounds(f.geometry)).filter(Boolean);
+  if (boxes.length) {
+    const union = [
+      [Math.min(...boxes.map((b) => b[0][0])), Math.min(...boxes.map((b) => b[0][1]))],
+      [Math.max(...boxes.map((b) => b[1][0])), Math.max(...boxes.map((b) => b[1][1]))],
+    ];
+    const cam = map.cameraForBounds(union, { padding: 50, maxZoom: 14 });
+    if (cam) {
+      center = cam.center;
+      zoom = cam.zoom;
+    }
+  }
+  zoom = Math.max(zoom, need);
+  const same = Math.abs(zoom - map.getZoom()) < 0.01 && map.project(center).dist(map.project(map.getCenter())) < 2;
+  if (same) return false;
+  map.jumpTo({ center, zoom });
   return true;
 }
 
@@ -479,17 +512,18 @@ function updateClusterLabels() {
   clearClusterLabels();
   const map = app.map;
   if (!app.state.visible.has('incidents') || !map.getLayer('incidents:circle')) return;
+  // Label circles of 10 or more, biggest first, skipping any that would overlap a label already placed.
   const feats = map.queryRenderedFeatures({ layers: ['incidents:circle'] });
-  const seen = new Set();
+  const placed = [];
   const big = feats
-    .filter((f) => Number(f.properties.count) > 1 && f.geometry.type === 'Point')
+    .filter((f) => Number(f.properties.count) >= 10 && f.geometry.type === 'Point')
     .sort((a, b) => Number(b.properties.count) - Number(a.properties.count));
   for (const f of big) {
-    if (clusterLabels.length >= 200) break;
+    if (clusterLabels.length >= 150) break;
     const [lon, lat] = f.geometry.coordinates;
-    const key = `${lon.toFixed(5)},${lat.toFixed(5)}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
+    const pt = map.project([lon, lat]);
+    if (placed.some((q) => Math.abs(q.x - pt.x) < 34 && Math.abs(q.y - pt.y) < 16)) continue;
+    placed.push(pt);
     const el = document.createElement('span');
     el.className = 'cluster-label';
     el.textContent = int(f.properties.count);
@@ -583,7 +617,8 @@ async function selectHotspot(id, { fly = false, at = null, props = null } = {}) 
   if (!feature && !('previous_incidents' in p) && Number(p.rank) > 0 && Number(p.rank) <= 200) {
     // A hotspot outside the top ten: ask for the list down to its rank to get its earlier count.
     try {
-      const fc = await app.client.json(`api/hotspots?${app.query}&top=${Number(p.rank)}`);
+      // (Tiles may rank by count while the list ranks by harm: ask a little further down.)
+      const fc = await app.client.json(`api/hotspots?${app.query}&top=${Math.min(1000, Number(p.rank) + 20)}`);
       const full = (fc.features || []).find((h) => h.properties.id === id);
       if (full && app.popup === popup) popup.setHTML(hotspotPopupHtml(hotspotProps(full.properties), { harm: app.state.harm }));
     } catch (err) {
@@ -638,6 +673,7 @@ function refresh() {
   }
   clearError('window');
   clearErrors('map:');
+  mapErrorLayers = {};
   app.query = buildQuery(s);
   writeHash();
   const gen = ++app.generation;
@@ -667,6 +703,9 @@ async function loadSummary(gen) {
     clearError('summary');
     $('summary').innerHTML = `<h2 id="summary-title" class="visually-hidden">Summary of the selected incidents</h2>${summaryHtml(s, state)}`;
     warnings.summary = Array.isArray(s.warnings) ? s.warnings.map(String) : [];
+    if (Number(s.incidents) === 0) {
+      warnings.summary.unshift('no incidents of the chosen types in this window. Widen the window or choose more types.');
+    }
     updateNotices();
     app.summaryParameters = s.parameters || null;
     renderParameters();
@@ -757,6 +796,7 @@ async function start() {
   app.layers = app.meta.layers;
   const end = dataEnd(app.meta.time?.to);
   const fromHash = readHash();
+  app.viewFromHash = /(^|&)map=/.test(location.hash.slice(1));
   const w = fromHash.from ? fromHash : end ? PRESETS.last3m.window(end) : null;
   app.state.categories = fromHash.categories || null;
   app.state.harm = Boolean(fromHash.harm);

@@ -159,7 +159,7 @@ export function styleLayers(layer, { breaks = [] } = {}) {
             'circle-stroke-width': 1,
             'circle-radius': [
               'interpolate', ['linear'], ['to-number', ['coalesce', ['get', 'count'], 1], 1],
-              1, 3, 10, 6, 100, 11, 1000, 18, 10000, 26,
+              1, 3, 10, 9, 100, 14, 1000, 20, 10000, 28,
             ],
           },
         },
@@ -220,8 +220,8 @@ export function legendHtml(layer, info = {}) {
     case 'incidents':
       return `<ul class="legend legend-circles">
         <li><span class="dot" style="width:6px;height:6px" aria-hidden="true"></span>1 incident</li>
-        <li><span class="dot" style="width:12px;height:12px" aria-hidden="true"></span>about 10 at or near one point</li>
-        <li><span class="dot" style="width:22px;height:22px" aria-hidden="true"></span>about 100 (number shown on the circle)</li></ul>`;
+        <li><span class="dot" style="width:18px;height:18px" aria-hidden="true"></span>10 or more at or near one point (number on the circle)</li>
+        <li><span class="dot" style="width:28px;height:28px" aria-hidden="true"></span>about 100</li></ul>`;
     case 'areas':
       return `<ul class="legend"><li>${swatch('transparent', 'line', COLOURS.area)}${esc(layer.slice(6))} boundary</li></ul>`;
     default:

@@ -1,44 +1,43 @@
 //! A cache bounded by bytes, evicting the least recently used entries.
+//!
+//! Hits take a read lock and stamp the entry with an atomic clock, so concurrent hits never wait for each other;
+//! inserts take the write lock and, when over capacity, evict the oldest eighth of the entries in one pass.
 
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 struct Entry<V> {
     value: Arc<V>,
     bytes: usize,
-    tick: u64,
+    last_used: AtomicU64,
 }
 
 struct Inner<V> {
     map: HashMap<String, Entry<V>>,
-    by_tick: BTreeMap<u64, String>,
     total: usize,
-    tick: u64,
 }
 
 /// A thread-safe LRU cache holding at most `capacity_bytes` (as the caller sizes its values).
 pub struct ByteCache<V> {
-    inner: Mutex<Inner<V>>,
+    inner: RwLock<Inner<V>>,
+    clock: AtomicU64,
     capacity_bytes: usize,
 }
 
 impl<V> ByteCache<V> {
     pub fn new(capacity_bytes: usize) -> Self {
         ByteCache {
-            inner: Mutex::new(Inner { map: HashMap::new(), by_tick: BTreeMap::new(), total: 0, tick: 0 }),
+            inner: RwLock::new(Inner { map: HashMap::new(), total: 0 }),
+            clock: AtomicU64::new(0),
             capacity_bytes,
         }
     }
 
     pub fn get(&self, key: &str) -> Option<Arc<V>> {
-        let mut g = self.inner.lock().ok()?;
-        let inner = &mut *g;
-        inner.tick += 1;
-        let tick = inner.tick;
-        let e = inner.map.get_mut(key)?;
-        inner.by_tick.remove(&e.tick);
-        e.tick = tick;
-        inner.by_tick.insert(tick, key.to_owned());
+        let g = self.inner.read().ok()?;
+        let e = g.map.get(key)?;
+        e.last_used.store(self.clock.fetch_add(1, Ordering::Relaxed) + 1, Ordering::Relaxed);
         Some(e.value.clone())
     }
 
@@ -48,32 +47,36 @@ impl<V> ByteCache<V> {
         if bytes > self.capacity_bytes {
             return;
         }
-        let Ok(mut g) = self.inner.lock() else { return };
-        let inner = &mut *g;
-        inner.tick += 1;
-        let tick = inner.tick;
-        if let Some(old) = inner.map.remove(&key) {
-            inner.by_tick.remove(&old.tick);
-            inner.total -= old.bytes;
+        let Ok(mut g) = self.inner.write() else { return };
+        let tick = self.clock.fetch_add(1, Ordering::Relaxed) + 1;
+        if let Some(old) = g.map.insert(key, Entry { value, bytes, last_used: AtomicU64::new(tick) }) {
+            g.total -= old.bytes;
         }
-        inner.by_tick.insert(tick, key.clone());
-        inner.map.insert(key, Entry { value, bytes, tick });
-        inner.total += bytes;
-        while inner.total > self.capacity_bytes {
-            let Some((_, oldest)) = inner.by_tick.pop_first() else { break };
-            if let Some(e) = inner.map.remove(&oldest) {
-                inner.total -= e.bytes;
+        g.total += bytes;
+        if g.total > self.capacity_bytes {
+            // Evict the least recently used until under 7/8 of the capacity.
+            let mut ages: Vec<(u64, String)> =
+                g.map.iter().map(|(k, e)| (e.last_used.load(Ordering::Relaxed), k.clone())).collect();
+            ages.sort_unstable();
+            let target = self.capacity_bytes - self.capacity_bytes / 8;
+            for (_, k) in ages {
+                if g.total <= target {
+                    break;
+                }
+                if let Some(e) = g.map.remove(&k) {
+                    g.total -= e.bytes;
+                }
             }
         }
     }
 
     /// Bytes held.
     pub fn bytes(&self) -> usize {
-        self.inner.lock().map(|g| g.total).unwrap_or(0)
+        self.inner.read().map(|g| g.total).unwrap_or(0)
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().map(|g| g.map.len()).unwrap_or(0)
+        self.inner.read().map(|g| g.map.len()).unwrap_or(0)
     }
 
     pub fn is_empty(&self) -> bool {

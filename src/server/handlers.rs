@@ -212,10 +212,15 @@ fn fields(layer: &str, public: bool) -> Value {
 }
 
 fn check_layer(s: &AppState, layer: &str) -> Result<(), AppError> {
-    let names = layer_names(s);
-    if names.iter().any(|n| n == layer) {
+    let known = if let Some(area) = layer.strip_prefix("areas-") {
+        s.areas.iter().any(|a| a.name == area)
+    } else {
+        layers::LAYERS.contains(&layer) && !(s.config.public && layer == "incidents")
+    };
+    if known {
         Ok(())
     } else {
+        let names = layer_names(s);
         let extra = if s.config.public && layer == "incidents" { " (not served in public mode)" } else { "" };
         Err(AppError::NotFound { error: format!("no layer '{layer}'{extra}"), valid: names })
     }

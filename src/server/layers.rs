@@ -167,15 +167,45 @@ fn cells_in_tile(grid: &Grid, projector: &Projector, t: TileId) -> Option<(usize
     Some(((r0 / block) * block, r1, (c0 / block) * block, c1, block))
 }
 
-/// The outline of a block of cells (`block` x `block` from (r, c)) in lon/lat.
-fn block_ring(grid: &Grid, projector: &Projector, r: usize, c: usize, block: usize) -> Option<Vec<[f64; 2]>> {
-    let size = grid.cell_m * block as f64;
-    let x0 = grid.origin_x_m + c as f64 * grid.cell_m;
-    let y0 = grid.origin_y_m + r as f64 * grid.cell_m;
-    [(x0, y0), (x0 + size, y0), (x0 + size, y0 + size), (x0, y0 + size)]
-        .iter()
-        .map(|&(x, y)| projector.to_lonlat(x, y).map(|(lon, lat)| [lon, lat]))
-        .collect()
+/// Corners of the blocks of cells in a tile, converted to lon/lat once each and shared by the up to four blocks
+/// that meet there (the inverse projection is most of a grid tile's cost).
+struct Lattice<'a> {
+    grid: &'a Grid,
+    projector: &'a Projector,
+    r0: usize,
+    c0: usize,
+    block: usize,
+    width: usize,
+    corners: Vec<Option<Option<[f64; 2]>>>,
+}
+
+impl<'a> Lattice<'a> {
+    fn new(grid: &'a Grid, projector: &'a Projector, (r0, r1, c0, c1, block): (usize, usize, usize, usize, usize)) -> Self {
+        let width = (c1 - c0).div_ceil(block) + 1;
+        let height = (r1 - r0).div_ceil(block) + 1;
+        Lattice { grid, projector, r0, c0, block, width, corners: vec![None; width * height] }
+    }
+
+    fn corner(&mut self, lr: usize, lc: usize) -> Option<[f64; 2]> {
+        let k = lr * self.width + lc;
+        if let Some(v) = self.corners.get(k).copied().flatten() {
+            return v;
+        }
+        let g = self.grid;
+        let x = g.origin_x_m + (self.c0 + lc * self.block) as f64 * g.cell_m;
+        let y = g.origin_y_m + (self.r0 + lr * self.block) as f64 * g.cell_m;
+        let v = self.projector.to_lonlat(x, y).map(|(lon, lat)| [lon, lat]);
+        if let Some(slot) = self.corners.get_mut(k) {
+            *slot = Some(v);
+        }
+        v
+    }
+
+    /// The outline of the block starting at cell (r, c), counter-clockwise in lon/lat.
+    fn ring(&mut self, r: usize, c: usize) -> Option<Vec<[f64; 2]>> {
+        let (lr, lc) = ((r - self.r0) / self.block, (c - self.c0) / self.block);
+        Some(vec![self.corner(lr, lc)?, self.corner(lr, lc + 1)?, self.corner(lr + 1, lc + 1)?, self.corner(lr + 1, lc)?])
+    }
 }
 
 /// Incidents within the kernel support of each density cell (public-mode suppression).
@@ -199,7 +229,9 @@ fn support_counts(a: &Analysis) -> Vec<f64> {
 pub fn density(state: &AppState, a: &Analysis, t: TileId, projector: &Projector) -> TileLayer {
     let mut layer = TileLayer::new(t, "density");
     let grid = &a.surface.grid;
-    let Some((r0, r1, c0, c1, block)) = cells_in_tile(grid, projector, t) else { return layer };
+    let Some(range) = cells_in_tile(grid, projector, t) else { return layer };
+    let (r0, r1, c0, c1, block) = range;
+    let mut lattice = Lattice::new(grid, projector, range);
     let support = state.config.public.then(|| a.support_counts.get_or_init(|| support_counts(a)));
     let min = f64::from(state.config.min_count);
     for r in (r0..r1).step_by(block) {
@@ -219,7 +251,7 @@ pub fn density(state: &AppState, a: &Analysis, t: TileId, projector: &Projector)
             if n == 0 || mean <= 0.0 || (support.is_some() && support_max < min) {
                 continue;
             }
-            if let Some(ring) = block_ring(grid, projector, r, c, block) {
+            if let Some(ring) = lattice.ring(r, c) {
                 let expected = mean * (grid.cell_m * block as f64).powi(2) / 1e6;
                 layer.add_polygon(
                     &[ring],
@@ -258,7 +290,9 @@ pub fn gistar(
     let mut layer = TileLayer::new(t, "gistar");
     let g = gistar_for(a, band_m)?;
     let grid = &g.grid;
-    let Some((r0, r1, c0, c1, block)) = cells_in_tile(grid, projector, t) else { return Ok(layer) };
+    let Some(range) = cells_in_tile(grid, projector, t) else { return Ok(layer) };
+    let (r0, r1, c0, c1, block) = range;
+    let mut lattice = Lattice::new(grid, projector, range);
     let min = f64::from(state.config.min_count);
     for r in (r0..r1).step_by(block) {
         for c in (c0..c1).step_by(block) {
@@ -279,7 +313,7 @@ pub fn gistar(
             if state.config.public && g.values[i] < min {
                 continue;
             }
-            if let Some(ring) = block_ring(grid, projector, r, c, block) {
+            if let Some(ring) = lattice.ring(r, c) {
                 let mut props = vec![
                     ("z", PropValue::Double(g.result.z[i])),
                     ("p", PropValue::Double(g.result.p[i])),

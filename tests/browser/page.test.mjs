@@ -138,7 +138,7 @@ async function main() {
   try {
     const page = context.pages()[0] || (await context.newPage());
     page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') consoleLines.push(`${m.type()}: ${m.text()}`);
+      if ((m.type() === 'error' || m.type() === 'warning') && !/GL Driver Message/.test(m.text())) consoleLines.push(`${m.type()}: ${m.text()}`);
     });
     page.on('pageerror', (e) => pageErrors.push(String(e && e.stack ? e.stack : e)));
     page.on('response', (r) => {
@@ -195,6 +195,13 @@ async function main() {
       tiles.length > 0 && ok200 > 0 && bad.length === 0,
       `${tiles.length} tile responses (layers ${layers || 'none'}): ${ok200} x 200, ${empty204} x 204` +
         (bad.length ? `; failed: ${bad.slice(0, 5).map((t) => `${t.status} ${t.url}`).join(' | ')}` : ''),
+    );
+    const shown = await page.evaluate(() => [...window.hotspotsApp.state.visible]);
+    const silent = shown.filter((l) => !tiles.some((t) => t.status === 200 && t.url.includes(`/tiles/${l}/`)));
+    check(
+      '    every layer switched on sent tiles with data',
+      shown.length > 0 && silent.length === 0,
+      `on: ${shown.join(', ')}` + (silent.length ? `; no 200 tile from ${silent.join(', ')}` : ''),
     );
 
     // (c) The ranked list has entries, and no error is on screen.
