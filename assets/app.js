@@ -482,7 +482,7 @@ function updateAutoBreaks() {
     if (layer === 'density' && app.densityThreshold) continue;
     const values = map.querySourceFeatures(layer, { sourceLayer: layer }).map((f) => Number(f.properties[prop]));
     if (!values.length) continue;
-    const b = quantileBreaks(values, layer === 'hex' ? 5 : 6);
+    const b = quantileBreaks(values, layer === 'hex' ? 5 : 6, { integer: layer === 'hex' });
     if (JSON.stringify(b) === JSON.stringify(app.breaks[layer])) continue;
     app.breaks[layer] = b;
     const id = `${layer}:fill`;

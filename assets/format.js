@@ -64,18 +64,20 @@ export function round2sf(v) {
 }
 
 /**
- * Class breaks for a colour ramp from a sample of values: `count` rounded quantiles, strictly increasing, all > 0.
+ * Class breaks for a colour ramp from a sample of values: `count` rounded quantiles, strictly increasing, all > 0
+ * (with `integer`, whole numbers above 1, for counts).
  * Used where the data sets the scale (hexagon counts change with the zoom). Returns [] for no positive values.
  */
-export function breaks(values, count = 5) {
+export function breaks(values, count = 5, { integer = false } = {}) {
   const v = values.filter((x) => Number.isFinite(x) && x > 0).sort((a, b) => a - b);
   if (v.length === 0) return [];
   const qs = [];
   for (let i = 0; i < count; i++) qs.push(0.35 + (0.64 * i) / Math.max(1, count - 1));
   const out = [];
   for (const q of qs) {
-    const x = round2sf(v[Math.min(v.length - 1, Math.floor(q * (v.length - 1)))]);
-    if (x > 0 && (out.length === 0 || x > out[out.length - 1])) out.push(x);
+    let x = round2sf(v[Math.min(v.length - 1, Math.floor(q * (v.length - 1)))]);
+    if (integer) x = Math.round(x);
+    if (x > (integer ? 1 : 0) && (out.length === 0 || x > out[out.length - 1])) out.push(x);
   }
   return out;
 }

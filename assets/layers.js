@@ -206,9 +206,10 @@ export function legendHtml(layer, info = {}) {
     case 'hex': {
       const b = info.breaks || [];
       if (!b.length) return `<p class="legend-note">Colour scale appears when the map has loaded.</p>`;
-      rows.push(`<li>${swatch(COLOURS.hex[0])}under ${int(b[0])}</li>`);
+      const range = (lo, hi) => (hi <= lo ? int(lo) : `${int(lo)} to ${int(hi)}`);
+      rows.push(`<li>${swatch(COLOURS.hex[0])}${range(1, Math.ceil(b[0]) - 1)}</li>`);
       b.forEach((x, i) => {
-        const label = i + 1 < b.length ? `${int(x)} to ${int(b[i + 1] - 1)}` : `${int(x)} and over`;
+        const label = i + 1 < b.length ? range(Math.ceil(x), Math.ceil(b[i + 1]) - 1) : `${int(x)} and over`;
         rows.push(`<li>${swatch(COLOURS.hex[Math.min(i + 1, COLOURS.hex.length - 1)])}${label}</li>`);
       });
       return `<p class="legend-note">incidents per hexagon at this zoom</p><ul class="legend">${rows.join('')}</ul>`;

@@ -140,7 +140,7 @@ export function parametersHtml(params, extra = {}) {
   add('Smoothing shape (kernel)', p.kernel);
   if (p.band_m !== undefined) add('Neighbourhood for the hot/cold test', metres(p.band_m));
   add('Hotspot rule', ruleText(extra.rule));
-  if (extra.threshold) add('Hotspot level', `${num(extra.threshold, 1)} per km²`);
+  if (extra.threshold) add('Hotspot level', `${num(extra.threshold, 1)} ${p.weight === 'harm' ? 'harm' : 'incidents'} per km²`);
   add('Projection', p.crs);
   add('Harm weights', p.harm_table);
   const raw = JSON.stringify({ ...p, ...(extra.rule ? { rule: extra.rule } : {}), ...(extra.rank_by ? { rank_by: extra.rank_by } : {}) }, null, 1);

@@ -141,7 +141,12 @@ pub async fn hotspots(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>
 }
 
 fn hotspots_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
-    let a = s.analysis(&p.analysis)?;
+    let Some(a) = s.analysis(&p.analysis)? else {
+        let q = &p.analysis.query;
+        return Ok(json!({"type": "FeatureCollection", "features": [],
+            "parameters": {"from": q.from_s.map(format_instant), "to": q.to_s.map(format_instant), "categories": q.categories},
+            "warnings": ["no incidents match the window and categories"]}));
+    };
     let band = p.band_m.unwrap_or(a.prepared.params.bandwidth_m);
     let method = p.method.as_deref().unwrap_or("kde");
     let set = layers::hotspots_for(s, &a, method, band, p.top_share.unwrap_or(0.01), rank_by(p))?;
@@ -167,7 +172,8 @@ fn hotspots_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
     Ok(doc)
 }
 
-/// For each hotspot, incidents in its cells in the window of equal length just before (None without a window).
+/// For each hotspot, incidents in its cells in the window of equal length just before; `None` without a window,
+/// or when that window begins before the data does (no earlier data: a change would be invented).
 fn previous_counts(
     s: &AppState,
     p: &RequestParams,
@@ -175,8 +181,11 @@ fn previous_counts(
     set: &crate::analysis::hotspots::HotspotSet,
 ) -> Option<Vec<u64>> {
     let (from, to) = (p.analysis.query.from_s?, p.analysis.query.to_s?);
-    let q =
-        Query { from_s: Some(from - (to - from)), to_s: Some(from), categories: p.analysis.query.categories.clone() };
+    let start = from - (to - from);
+    if time_span(s).0.is_none_or(|first| start < first) {
+        return None;
+    }
+    let q = Query { from_s: Some(start), to_s: Some(from), categories: p.analysis.query.categories.clone() };
     let sel = q.select(&s.ds).ok()?;
     let grid = &a.surface.grid;
     let mut owner = vec![u32::MAX; grid.n_cells()];
@@ -244,7 +253,10 @@ pub async fn tilejson(
     let p = params::parse(q.as_deref())?;
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let query = params::tile_query(&p);
-    let mut url = format!("http://{host}/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt");
+    // Behind an HTTPS proxy the tiles must be https too.
+    let scheme =
+        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|p| *p == "https").unwrap_or("http");
+    let mut url = format!("{scheme}://{host}/tiles/{layer}/{{z}}/{{x}}/{{y}}.mvt");
     if !query.is_empty() {
         url = format!("{url}?{query}");
     }
@@ -318,7 +330,15 @@ fn tile_error(e: crate::tiles::TileError) -> AppError {
 }
 
 fn build_tile(s: &AppState, layer: &str, t: TileId, p: &RequestParams) -> Result<TileBytes, AppError> {
-    let a = s.analysis(&p.analysis)?;
+    let analysis = s.analysis(&p.analysis)?;
+    let Some(a) = analysis else {
+        // No incident in the window: area outlines still draw (with zero counts); every other layer is empty.
+        let built = match layer.strip_prefix("areas-").and_then(|n| s.areas.iter().position(|a| a.name == n)) {
+            Some(k) => layers::areas(s, &zeros(s.areas[k].areas.len()), t, k),
+            None => crate::tiles::TileLayer::new(t, layer),
+        };
+        return encode_tile(s, built);
+    };
     let projector = Projector::new(s.ds.crs()).map_err(|e| AppError::Internal(e.to_string()))?;
     let band = p.band_m.unwrap_or(a.prepared.params.bandwidth_m);
     let built = match layer {
@@ -344,9 +364,17 @@ fn build_tile(s: &AppState, layer: &str, t: TileId, p: &RequestParams) -> Result
                 .iter()
                 .position(|a| a.name == name)
                 .ok_or_else(|| AppError::NotFound { error: format!("no layer '{other}'"), valid: layer_names(s) })?;
-            layers::areas(s, &a, t, k)
+            layers::areas(s, &layers::area_counts(s, &a, k), t, k)
         }
     };
+    encode_tile(s, built)
+}
+
+fn zeros(n: usize) -> Vec<u64> {
+    vec![0; n]
+}
+
+fn encode_tile(s: &AppState, built: crate::tiles::TileLayer) -> Result<TileBytes, AppError> {
     let raw = built.encode().map_err(|e| AppError::Internal(e.to_string()))?;
     let gzip = raw.as_ref().and_then(|r| {
         let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());

@@ -180,7 +180,11 @@ struct Lattice<'a> {
 }
 
 impl<'a> Lattice<'a> {
-    fn new(grid: &'a Grid, projector: &'a Projector, (r0, r1, c0, c1, block): (usize, usize, usize, usize, usize)) -> Self {
+    fn new(
+        grid: &'a Grid,
+        projector: &'a Projector,
+        (r0, r1, c0, c1, block): (usize, usize, usize, usize, usize),
+    ) -> Self {
         let width = (c1 - c0).div_ceil(block) + 1;
         let height = (r1 - r0).div_ceil(block) + 1;
         Lattice { grid, projector, r0, c0, block, width, corners: vec![None; width * height] }
@@ -204,7 +208,12 @@ impl<'a> Lattice<'a> {
     /// The outline of the block starting at cell (r, c), counter-clockwise in lon/lat.
     fn ring(&mut self, r: usize, c: usize) -> Option<Vec<[f64; 2]>> {
         let (lr, lc) = ((r - self.r0) / self.block, (c - self.c0) / self.block);
-        Some(vec![self.corner(lr, lc)?, self.corner(lr, lc + 1)?, self.corner(lr + 1, lc + 1)?, self.corner(lr + 1, lc)?])
+        Some(vec![
+            self.corner(lr, lc)?,
+            self.corner(lr, lc + 1)?,
+            self.corner(lr + 1, lc + 1)?,
+            self.corner(lr + 1, lc)?,
+        ])
     }
 }
 
@@ -443,25 +452,25 @@ pub fn hex(state: &AppState, a: &Analysis, t: TileId) -> Result<TileLayer, super
     Ok(layer)
 }
 
+/// Incidents per area of an area layer for the analysis window, cached in the analysis.
+pub fn area_counts(state: &AppState, a: &Analysis, layer_index: usize) -> Arc<Vec<u64>> {
+    let al = &state.areas[layer_index];
+    if let Some(c) = a.area_counts.lock().ok().and_then(|m| m.get(&al.name).cloned()) {
+        return c;
+    }
+    let c = Arc::new(al.counts(state.ds.lon(), state.ds.lat(), &a.prepared.selection.indices));
+    if let Ok(mut m) = a.area_counts.lock() {
+        m.insert(al.name.clone(), c.clone());
+    }
+    c
+}
+
 /// An areas layer: outlines with `key`, `name` and `count` for the window (public: counts below the minimum are
 /// left out, the outline stays).
-pub fn areas(state: &AppState, a: &Analysis, t: TileId, layer_index: usize) -> TileLayer {
+pub fn areas(state: &AppState, counts: &[u64], t: TileId, layer_index: usize) -> TileLayer {
     let al = &state.areas[layer_index];
     let name = format!("areas-{}", al.name);
     let mut layer = TileLayer::new(t, &name);
-    let counts = {
-        let cached = a.area_counts.lock().ok().and_then(|m| m.get(&al.name).cloned());
-        match cached {
-            Some(c) => c,
-            None => {
-                let c = Arc::new(al.counts(state.ds.lon(), state.ds.lat(), &a.prepared.selection.indices));
-                if let Ok(mut m) = a.area_counts.lock() {
-                    m.insert(al.name.clone(), c.clone());
-                }
-                c
-            }
-        }
-    };
     for (k, area) in al.areas.iter().enumerate() {
         let polys: Vec<Vec<Vec<[f64; 2]>>> = area
             .outline_lonlat

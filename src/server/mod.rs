@@ -34,9 +34,11 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/hotspots", get(handlers::hotspots))
         .route("/tiles/{name}", get(handlers::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(handlers::tile))
+        // The token guards the data routes; the page's own files hold no data, and a browser cannot put a header
+        // on the <script> and <link> requests of a page opened as /?token=...
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth))
         .fallback_service(ServeDir::new(&state.config.assets_dir).append_index_html_on_directories(true));
-    api.layer(middleware::from_fn_with_state(state.clone(), auth))
-        .layer(CompressionLayer::new())
+    api.layer(CompressionLayer::new())
         .layer(
             CorsLayer::new()
                 .allow_origin(Any)
@@ -46,7 +48,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// With a token set, every request must carry it (`Authorization: Bearer`, or `?token=` for the page itself).
+/// With a token set, every data request must carry it (`Authorization: Bearer`, or `?token=`).
 async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
     let Some(token) = state.config.token.as_deref() else { return next.run(req).await };
     let bearer = req

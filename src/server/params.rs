@@ -134,7 +134,7 @@ pub fn analysis_key(a: &AnalysisParams) -> String {
     )
 }
 
-/// The query string to carry into tile URLs (the analysis parameters and the Gi* band, canonical order).
+/// The query string to carry into tile URLs (the analysis parameters and the hotspot rule, canonical order).
 pub fn tile_query(p: &RequestParams) -> String {
     let mut s = form_urlencoded::Serializer::new(String::new());
     let a = &p.analysis;
@@ -161,6 +161,15 @@ pub fn tile_query(p: &RequestParams) -> String {
     }
     if let Some(b) = p.band_m {
         s.append_pair("band_m", &b.to_string());
+    }
+    if let Some(m) = &p.method {
+        s.append_pair("method", m);
+    }
+    if let Some(r) = &p.rank_by {
+        s.append_pair("rank_by", r);
+    }
+    if let Some(t) = p.top_share {
+        s.append_pair("top_share", &t.to_string());
     }
     s.finish()
 }

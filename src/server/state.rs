@@ -125,13 +125,17 @@ impl AppState {
         }
     }
 
-    /// The analysis for these parameters, from the cache or computed (call on a blocking thread).
-    pub fn analysis(&self, params: &AnalysisParams) -> Result<Arc<Analysis>, AppError> {
+    /// The analysis for these parameters, from the cache or computed (call on a blocking thread); `None` when no
+    /// incident matches (an empty window is an empty answer, not an error).
+    pub fn analysis(&self, params: &AnalysisParams) -> Result<Option<Arc<Analysis>>, AppError> {
         let key = super::params::analysis_key(params);
         if let Some(a) = self.analyses.get(&key) {
-            return Ok(a);
+            return Ok(Some(a));
         }
-        let prepared = prepare(&self.ds, params, &self.harm_by_category, &self.harm_label)?;
+        let prepared = match prepare(&self.ds, params, &self.harm_by_category, &self.harm_label) {
+            Err(crate::analysis::pipeline::AnalysisError::Empty) => return Ok(None),
+            other => other?,
+        };
         let surface = prepared.density()?;
         let a = Arc::new(Analysis {
             prepared,
@@ -144,7 +148,7 @@ impl AppState {
             area_counts: Mutex::new(HashMap::new()),
         });
         self.analyses.insert(key, a.clone(), a.bytes());
-        Ok(a)
+        Ok(Some(a))
     }
 
     /// Run CPU work on a blocking thread, with a bounded queue and a time limit, so one heavy request cannot

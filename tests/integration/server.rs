@@ -87,8 +87,11 @@ async fn health_meta_summary_and_hotspots() {
     let f = h["features"].as_array().unwrap();
     assert_eq!(f.len(), 3);
     assert_eq!(f[0]["properties"]["rank"], 1);
-    // No data before 2024 in this dataset: the previous window is empty, not missing.
-    assert_eq!(f[0]["properties"]["previous_incidents"], 0);
+    // No data before 2024 in this dataset: there is no earlier window to compare with (null, not 0).
+    assert_eq!(f[0]["properties"]["previous_incidents"], Value::Null);
+    // February to March has January before it.
+    let h2 = get(&s, "/api/hotspots?from=2024-02&to=2024-03&cell_m=100&bandwidth_m=300&top=3", &[]).await.json();
+    assert!(h2["features"][0]["properties"]["previous_incidents"].as_u64().is_some());
     assert!(f[0]["properties"]["top_locations"].as_array().is_some());
     assert_eq!(h["parameters"]["cell_m"], 100.0);
 
@@ -264,6 +267,33 @@ async fn public_mode_serves_aggregates_only() {
 }
 
 #[tokio::test]
+async fn an_empty_window_is_an_empty_answer() {
+    let s = state(false, None);
+    let q = "from=2023-01&to=2023-02&cell_m=100&bandwidth_m=300";
+    let h = get(&s, &format!("/api/hotspots?{q}"), &[]).await;
+    assert_eq!(h.status, 200);
+    assert_eq!(h.json()["features"].as_array().unwrap().len(), 0);
+    let (x, y) = tile_of(-1.8760, 50.7200, 13);
+    assert_eq!(get(&s, &format!("/tiles/density/13/{x}/{y}.mvt?{q}"), &[]).await.status, 204);
+    let (x, y) = tile_of(-1.98, 50.72, 13);
+    let a = get(&s, &format!("/tiles/areas-boundary_poole/13/{x}/{y}.mvt?{q}"), &[]).await;
+    assert_eq!(a.status, 200, "outlines still draw");
+    let r = mvt_reader::Reader::new(a.body).unwrap();
+    let f = r.get_features(0).unwrap();
+    assert_eq!(f[0].properties.as_ref().unwrap().get("count"), Some(&mvt_reader::feature::Value::UInt(0)));
+}
+
+#[tokio::test]
+async fn tilejson_carries_the_hotspot_rule() {
+    let s = state(false, None);
+    let tj = get(&s, "/tiles/hotspots.json?method=gistar&rank_by=harm&top_share=0.02", &[]).await.json();
+    let url = tj["tiles"][0].as_str().unwrap();
+    assert!(url.contains("method=gistar") && url.contains("rank_by=harm") && url.contains("top_share=0.02"), "{url}");
+    let https = get(&s, "/tiles/density.json", &[("x-forwarded-proto", "https")]).await.json();
+    assert!(https["tiles"][0].as_str().unwrap().starts_with("https://"));
+}
+
+#[tokio::test]
 async fn a_token_guards_every_route() {
     let s = state(false, Some("s3cret"));
     assert_eq!(get(&s, "/health", &[]).await.status, 401);
@@ -272,4 +302,7 @@ async fn a_token_guards_every_route() {
     assert_eq!(get(&s, "/api/meta?token=s3cret", &[]).await.status, 200);
     let g = get(&s, "/health", &[("authorization", "Bearer s3cret")]).await;
     assert!(g.headers[header::CACHE_CONTROL].to_str().unwrap().starts_with("private"));
+    assert_eq!(get(&s, "/tiles/density/13/4062/2752.mvt", &[]).await.status, 401);
+    // The page's own files hold no data and load without the token (a browser cannot send it on <script>).
+    assert_eq!(get(&s, "/index.html", &[]).await.status, 200);
 }
