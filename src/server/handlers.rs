@@ -173,7 +173,8 @@ fn hotspots_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
 }
 
 /// For each hotspot, incidents in its cells in the window of equal length just before; `None` without a window,
-/// or when that window begins before the data does (no earlier data: a change would be invented).
+/// or when that window begins before the data does or holds no incident of any kind (no earlier data: a change
+/// would be invented).
 fn previous_counts(
     s: &AppState,
     p: &RequestParams,
@@ -183,6 +184,11 @@ fn previous_counts(
     let (from, to) = (p.analysis.query.from_s?, p.analysis.query.to_s?);
     let start = from - (to - from);
     if time_span(s).0.is_none_or(|first| start < first) {
+        return None;
+    }
+    // A gap in the data (police.uk months not imported) is no earlier data either, not zero crime.
+    let any = Query { from_s: Some(start), to_s: Some(from), categories: Vec::new() };
+    if any.select(&s.ds).ok()?.is_empty() {
         return None;
     }
     let q = Query { from_s: Some(start), to_s: Some(from), categories: p.analysis.query.categories.clone() };
