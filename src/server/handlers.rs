@@ -172,6 +172,25 @@ fn hotspots_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
     Ok(doc)
 }
 
+/// The start of the window before `[from, to)`: as many whole months earlier when both ends are month starts (so
+/// month-precision data compares month with month), else the same length earlier.
+fn previous_start(from: i64, to: i64) -> i64 {
+    use chrono::Datelike;
+    let month_start = |t: i64| {
+        crate::model::time::epoch_to_utc(t)
+            .filter(|d| d.day() == 1 && t % 86_400 == 0)
+            .map(|d| d.year() as i64 * 12 + i64::from(d.month0()))
+    };
+    match (month_start(from), month_start(to)) {
+        (Some(a), Some(b)) if b > a => {
+            let m = a - (b - a);
+            crate::model::time::month_start_s(m.div_euclid(12) as i32, (m.rem_euclid(12) + 1) as u32)
+                .unwrap_or(from - (to - from))
+        }
+        _ => from - (to - from),
+    }
+}
+
 /// For each hotspot, incidents in its cells in the window of equal length just before; `None` without a window,
 /// or when that window begins before the data does or holds no incident of any kind (no earlier data: a change
 /// would be invented).
@@ -182,7 +201,7 @@ fn previous_counts(
     set: &crate::analysis::hotspots::HotspotSet,
 ) -> Option<Vec<u64>> {
     let (from, to) = (p.analysis.query.from_s?, p.analysis.query.to_s?);
-    let start = from - (to - from);
+    let start = previous_start(from, to);
     if time_span(s).0.is_none_or(|first| start < first) {
         return None;
     }
