@@ -234,3 +234,14 @@ fn analyses_run_on_the_dorset_fixtures() {
     let (code, _, err) = hotspots(&["find", "--from", "2024-03", "--to", "2024-02"], &store);
     assert!(code != 0 && err.contains("empty"), "{err}");
 }
+
+#[test]
+fn serving_beyond_loopback_needs_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let month = dorset_months()[7].display().to_string();
+    assert_eq!(hotspots(&["ingest", &month], &store).0, 0);
+    let (code, _, err) = hotspots(&["serve", "--addr", "0.0.0.0:0"], &store);
+    assert_eq!(code, 1);
+    assert!(err.contains("--token"), "{err}");
+}
