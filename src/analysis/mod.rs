@@ -1,6 +1,9 @@
 //! Analysis: density (KDE), counts on grids and hexagons, Getis-Ord Gi*, and hotspots. Pure computation on a
 //! [`Dataset`] and a [`Selection`]: no I/O, no HTTP.
 
+pub mod accuracy;
+pub mod change;
+pub mod compare;
 pub mod counts;
 pub mod gistar;
 pub mod harm;

@@ -2,6 +2,7 @@
 //! and dispatches here, so tests can run commands in-process.
 
 mod analysis;
+mod compare;
 mod demo;
 mod info;
 mod ingest;
@@ -9,6 +10,7 @@ mod serve;
 mod synth;
 
 pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
+pub use compare::{AccuracyArgs, CompareArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
@@ -54,6 +56,10 @@ pub enum Command {
     Gistar(Box<GiStarArgs>),
     /// Incidents per H3 hexagon, optionally with Gi* over k rings.
     Hex(Box<HexArgs>),
+    /// Compare two windows: totals, categories, a target with its buffer and control, WDQ and WDD, a change map.
+    Compare(Box<CompareArgs>),
+    /// How well hotspots chosen on one window predict another: hit rate, PAI, RRI.
+    Accuracy(Box<AccuracyArgs>),
     /// Serve the web map, vector tiles and JSON summaries.
     Serve(Box<ServeArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
@@ -95,6 +101,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Gistar(args) => analysis::run_gistar(&cli.store, &args, out),
         Command::Hex(args) => analysis::run_hex(&cli.store, &args, out),
         Command::Serve(args) => serve::run(&cli.store, &args, out),
+        Command::Compare(args) => compare::run_compare(&cli.store, &args, out),
+        Command::Accuracy(args) => compare::run_accuracy(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
     }
 }

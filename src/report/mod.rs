@@ -1,6 +1,7 @@
 //! Output for people and programs: aligned text tables and the JSON shapes of each command.
 
 pub mod analysis;
+pub mod compare;
 pub mod info;
 pub mod ingest;
 pub mod png;

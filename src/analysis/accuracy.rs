@@ -1,0 +1,82 @@
+//! How well hotspots chosen on one window predict another: hit rate, PAI and the Recapture Rate Index.
+//!
+//! For each coverage `c` (percent of the study area), the hotspots are the densest `ceil(c% x study cells)` cells of
+//! the train window's density surface (ties broken by cell order), the study area being the cells with positive
+//! train density. On the test window: hit rate = share of test incidents in those cells; PAI = hit rate / area share
+//! (Chainey, Tompson & Uhlig 2008); RRI = (test incidents in the cells / train incidents in the cells) / (all test
+//! incidents / all train incidents) (Levine 2008): above 1 the hotspots recapture more than their share, and for
+//! persistent hotspots it sits near 1.
+
+use super::pipeline::{AnalysisError, Prepared};
+use crate::model::{Dataset, Selection};
+use serde::Serialize;
+
+/// One bandwidth and coverage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccuracyRow {
+    pub bandwidth_m: f64,
+    pub cell_m: f64,
+    pub coverage_pct: f64,
+    pub cells: usize,
+    /// The hotspot cells' share of the study area (close to the coverage).
+    pub area_share: f64,
+    pub train_total: u64,
+    pub train_in: u64,
+    pub test_total: u64,
+    pub test_in: u64,
+    /// Test incidents in the hotspot cells / all test incidents.
+    pub hit_rate: Option<f64>,
+    pub pai: Option<f64>,
+    pub rri: Option<f64>,
+}
+
+/// Accuracy of the train window's densest cells at each coverage (see the module docs).
+pub fn accuracy(
+    ds: &Dataset,
+    train: &Prepared,
+    test: &Selection,
+    coverages_pct: &[f64],
+) -> Result<Vec<AccuracyRow>, AnalysisError> {
+    let surface = train.density()?;
+    let grid = &surface.grid;
+    let mut order: Vec<usize> = (0..grid.n_cells()).filter(|&i| surface.density_per_km2[i] > 0.0).collect();
+    order.sort_by(|&a, &b| surface.density_per_km2[b].total_cmp(&surface.density_per_km2[a]).then(a.cmp(&b)));
+    let study = order.len();
+    let cell_of = |sel: &Selection| -> Vec<Option<usize>> {
+        sel.indices.iter().map(|&i| grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize])).collect()
+    };
+    let (train_cells, test_cells) = (cell_of(&train.selection), cell_of(test));
+    let mut rank = vec![usize::MAX; grid.n_cells()];
+    for (r, &c) in order.iter().enumerate() {
+        rank[c] = r;
+    }
+    let in_top =
+        |cells: &[Option<usize>], k: usize| cells.iter().filter(|c| c.is_some_and(|c| rank[c] < k)).count() as u64;
+    Ok(coverages_pct
+        .iter()
+        .map(|&pct| {
+            let k = ((pct / 100.0 * study as f64).ceil() as usize).min(study);
+            let (train_in, test_in) = (in_top(&train_cells, k), in_top(&test_cells, k));
+            let (train_total, test_total) = (train.selection.len() as u64, test.len() as u64);
+            let area_share = if study > 0 { k as f64 / study as f64 } else { 0.0 };
+            let hit_rate = (test_total > 0).then(|| test_in as f64 / test_total as f64);
+            let pai = hit_rate.filter(|_| area_share > 0.0).map(|h| h / area_share);
+            let rri = (train_in > 0 && test_total > 0 && train_total > 0)
+                .then(|| (test_in as f64 / train_in as f64) / (test_total as f64 / train_total as f64));
+            AccuracyRow {
+                bandwidth_m: train.params.bandwidth_m,
+                cell_m: train.params.cell_m,
+                coverage_pct: pct,
+                cells: k,
+                area_share,
+                train_total,
+                train_in,
+                test_total,
+                test_in,
+                hit_rate,
+                pai,
+                rri,
+            }
+        })
+        .collect())
+}

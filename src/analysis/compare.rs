@@ -1,0 +1,296 @@
+//! Before and after: counts in two windows, overall, by category, and in a target area, its buffer and a control
+//! area, with the measures of [`super::change`]. The CLI's `compare`, the server's `/api/compare` and the `change`
+//! tiles call this.
+//!
+//! **Areas.** The target is a polygon (or a hotspot's outline); the buffer is the ring of ground within `buffer_m`
+//! metres of the target, outside it (distances in the dataset's metric CRS); the control is a polygon given by the
+//! user or, by default, everything outside the target and the buffer. Each incident falls in at most one of them,
+//! the target first.
+
+use super::change::{Change, Pair, Wdd, Wdq, change, wdd, wdq};
+use crate::geo::Projector;
+use crate::model::time::format_instant;
+use crate::model::{Dataset, Query, QueryError, Selection};
+use geo::{Distance, Euclidean, Intersects};
+use geo_types::{MultiPolygon, Point};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// A window `[from, to)` in seconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Window {
+    pub from_s: i64,
+    pub to_s: i64,
+}
+
+impl Window {
+    pub fn days(&self) -> f64 {
+        (self.to_s - self.from_s) as f64 / 86_400.0
+    }
+
+    /// The number of whole calendar months, when the window starts and ends at month starts.
+    pub fn whole_months(&self) -> Option<i64> {
+        let m = |t: i64| {
+            let idx = crate::model::time::month_index(t);
+            (crate::model::time::month_start_s((idx.div_euclid(12)) as i32, (idx.rem_euclid(12) + 1) as u32) == Some(t))
+                .then_some(idx)
+        };
+        Some(m(self.to_s)? - m(self.from_s)?)
+    }
+
+    /// After length / before length: 1 for the same number of whole months (police.uk's months are the unit, so
+    /// October to December against January to March is like for like), else the ratio of days.
+    pub fn length_ratio(before: Window, after: Window) -> f64 {
+        match (before.whole_months(), after.whole_months()) {
+            (Some(b), Some(a)) if a == b => 1.0,
+            _ => after.days() / before.days(),
+        }
+    }
+}
+
+/// Errors of a comparison.
+#[derive(Debug, thiserror::Error)]
+pub enum CompareError {
+    #[error("the {which} window: {source}")]
+    Query {
+        which: &'static str,
+        #[source]
+        source: QueryError,
+    },
+    #[error("the target area cannot be placed in the dataset's CRS ({0})")]
+    Projection(String),
+}
+
+/// The target, buffer and control to compare.
+#[derive(Debug, Clone)]
+pub struct Areas {
+    /// The target's outline in the dataset's metric CRS.
+    pub target_xy_m: MultiPolygon<f64>,
+    pub buffer_m: f64,
+    /// The control's outline in metres; `None` = everything outside the target and buffer.
+    pub control_xy_m: Option<MultiPolygon<f64>>,
+    /// A displacement control for the buffer (WDD); `None` = no displacement control (its change counts as 0).
+    pub buffer_control_xy_m: Option<MultiPolygon<f64>>,
+    pub description: String,
+}
+
+/// Polygons in lon/lat to the dataset's metric CRS.
+pub fn to_metric(mp: &MultiPolygon<f64>, projector: &Projector) -> Result<MultiPolygon<f64>, CompareError> {
+    use geo::MapCoords;
+    mp.try_map_coords(|c| {
+        projector
+            .from_lonlat(c.x, c.y)
+            .map(|(x, y)| geo_types::Coord { x, y })
+            .ok_or_else(|| CompareError::Projection(format!("{}, {}", c.x, c.y)))
+    })
+}
+
+/// What the comparison found in the areas.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaComparison {
+    pub description: String,
+    pub buffer_m: f64,
+    pub target: Pair,
+    pub buffer: Pair,
+    pub control: Pair,
+    pub buffer_control: Option<Pair>,
+    /// The target's own change.
+    pub gross_effect: Change,
+    /// The target's change relative to the control: (Ta/Tb)/(Ca/Cb) - 1, and in counts Ta - Tb Ca/Cb.
+    pub net_effect: Option<Change>,
+    pub net_effect_reason: Option<String>,
+    pub wdq: Wdq,
+    pub wdd: Wdd,
+}
+
+/// One row of the category table.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CategoryChange {
+    pub category: String,
+    pub change: Change,
+}
+
+/// The whole comparison.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Comparison {
+    pub before: Window,
+    pub after: Window,
+    pub before_text: String,
+    pub after_text: String,
+    /// After window length / before window length.
+    pub length_ratio: f64,
+    pub total: Change,
+    pub harm: Change,
+    pub categories: Vec<CategoryChange>,
+    pub areas: Option<AreaComparison>,
+    pub warnings: Vec<String>,
+}
+
+/// Where an incident falls: 0 target, 1 buffer, 2 control, 3 none (outside a given control).
+fn zone(areas: &Areas, x: f64, y: f64) -> u8 {
+    let p = Point::new(x, y);
+    if areas.target_xy_m.intersects(&p) {
+        0
+    } else if Euclidean.distance(&p, &areas.target_xy_m) <= areas.buffer_m {
+        1
+    } else {
+        match &areas.control_xy_m {
+            None => 2,
+            Some(c) if c.intersects(&p) => 2,
+            Some(_) => 3,
+        }
+    }
+}
+
+fn pair_counts(before: &Selection, after: &Selection, f: impl Fn(usize) -> bool) -> Pair {
+    let n = |s: &Selection| s.indices.iter().filter(|&&i| f(i as usize)).count() as f64;
+    Pair::new(n(before), n(after))
+}
+
+/// Compare two windows (see the module docs). `harm_by_category` weights categories for the harm figures.
+pub fn compare(
+    ds: &Dataset,
+    before: Window,
+    after: Window,
+    categories: &[String],
+    harm_by_category: &[f64],
+    areas: Option<&Areas>,
+) -> Result<Comparison, CompareError> {
+    let q = |w: Window| Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() };
+    let sb = q(before).select(ds).map_err(|source| CompareError::Query { which: "before", source })?;
+    let sa = q(after).select(ds).map_err(|source| CompareError::Query { which: "after", source })?;
+    let ratio = Window::length_ratio(before, after);
+    let mut warnings: Vec<String> = Vec::new();
+    if (ratio - 1.0).abs() > 1e-9 {
+        warnings.push(format!(
+            "the windows differ in length ({:.1} days before, {:.1} after): counts are compared per day, and changes are \
+             given in the after window's length",
+            before.days(),
+            after.days()
+        ));
+    }
+    warnings.extend(sb.warnings.iter().map(|w| format!("before: {w}")));
+    warnings.extend(sa.warnings.iter().map(|w| format!("after: {w}")));
+
+    let cats = ds.category_ids();
+    let harm = |s: &Selection| {
+        s.indices
+            .iter()
+            .map(|&i| {
+                f64::from(ds.weight()[i as usize])
+                    * harm_by_category.get(usize::from(cats[i as usize])).copied().unwrap_or(1.0)
+            })
+            .sum::<f64>()
+    };
+    let mut by_cat: BTreeMap<u16, (f64, f64)> = BTreeMap::new();
+    for &i in &sb.indices {
+        by_cat.entry(cats[i as usize]).or_default().0 += 1.0;
+    }
+    for &i in &sa.indices {
+        by_cat.entry(cats[i as usize]).or_default().1 += 1.0;
+    }
+    let mut categories_out: Vec<CategoryChange> = by_cat
+        .into_iter()
+        .map(|(c, (b, a))| CategoryChange {
+            category: ds.categories().name(u32::from(c)).unwrap_or("").to_owned(),
+            change: change(b, a, ratio),
+        })
+        .collect();
+    categories_out.sort_by(|x, y| {
+        (y.change.before + y.change.after)
+            .total_cmp(&(x.change.before + x.change.after))
+            .then(x.category.cmp(&y.category))
+    });
+
+    let area_cmp = areas.map(|areas| {
+        let (xs, ys) = (ds.x_m(), ds.y_m());
+        let zones_of = |s: &Selection| -> Vec<(u32, u8)> {
+            s.indices.iter().map(|&i| (i, zone(areas, xs[i as usize], ys[i as usize]))).collect()
+        };
+        let (zb, za) = (zones_of(&sb), zones_of(&sa));
+        let count = |z: &[(u32, u8)], k: u8| z.iter().filter(|(_, zz)| *zz == k).count() as f64;
+        let pair = |k: u8| Pair::new(count(&zb, k), count(&za, k));
+        let (target, buffer, control) = (pair(0), pair(1), pair(2));
+        let buffer_control = areas
+            .buffer_control_xy_m
+            .as_ref()
+            .map(|bc| pair_counts(&sb, &sa, |i| bc.intersects(&Point::new(xs[i], ys[i]))));
+        let (net, reason) = if control.before > 0.0 && control.after > 0.0 && target.before > 0.0 {
+            let expected = target.before * control.after / control.before;
+            (Some(change(expected, target.after, 1.0)), None)
+        } else {
+            (None, Some("undefined: the control, or the target before, has no incidents".to_owned()))
+        };
+        AreaComparison {
+            description: areas.description.clone(),
+            buffer_m: areas.buffer_m,
+            target,
+            buffer,
+            control,
+            buffer_control,
+            gross_effect: change(target.before, target.after, ratio),
+            net_effect: net,
+            net_effect_reason: reason,
+            wdq: wdq(target, buffer, control),
+            wdd: wdd(control, target, buffer_control.unwrap_or_default(), buffer, 1.0 / ratio),
+        }
+    });
+
+    let fmt = |w: Window| format!("{} to {}", format_instant(w.from_s), format_instant(w.to_s));
+    Ok(Comparison {
+        before,
+        after,
+        before_text: fmt(before),
+        after_text: fmt(after),
+        length_ratio: ratio,
+        total: change(sb.len() as f64, sa.len() as f64, ratio),
+        harm: change(harm(&sb), harm(&sa), ratio),
+        categories: categories_out,
+        areas: area_cmp,
+        warnings,
+    })
+}
+
+/// The change map of two windows on one grid covering both (see [`super::change::change_map`]).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChangeGrid {
+    pub grid: crate::grid::Grid,
+    pub map: super::change::ChangeMap,
+}
+
+/// Count both windows on a grid of `cell_m` (automatic when `None`) covering both, and test each cell's change with
+/// the Benjamini-Hochberg correction at `q`.
+pub fn change_grid(
+    ds: &Dataset,
+    before: Window,
+    after: Window,
+    categories: &[String],
+    cell_m: Option<f64>,
+    q: f64,
+) -> Result<Option<ChangeGrid>, CompareError> {
+    use crate::grid::{BoxM, Grid, auto_cell_m};
+    let sel = |w: Window, which| {
+        Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() }
+            .select(ds)
+            .map_err(|source| CompareError::Query { which, source })
+    };
+    let (sb, sa) = (sel(before, "before")?, sel(after, "after")?);
+    let (xs, ys) = (ds.x_m(), ds.y_m());
+    let all: Vec<u32> = sb.indices.iter().chain(&sa.indices).copied().collect();
+    let px: Vec<f64> = all.iter().map(|&i| xs[i as usize]).collect();
+    let py: Vec<f64> = all.iter().map(|&i| ys[i as usize]).collect();
+    let Some(extent) = BoxM::of_points(&px, &py) else { return Ok(None) };
+    let cell = cell_m.unwrap_or_else(|| auto_cell_m(&extent));
+    let grid = Grid::covering(&extent, 0.0, cell, ds.crs()).map_err(|e| CompareError::Projection(e.to_string()))?;
+    let count = |s: &Selection| {
+        let mut c = vec![0u32; grid.n_cells()];
+        for &i in &s.indices {
+            if let Some(k) = grid.cell_at(xs[i as usize], ys[i as usize]) {
+                c[k] += 1;
+            }
+        }
+        c
+    };
+    let map = super::change::change_map(&count(&sb), &count(&sa), Window::length_ratio(before, after), q);
+    Ok(Some(ChangeGrid { grid, map }))
+}

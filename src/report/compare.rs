@@ -1,0 +1,207 @@
+//! Comparisons, change maps and accuracy as text, CSV and GeoJSON.
+
+use super::table::{Align, Table, thousands};
+use crate::analysis::accuracy::AccuracyRow;
+use crate::analysis::change::Change;
+use crate::analysis::compare::{ChangeGrid, Comparison};
+use crate::geo::Projector;
+use serde_json::{Value, json};
+
+fn num(v: f64) -> String {
+    if v.fract() == 0.0 && v.abs() < 1e15 { thousands(v.abs() as u64) } else { format!("{v:.1}") }
+}
+
+/// The comparison as a readable report: windows, totals, categories, then the areas and their tests.
+pub fn comparison_text(c: &Comparison) -> String {
+    let mut s = format!(
+        "before: {} ({:.0} days)\nafter:  {} ({:.0} days)\n",
+        c.before_text,
+        c.before.days(),
+        c.after_text,
+        c.after.days()
+    );
+    for w in &c.warnings {
+        s.push_str(&format!("warning: {w}\n"));
+    }
+    let mut t =
+        Table::new(&[("", Align::Left), ("before", Align::Right), ("after", Align::Right), ("change", Align::Left)]);
+    let row = |t: &mut Table, name: &str, ch: &Change| {
+        t.row(vec![name.to_owned(), num(ch.before), num(ch.after), ch.text.clone()])
+    };
+    row(&mut t, "all incidents", &c.total);
+    row(&mut t, "harm", &c.harm);
+    for cat in &c.categories {
+        row(&mut t, &cat.category, &cat.change);
+    }
+    s.push('\n');
+    s.push_str(&t.render(0));
+    if let Some(a) = &c.areas {
+        s.push_str(&format!("\n{} with a {} m buffer:\n", a.description, a.buffer_m));
+        let mut t = Table::new(&[
+            ("area", Align::Left),
+            ("before", Align::Right),
+            ("after", Align::Right),
+            ("change", Align::Left),
+        ]);
+        for (name, p) in [("target", a.target), ("buffer", a.buffer), ("control", a.control)] {
+            let ch = crate::analysis::change::change(p.before, p.after, c.length_ratio);
+            t.row(vec![name.into(), num(p.before), num(p.after), ch.text]);
+        }
+        if let Some(p) = a.buffer_control {
+            let ch = crate::analysis::change::change(p.before, p.after, c.length_ratio);
+            t.row(vec!["buffer control".into(), num(p.before), num(p.after), ch.text]);
+        }
+        s.push_str(&t.render(2));
+        s.push_str(&format!("  gross effect (target): {}\n", a.gross_effect.text));
+        match (&a.net_effect, &a.net_effect_reason) {
+            (Some(n), _) => s.push_str(&format!(
+                "  net effect (target against the control's trend): {} (expected {:.1} after, from the control)\n",
+                n.text, n.before
+            )),
+            (None, Some(r)) => s.push_str(&format!("  net effect: {r}\n")),
+            _ => {}
+        }
+        match a.wdq.wdq {
+            Some(q) => s.push_str(&format!("  WDQ (Bowers & Johnson): {q:.3}: {}\n", a.wdq.reading)),
+            None => s.push_str(&format!("  WDQ (Bowers & Johnson): {}\n", a.wdq.reading)),
+        }
+        let d = &a.wdd;
+        match d.z {
+            Some(z) => s.push_str(&format!(
+                "  WDD (Wheeler & Ratcliffe): {:+.1} incidents (local {:+.1}, displacement {:+.1}), z = {z:.2}, p = {:.4}, 95% \
+                 interval {:.1} to {:.1}{}\n",
+                d.total,
+                d.local,
+                d.displacement,
+                d.p.unwrap_or(1.0),
+                d.low95,
+                d.high95,
+                if d.high95 < 0.0 { ": a significant fall" } else if d.low95 > 0.0 { ": a significant rise" } else { ": not significant" }
+            )),
+            None => s.push_str("  WDD: undefined: every count is 0\n"),
+        }
+    }
+    s
+}
+
+/// One CSV row per figure: scope, name, before, after, absolute, relative, text.
+pub fn comparison_csv(c: &Comparison) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["scope", "name", "before", "after", "absolute", "relative", "text"]);
+    let mut row = |scope: &str, name: &str, ch: &Change| {
+        let _ = w.write_record([
+            scope.to_owned(),
+            name.to_owned(),
+            ch.before.to_string(),
+            ch.after.to_string(),
+            ch.absolute.to_string(),
+            ch.relative.map(|r| r.to_string()).unwrap_or_default(),
+            ch.text.clone(),
+        ]);
+    };
+    row("total", "all incidents", &c.total);
+    row("total", "harm", &c.harm);
+    for cat in &c.categories {
+        row("category", &cat.category, &cat.change);
+    }
+    if let Some(a) = &c.areas {
+        for (name, p) in [("target", a.target), ("buffer", a.buffer), ("control", a.control)] {
+            row("area", name, &crate::analysis::change::change(p.before, p.after, c.length_ratio));
+        }
+        if let Some(n) = &a.net_effect {
+            row("effect", "net", n);
+        }
+    }
+    let mut bytes = w.into_inner().unwrap_or_default();
+    if let Some(a) = &c.areas {
+        let extra = format!(
+            "test,wdq,{},,,,\"{}\"\ntest,wdd,{},{},{},{},\"z {}; 95% {} to {}\"\n",
+            a.wdq.wdq.map(|q| q.to_string()).unwrap_or_default(),
+            a.wdq.reading,
+            a.wdd.total,
+            a.wdd.se,
+            a.wdd.z.map(|z| z.to_string()).unwrap_or_default(),
+            a.wdd.p.map(|p| p.to_string()).unwrap_or_default(),
+            a.wdd.z.map(|z| format!("{z:.3}")).unwrap_or_else(|| "undefined".into()),
+            a.wdd.low95,
+            a.wdd.high95
+        );
+        bytes.extend_from_slice(extra.as_bytes());
+    }
+    bytes
+}
+
+/// Change-map cells with any incident, as GeoJSON polygons.
+pub fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
+    let features: Vec<Value> = cg
+        .map
+        .cells
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.before + c.after > 0)
+        .map(|(i, c)| {
+            json!({"type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [super::analysis::cell_ring_lonlat(&cg.grid, i, projector)]},
+                "properties": {"before": c.before, "after": c.after, "difference": c.difference, "p": c.p,
+                    "significant": c.significant}})
+        })
+        .collect();
+    json!({"type": "FeatureCollection", "features": features, "cell_m": cg.grid.cell_m, "fdr_q": cg.map.q,
+        "p_threshold": cg.map.threshold})
+}
+
+/// Change-map cells with any incident, as CSV.
+pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Vec<u8> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(["row", "col", "lon", "lat", "before", "after", "difference", "p", "significant"]);
+    for (i, c) in cg.map.cells.iter().enumerate().filter(|(_, c)| c.before + c.after > 0) {
+        let (x, y) = cg.grid.centre(i);
+        let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
+        let _ = w.write_record([
+            (i / cg.grid.cols).to_string(),
+            (i % cg.grid.cols).to_string(),
+            lon.to_string(),
+            lat.to_string(),
+            c.before.to_string(),
+            c.after.to_string(),
+            c.difference.to_string(),
+            c.p.to_string(),
+            c.significant.to_string(),
+        ]);
+    }
+    w.into_inner().unwrap_or_default()
+}
+
+/// Accuracy rows as a table.
+pub fn accuracy_text(rows: &[AccuracyRow]) -> String {
+    let mut t = Table::new(&[
+        ("bandwidth m", Align::Right),
+        ("cell m", Align::Right),
+        ("coverage", Align::Right),
+        ("cells", Align::Right),
+        ("train in", Align::Right),
+        ("test in", Align::Right),
+        ("hit rate", Align::Right),
+        ("PAI", Align::Right),
+        ("RRI", Align::Right),
+    ]);
+    let opt = |v: Option<f64>, pct: bool| match v {
+        Some(x) if pct => format!("{:.1}%", 100.0 * x),
+        Some(x) => format!("{x:.2}"),
+        None => "undefined".into(),
+    };
+    for r in rows {
+        t.row(vec![
+            format!("{:.0}", r.bandwidth_m),
+            format!("{}", r.cell_m),
+            format!("{}%", r.coverage_pct),
+            thousands(r.cells as u64),
+            format!("{} of {}", thousands(r.train_in), thousands(r.train_total)),
+            format!("{} of {}", thousands(r.test_in), thousands(r.test_total)),
+            opt(r.hit_rate, true),
+            opt(r.pai, false),
+            opt(r.rri, false),
+        ]);
+    }
+    t.render(0)
+}
