@@ -10,6 +10,8 @@ mod analysis_reference;
 mod analysis_synth;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/compare_synth.rs"]
+mod compare_synth;
 #[path = "integration/ingest_chicago.rs"]
 mod ingest_chicago;
 #[path = "integration/ingest_edge_cases.rs"]

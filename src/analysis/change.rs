@@ -53,10 +53,10 @@ pub fn change(before: f64, after: f64, length_ratio: f64) -> Change {
     Change { before, after, absolute, relative, text }
 }
 
-/// `+24`, `-3`, `0`, `+2.5`, `-2,801.7`: whole numbers without decimals, others to one decimal, thousands grouped.
-fn format_signed(v: f64) -> String {
-    let r = (v * 10.0).round() / 10.0;
-    let whole = r.abs().trunc() as u64;
+/// `24`, `2.5`, `2,801.7`: the magnitude of `v` to one decimal, without it for whole numbers, thousands grouped.
+pub fn format_grouped(v: f64) -> String {
+    let r = (v.abs() * 10.0).round() / 10.0;
+    let whole = r.trunc() as u64;
     let digits = whole.to_string();
     let mut grouped = String::new();
     for (i, ch) in digits.chars().enumerate() {
@@ -65,14 +65,17 @@ fn format_signed(v: f64) -> String {
         }
         grouped.push(ch);
     }
-    let body = if r.fract() == 0.0 {
-        grouped
-    } else {
-        format!("{grouped}.{}", ((r.abs().fract() * 10.0).round() as u64).min(9))
-    };
-    if r > 0.0 {
+    let tenths = ((r - r.trunc()) * 10.0).round() as u64;
+    if tenths == 0 { grouped } else { format!("{grouped}.{}", tenths.min(9)) }
+}
+
+/// `+24`, `-3`, `0`, `+2.5`, `-2,801.7`: signed [`format_grouped`]. A value that rounds to zero keeps its sign
+/// (`+0`), so a tiny change is not shown as none; only an exact 0 is `0`.
+fn format_signed(v: f64) -> String {
+    let body = format_grouped(v);
+    if v > 0.0 {
         format!("+{body}")
-    } else if r < 0.0 {
+    } else if v < 0.0 {
         format!("-{body}")
     } else {
         "0".to_owned()
@@ -282,6 +285,24 @@ mod tests {
         let c = change(30.0, 14.0, 7.0 / 30.0);
         assert_eq!(c.text, "+100% (+7)");
         assert_eq!(c.relative, Some(1.0));
+        // 90,107 -> 90,147: +40 is +0.044%, shown as +0% rather than no change.
+        assert_eq!(change(90_107.0, 90_147.0, 1.0).text, "+0% (+40)");
+        assert_eq!(change(90_147.0, 90_107.0, 1.0).text, "-0% (-40)");
+        // 1,234,567 -> 0: -100% and the count grouped.
+        assert_eq!(change(1_234_567.0, 0.0, 1.0).text, "-100% (-1,234,567)");
+    }
+
+    #[test]
+    fn numbers_are_grouped_and_rounded_to_tenths() {
+        assert_eq!(format_grouped(2801.74), "2,801.7");
+        assert_eq!(format_grouped(-2801.75), "2,801.8");
+        // 9.96 rounds up to a whole 10, and 0.04 to 0.
+        assert_eq!(format_grouped(9.96), "10");
+        assert_eq!(format_grouped(0.04), "0");
+        assert_eq!(format_grouped(999_999.0), "999,999");
+        assert_eq!(format_grouped(1_000_000.5), "1,000,000.5");
+        assert_eq!(format_signed(0.0), "0");
+        assert_eq!(format_signed(-0.04), "-0");
     }
 
     #[test]

@@ -294,3 +294,120 @@ pub fn change_grid(
     let map = super::change::change_map(&count(&sb), &count(&sa), Window::length_ratio(before, after), q);
     Ok(Some(ChangeGrid { grid, map }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::geo::CrsDef;
+    use crate::model::time::{TimePrecision, month_start_s};
+    use crate::model::{DatasetBuilder, IncidentRecord, SourceFile};
+    use geo_types::{LineString, Polygon};
+
+    fn month(y: i32, m: u32) -> i64 {
+        month_start_s(y, m).unwrap_or_default()
+    }
+
+    /// Target point A, a buffer point B about 99 m east of it and a control point C about 5.6 km east.
+    /// A (Burglary): 10 in January 2024, 4 in February. B (Drugs): 5 then 6. C (Drugs): 100 then 120.
+    fn dataset() -> Dataset {
+        let mut b = DatasetBuilder::new(&CrsDef::utm_for(-2.0, 50.7), 250).unwrap_or_else(|e| panic!("{e}"));
+        b.add_source(SourceFile { import_id: 1, file: "t.csv".into() }).unwrap_or_else(|e| panic!("{e}"));
+        let mut push = |lon: f64, category: &str, jan: usize, feb: usize| {
+            for (n, m) in [(jan, 1), (feb, 2)] {
+                for _ in 0..n {
+                    let rec = IncidentRecord {
+                        lon,
+                        lat: 50.72,
+                        time_s: month(2024, m),
+                        precision: TimePrecision::Month,
+                        category,
+                        weight: 1.0,
+                        area: None,
+                        location: None,
+                        source: 0,
+                        line: 2,
+                    };
+                    b.push(&rec).unwrap_or_else(|e| panic!("{e}"));
+                }
+            }
+        };
+        push(-1.98, "Burglary", 10, 4);
+        push(-1.9786, "Drugs", 5, 6);
+        push(-1.90, "Drugs", 100, 120);
+        b.finish().unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    #[test]
+    fn worked_example_of_target_buffer_and_control() {
+        let ds = dataset();
+        let (ax, ay) = (ds.x_m()[0], ds.y_m()[0]);
+        let square = |r: f64| {
+            let ring = vec![(ax - r, ay - r), (ax + r, ay - r), (ax + r, ay + r), (ax - r, ay + r), (ax - r, ay - r)];
+            MultiPolygon::new(vec![Polygon::new(LineString::from(ring), vec![])])
+        };
+        let areas = Areas {
+            target_xy_m: square(20.0),
+            buffer_m: 250.0,
+            control_xy_m: None,
+            buffer_control_xy_m: None,
+            description: "A".into(),
+        };
+        let (jan, feb) = (
+            Window { from_s: month(2024, 1), to_s: month(2024, 2) },
+            Window { from_s: month(2024, 2), to_s: month(2024, 3) },
+        );
+        let c = compare(&ds, jan, feb, &[], &[1.0, 1.0], Some(&areas)).unwrap_or_else(|e| panic!("{e}"));
+        // January (31 days) and February (29) are one whole month each: compared like for like, no warning.
+        assert_eq!(c.length_ratio, 1.0);
+        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        // 115 -> 130: +15, +13.0%.
+        assert_eq!(c.total.text, "+13% (+15)");
+        assert_eq!(c.categories[0].category, "Drugs");
+        // Drugs 105 -> 126: +21, +20%; Burglary 10 -> 4: -6, -60%.
+        assert_eq!(c.categories[0].change.text, "+20% (+21)");
+        assert_eq!(c.categories[1].change.text, "-60% (-6)");
+        let a = c.areas.unwrap_or_else(|| panic!("areas"));
+        assert_eq!(
+            (a.target, a.buffer, a.control),
+            (Pair::new(10.0, 4.0), Pair::new(5.0, 6.0), Pair::new(100.0, 120.0))
+        );
+        assert_eq!(a.gross_effect.text, "-60% (-6)");
+        // Net: the control rose by 120/100, so 10 x 1.2 = 12 were expected; 4 is -8, -66.7%.
+        let net = a.net_effect.unwrap_or_else(|| panic!("net"));
+        assert_eq!(net.text, "-66.7% (-8)");
+        // WDQ: SM = 4/120 - 10/100 = -0.0667; BDM = 6/120 - 5/100 = 0: neither displacement nor diffusion.
+        assert_eq!(a.wdq.wdq, Some(0.0));
+        assert_eq!(a.wdq.reading, "neither displacement nor diffusion");
+        // WDD: local = (4 - 10) - (120 - 100) = -26; displacement = (6 - 5) - 0 = +1; total -25;
+        // var = 10 + 4 + 100 + 120 + 5 + 6 = 245; z = -25 / 15.65 = -1.597: not significant.
+        assert_eq!((a.wdd.local, a.wdd.displacement, a.wdd.total), (-26.0, 1.0, -25.0));
+        assert!((a.wdd.z.unwrap_or_default() + 25.0 / 245f64.sqrt()).abs() < 1e-12);
+        assert!(a.wdd.low95 < 0.0 && a.wdd.high95 > 0.0);
+    }
+
+    #[test]
+    fn unequal_windows_compare_per_day_and_cut_months_warn() {
+        let ds = dataset();
+        // All of January against the first half of February (14 days of 29): month-precision data cut.
+        let jan = Window { from_s: month(2024, 1), to_s: month(2024, 2) };
+        let half = Window { from_s: month(2024, 2), to_s: month(2024, 2) + 14 * 86_400 };
+        assert_eq!(Window::length_ratio(jan, half), 14.0 / 31.0);
+        let c = compare(&ds, jan, half, &[], &[1.0, 1.0], None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.warnings.iter().any(|w| w.contains("differ in length")), "{:?}", c.warnings);
+        assert!(c.warnings.iter().any(|w| w.starts_with("after:") && w.contains("2024-02")), "{:?}", c.warnings);
+        // Whole months of different lengths in days (2 against 1) compare by days too.
+        let two = Window { from_s: month(2024, 1), to_s: month(2024, 3) };
+        assert_eq!(Window::length_ratio(two, jan), 31.0 / 60.0);
+    }
+
+    #[test]
+    fn empty_windows_and_no_control_are_undefined_not_nan() {
+        let ds = dataset();
+        let w = |y| Window { from_s: month(y, 1), to_s: month(y, 2) };
+        let c = compare(&ds, w(2020), w(2021), &[], &[1.0, 1.0], None).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(c.total.text, "no change (0)");
+        assert_eq!(c.total.relative, None);
+        let json = serde_json::to_string(&c).unwrap_or_default();
+        assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
+    }
+}

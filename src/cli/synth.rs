@@ -33,6 +33,10 @@ pub struct SynthArgs {
     /// urban (town, streets, police.uk-like snapping) or uniform (homogeneous background, no snapping).
     #[arg(long, default_value = "urban")]
     pub pattern: crate::synth::Pattern,
+    /// Plant a change of rate: HOTSPOT:DATE:FACTOR, e.g. 3:2024-07-01:0.4 (hotspot 3 at 40% of its rate from
+    /// 1 July). Repeatable, one per hotspot.
+    #[arg(long = "trend")]
+    pub trends: Vec<crate::synth::Trend>,
 }
 
 pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
@@ -44,6 +48,7 @@ pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         days: args.days,
         extent_m: args.extent_m,
         pattern: args.pattern,
+        trends: args.trends.clone(),
         ..SynthParams::default()
     };
     let started = std::time::Instant::now();

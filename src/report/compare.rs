@@ -2,13 +2,15 @@
 
 use super::table::{Align, Table, thousands};
 use crate::analysis::accuracy::AccuracyRow;
-use crate::analysis::change::Change;
+use crate::analysis::change::{Change, format_grouped};
 use crate::analysis::compare::{ChangeGrid, Comparison};
 use crate::geo::Projector;
 use serde_json::{Value, json};
 
+/// A count or harm total: grouped, one decimal when not whole (counts are never negative).
 fn num(v: f64) -> String {
-    if v.fract() == 0.0 && v.abs() < 1e15 { thousands(v.abs() as u64) } else { format!("{v:.1}") }
+    let body = format_grouped(v);
+    if v < 0.0 { format!("-{body}") } else { body }
 }
 
 /// The comparison as a readable report: windows, totals, categories, then the areas and their tests.
@@ -55,8 +57,9 @@ pub fn comparison_text(c: &Comparison) -> String {
         s.push_str(&format!("  gross effect (target): {}\n", a.gross_effect.text));
         match (&a.net_effect, &a.net_effect_reason) {
             (Some(n), _) => s.push_str(&format!(
-                "  net effect (target against the control's trend): {} (expected {:.1} after, from the control)\n",
-                n.text, n.before
+                "  net effect (target against the control's trend): {} (expected {} after, from the control)\n",
+                n.text,
+                num(n.before)
             )),
             (None, Some(r)) => s.push_str(&format!("  net effect: {r}\n")),
             _ => {}
@@ -84,51 +87,74 @@ pub fn comparison_text(c: &Comparison) -> String {
     s
 }
 
-/// One CSV row per figure: scope, name, before, after, absolute, relative, text.
+/// One CSV row per figure. Changes fill before, after, absolute, relative and text; the WDQ and WDD rows fill
+/// value (the quotient; the WDD total), and the WDD row also se, z, p, low95 and high95. Empty = not applicable or
+/// undefined (the text says why).
 pub fn comparison_csv(c: &Comparison) -> Vec<u8> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["scope", "name", "before", "after", "absolute", "relative", "text"]);
-    let mut row = |scope: &str, name: &str, ch: &Change| {
-        let _ = w.write_record([
-            scope.to_owned(),
-            name.to_owned(),
-            ch.before.to_string(),
-            ch.after.to_string(),
-            ch.absolute.to_string(),
-            ch.relative.map(|r| r.to_string()).unwrap_or_default(),
-            ch.text.clone(),
-        ]);
+    let header = [
+        "scope", "name", "before", "after", "absolute", "relative", "text", "value", "se", "z", "p", "low95", "high95",
+    ];
+    let mut rows: Vec<[String; 13]> = Vec::new();
+    let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+    let mut change_row = |scope: &str, name: &str, ch: &Change| {
+        let mut r: [String; 13] = Default::default();
+        r[0] = scope.to_owned();
+        r[1] = name.to_owned();
+        r[2] = ch.before.to_string();
+        r[3] = ch.after.to_string();
+        r[4] = ch.absolute.to_string();
+        r[5] = opt(ch.relative);
+        r[6] = ch.text.clone();
+        rows.push(r);
     };
-    row("total", "all incidents", &c.total);
-    row("total", "harm", &c.harm);
+    change_row("total", "all incidents", &c.total);
+    change_row("total", "harm", &c.harm);
     for cat in &c.categories {
-        row("category", &cat.category, &cat.change);
+        change_row("category", &cat.category, &cat.change);
     }
     if let Some(a) = &c.areas {
         for (name, p) in [("target", a.target), ("buffer", a.buffer), ("control", a.control)] {
-            row("area", name, &crate::analysis::change::change(p.before, p.after, c.length_ratio));
+            change_row("area", name, &crate::analysis::change::change(p.before, p.after, c.length_ratio));
         }
+        if let Some(p) = a.buffer_control {
+            change_row("area", "buffer control", &crate::analysis::change::change(p.before, p.after, c.length_ratio));
+        }
+        change_row("effect", "gross", &a.gross_effect);
         if let Some(n) = &a.net_effect {
-            row("effect", "net", n);
+            change_row("effect", "net", n);
         }
+        let mut r: [String; 13] = Default::default();
+        r[0] = "test".into();
+        r[1] = "wdq".into();
+        r[6] = a.wdq.reading.clone();
+        r[7] = opt(a.wdq.wdq);
+        rows.push(r);
+        let d = &a.wdd;
+        let mut r: [String; 13] = Default::default();
+        r[0] = "test".into();
+        r[1] = "wdd".into();
+        r[6] = match d.z {
+            Some(_) if d.high95 < 0.0 => "a significant fall".into(),
+            Some(_) if d.low95 > 0.0 => "a significant rise".into(),
+            Some(_) => "not significant".into(),
+            None => "undefined: every count is 0".into(),
+        };
+        r[7] = d.total.to_string();
+        r[8] = d.se.to_string();
+        r[9] = opt(d.z);
+        r[10] = opt(d.p);
+        if d.z.is_some() {
+            r[11] = d.low95.to_string();
+            r[12] = d.high95.to_string();
+        }
+        rows.push(r);
     }
-    let mut bytes = w.into_inner().unwrap_or_default();
-    if let Some(a) = &c.areas {
-        let extra = format!(
-            "test,wdq,{},,,,\"{}\"\ntest,wdd,{},{},{},{},\"z {}; 95% {} to {}\"\n",
-            a.wdq.wdq.map(|q| q.to_string()).unwrap_or_default(),
-            a.wdq.reading,
-            a.wdd.total,
-            a.wdd.se,
-            a.wdd.z.map(|z| z.to_string()).unwrap_or_default(),
-            a.wdd.p.map(|p| p.to_string()).unwrap_or_default(),
-            a.wdd.z.map(|z| format!("{z:.3}")).unwrap_or_else(|| "undefined".into()),
-            a.wdd.low95,
-            a.wdd.high95
-        );
-        bytes.extend_from_slice(extra.as_bytes());
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let _ = w.write_record(header);
+    for r in &rows {
+        let _ = w.write_record(r);
     }
-    bytes
+    w.into_inner().unwrap_or_default()
 }
 
 /// Change-map cells with any incident, as GeoJSON polygons.

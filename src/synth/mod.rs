@@ -54,7 +54,7 @@ mod rows;
 mod tests;
 mod truth;
 
-pub use truth::{BackgroundTruth, CategoryShare, HotspotTruth, StudyArea, SynthTruth, TRUTH_FORMAT};
+pub use truth::{BackgroundTruth, CategoryShare, HotspotTruth, StudyArea, SynthTruth, TRUTH_FORMAT, TrendTruth};
 
 use crate::geo::{CrsDef, CrsError, Projector};
 use chrono::{Datelike, Days, NaiveDate};
@@ -109,6 +109,38 @@ pub struct SynthParams {
     /// The background and how points are placed (default: a town, streets, and police.uk-like snapping).
     #[serde(default)]
     pub pattern: Pattern,
+    /// Planted changes of rate: at most one per hotspot (default none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub trends: Vec<Trend>,
+}
+
+/// A planted change of rate: from `from` on, hotspot `hotspot` (1-based) produces incidents at `factor` times its
+/// earlier daily rate (0.5 halves it, 2 doubles it). Its total (drawn like any hotspot's) is unchanged; the change
+/// moves incidents between the days before and after `from`, so the after/before ratio of daily rates is `factor`
+/// (up to the rounding of day weights to 1/1000 and the random draw). The truth records the exact counts either
+/// side ([`TrendTruth`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Trend {
+    pub hotspot: usize,
+    #[serde(with = "date_text")]
+    pub from: NaiveDate,
+    pub factor: f64,
+}
+
+impl std::str::FromStr for Trend {
+    type Err = String;
+    /// `K:YYYY-MM-DD:FACTOR`, e.g. `3:2024-07-01:0.4`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let parts: Vec<&str> = s.trim().split(':').collect();
+        let [k, date, factor] = parts.as_slice() else {
+            return Err(format!("trend '{s}' is not HOTSPOT:DATE:FACTOR, e.g. 3:2024-07-01:0.4"));
+        };
+        let hotspot = k.parse().map_err(|_| format!("trend '{s}': hotspot '{k}' is not a number (1-based)"))?;
+        let from = NaiveDate::parse_from_str(date, "%Y-%m-%d")
+            .map_err(|_| format!("trend '{s}': date '{date}' is not YYYY-MM-DD"))?;
+        let factor = factor.parse().map_err(|_| format!("trend '{s}': factor '{factor}' is not a number"))?;
+        Ok(Trend { hotspot, from, factor })
+    }
 }
 
 /// The spatial pattern of the generated incidents.
@@ -148,6 +180,7 @@ impl Default for SynthParams {
             map_points: None,
             hotspot_share: 0.35,
             pattern: Pattern::Urban,
+            trends: Vec::new(),
         }
     }
 }
@@ -194,6 +227,22 @@ impl SynthParams {
             && !(1..=MAX_MAP_POINTS).contains(&m)
         {
             return bad("map_points", m.to_string(), "at least 1 and at most 2000000 (or automatic)");
+        }
+        for (i, t) in self.trends.iter().enumerate() {
+            let text = format!("{}:{}:{}", t.hotspot, t.from.format("%Y-%m-%d"), t.factor);
+            if !(1..=self.hotspots).contains(&t.hotspot) {
+                return bad("trends", text, &format!("a hotspot from 1 to {} (the number planted)", self.hotspots));
+            }
+            if self.trends[..i].iter().any(|o| o.hotspot == t.hotspot) {
+                return bad("trends", text, "at most one trend per hotspot");
+            }
+            if !(t.factor.is_finite() && (0.0..=1000.0).contains(&t.factor)) {
+                return bad("trends", text, "a factor from 0 to 1000");
+            }
+            let last = self.start.checked_add_days(Days::new(u64::from(self.days) - 1));
+            if t.from <= self.start || last.is_none_or(|l| t.from > l) {
+                return bad("trends", text, "a date after the first day and not after the last day");
+            }
         }
         Ok(())
     }
@@ -299,7 +348,8 @@ fn generate_chunked(params: &SynthParams, out: &Path, chunk_rows: u64) -> Result
 
     let sampler =
         RowSampler::new(params.seed, params.n, params.start, params.days, frame, town, &hotspots, &streets, &points)
-            .with_pattern(params.pattern, &projector);
+            .with_pattern(params.pattern, &projector)
+            .with_trends(&params.trends);
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -321,6 +371,7 @@ fn generate_chunked(params: &SynthParams, out: &Path, chunk_rows: u64) -> Result
         map_points: points.len(),
         map_points_used: stats.points_used,
         busiest_point_count: stats.busiest_point,
+        after_trend_counts: &stats.after_trend,
     })?;
     let truth_out = truth_path(out);
     let truth_tmp = temp_in(&dir)?;
@@ -412,6 +463,8 @@ struct RowStats {
     category_counts: Vec<[u64; N_CATEGORIES]>,
     points_used: usize,
     busiest_point: u64,
+    /// Per source: rows on or after its trend's date (0 without a trend).
+    after_trend: Vec<u64>,
 }
 
 /// Writes the header and all chunks, in order, generating batches of chunks in parallel.
@@ -430,8 +483,12 @@ fn write_rows(
     let header = if gzip { gzip_member(HEADER.as_bytes()).map_err(io)? } else { HEADER.as_bytes().to_vec() };
     w.write_all(&header).map_err(io)?;
 
-    let mut stats =
-        RowStats { category_counts: vec![[0; N_CATEGORIES]; remaining.len()], points_used: 0, busiest_point: 0 };
+    let mut stats = RowStats {
+        category_counts: vec![[0; N_CATEGORIES]; remaining.len()],
+        points_used: 0,
+        busiest_point: 0,
+        after_trend: vec![0; remaining.len()],
+    };
     let mut hits = vec![0u64; n_points];
     let total: u64 = remaining.iter().sum();
     let batch = (rayon::current_num_threads() * 2).max(2) as u64;
@@ -464,6 +521,9 @@ fn write_rows(
                 for (a, b) in acc.iter_mut().zip(add) {
                     *a += b;
                 }
+            }
+            for (acc, add) in stats.after_trend.iter_mut().zip(&chunk.after_trend) {
+                *acc += add;
             }
             for &p in &chunk.point_of_row {
                 if let Some(h) = hits.get_mut(p as usize) {

@@ -34,6 +34,8 @@ pub struct ChunkOut {
     pub bytes: Vec<u8>,
     pub category_counts: Vec<[u64; N_CATEGORIES]>,
     pub point_of_row: Vec<u32>,
+    /// Per source: rows on or after the source's trend date.
+    pub after_trend: Vec<u64>,
 }
 
 /// A cumulative table of integer weights, sampled by binary search.
@@ -68,6 +70,10 @@ impl Cumulative {
 struct Source {
     mix: Cumulative,
     profile: usize,
+    /// Index into `day_weights` (the profile's table, or the source's own when it has a trend).
+    day_table: usize,
+    /// The first day index of the source's trend.
+    trend_from_day: Option<usize>,
     /// `None` for the background.
     hotspot: Option<Hotspot>,
 }
@@ -80,8 +86,10 @@ pub struct RowSampler<'a> {
     streets: &'a [Street],
     points: &'a MapPoints,
     sources: Vec<Source>,
-    /// Per time profile: cumulative weights of the days.
+    /// Per time profile, then per trending source: cumulative weights of the days.
     day_weights: Vec<Cumulative>,
+    /// First day and its weekday (for trend tables).
+    start: NaiveDate,
     /// Per time profile: cumulative weights of the hours.
     hour_weights: Vec<Cumulative>,
     /// `YYYY-MM-DD` of each day.
@@ -128,11 +136,18 @@ impl<'a> RowSampler<'a> {
             .collect();
         let hour_weights =
             TimeProfile::ALL.iter().map(|p| Cumulative::new(p.hour_weights().iter().map(|&w| u64::from(w)))).collect();
-        let mut sources =
-            vec![Source { mix: mix_table(&BACKGROUND_MIX), profile: TimeProfile::AllDay.index(), hotspot: None }];
+        let all_day = TimeProfile::AllDay.index();
+        let mut sources = vec![Source {
+            mix: mix_table(&BACKGROUND_MIX),
+            profile: all_day,
+            day_table: all_day,
+            trend_from_day: None,
+            hotspot: None,
+        }];
         sources.extend(hotspots.iter().map(|h| {
             let a = &ARCHETYPES[h.archetype];
-            Source { mix: mix_table(&a.mix), profile: a.profile.index(), hotspot: Some(*h) }
+            let profile = a.profile.index();
+            Source { mix: mix_table(&a.mix), profile, day_table: profile, trend_from_day: None, hotspot: Some(*h) }
         }));
         RowSampler {
             seed,
@@ -142,6 +157,7 @@ impl<'a> RowSampler<'a> {
             points,
             sources,
             day_weights,
+            start,
             hour_weights,
             day_text,
             id_width: n.to_string().len().max(8),
@@ -152,6 +168,28 @@ impl<'a> RowSampler<'a> {
     /// Switch to the uniform pattern (homogeneous background, no snapping); `projector` prints drawn points.
     pub fn with_pattern(mut self, pattern: super::Pattern, projector: &'a crate::geo::Projector) -> Self {
         self.unsnapped = (pattern == super::Pattern::Uniform).then_some(projector);
+        self
+    }
+
+    /// Plant `trends`: each trending hotspot draws its days from its own table, whose weights from the trend's date
+    /// on are multiplied by the factor (weights scaled by 1000 and rounded).
+    pub fn with_trends(mut self, trends: &[super::Trend]) -> Self {
+        let days = self.day_text.len();
+        for t in trends {
+            let Some(source) = self.sources.get(t.hotspot) else { continue };
+            let from_day = (t.from - self.start).num_days().clamp(0, days as i64) as usize;
+            let w = TimeProfile::ALL[source.profile].weekday_weights();
+            let table = Cumulative::new((0..days).map(|d| {
+                let base = 1000 * u64::from(w[(self.start.weekday().num_days_from_monday() as usize + d) % 7]);
+                if d >= from_day { (base as f64 * t.factor).round() as u64 } else { base }
+            }));
+            self.day_weights.push(table);
+            let index = self.day_weights.len() - 1;
+            if let Some(source) = self.sources.get_mut(t.hotspot) {
+                source.day_table = index;
+                source.trend_from_day = Some(from_day);
+            }
+        }
         self
     }
 
@@ -189,6 +227,7 @@ impl<'a> RowSampler<'a> {
             bytes: Vec::with_capacity(order.len() * 112),
             category_counts: vec![[0; N_CATEGORIES]; self.sources.len()],
             point_of_row: Vec::with_capacity(order.len()),
+            after_trend: vec![0; self.sources.len()],
         };
         for (i, &s) in order.iter().enumerate() {
             let source = &self.sources[s as usize];
@@ -199,7 +238,10 @@ impl<'a> RowSampler<'a> {
                 .and_then(|p| p.to_lonlat(drawn[0], drawn[1]))
                 .map(|(lon, lat)| format!("{lon:.6},{lat:.6}"));
             let category = source.mix.sample(&mut rng).min(N_CATEGORIES - 1);
-            let day = self.day_weights[source.profile].sample(&mut rng);
+            let day = self.day_weights[source.day_table].sample(&mut rng);
+            if source.trend_from_day.is_some_and(|f| day >= f) {
+                out.after_trend[s as usize] += 1;
+            }
             let hour = self.hour_weights[source.profile].sample(&mut rng);
             let minute = rng.random_range(0..60u32);
             let second = rng.random_range(0..60u32);

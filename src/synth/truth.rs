@@ -86,6 +86,21 @@ pub struct HotspotTruth {
     pub category_mix: Vec<CategoryShare>,
     /// Exact counts per category.
     pub category_counts: Vec<u64>,
+    /// The planted change of rate, if any, with exact counts either side of its date.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub trend: Option<TrendTruth>,
+}
+
+/// A planted change of rate ([`super::Trend`]) and what was written.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TrendTruth {
+    /// First day at the new rate, `YYYY-MM-DD`.
+    pub from: String,
+    pub factor: f64,
+    /// Incidents of this hotspot before `from`.
+    pub count_before: u64,
+    /// Incidents on or after `from`.
+    pub count_after: u64,
 }
 
 /// A category and its share.
@@ -153,6 +168,8 @@ pub(crate) struct TruthInputs<'a> {
     pub map_points: usize,
     pub map_points_used: usize,
     pub busiest_point_count: u64,
+    /// Per source: rows on or after its trend's date.
+    pub after_trend_counts: &'a [u64],
 }
 
 impl SynthTruth {
@@ -178,6 +195,15 @@ impl SynthTruth {
                     time_profile: a.profile.name().to_owned(),
                     category_mix: mix_shares(&a.mix),
                     category_counts: counts(i + 1),
+                    trend: t.params.trends.iter().find(|tr| tr.hotspot == i + 1).map(|tr| {
+                        let after = t.after_trend_counts.get(i + 1).copied().unwrap_or(0);
+                        TrendTruth {
+                            from: tr.from.format("%Y-%m-%d").to_string(),
+                            factor: tr.factor,
+                            count_before: total(i + 1) - after,
+                            count_after: after,
+                        }
+                    }),
                 })
             })
             .collect::<Result<Vec<_>, SynthError>>()?;
