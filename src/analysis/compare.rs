@@ -24,6 +24,29 @@ pub struct Window {
 }
 
 impl Window {
+    /// Parse `FROM..TO`: each end `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601, `TO` exclusive (`2024-01..2024-04` is
+    /// January to March). The error quotes the text and says what is wrong.
+    pub fn parse(text: &str) -> Result<Window, String> {
+        use crate::ingest::timeparse::{TimeFormat, TimeParser};
+        let (a, b) = text.split_once("..").ok_or_else(|| format!("'{text}' is not FROM..TO, e.g. 2024-01..2024-04"))?;
+        let t = |v: &str| {
+            let v = v.trim();
+            let v =
+                if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}-01") } else { v.to_owned() };
+            TimeParser::new(TimeFormat::Auto, None).parse(&v).map(|p| p.time_s).map_err(|e| format!("'{text}': {e}"))
+        };
+        let w = Window { from_s: t(a)?, to_s: t(b)? };
+        if w.from_s >= w.to_s {
+            return Err(format!("'{text}': the start must be before the end (the end is exclusive)"));
+        }
+        Ok(w)
+    }
+
+    /// `FROM..TO` as ISO 8601 instants (what [`Window::parse`] reads back).
+    pub fn text(&self) -> String {
+        format!("{}..{}", format_instant(self.from_s), format_instant(self.to_s))
+    }
+
     pub fn days(&self) -> f64 {
         (self.to_s - self.from_s) as f64 / 86_400.0
     }
@@ -251,6 +274,9 @@ pub fn compare(
     })
 }
 
+/// The automatic change-map cell, in density-grid automatic cells.
+pub const CHANGE_CELL_FACTOR: f64 = 4.0;
+
 /// The change map of two windows on one grid covering both (see [`super::change::change_map`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangeGrid {
@@ -258,8 +284,10 @@ pub struct ChangeGrid {
     pub map: super::change::ChangeMap,
 }
 
-/// Count both windows on a grid of `cell_m` (automatic when `None`) covering both, and test each cell's change with
-/// the Benjamini-Hochberg correction at `q`.
+/// Count both windows on a grid of `cell_m` covering both, and test each cell's change with the Benjamini-Hochberg
+/// correction at `q`. The automatic cell (`None`) is four times the density grid's automatic cell (the data's
+/// extent / 62.5, rounded down to 1, 2, 2.5 or 5 x 10^k m): a change needs a few incidents per cell to be testable
+/// at all, so the density grid's cell would leave nearly every cell with too few.
 pub fn change_grid(
     ds: &Dataset,
     before: Window,
@@ -280,7 +308,7 @@ pub fn change_grid(
     let px: Vec<f64> = all.iter().map(|&i| xs[i as usize]).collect();
     let py: Vec<f64> = all.iter().map(|&i| ys[i as usize]).collect();
     let Some(extent) = BoxM::of_points(&px, &py) else { return Ok(None) };
-    let cell = cell_m.unwrap_or_else(|| auto_cell_m(&extent));
+    let cell = cell_m.unwrap_or_else(|| CHANGE_CELL_FACTOR * auto_cell_m(&extent));
     let grid = Grid::covering(&extent, 0.0, cell, ds.crs()).map_err(|e| CompareError::Projection(e.to_string()))?;
     let count = |s: &Selection| {
         let mut c = vec![0u32; grid.n_cells()];
@@ -398,6 +426,18 @@ mod tests {
         // Whole months of different lengths in days (2 against 1) compare by days too.
         let two = Window { from_s: month(2024, 1), to_s: month(2024, 3) };
         assert_eq!(Window::length_ratio(two, jan), 31.0 / 60.0);
+    }
+
+    #[test]
+    fn windows_parse_and_print_back() {
+        let w = Window::parse("2024-01..2024-04").unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(w, Window { from_s: month(2024, 1), to_s: month(2024, 4) });
+        assert_eq!(w.whole_months(), Some(3));
+        assert_eq!(Window::parse(&w.text()), Ok(w));
+        assert_eq!(Window::parse("2018..2019").map(|w| w.whole_months()), Ok(Some(12)));
+        for bad in ["2024-01", "2024-04..2024-01", "2024-01..2024-01", "2024-13..2025", "x..y", ""] {
+            assert!(Window::parse(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

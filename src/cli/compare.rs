@@ -5,33 +5,15 @@ use super::analysis::{AnalysisArgs, write_file};
 use crate::analysis::compare::{Areas, Comparison, Window, change_grid, compare, to_metric};
 use crate::areas::AreaLayer;
 use crate::geo::Projector;
-use crate::ingest::timeparse::{TimeFormat, TimeParser};
 use crate::report::compare as out;
 use clap::Args;
 use geo_types::MultiPolygon;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Parse `FROM..TO` (each `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601; `TO` exclusive).
+/// Parse `FROM..TO` for a flag (see [`Window::parse`]).
 pub fn parse_window(flag: &str, text: &str) -> Result<Window, CliError> {
-    let (a, b) = text
-        .split_once("..")
-        .ok_or_else(|| CliError::Usage(format!("{flag} '{text}' is not FROM..TO, e.g. 2024-01..2024-04")))?;
-    let t = |v: &str| {
-        let v = v.trim();
-        let v = if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}-01") } else { v.to_owned() };
-        TimeParser::new(TimeFormat::Auto, None)
-            .parse(&v)
-            .map(|p| p.time_s)
-            .map_err(|e| CliError::Usage(format!("{flag} '{text}': {e}")))
-    };
-    let w = Window { from_s: t(a)?, to_s: t(b)? };
-    if w.from_s >= w.to_s {
-        return Err(CliError::Usage(format!(
-            "{flag} '{text}': the start must be before the end (the end is exclusive)"
-        )));
-    }
-    Ok(w)
+    Window::parse(text).map_err(|e| CliError::Usage(format!("{flag} {e}")))
 }
 
 fn polygons(path: &Path) -> Result<MultiPolygon<f64>, CliError> {

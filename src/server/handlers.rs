@@ -236,6 +236,8 @@ fn fields(layer: &str, public: bool) -> Value {
         "incidents" => json!({"count": "Number", "top_category": "String", "location": "String"}),
         "density" => json!({"density_per_km2": "Number", "expected": "Number"}),
         "gistar" => json!({"z": "Number", "p": "Number", "bin": "Number", "count": "Number"}),
+        "change" => json!({"before": "Number", "after": "Number", "difference": "Number", "p": "Number",
+            "significant": "Number"}),
         "hex" => json!({"h3": "String", "count": "Number", "weight": "Number"}),
         "hotspots" if public => json!({"id": "String", "rank": "Number", "incidents": "Number", "harm": "Number",
             "pai": "Number", "hit_rate": "Number", "area_m2": "Number", "top_category": "String"}),
@@ -276,6 +278,9 @@ pub async fn tilejson(
     })?;
     check_layer(&s, layer)?;
     let p = params::parse(q.as_deref())?;
+    if layer == "change" {
+        p.windows()?;
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let query = params::tile_query(&p);
     // Behind an HTTPS proxy the tiles must be https too.
@@ -324,13 +329,22 @@ pub async fn tile(
     let z = u8::try_from(z).map_err(|_| AppError::bad("z", format!("z={z} is outside {minz}..={maxz}")))?;
     let t = TileId::new(z, parse_coord("x", &x)?, parse_coord("y", y)?, minz, maxz).map_err(tile_error)?;
     let p = params::parse(q.as_deref())?;
+    if layer == "change" {
+        p.windows()?;
+    }
     let key = format!(
-        "{layer}/{}/{}/{}?{}&band={:?}&v={}",
+        "{layer}/{}/{}/{}?{}&band={:?}&rule={:?}/{:?}/{:?}&cmp={:?}/{:?}/{:?}&v={}",
         t.z,
         t.x,
         t.y,
         params::analysis_key(&p.analysis),
         p.band_m.map(f64::to_bits),
+        p.method,
+        p.top_share.map(f64::to_bits),
+        p.rank_by,
+        p.before.map(|w| w.text()),
+        p.after.map(|w| w.text()),
+        p.fdr_q.map(f64::to_bits),
         s.data_version
     );
     let bytes = match s.tiles.get(&key) {
@@ -355,6 +369,16 @@ fn tile_error(e: crate::tiles::TileError) -> AppError {
 }
 
 fn build_tile(s: &AppState, layer: &str, t: TileId, p: &RequestParams) -> Result<TileBytes, AppError> {
+    if layer == "change" {
+        let built = match super::compare::change_for(s, p)? {
+            Some(cg) => {
+                let projector = Projector::new(s.ds.crs()).map_err(|e| AppError::Internal(e.to_string()))?;
+                super::compare::change_layer(s, &cg, t, &projector)
+            }
+            None => crate::tiles::TileLayer::new(t, layer),
+        };
+        return encode_tile(s, built);
+    }
     let analysis = s.analysis(&p.analysis)?;
     let Some(a) = analysis else {
         // No incident in the window: area outlines still draw (with zero counts); every other layer is empty.

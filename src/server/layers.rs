@@ -12,12 +12,12 @@ use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 /// Every layer, in the order the page lists them.
-pub const LAYERS: &[&str] = &["incidents", "density", "hotspots", "hex", "gistar"];
+pub const LAYERS: &[&str] = &["incidents", "density", "hotspots", "hex", "gistar", "change"];
 
 /// Zoom ranges per layer (grids are summarised below these).
 pub fn zoom_range(layer: &str) -> (u8, u8) {
     match layer {
-        "density" | "gistar" => (8, 20),
+        "density" | "gistar" | "change" => (8, 20),
         "hex" => (5, 20),
         _ => (0, 20),
     }
@@ -138,7 +138,11 @@ pub fn incidents(state: &AppState, a: &Analysis, t: TileId) -> TileLayer {
 }
 
 /// Grid cells (row, col ranges) that may intersect a tile, with a block size merging cells too small to see.
-fn cells_in_tile(grid: &Grid, projector: &Projector, t: TileId) -> Option<(usize, usize, usize, usize, usize)> {
+pub(super) fn cells_in_tile(
+    grid: &Grid,
+    projector: &Projector,
+    t: TileId,
+) -> Option<(usize, usize, usize, usize, usize)> {
     let [w, s, e, n] = tile_bounds_lonlat(t);
     let mut xs = Vec::with_capacity(8);
     let mut ys = Vec::with_capacity(8);
@@ -169,7 +173,7 @@ fn cells_in_tile(grid: &Grid, projector: &Projector, t: TileId) -> Option<(usize
 
 /// Corners of the blocks of cells in a tile, converted to lon/lat once each and shared by the up to four blocks
 /// that meet there (the inverse projection is most of a grid tile's cost).
-struct Lattice<'a> {
+pub(super) struct Lattice<'a> {
     grid: &'a Grid,
     projector: &'a Projector,
     r0: usize,
@@ -180,7 +184,7 @@ struct Lattice<'a> {
 }
 
 impl<'a> Lattice<'a> {
-    fn new(
+    pub(super) fn new(
         grid: &'a Grid,
         projector: &'a Projector,
         (r0, r1, c0, c1, block): (usize, usize, usize, usize, usize),
@@ -206,7 +210,7 @@ impl<'a> Lattice<'a> {
     }
 
     /// The outline of the block starting at cell (r, c), counter-clockwise in lon/lat.
-    fn ring(&mut self, r: usize, c: usize) -> Option<Vec<[f64; 2]>> {
+    pub(super) fn ring(&mut self, r: usize, c: usize) -> Option<Vec<[f64; 2]>> {
         let (lr, lc) = ((r - self.r0) / self.block, (c - self.c0) / self.block);
         Some(vec![
             self.corner(lr, lc)?,

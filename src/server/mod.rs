@@ -5,6 +5,7 @@
 //! canonical query (analyses) and by tile, tiles carry an ETag (`If-None-Match` gives 304) and are gzipped once.
 
 pub mod cache;
+pub mod compare;
 pub mod error;
 mod handlers;
 pub mod layers;
@@ -32,6 +33,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/meta", get(handlers::meta))
         .route("/api/summary", get(handlers::summary))
         .route("/api/hotspots", get(handlers::hotspots))
+        .route("/api/compare", get(compare::compare_route))
         .route("/tiles/{name}", get(handlers::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(handlers::tile))
         // The token guards the data routes; the page's own files hold no data, and a browser cannot put a header

@@ -2,6 +2,7 @@
 //! into a canonical key, so the same analysis asked for in any parameter order hits the same cache entry.
 
 use super::error::AppError;
+use crate::analysis::compare::Window;
 use crate::analysis::kde::Kernel;
 use crate::analysis::pipeline::AnalysisParams;
 use crate::analysis::points::WeightMode;
@@ -23,6 +24,11 @@ pub const KNOWN: &[&str] = &[
     "rank_by",
     "token",
     "top_share",
+    "before",
+    "after",
+    "fdr_q",
+    "hotspot",
+    "buffer_m",
 ];
 
 /// The parsed parameters of a request.
@@ -34,6 +40,22 @@ pub struct RequestParams {
     pub top: Option<usize>,
     pub rank_by: Option<String>,
     pub top_share: Option<f64>,
+    /// Compare: the windows before and after (`FROM..TO`), the change map's FDR, a target hotspot and its buffer.
+    pub before: Option<Window>,
+    pub after: Option<Window>,
+    pub fdr_q: Option<f64>,
+    pub hotspot: Option<String>,
+    pub buffer_m: Option<f64>,
+}
+
+impl RequestParams {
+    /// Both compare windows, or a 400 naming the missing one.
+    pub fn windows(&self) -> Result<(Window, Window), AppError> {
+        let need = |w: Option<Window>, name: &str| {
+            w.ok_or_else(|| AppError::bad(name, format!("{name}=FROM..TO is required, e.g. {name}=2024-01..2024-04")))
+        };
+        Ok((need(self.before, "before")?, need(self.after, "after")?))
+    }
 }
 
 fn parse_time(name: &str, v: &str) -> Result<i64, AppError> {
@@ -94,6 +116,32 @@ pub fn parse(raw: Option<&str>) -> Result<RequestParams, AppError> {
                         .ok()
                         .filter(|s| *s > 0.0 && *s <= 1.0)
                         .ok_or_else(|| AppError::bad(k, format!("top_share={v} is not between 0 and 1")))?,
+                )
+            }
+            "before" | "after" => {
+                let w = Window::parse(v).map_err(|e| AppError::bad(k, format!("{k}={e}")))?;
+                if k == "before" {
+                    p.before = Some(w);
+                } else {
+                    p.after = Some(w);
+                }
+            }
+            "fdr_q" => {
+                p.fdr_q = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|q| *q > 0.0 && *q < 1.0)
+                        .ok_or_else(|| AppError::bad(k, format!("fdr_q={v} is not between 0 and 1")))?,
+                )
+            }
+            "hotspot" if !v.is_empty() => p.hotspot = Some(v.to_owned()),
+            "hotspot" => {}
+            "buffer_m" => {
+                p.buffer_m = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|b| b.is_finite() && *b >= 0.0)
+                        .ok_or_else(|| AppError::bad(k, format!("buffer_m={v} is not a distance in metres")))?,
                 )
             }
             "token" => {}
@@ -171,6 +219,15 @@ pub fn tile_query(p: &RequestParams) -> String {
     if let Some(t) = p.top_share {
         s.append_pair("top_share", &t.to_string());
     }
+    if let Some(w) = p.before {
+        s.append_pair("before", &w.text());
+    }
+    if let Some(w) = p.after {
+        s.append_pair("after", &w.text());
+    }
+    if let Some(q) = p.fdr_q {
+        s.append_pair("fdr_q", &q.to_string());
+    }
     s.finish()
 }
 
@@ -204,6 +261,10 @@ mod tests {
             ("top=0", "top"),
             ("method=magic", "method"),
             ("colour=red", "colour"),
+            ("before=2024-03..2024-01", "before"),
+            ("after=2024", "after"),
+            ("fdr_q=1.5", "fdr_q"),
+            ("buffer_m=-1", "buffer_m"),
         ] {
             match parse(Some(q)) {
                 Err(AppError::BadRequest { parameter, .. }) => assert_eq!(parameter, name, "{q}"),

@@ -98,6 +98,8 @@ pub struct AppState {
     pub config: ServerConfig,
     pub analyses: ByteCache<Analysis>,
     pub tiles: ByteCache<TileBytes>,
+    /// Change maps by windows, categories, cell and FDR.
+    pub changes: ByteCache<crate::analysis::compare::ChangeGrid>,
     pub compute: Semaphore,
     /// Identifies the data (changes when the store does), part of every ETag.
     pub data_version: String,
@@ -119,6 +121,7 @@ impl AppState {
             areas,
             analyses: ByteCache::new(config.cache_bytes),
             tiles: ByteCache::new(config.cache_bytes),
+            changes: ByteCache::new(config.cache_bytes / 4),
             compute: Semaphore::new(config.compute_permits.max(1)),
             config,
             data_version,

@@ -306,3 +306,99 @@ async fn a_token_guards_every_route() {
     // The page's own files hold no data and load without the token (a browser cannot send it on <script>).
     assert_eq!(get(&s, "/index.html", &[]).await.status, 200);
 }
+
+const COMPARE: &str = "before=2024-01..2024-02&after=2024-03..2024-04&cell_m=100&bandwidth_m=300";
+
+#[tokio::test]
+async fn compare_totals_match_the_summaries_and_a_hotspot_is_a_target() {
+    let s = state(false, None);
+    let c = get(&s, &format!("/api/compare?{COMPARE}"), &[]).await;
+    assert_eq!(c.status, 200, "{}", String::from_utf8_lossy(&c.body));
+    let c = c.json();
+    let b = get(&s, "/api/summary?from=2024-01&to=2024-02", &[]).await.json()["incidents"].as_f64().unwrap();
+    let a = get(&s, "/api/summary?from=2024-03&to=2024-04", &[]).await.json()["incidents"].as_f64().unwrap();
+    assert_eq!(c["total"]["before"].as_f64().unwrap(), b);
+    assert_eq!(c["total"]["after"].as_f64().unwrap(), a);
+    assert_eq!(c["length_ratio"], 1.0, "one whole month each");
+    let text = c["total"]["text"].as_str().unwrap();
+    assert!(text.ends_with(&format!("({:+})", a - b)) || text.contains(','), "{text}");
+    let cats: f64 = c["categories"].as_array().unwrap().iter().map(|r| r["change"]["after"].as_f64().unwrap()).sum();
+    assert_eq!(cats, a);
+    let m = &c["change_map"];
+    assert_eq!(m["cell_m"], 100.0);
+    assert!(m["cells_with_incidents"].as_u64().unwrap() > 100, "{m}");
+    assert!(c["areas"].is_null());
+
+    // The top hotspot of January as the target: its January count is the target's before count.
+    let h = get(&s, "/api/hotspots?from=2024-01&to=2024-02&cell_m=100&bandwidth_m=300", &[]).await.json();
+    let top = &h["features"][0]["properties"];
+    let id = top["id"].as_str().unwrap();
+    let c = get(&s, &format!("/api/compare?{COMPARE}&hotspot={id}&buffer_m=300"), &[]).await;
+    assert_eq!(c.status, 200, "{}", String::from_utf8_lossy(&c.body));
+    let areas = &c.json()["areas"];
+    assert_eq!(areas["target"]["before"], top["incidents"].as_f64().unwrap());
+    assert_eq!(areas["buffer_m"], 300.0);
+    for key in ["gross_effect", "wdq", "wdd"] {
+        assert!(!areas[key].is_null(), "{key}: {areas}");
+    }
+    let bad = get(&s, &format!("/api/compare?{COMPARE}&hotspot=h0-nowhere"), &[]).await;
+    assert_eq!(bad.status, 400);
+    assert_eq!(bad.json()["parameter"], "hotspot");
+}
+
+#[tokio::test]
+async fn compare_and_change_tiles_need_both_windows() {
+    let s = state(false, None);
+    for (uri, param) in [
+        ("/api/compare?after=2024-03..2024-04", "before"),
+        ("/api/compare?before=2024-01..2024-02", "after"),
+        ("/api/compare?before=2024-02..2024-01&after=2024-03..2024-04", "before"),
+        ("/api/compare?before=2024-01..2024-02&after=2024-03..2024-04&fdr_q=2", "fdr_q"),
+        ("/tiles/change.json", "before"),
+        ("/tiles/change/13/4062/2752.mvt?before=2024-01..2024-02", "after"),
+    ] {
+        let g = get(&s, uri, &[]).await;
+        assert_eq!(g.status, 400, "{uri}: {}", String::from_utf8_lossy(&g.body));
+        assert_eq!(g.json()["parameter"], param, "{uri}");
+    }
+    let tj = get(&s, &format!("/tiles/change.json?{COMPARE}"), &[]).await.json();
+    let url = tj["tiles"][0].as_str().unwrap();
+    assert!(url.contains("before=2024-01-01") && url.contains("after=2024-03-01"), "{url}");
+    assert_eq!(tj["vector_layers"][0]["fields"]["significant"], "Number");
+
+    let (x, y) = tile_of(-1.8760, 50.7200, 13);
+    let g = get(&s, &format!("/tiles/change/13/{x}/{y}.mvt?{COMPARE}"), &[]).await;
+    assert_eq!(g.status, 200, "{}", String::from_utf8_lossy(&g.body));
+    check_tile(&g.body, "change");
+    let r = mvt_reader::Reader::new(g.body).unwrap();
+    let num = |f: &mvt_reader::feature::Feature, k: &str| match f.properties.as_ref().and_then(|p| p.get(k)) {
+        Some(mvt_reader::feature::Value::Double(v)) => *v,
+        Some(mvt_reader::feature::Value::Int(v)) | Some(mvt_reader::feature::Value::SInt(v)) => *v as f64,
+        Some(mvt_reader::feature::Value::UInt(v)) => *v as f64,
+        other => panic!("{k}: {other:?}"),
+    };
+    for f in r.get_features(0).unwrap() {
+        let (b, a, d) = (num(&f, "before"), num(&f, "after"), num(&f, "difference"));
+        assert!(b + a > 0.0);
+        assert!((d - (a - b)).abs() < 1e-9, "one month each: difference = after - before");
+        assert!((0.0..=1.0).contains(&num(&f, "p")));
+        assert!([-1.0, 0.0, 1.0].contains(&num(&f, "significant")));
+    }
+    // A different window is a different tile (the cache key holds the windows).
+    let other = get(
+        &s,
+        &format!("/tiles/change/13/{x}/{y}.mvt?{COMPARE}").replace("2024-01..2024-02", "2024-01..2024-03"),
+        &[],
+    )
+    .await;
+    assert_eq!(other.status, 200);
+    assert_ne!(other.headers[header::ETAG], g.headers[header::ETAG]);
+
+    // Public mode: no cell with fewer than 5 incidents in both windows together.
+    let p = state(true, None);
+    let g = get(&p, &format!("/tiles/change/13/{x}/{y}.mvt?{COMPARE}"), &[]).await;
+    let r = mvt_reader::Reader::new(g.body).unwrap();
+    for f in r.get_features(0).unwrap() {
+        assert!(num(&f, "before") + num(&f, "after") >= 5.0);
+    }
+}
