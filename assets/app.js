@@ -4,14 +4,17 @@
 // MapLibre GL JS (vendored, see vendor/maplibre-gl/VERSION) is loaded by a classic <script> before this module and
 // is `window.maplibregl`.
 
-import { PRESETS, dataEnd, parseDate, isoDay, toInputValue, fromInputValue, windowText } from './dates.js';
+import {
+  PRESETS, COMPARE_PRESETS, dataEnd, parseDate, isoDay, toInputValue, fromInputValue, windowText, windowParam, parseWindowParam,
+} from './dates.js';
 import { breaks as quantileBreaks, int } from './format.js';
 import { makeClient, pageToken, buildQuery, errorFromBody, absolute } from './client.js';
 import {
   COLOURS, DRAW_ORDER, kindOf, layerTitle, layerHelp, styleLayers, legendHtml, describeFeature, densityColour,
   hexColour, densityBreaksFromThreshold, esc,
 } from './layers.js';
-import { summaryHtml, hotspotRowHtml, hotspotPopupHtml, hotspotProps, parametersHtml } from './panels.js';
+import { summaryHtml, hotspotRowHtml, hotspotPopupHtml, hotspotProps, hotspotPlace, parametersHtml } from './panels.js';
+import { makeCompare, changeTileQuery } from './compare.js';
 
 const maplibregl = window.maplibregl;
 const $ = (id) => document.getElementById(id);
@@ -22,8 +25,14 @@ const app = {
   client: null,
   map: null,
   layers: [], // API layer names, in drawing order
-  state: { from: null, to: null, categories: null, harm: false, visible: new Set() },
-  query: '',
+  mode: 'map', // or 'compare'
+  // `visible` is the current mode's set of switched-on layers (each mode keeps its own).
+  state: { from: null, to: null, categories: null, harm: false, visible: new Set(), compare: { before: null, after: null, target: null } },
+  visibleByMode: { map: new Set(), compare: new Set() },
+  span: { from: null, end: null }, // the data held: first instant, exclusive end (midnight)
+  query: '', // the query of the list, summary and tiles (in compare mode: over the before window)
+  compareQuery: '', // the change tiles' query (compare mode)
+  comparison: null, // the last /api/compare answer
   sourceQuery: {}, // layer -> the query its source was last pointed at
   hotspots: [], // features of the ranked list
   hotspotAnswer: null,
@@ -106,9 +115,15 @@ function normaliseMeta(meta) {
   return { ...meta, categories, layers };
 }
 
-/** Default visible layers: the heat map, hotspot outlines and any boundaries. */
-function defaultVisible(layers) {
-  return new Set(layers.filter((l) => ['density', 'hotspots', 'areas'].includes(kindOf(l))));
+/** Default visible layers: the heat map, hotspot outlines and any boundaries; in compare mode the change map for the heat map. */
+function defaultVisible(layers, mode = 'map') {
+  const kinds = mode === 'compare' ? ['change', 'hotspots', 'areas'] : ['density', 'hotspots', 'areas'];
+  return new Set(layers.filter((l) => kinds.includes(kindOf(l))));
+}
+
+/** The change layer exists only in compare mode (it needs two windows). */
+function offered(layer, mode = app.mode) {
+  return kindOf(layer) !== 'change' || mode === 'compare';
 }
 
 /** The state in the page address (#from=..&to=..), so a view can be shared and reproduced. */
@@ -121,14 +136,27 @@ function readHash() {
   const cats = h.getAll('category').filter((c) => app.meta.categories.some((k) => k.name === c));
   if (cats.length) out.categories = cats;
   if (h.get('weight') === 'harm') out.harm = true;
-  if (h.has('layers')) out.visible = new Set(h.get('layers').split(',').filter((l) => app.layers.includes(l)));
+  if (h.get('mode') === 'compare' && app.layers.includes('change')) out.mode = 'compare';
+  const mode = out.mode || 'map';
+  if (h.has('layers')) out.visible = new Set(h.get('layers').split(',').filter((l) => app.layers.includes(l) && offered(l, mode)));
+  const before = parseWindowParam(h.get('before'));
+  const after = parseWindowParam(h.get('after'));
+  if (before && after) out.compare = { before, after, target: h.get('target') || null };
   return out;
 }
 
 function writeHash() {
-  const h = new URLSearchParams(app.query);
+  if (!app.state.from || !app.state.to) return;
+  const h = new URLSearchParams(buildQuery(app.state)); // the normal window, kept while comparing
   h.delete('rank_by');
   h.set('layers', [...app.state.visible].join(','));
+  const c = app.state.compare;
+  if (app.mode === 'compare') h.set('mode', 'compare');
+  if (c.before && c.after) {
+    h.set('before', windowParam(c.before));
+    h.set('after', windowParam(c.after));
+  }
+  if (app.mode === 'compare' && c.target) h.set('target', c.target);
   // Keep MapLibre's own part of the address (the view), written as it writes it.
   const view = location.hash.slice(1).split('&').find((p) => p.startsWith('map='));
   history.replaceState(history.state, '', `${location.pathname}${location.search}#${h.toString()}${view ? `&${view}` : ''}`);

@@ -109,3 +109,95 @@ export function periodLabel(period, interval) {
   if (!d) return String(period);
   return interval === 'month' ? `${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}` : `w/c ${longDay(d)}`;
 }
+
+// ---------------------------------------------------------------- compare mode: two windows, before and after
+
+/** The first of the month (UTC) at or before `d`. */
+export function monthStart(d) {
+  return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1));
+}
+
+function isMonthStart(d) {
+  return d.getTime() === monthStart(d).getTime();
+}
+
+/** Whole calendar months from `a` to `b` when both are firsts of the month; otherwise null. */
+export function wholeMonths(a, b) {
+  if (!isMonthStart(a) || !isMonthStart(b)) return null;
+  return (b.getUTCFullYear() - a.getUTCFullYear()) * 12 + b.getUTCMonth() - a.getUTCMonth();
+}
+
+/**
+ * The end of the last whole month of data: the first of the month at or before the data's (exclusive) end, unless
+ * that would leave the data with no whole month at all (then the end itself).
+ */
+export function lastWholeMonthEnd(end, start = null) {
+  const m = monthStart(end);
+  return start && m <= start ? end : m;
+}
+
+/** The window of the same length just before `w` (whole months stay whole months: Jan-Mar before Apr-Jun). */
+export function previousPeriod(w) {
+  const months = wholeMonths(w.from, w.to);
+  if (months && months > 0) return { from: addMonths(w.from, -months), to: w.from };
+  return { from: new Date(w.from.getTime() - (w.to.getTime() - w.from.getTime())), to: w.from };
+}
+
+/**
+ * Compare presets: each gives `{before, after}` from the data's exclusive `end`, its `start` (or null) and the
+ * comparison on screen (`current`, for those that keep the after window). Counted back from the data, not today.
+ */
+export const COMPARE_PRESETS = {
+  last3m: {
+    label: 'Last 3 months vs the 3 before',
+    window: (end, start) => {
+      const to = lastWholeMonthEnd(end, start);
+      const after = { from: addMonths(to, -3), to };
+      return { before: previousPeriod(after), after };
+    },
+  },
+  lastMonth: {
+    label: 'Last month vs the month before',
+    window: (end, start) => {
+      const to = lastWholeMonthEnd(end, start);
+      const after = { from: addMonths(to, -1), to };
+      return { before: previousPeriod(after), after };
+    },
+  },
+  previous: {
+    label: 'After vs the period just before it',
+    window: (end, start, current) => ({ before: previousPeriod(current.after), after: current.after }),
+  },
+  lastYear: {
+    label: 'After vs the same period last year',
+    window: (end, start, current) => ({
+      before: { from: addMonths(current.after.from, -12), to: addMonths(current.after.to, -12) },
+      after: current.after,
+    }),
+  },
+};
+
+/** The comparison the page opens with: the last 3 whole months of data against the 3 months before them. */
+export function defaultComparison(end, start = null) {
+  return COMPARE_PRESETS.last3m.window(end, start);
+}
+
+/** A window as the API's `before=`/`after=` value: `2024-01-01..2024-04-01` (the end exclusive). */
+export function windowParam(w) {
+  return `${isoDay(w.from)}..${isoDay(w.to)}`;
+}
+
+/** Parse `FROM..TO` (dates or months, TO exclusive) into a window; null unless FROM < TO. */
+export function parseWindowParam(text) {
+  if (typeof text !== 'string') return null;
+  const parts = text.split('..');
+  if (parts.length !== 2) return null;
+  const from = parseDate(parts[0]);
+  const to = parseDate(parts[1]);
+  return from && to && from < to ? { from, to } : null;
+}
+
+/** Days in a window (for "31 days" labels). */
+export function windowDays(w) {
+  return Math.round((w.to.getTime() - w.from.getTime()) / DAY_MS);
+}

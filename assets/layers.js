@@ -1,6 +1,6 @@
 // The map layers: how each tile layer of the API is drawn, its legend, and what a click on it says.
-// Tile layers (README "Map server"): incidents, density, hotspots, hex, gistar, areas-{name}; each tile holds one
-// layer named like the API layer, so `source-layer` is the layer name.
+// Tile layers (README "Map server"): incidents, density, hotspots, hex, gistar, change (compare mode only),
+// areas-{name}; each tile holds one layer named like the API layer, so `source-layer` is the layer name.
 
 import { int, num, metres } from './format.js';
 
@@ -16,10 +16,13 @@ export const COLOURS = {
   hex: ['#edf8b1', '#c7e9b4', '#7fcdbb', '#41b6c4', '#1d91c0', '#225ea8'],
   // Gi* bins -3..3 (ColorBrewer RdBu): cold blues, hot reds, bin 0 not drawn.
   gistar: { 3: '#b2182b', 2: '#ef8a62', 1: '#fddbc7', 0: 'rgba(0,0,0,0)', '-1': '#d1e5f0', '-2': '#67a9cf', '-3': '#2166ac' },
+  // Change between two windows (ColorBrewer RdBu): falls blue, rises red, strongest first; `same` near zero.
+  change: { fall: ['#2166ac', '#67a9cf', '#d1e5f0'], same: '#f2f2f2', rise: ['#fddbc7', '#ef8a62', '#b2182b'] },
+  changeOutline: { rise: '#67001f', fall: '#053061' },
 };
 
 /** The order layers are drawn in, bottom first (areas' outlines above the surfaces, hotspots and points on top). */
-export const DRAW_ORDER = ['density', 'gistar', 'hex', 'areas', 'hotspots', 'incidents'];
+export const DRAW_ORDER = ['density', 'gistar', 'hex', 'change', 'areas', 'hotspots', 'incidents'];
 
 export function kindOf(layer) {
   return layer.startsWith('areas-') ? 'areas' : layer;
@@ -38,6 +41,8 @@ export function layerTitle(layer) {
       return 'Hot and cold spots (statistical test)';
     case 'incidents':
       return 'Individual incidents';
+    case 'change':
+      return 'Change: before to after';
     case 'areas':
       return `Boundaries: ${layer.slice('areas-'.length)}`;
     default:
@@ -58,6 +63,8 @@ export function layerHelp(layer) {
       return 'Squares with far more (red) or fewer (blue) incidents nearby than chance would give.';
     case 'incidents':
       return 'Each incident at its published map point; circles group nearby incidents when zoomed out.';
+    case 'change':
+      return 'Squares with fewer (blue) or more (red) incidents after than before; outlined where the change is significant.';
     case 'areas':
       return 'Boundary outlines; click inside one for its count in the window.';
     default:
@@ -78,6 +85,19 @@ export function densityColour(breaks) {
 
 export function hexColour(breaks) {
   return stepColour('count', breaks, COLOURS.hex.slice(1), COLOURS.hex[0]);
+}
+
+/**
+ * Change colours from the size of the difference (after minus before, in the after window's length): breaks are
+ * three increasing positive sizes; within the first of them either way counts as "about the same".
+ */
+export function changeColour(breaks) {
+  const b = breaks.length >= 3 ? breaks.slice(0, 3) : [1, 5, 20];
+  const c = COLOURS.change;
+  return [
+    'step', ['to-number', ['get', 'difference'], 0],
+    c.fall[0], -b[2], c.fall[1], -b[1], c.fall[2], -b[0], c.same, b[0], c.rise[0], b[1], c.rise[1], b[2], c.rise[2],
+  ];
 }
 
 /** The density breaks for a hotspot threshold T (incidents per km2 at which a cell joins a hotspot). */
@@ -127,6 +147,30 @@ export function styleLayers(layer, { breaks = [] } = {}) {
       return [
         { id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': hexColour(breaks), 'fill-opacity': 0.75 } },
         { id: id('line'), type: 'line', ...src, paint: { 'line-color': '#ffffff', 'line-width': 0.5, 'line-opacity': 0.8 } },
+      ];
+    case 'change':
+      return [
+        {
+          id: id('fill'),
+          type: 'fill',
+          ...src,
+          paint: {
+            'fill-color': changeColour(breaks),
+            'fill-opacity': ['case', ['!=', ['to-number', ['get', 'significant'], 0], 0], 0.85, 0.6],
+            'fill-antialias': false,
+          },
+        },
+        {
+          // Significant changes (after the false discovery rate correction): a dark outline.
+          id: id('significant'),
+          type: 'line',
+          ...src,
+          filter: ['!=', ['to-number', ['get', 'significant'], 0], 0],
+          paint: {
+            'line-color': ['case', ['>', ['to-number', ['get', 'significant'], 0], 0], COLOURS.changeOutline.rise, COLOURS.changeOutline.fall],
+            'line-width': 2,
+          },
+        },
       ];
     case 'areas':
       return [
@@ -223,6 +267,26 @@ export function legendHtml(layer, info = {}) {
         <li><span class="dot" style="width:6px;height:6px" aria-hidden="true"></span>1 incident</li>
         <li><span class="dot" style="width:18px;height:18px" aria-hidden="true"></span>10 or more at or near one point (number on the circle)</li>
         <li><span class="dot" style="width:28px;height:28px" aria-hidden="true"></span>about 100</li></ul>`;
+    case 'change': {
+      const b = info.breaks && info.breaks.length >= 3 ? info.breaks : null;
+      const c = COLOURS.change;
+      const size = (i) => (!b ? '' : i === 2 ? ` by ${num(b[2], 1)} or more` : ` by ${num(b[i], 1)} to ${num(b[i + 1], 1)}`);
+      const q = info.fdrQ ?? 0.05;
+      return `<p class="legend-note">after minus before, in the after window's length${b ? '' : ' (sizes appear when the map has loaded)'}</p>
+        <ul class="legend">
+        <li>${swatch(c.rise[2])}Rose${size(2)}</li>
+        <li>${swatch(c.rise[1])}Rose${size(1)}</li>
+        <li>${swatch(c.rise[0])}Rose${b ? size(0) : ' a little'}</li>
+        <li>${swatch(c.same, 'empty')}About the same${b ? ` (within ${num(b[0], 1)})` : ''}</li>
+        <li>${swatch(c.fall[2])}Fell${b ? size(0) : ' a little'}</li>
+        <li>${swatch(c.fall[1])}Fell${size(1)}</li>
+        <li>${swatch(c.fall[0])}Fell${size(2)}</li>
+        <li>${swatch('transparent', 'outline', COLOURS.changeOutline.rise)}Significant rise</li>
+        <li>${swatch('transparent', 'outline', COLOURS.changeOutline.fall)}Significant fall</li></ul>
+        <p class="legend-note">Significant: an exact test per square, kept only if it survives the false discovery rate
+        correction (Benjamini-Hochberg, q = ${esc(num(q, 3))}), so about ${esc(num(q * 100, 1))}% of outlined squares may be chance.
+        Squares with no incidents in either window are not drawn.</p>`;
+    }
     case 'areas':
       return `<ul class="legend"><li>${swatch('transparent', 'line', COLOURS.area)}${esc(layer.slice(6))} boundary</li></ul>`;
     default:
@@ -262,6 +326,15 @@ export function describeFeature(layer, p, { weight } = {}) {
     if (type && c <= 1) row('Type', type);
     if (p.location) row('Location', p.location);
     if (p.month || p.time) row('When', p.month || p.time);
+  } else if (k === 'change') {
+    const d = Number(p.difference);
+    const sig = Number(p.significant);
+    title = sig > 0 ? 'Significant rise' : sig < 0 ? 'Significant fall' : d > 0 ? 'Rose (not significant)' : d < 0 ? 'Fell (not significant)' : 'No change';
+    if (p.before !== undefined) row('Incidents before', int(p.before));
+    if (p.after !== undefined) row('Incidents after', int(p.after));
+    if (p.difference !== undefined) row('Difference', `${d > 0 ? '+' : ''}${num(d, 1)} (in the after window's length)`);
+    if (p.p !== undefined) row('p-value (exact test)', num(p.p, 4));
+    row('Significant after FDR', sig ? 'yes' : 'no');
   } else if (k === 'areas') {
     title = p.name || p.NAME || p.key || p.code || p.id || layer.slice(6);
     const code = p.key || p.code;

@@ -1,13 +1,16 @@
 //! How well hotspots chosen on one window predict another: hit rate, PAI and the Recapture Rate Index.
 //!
 //! For each coverage `c` (percent of the study area), the hotspots are the densest `ceil(c% x study cells)` cells of
-//! the train window's density surface (ties broken by cell order), the study area being the cells with positive
-//! train density. On the test window: hit rate = share of test incidents in those cells; PAI = hit rate / area share
+//! the train window's density surface (ties broken by cell order; only cells with positive density), the study area
+//! being the grid cells entirely inside the convex hull of the train and test incidents together. The study area
+//! does not depend on the bandwidth, so PAI compares bandwidths on one footing (a study area of cells with positive
+//! density would grow with the bandwidth and flatter small ones). On the test window: hit rate = share of test incidents in those cells; PAI = hit rate / area share
 //! (Chainey, Tompson & Uhlig 2008); RRI = (test incidents in the cells / train incidents in the cells) / (all test
 //! incidents / all train incidents) (Levine 2008): above 1 the hotspots recapture more than their share, and for
 //! persistent hotspots it sits near 1.
 
 use super::pipeline::{AnalysisError, Prepared};
+use super::points::Points;
 use crate::model::{Dataset, Selection};
 use serde::Serialize;
 
@@ -39,9 +42,13 @@ pub fn accuracy(
 ) -> Result<Vec<AccuracyRow>, AnalysisError> {
     let surface = train.density()?;
     let grid = &surface.grid;
-    let mut order: Vec<usize> = (0..grid.n_cells()).filter(|&i| surface.density_per_km2[i] > 0.0).collect();
+    let both =
+        Selection { indices: train.selection.indices.iter().chain(&test.indices).copied().collect(), ..test.clone() };
+    let study_mask = super::pipeline::hull_mask(&Points::from_selection(ds, &both, None), grid);
+    let study = study_mask.iter().filter(|&&b| b).count();
+    let mut order: Vec<usize> =
+        (0..grid.n_cells()).filter(|&i| study_mask[i] && surface.density_per_km2[i] > 0.0).collect();
     order.sort_by(|&a, &b| surface.density_per_km2[b].total_cmp(&surface.density_per_km2[a]).then(a.cmp(&b)));
-    let study = order.len();
     let cell_of = |sel: &Selection| -> Vec<Option<usize>> {
         sel.indices.iter().map(|&i| grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize])).collect()
     };
@@ -55,7 +62,7 @@ pub fn accuracy(
     Ok(coverages_pct
         .iter()
         .map(|&pct| {
-            let k = ((pct / 100.0 * study as f64).ceil() as usize).min(study);
+            let k = ((pct / 100.0 * study as f64).ceil() as usize).min(order.len());
             let (train_in, test_in) = (in_top(&train_cells, k), in_top(&test_cells, k));
             let (train_total, test_total) = (train.selection.len() as u64, test.len() as u64);
             let m = measures(Counts { train_in, train_total, test_in, test_total, cells: k, study_cells: study });

@@ -5,6 +5,7 @@ pub mod accuracy;
 pub mod change;
 pub mod compare;
 pub mod counts;
+pub mod emerging;
 pub mod gistar;
 pub mod harm;
 pub mod hex;

@@ -110,7 +110,7 @@ pub struct Prepared {
 
 /// Cells lying entirely in the convex hull of the points (boundary included); every cell when the hull has no
 /// area, or when no cell fits inside it.
-fn hull_mask(points: &Points, grid: &Grid) -> Vec<bool> {
+pub(crate) fn hull_mask(points: &Points, grid: &Grid) -> Vec<bool> {
     use geo::{Area, ConvexHull};
     let merged = points.merged();
     let mp: geo_types::MultiPoint<f64> =

@@ -229,5 +229,28 @@ pub fn accuracy_text(rows: &[AccuracyRow]) -> String {
             opt(r.rri, false),
         ]);
     }
-    t.render(0)
+    let mut out = t.render(0);
+    // With several bandwidths, which one predicted the test window best at each coverage.
+    let mut coverages: Vec<f64> = rows.iter().map(|r| r.coverage_pct).collect();
+    coverages.dedup();
+    coverages.sort_by(f64::total_cmp);
+    coverages.dedup();
+    let several = rows.iter().any(|r| r.bandwidth_m != rows[0].bandwidth_m);
+    for c in coverages.iter().filter(|_| several) {
+        let best = rows.iter().filter(|r| r.coverage_pct == *c && r.pai.is_some()).max_by(|a, b| {
+            a.pai.unwrap_or(0.0).total_cmp(&b.pai.unwrap_or(0.0)).then(b.bandwidth_m.total_cmp(&a.bandwidth_m))
+        });
+        if let Some(b) = best {
+            out.push_str(&format!(
+                "at {c}% of the area: the highest PAI is {} with a {:.0} m bandwidth\n",
+                opt(b.pai, false),
+                b.bandwidth_m
+            ));
+        }
+    }
+    out.push_str(
+        "study area: the cells inside the convex hull of the train and test incidents; hotspots: the densest cells of \
+         the train window\n",
+    );
+    out
 }
