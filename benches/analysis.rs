@@ -1,6 +1,6 @@
 //! Criterion benchmarks of the analysis kernels on the peers' workload (see `benches/workload.rs`): exact quartic
 //! KDE of 100k and 1M points on 960,000 cells with a 400 m bandwidth, and Gi* on 240,000 cells with a 300 m band,
-//! analytic and with 99 permutations. Run with `cargo bench --bench analysis`.
+//! analytic and with 99 permutations; the change map's tests on the same cells. Run with `cargo bench --bench analysis`.
 
 #[path = "workload.rs"]
 mod workload;
@@ -41,5 +41,26 @@ fn gistar_bench(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, kde_bench, gistar_bench);
+/// The change map's exact binomial tests and BH over 240,000 cells: 1M points split into two windows of 500k.
+fn change_bench(c: &mut Criterion) {
+    use hotspots::analysis::change::change_map;
+    let p = workload::points(1_000_000);
+    let grid = workload::gistar_grid(&p);
+    let half = |parity: usize| {
+        let mut counts = vec![0u32; grid.n_cells()];
+        for i in (parity..p.len()).step_by(2) {
+            if let Some(k) = grid.cell_at(p.x_m[i], p.y_m[i]) {
+                counts[k] += 1;
+            }
+        }
+        counts
+    };
+    let (before, after) = (half(0), half(1));
+    let mut g = c.benchmark_group("change");
+    g.sample_size(20).measurement_time(Duration::from_secs(10));
+    g.bench_function("binomial_bh_240k_cells_1m_points", |b| b.iter(|| change_map(&before, &after, 1.0, 0.05)));
+    g.finish();
+}
+
+criterion_group!(benches, kde_bench, gistar_bench, change_bench);
 criterion_main!(benches);

@@ -233,9 +233,11 @@ pub struct ChangeMap {
 /// Test every cell's change (see the module docs). `length_ratio` = after window length / before window length.
 pub fn change_map(before: &[u32], after: &[u32], length_ratio: f64, q: f64) -> ChangeMap {
     let p0 = length_ratio / (1.0 + length_ratio);
+    use rayon::prelude::*;
     let mut cells: Vec<CellChange> = before
-        .iter()
+        .par_iter()
         .zip(after)
+        .with_min_len(4096)
         .map(|(&b, &a)| {
             let n = u64::from(a) + u64::from(b);
             CellChange {
