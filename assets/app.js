@@ -11,10 +11,11 @@ import { breaks as quantileBreaks, int } from './format.js';
 import { makeClient, pageToken, buildQuery, errorFromBody, absolute } from './client.js';
 import {
   COLOURS, DRAW_ORDER, kindOf, layerTitle, layerHelp, styleLayers, legendHtml, describeFeature, densityColour,
-  hexColour, densityBreaksFromThreshold, esc,
+  hexColour, changeColour, densityBreaksFromThreshold, esc,
 } from './layers.js';
 import { summaryHtml, hotspotRowHtml, hotspotPopupHtml, hotspotProps, hotspotPlace, parametersHtml } from './panels.js';
-import { makeCompare, changeTileQuery } from './compare.js';
+import { makeCompare, changeTileQuery, compareParametersHtml } from './compare.js';
+import { showError, clearError, clearErrors, errorText, showNotices } from './messages.js';
 
 const maplibregl = window.maplibregl;
 const $ = (id) => document.getElementById(id);
@@ -38,7 +39,7 @@ const app = {
   hotspotAnswer: null,
   selectedId: null,
   popup: null,
-  breaks: { density: [], hex: [] },
+  breaks: { density: [], hex: [], change: [] },
   densityThreshold: null,
   generation: 0,
   aborts: {},
@@ -46,56 +47,6 @@ const app = {
   styleReady: false,
 };
 window.hotspotsApp = app;
-
-// ---------------------------------------------------------------- messages
-
-const messages = new Map();
-
-/** Show a message in the error area, replacing any earlier one with the same key. */
-function showError(key, text) {
-  let p = messages.get(key);
-  if (!p) {
-    p = document.createElement('p');
-    const span = document.createElement('span');
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.className = 'small';
-    close.textContent = 'Dismiss';
-    close.addEventListener('click', () => clearError(key));
-    p.append(span, close);
-    messages.set(key, p);
-    $('messages').append(p);
-  }
-  p.firstChild.textContent = text;
-}
-
-function clearError(key) {
-  const p = messages.get(key);
-  if (p) {
-    p.remove();
-    messages.delete(key);
-  }
-}
-
-function clearErrors(prefix) {
-  for (const key of [...messages.keys()]) if (key.startsWith(prefix)) clearError(key);
-}
-
-function errorText(err) {
-  const param = err && err.parameter ? ` (the setting "${err.parameter}")` : '';
-  return `${err && err.message ? err.message : err}${param}`;
-}
-
-function showNotices(list) {
-  const box = $('notices');
-  box.replaceChildren(
-    ...[...new Set(list)].map((w) => {
-      const p = document.createElement('p');
-      p.textContent = `Note: ${w}`;
-      return p;
-    }),
-  );
-}
 
 // ---------------------------------------------------------------- meta and state
 
@@ -179,6 +130,7 @@ function buildControls() {
   const start = parseDate(meta.time?.from);
   const end = dataEnd(meta.time?.to);
   $('data-range').textContent = start && end ? `Data held: ${windowText(start, end)}.` : 'The store holds no dated incidents.';
+  document.querySelector('#compare .data-range-copy').textContent = $('data-range').textContent;
   if (start) $('from').min = isoDay(start);
   if (end) $('to').max = toInputValue(end);
 
@@ -235,6 +187,7 @@ function buildControls() {
   const readCats = () => {
     const on = boxes().filter((b) => b.checked).map((b) => b.value);
     app.state.categories = on.length === boxes().length ? null : on;
+    app.state.compare.target = null; // other types, other hotspots
     syncAll();
     scheduleRefresh();
   };
@@ -248,6 +201,7 @@ function buildControls() {
   $('harm').checked = app.state.harm;
   $('harm').addEventListener('change', () => {
     app.state.harm = $('harm').checked;
+    app.state.compare.target = null; // ranked by harm, other hotspots
     refresh();
   });
 
@@ -261,6 +215,7 @@ function buildControls() {
     const id = `layer-${layer}`;
     div.innerHTML = `<label class="check"><input type="checkbox" id="${esc(id)}" data-layer="${esc(layer)}"> ${esc(layerTitle(layer))}</label>
       <p class="hint">${esc(layerHelp(layer))}</p><div class="legend-box" id="${esc(id)}-legend"></div>`;
+    div.hidden = !offered(layer);
     const input = div.querySelector('input');
     input.checked = app.state.visible.has(layer);
     div.classList.toggle('off', !input.checked);
@@ -269,6 +224,66 @@ function buildControls() {
     renderLegend(layer);
   }
   $('print').addEventListener('click', () => window.print());
+
+  for (const b of document.querySelectorAll('[data-mode]')) {
+    b.hidden = b.dataset.mode === 'compare' && !app.layers.includes('change');
+    b.addEventListener('click', () => setMode(b.dataset.mode));
+  }
+  compare.build({ from: start, end });
+}
+
+/** Show the controls and panels of the current mode (no fetching). */
+function showMode() {
+  const on = app.mode === 'compare';
+  document.body.classList.toggle('comparing', on);
+  for (const b of document.querySelectorAll('[data-mode]')) b.setAttribute('aria-pressed', String(b.dataset.mode === app.mode));
+  $('compare').hidden = !on;
+  $('time').hidden = on;
+  $('compare-panel').hidden = !on;
+  $('hotspots-title').textContent = on ? 'Hotspots of the before window' : 'Top hotspots';
+  $('hotspots-hint').textContent = on
+    ? 'Choose one to make it the target: the table above then shows its change, the area around it and the control area. ' +
+      'Counts here: the before window, then the same length of time just before it.'
+    : 'Choose one to zoom the map to it. Counts show this window, then the same length of time just before it.';
+  for (const layer of app.layers) {
+    const div = document.querySelector(`.layer[data-layer="${CSS.escape(layer)}"]`);
+    const shown = app.state.visible.has(layer);
+    if (div) {
+      div.hidden = !offered(layer);
+      div.classList.toggle('off', !shown);
+      div.querySelector('input').checked = shown;
+    }
+    if (app.styleReady) {
+      for (const id of styleIds(layer)) {
+        if (app.map.getLayer(id)) app.map.setLayoutProperty(id, 'visibility', shown ? 'visible' : 'none');
+      }
+    }
+  }
+  if (!app.state.visible.has('incidents')) clearClusterLabels();
+  hotspotFillForMode();
+}
+
+/** Comparing, hotspot outlines are not tinted inside (the change colours show true); the fill stays for clicks. */
+function hotspotFillForMode() {
+  if (app.map && app.map.getLayer('hotspots:fill')) {
+    app.map.setPaintProperty('hotspots:fill', 'fill-opacity', app.mode === 'compare' ? 0 : 0.12);
+  }
+}
+
+/** Switch between the normal view ('map') and compare mode; each keeps its own layers. */
+function setMode(mode) {
+  if (mode === app.mode || (mode === 'compare' && !app.layers.includes('change'))) return;
+  app.mode = mode;
+  app.state.visible = app.visibleByMode[mode];
+  app.summaryParameters = null;
+  if (mode === 'compare') {
+    if (app.popup) app.popup.remove();
+  } else {
+    compare.cancel();
+    clearErrors('compare');
+  }
+  showMode();
+  refresh();
 }
 
 function renderLegend(layer) {
@@ -279,6 +294,7 @@ function renderLegend(layer) {
     breaks: app.breaks[k] || [],
     threshold: k === 'density' ? app.densityThreshold : null,
     weight: app.state.harm ? 'harm' : 'count',
+    fdrQ: app.comparison?.change_map?.fdr_q,
   });
 }
 
@@ -355,8 +371,13 @@ function buildMap() {
   });
 }
 
+/** The query a layer's tiles carry: the change layer takes the two windows, the others the (list's) window. */
+function layerQuery(layer) {
+  return kindOf(layer) === 'change' ? app.compareQuery : app.query;
+}
+
 function tileJsonUrl(layer) {
-  return `tiles/${encodeURIComponent(layer)}.json?${app.query}`;
+  return `tiles/${encodeURIComponent(layer)}.json?${layerQuery(layer)}`;
 }
 
 function styleIds(layer) {
@@ -366,7 +387,7 @@ function styleIds(layer) {
 /** Add the layer's source and style layers (first time), or point its source at the current query. */
 function ensureSource(layer) {
   const map = app.map;
-  if (!map || !app.styleReady || !app.query) return; // the map's 'load' adds the visible layers
+  if (!map || !app.styleReady || !layerQuery(layer) || !offered(layer)) return; // the map's 'load' adds the visible layers
   if (!map.getSource(layer)) {
     map.addSource(layer, { type: 'vector', url: tileJsonUrl(layer) });
     const before = beforeId(layer);
@@ -375,10 +396,11 @@ function ensureSource(layer) {
       if (spec.id === `${layer}:selected`) spec.filter = ['==', ['get', 'id'], app.selectedId || ''];
       map.addLayer(spec, before);
     }
-  } else if (app.sourceQuery[layer] !== app.query) {
+    if (kindOf(layer) === 'hotspots') hotspotFillForMode();
+  } else if (app.sourceQuery[layer] !== layerQuery(layer)) {
     map.getSource(layer).setUrl(absolute(tileJsonUrl(layer)));
   }
-  app.sourceQuery[layer] = app.query;
+  app.sourceQuery[layer] = layerQuery(layer);
 }
 
 /** The first style layer of the next API layer already on the map, so layers stack in DRAW_ORDER. */
@@ -479,7 +501,7 @@ function updateZoomHint() {
 function fixInitialView() {
   if (app.viewFromHash) return false;
   const map = app.map;
-  const surfaces = [...app.state.visible].filter((l) => ['density', 'gistar', 'hex'].includes(kindOf(l)));
+  const surfaces = [...app.state.visible].filter((l) => ['density', 'gistar', 'hex', 'change'].includes(kindOf(l)));
   const need = Math.max(0, ...surfaces.map((l) => map.getSource(l)?.minzoom || 0));
   let center = map.getCenter();
   let zoom = map.getZoom();
@@ -505,16 +527,19 @@ function fixInitialView() {
 /** Colour classes that follow the data: hexagon counts (they change with zoom), and density if the API gave no threshold. */
 function updateAutoBreaks() {
   const map = app.map;
-  for (const [layer, prop] of [['hex', 'count'], ['density', 'density_per_km2']]) {
+  for (const [layer, prop] of [['hex', 'count'], ['density', 'density_per_km2'], ['change', 'difference']]) {
     if (!app.state.visible.has(layer) || !map.getSource(layer)) continue;
     if (layer === 'density' && app.densityThreshold) continue;
-    const values = map.querySourceFeatures(layer, { sourceLayer: layer }).map((f) => Number(f.properties[prop]));
+    let values = map.querySourceFeatures(layer, { sourceLayer: layer }).map((f) => Number(f.properties[prop]));
+    if (layer === 'change') values = values.map(Math.abs);
     if (!values.length) continue;
-    const b = quantileBreaks(values, layer === 'hex' ? 5 : 6, { integer: layer === 'hex' });
+    const b = quantileBreaks(values, { hex: 5, density: 6, change: 3 }[layer], { integer: layer === 'hex' });
+    if (layer === 'change' && b.length < 3) continue;
     if (JSON.stringify(b) === JSON.stringify(app.breaks[layer])) continue;
     app.breaks[layer] = b;
     const id = `${layer}:fill`;
-    if (map.getLayer(id)) map.setPaintProperty(id, 'fill-color', layer === 'hex' ? hexColour(b) : densityColour(b));
+    const colour = { hex: hexColour, density: densityColour, change: changeColour }[layer];
+    if (map.getLayer(id)) map.setPaintProperty(id, 'fill-color', colour(b));
     renderLegend(layer);
   }
 }
@@ -562,7 +587,7 @@ function updateClusterLabels() {
 
 // ---------------------------------------------------------------- clicks, selection, popups
 
-const PRIORITY = ['hotspots', 'incidents', 'hex', 'gistar', 'density', 'areas'];
+const PRIORITY = ['hotspots', 'incidents', 'change', 'hex', 'gistar', 'density', 'areas'];
 
 function onMapClick(e) {
   const feats = app.map.queryRenderedFeatures(e.point, { layers: interactiveLayers() });
@@ -636,7 +661,14 @@ async function selectHotspot(id, { fly = false, at = null, props = null } = {}) 
   if (!p) return;
   if (fly && feature) {
     const b = featureBounds(feature.geometry);
-    if (b) app.map.fitBounds(b, { padding: 80, maxZoom: 16, duration: 700 });
+    // Comparing, the change around the target matters too: a wider view.
+    if (b) app.map.fitBounds(b, { padding: app.mode === 'compare' ? 160 : 80, maxZoom: app.mode === 'compare' ? 14 : 16, duration: 700 });
+  }
+  if (app.mode === 'compare') {
+    // The table in the panel says what the popup would (and more): no popup over the change map.
+    if (app.popup) app.popup.remove();
+    compare.setTarget(id);
+    return;
   }
   const c = Array.isArray(p.centroid_lonlat) ? p.centroid_lonlat : null;
   const where = at || (c ? { lng: c[0], lat: c[1] } : null);
@@ -702,12 +734,19 @@ function refresh() {
   clearError('window');
   clearErrors('map:');
   mapErrorLayers = {};
-  app.query = buildQuery(s);
+  const c = s.compare;
+  const comparing = app.mode === 'compare' && c.before && c.after;
+  // Comparing: the list, its outlines and the other layers cover the before window (a target is a before hotspot).
+  app.query = buildQuery(comparing ? { ...s, from: c.before.from, to: c.before.to } : s);
+  app.compareQuery = comparing ? changeTileQuery(c, s) : '';
   writeHash();
   const gen = ++app.generation;
   for (const layer of s.visible) ensureSource(layer);
   for (const layer of app.layers) renderLegend(layer);
-  loadSummary(gen);
+  if (comparing) {
+    if (app.aborts.summary) app.aborts.summary.abort();
+    compare.load();
+  } else loadSummary(gen);
   loadHotspots(gen);
 }
 
@@ -717,9 +756,10 @@ function abortable(name) {
   return app.aborts[name].signal;
 }
 
-const warnings = { summary: [], hotspots: [] };
+const warnings = { summary: [], hotspots: [], compare: [] };
 function updateNotices() {
-  showNotices([...warnings.summary, ...warnings.hotspots]);
+  const first = app.mode === 'compare' ? warnings.compare : warnings.summary;
+  showNotices([...first, ...warnings.hotspots]);
 }
 
 async function loadSummary(gen) {
@@ -756,6 +796,7 @@ async function loadHotspots(gen) {
     warnings.hotspots = Array.isArray(fc.warnings) ? fc.warnings.map(String) : [];
     updateNotices();
     renderList();
+    if (app.mode === 'compare') compare.renderTarget();
     updateBadges();
     refreshOpenPopup();
     setDensityThreshold(fc.density_threshold_per_km2);
@@ -795,7 +836,8 @@ function renderList() {
 function renderParameters() {
   const fc = app.hotspotAnswer || {};
   const params = { ...(app.summaryParameters || {}), ...(fc.parameters || {}) };
-  $('parameter-list').innerHTML = parametersHtml(params, {
+  const compareItems = app.mode === 'compare' ? compareParametersHtml(app.state.compare, app.comparison) : '';
+  $('parameter-list').innerHTML = compareItems + parametersHtml(params, {
     from: app.state.from,
     to: app.state.to,
     rule: fc.rule,
@@ -823,17 +865,47 @@ async function start() {
   }
   app.layers = app.meta.layers;
   const end = dataEnd(app.meta.time?.to);
+  app.span = { from: parseDate(app.meta.time?.from), end };
   const fromHash = readHash();
   app.viewFromHash = /(^|&)map=/.test(location.hash.slice(1));
   const w = fromHash.from ? fromHash : end ? PRESETS.last3m.window(end) : null;
   app.state.categories = fromHash.categories || null;
   app.state.harm = Boolean(fromHash.harm);
-  app.state.visible = fromHash.visible || defaultVisible(app.layers);
+  app.mode = fromHash.mode || 'map';
+  for (const mode of ['map', 'compare']) {
+    app.visibleByMode[mode] = mode === app.mode && fromHash.visible ? fromHash.visible : defaultVisible(app.layers, mode);
+  }
+  app.state.visible = app.visibleByMode[app.mode];
+  const cmp = fromHash.compare || (end ? COMPARE_PRESETS.last3m.window(end, app.span.from) : null);
+  if (cmp) Object.assign(app.state.compare, { target: null }, cmp);
+  if (app.mode === 'compare' && app.state.compare.target) app.selectedId = app.state.compare.target;
   buildControls();
+  if (cmp) compare.setInputs(app.state.compare, fromHash.compare ? null : 'last3m');
+  showMode();
   if (w) setWindow(w.from, w.to, fromHash.from ? null : 'last3m');
   else showError('window', 'The store holds no incidents yet: import some with `hotspots ingest`.');
   buildMap();
   if (w) refresh();
 }
+
+const compare = makeCompare(app, {
+  showError,
+  clearError,
+  errorText,
+  setNotes: (list) => {
+    warnings.compare = list;
+    updateNotices();
+  },
+  onChange: () => refresh(),
+  onTarget: () => writeHash(),
+  onLoaded: () => {
+    renderParameters();
+    renderLegend('change');
+  },
+  placeOf: (id) => {
+    const f = app.hotspots.find((h) => h.properties.id === id);
+    return f ? `hotspot ${f.properties.rank}, ${hotspotPlace(hotspotProps(f.properties))}` : `hotspot ${id}`;
+  },
+});
 
 start();

@@ -116,7 +116,7 @@ function pairRow(label, pair, testid) {
 export function wddText(w) {
   if (!w) return 'undefined: no figures';
   const s = (v) => `${Number(v) > 0 ? '+' : ''}${num(v, 1)}`;
-  const zp = w.z === null || w.z === undefined ? 'z and p undefined (every count is 0)' : `z = ${num(w.z, 2)}, p = ${num(w.p, 3)}`;
+  const zp = w.z === null || w.z === undefined ? 'z and p undefined (every count is 0)' : `z = ${num(w.z, 2)}, ${Number(w.p) < 0.001 ? 'p < 0.001' : `p = ${num(w.p, 3)}`}`;
   let reading;
   if (Number(w.high95) < 0) reading = 'a fall beyond the control area\'s trend';
   else if (Number(w.low95) > 0) reading = 'a rise beyond the control area\'s trend';
@@ -154,6 +154,15 @@ export function targetHtml(a, { place = '' } = {}) {
       the hotspot as found over the before window.</p>`;
 }
 
+/** The comparison's settings for "Settings used": both windows, the change map's cell and q, the target. */
+export function compareParametersHtml(c, ans) {
+  if (!c || !c.before || !c.after) return '';
+  const cm = ans ? ans.change_map : null;
+  const target = c.target && ans && ans.areas ? `; target hotspot ${c.target}, buffer ${metres(ans.areas.buffer_m)}` : '';
+  const map = cm ? `; change map squares ${metres(cm.cell_m)}, false discovery rate q = ${cm.fdr_q}` : '';
+  return `<dt>Compared</dt><dd>before=${esc(windowParam(c.before))}, after=${esc(windowParam(c.after))} (ends not included)${esc(map)}${esc(target)}</dd>`;
+}
+
 // ---------------------------------------------------------------- the page's side
 
 /**
@@ -164,6 +173,7 @@ export function makeCompare(app, ui) {
   const $ = (id) => document.getElementById(id);
   let abort = null;
   let seq = 0;
+  let scrollToTarget = false; // after a hotspot is chosen, bring its table into view
 
   function setInputs(cmp, preset = null) {
     $('before-from').value = isoDay(cmp.before.from);
@@ -246,6 +256,8 @@ export function makeCompare(app, ui) {
       $('summary').innerHTML = `<h2 id="summary-title" class="visually-hidden">Comparison of the two windows</h2>${compareStripHtml(ans, c)}`;
       panel.innerHTML = comparisonHtml(ans, c);
       renderTarget();
+      if (scrollToTarget && ans.areas) $('target-body').scrollIntoView({ block: 'nearest' });
+      scrollToTarget = false;
       ui.setNotes([...(ans.warnings || []).map(String), ...compareNotes(ans, c, { from: app.span.from, to: app.span.end })]);
       ui.onLoaded(ans);
     } catch (err) {
@@ -275,6 +287,7 @@ export function makeCompare(app, ui) {
   function setTarget(id) {
     if (app.state.compare.target === id && app.comparison && app.comparison.areas) return;
     app.state.compare.target = id;
+    scrollToTarget = true;
     ui.clearError('compare-target');
     renderTarget();
     ui.onTarget(id);
@@ -286,5 +299,5 @@ export function makeCompare(app, ui) {
     if (abort) abort.abort();
   }
 
-  return { build, setInputs, load, setTarget, cancel };
+  return { build, setInputs, load, setTarget, renderTarget, cancel };
 }

@@ -161,7 +161,7 @@ pub fn find_hotspots(
 
     // 4-connected components, numbered in order of their smallest cell.
     let mut component = vec![u32::MAX; grid.n_cells()];
-    let mut comps: Vec<Acc> = Vec::new();
+    let mut comps: Vec<Vec<usize>> = Vec::new();
     for start in 0..grid.n_cells() {
         if !flag[start] || component[start] != u32::MAX {
             continue;
@@ -194,6 +194,52 @@ pub fn find_hotspots(
             }
         }
         cells.sort_unstable();
+        comps.push(cells);
+    }
+
+    let hotspots = hotspots_of_cells(ds, sel, surface, comps, rank_by, harm_by_category, projector);
+    let selected_harm = sel
+        .indices
+        .iter()
+        .map(|&i| {
+            let i = i as usize;
+            f64::from(ds.weight()[i]) * harm_by_category.get(usize::from(ds.category_ids()[i])).copied().unwrap_or(1.0)
+        })
+        .sum();
+    Ok(HotspotSet {
+        hotspots,
+        rule,
+        rank_by,
+        density_threshold_per_km2: threshold,
+        selected_incidents: sel.len() as u64,
+        selected_harm,
+        study_area_m2,
+    })
+}
+
+/// The hotspots made of the given groups of cells (each group one hotspot, cells sorted), with their facts, ranked
+/// by `rank_by`. [`find_hotspots`] passes 4-connected groups; tasking passes merged groups.
+pub fn hotspots_of_cells(
+    ds: &Dataset,
+    sel: &Selection,
+    surface: &DensitySurface,
+    groups: Vec<Vec<usize>>,
+    rank_by: RankBy,
+    harm_by_category: &[f64],
+    projector: &Projector,
+) -> Vec<Hotspot> {
+    let grid = &surface.grid;
+    let density = &surface.density_per_km2;
+    let study_cells = density.iter().filter(|&&d| d > 0.0).count();
+    let study_area_m2 = study_cells as f64 * grid.cell_area_m2();
+    let mut component = vec![u32::MAX; grid.n_cells()];
+    let mut comps: Vec<Acc> = Vec::with_capacity(groups.len());
+    for (id, cells) in groups.into_iter().enumerate() {
+        for &c in &cells {
+            if let Some(slot) = component.get_mut(c) {
+                *slot = id as u32;
+            }
+        }
         comps.push(Acc {
             cells,
             incidents: 0,
@@ -208,11 +254,9 @@ pub fn find_hotspots(
 
     let (xs, ys, cats, locs, areas, ws) =
         (ds.x_m(), ds.y_m(), ds.category_ids(), ds.location_ids(), ds.area_ids(), ds.weight());
-    let mut selected_harm = 0.0;
     for &i in &sel.indices {
         let i = i as usize;
         let harm = f64::from(ws[i]) * harm_by_category.get(usize::from(cats[i])).copied().unwrap_or(1.0);
-        selected_harm += harm;
         let Some(cell) = grid.cell_at(xs[i], ys[i]) else { continue };
         let comp = component[cell];
         if comp == u32::MAX {
@@ -304,15 +348,7 @@ pub fn find_hotspots(
     for (k, h) in hotspots.iter_mut().enumerate() {
         h.rank = k + 1;
     }
-    Ok(HotspotSet {
-        hotspots,
-        rule,
-        rank_by,
-        density_threshold_per_km2: threshold,
-        selected_incidents: sel.len() as u64,
-        selected_harm,
-        study_area_m2,
-    })
+    hotspots
 }
 
 /// Polygons in grid metres to lon/lat rings (closed).

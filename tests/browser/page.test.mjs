@@ -3,9 +3,16 @@
 //   (b) vector tiles were requested and at least one came back 200 (204 = empty tile is fine), none failed;
 //   (c) the ranked hotspot list has at least one entry, and the page shows no error message;
 //   (d) choosing only "Anti-social behaviour" makes new tile and API requests carrying that category;
-//   (e) clicking the first listed hotspot selects it and opens its popup with its counts and trend.
+//   (e) clicking the first listed hotspot selects it and opens its popup with its counts and trend;
+//   (f) outside compare mode the change layer is not offered; compare mode's table equals /api/compare (default
+//       windows, then the "last month vs the month before" preset), with the API's and the page's notes shown;
+//   (g) compare mode draws change tiles (200/204) and the map is not blank;
+//   (h) clicking the first hotspot makes it the target: the target table with gross/net effect, WDQ and WDD;
+//   (i) the address reproduces compare mode (windows and target) in a new tab; back in the normal view no
+//       change tiles are asked for.
 // Usage: node tests/browser/page.test.mjs http://127.0.0.1:PORT/
-// Writes target/browser/page.png (the whole page, for a person to look at) and target/browser/map.png.
+// Writes target/browser/page.png (the whole page, for a person to look at), target/browser/map.png and
+// target/browser/compare.png (compare mode with a target).
 // Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_TEST_TIMEOUT_MS (default 90000 per wait).
 
 import { chromium } from 'playwright-core';
@@ -265,11 +272,211 @@ async function main() {
     await waitForMapIdle(page, 'after flying to the hotspot');
     await page.screenshot({ path: path.join(outDir, 'page-selected.png') });
 
+    await compareChecks(context, page);
+
     check('no uncaught errors in the page', pageErrors.length === 0, pageErrors.length ? pageErrors.join(' | ') : 'none');
   } finally {
     await context.close().catch(() => {});
     await fs.rm(userDataDir, { recursive: true, force: true }).catch(() => {});
   }
+}
+
+/** The compare table's figures as shown: {before, after, text} of the totals row. */
+async function shownTotals(page) {
+  return page.evaluate(() => {
+    const tds = [...document.querySelectorAll('[data-testid=compare-total] td')].map((td) => td.textContent.trim());
+    return { before: tds[0], after: tds[1], text: tds[2] };
+  });
+}
+
+/** /api/compare for the windows and types in the page's address, fetched by the test itself. */
+async function apiCompare(page, extra = '') {
+  const h = new URLSearchParams(new URL(page.url()).hash.slice(1));
+  const q = new URLSearchParams({ before: h.get('before'), after: h.get('after') });
+  for (const c of h.getAll('category')) q.append('category', c);
+  const res = await fetch(new URL(`api/compare?${q}${extra}`, base));
+  if (!res.ok) throw new CheckFailed(`/api/compare?${q}${extra} answered ${res.status}: ${await res.text()}`);
+  return { body: await res.json(), hash: h };
+}
+
+const nf = new Intl.NumberFormat('en-GB');
+const fmt = (v) => nf.format(Math.round(Number(v)));
+
+async function waitCompareTable(page, hashBefore, what) {
+  try {
+    await page.waitForFunction(
+      (b) => {
+        const h = new URLSearchParams(location.hash.slice(1));
+        const panel = document.getElementById('compare-body');
+        return h.get('before') === b && !panel.hasAttribute('aria-busy') && document.querySelector('[data-testid=compare-total]')
+          && window.hotspotsApp.comparison && window.hotspotsApp.comparison.before_window.startsWith(b.split('..')[0]);
+      },
+      hashBefore,
+      { timeout: WAIT, polling: 200 },
+    );
+  } catch {
+    throw new CheckFailed(`the compare table did not appear ${what}; messages: ${JSON.stringify(await pageMessages(page))}`);
+  }
+}
+
+async function checkTotals(page, name) {
+  const { body, hash } = await apiCompare(page);
+  const shown = await shownTotals(page);
+  const want = { before: fmt(body.total.before), after: fmt(body.total.after), text: body.total.text };
+  const harmRow = await page.locator('[data-testid=compare-harm] td').nth(2).innerText();
+  const catRows = await page.locator('.compare-table tr.cat').count();
+  check(
+    name,
+    JSON.stringify(shown) === JSON.stringify(want) && harmRow.trim() === body.harm.text && catRows === body.categories.length,
+    `before=${hash.get('before')} after=${hash.get('after')}: page ${JSON.stringify(shown)}, API ${JSON.stringify(want)}; ` +
+      `harm ${JSON.stringify(harmRow.trim())} vs ${JSON.stringify(body.harm.text)}; ${catRows} type rows vs ${body.categories.length}`,
+  );
+  return body;
+}
+
+async function compareChecks(context, page) {
+  // Back to all types, so the comparison covers everything.
+  await page.locator('#cat-all').check();
+  await waitForMapIdle(page, 'after choosing all types again');
+
+  // (f) The change layer is not offered outside compare mode, and nothing asked for its tiles.
+  const offeredOutside = await page.locator('.layer[data-layer=change]').isVisible().catch(() => false);
+  const changeTilesSoFar = tiles.filter((t) => t.url.includes('/tiles/change/')).length;
+  check(
+    '(f) outside compare mode the change layer is not offered',
+    !offeredOutside && changeTilesSoFar === 0,
+    `toggle visible: ${offeredOutside}; change tiles requested: ${changeTilesSoFar}`,
+  );
+
+  // (f) Compare mode with its default windows (the last 3 whole months against the 3 before).
+  await page.getByRole('button', { name: 'Compare two periods' }).click();
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('mode') === 'compare', null, { timeout: WAIT });
+  const defBefore = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('before');
+  await waitCompareTable(page, defBefore, 'with the default windows');
+  const first = await checkTotals(page, '(f) compare table (default windows) equals /api/compare');
+  const offeredInside = await page.locator('.layer[data-layer=change]').isVisible();
+  const legend = await page.locator('#layer-change-legend').innerText().catch(() => '');
+  check(
+    '    the change layer is on, with a legend that explains colours and significance',
+    offeredInside && /Rose/.test(legend) && /Fell/.test(legend) && /false discovery rate/.test(legend),
+    `toggle visible: ${offeredInside}; legend ${JSON.stringify(legend.replace(/\s+/g, ' ').slice(0, 120))}…`,
+  );
+  if (Number(first.total.before) === 0) {
+    const notes = await page.locator('#notices').innerText();
+    check('    an empty before window is said so on the page', /before window .* has no incidents/.test(notes), JSON.stringify(notes.slice(0, 200)));
+  }
+
+  // (f, g) A preset with data on both sides: the last month against the month before.
+  const mark = seq;
+  await page.getByRole('button', { name: 'Last month vs the month before' }).click();
+  await page.waitForFunction((b) => new URLSearchParams(location.hash.slice(1)).get('before') !== b, defBefore, { timeout: WAIT });
+  const newBefore = new URLSearchParams(new URL(page.url()).hash.slice(1)).get('before');
+  await waitCompareTable(page, newBefore, 'after the "last month" preset');
+  await waitForMapIdle(page, 'in compare mode');
+  const body = await checkTotals(page, '(f) compare table ("last month vs the month before") equals /api/compare');
+  const warnShown = await page.locator('#notices').innerText();
+  check(
+    '    the API\'s warnings are on the page',
+    body.warnings.every((w) => warnShown.includes(w)),
+    `${body.warnings.length} warnings: ${JSON.stringify(body.warnings)}`,
+  );
+  const cmText = await page.locator('[data-testid=compare-change-map]').innerText();
+  const cm = body.change_map;
+  check(
+    '    the change-map summary gives the cells that fell and rose, the cell size and q',
+    cm && cmText.includes(`${fmt(cm.cells_fell)} fell`) && cmText.includes(`${fmt(cm.cells_rose)} rose`) && cmText.includes(`q = ${cm.fdr_q}`),
+    JSON.stringify(cmText),
+  );
+  const changeTiles = tiles.filter((t) => t.seq > mark && t.url.includes('/tiles/change/'));
+  const changeOk = changeTiles.filter((t) => t.status === 200).length;
+  const changeBad = changeTiles.filter((t) => ![200, 204, 304].includes(t.status));
+  const carry = changeTiles.every((t) => t.url.includes(`before=${encodeURIComponent(newBefore.split('..')[0])}`) || t.url.includes('before='));
+  check(
+    '(g) change tiles requested and served (200/204)',
+    changeTiles.length > 0 && changeOk > 0 && changeBad.length === 0 && carry,
+    `${changeTiles.length} change tile responses: ${changeOk} x 200` +
+      (changeBad.length ? `; failed: ${changeBad.slice(0, 3).map((t) => `${t.status} ${t.url}`).join(' | ')}` : ''),
+  );
+  await page.addStyleTag({
+    content: '.maplibregl-control-container, .maplibregl-marker, .map-status, .maplibregl-popup { visibility: hidden !important; }',
+  });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const px = await pixelStats(page, await page.locator('#map').screenshot());
+  await page.evaluate(() => document.querySelectorAll('style').forEach((s) => {
+    if (s.textContent.includes('.maplibregl-control-container, .maplibregl-marker')) s.remove();
+  }));
+  await page.screenshot({ path: path.join(outDir, 'compare-windows.png') });
+  check(
+    '(g) the compare map draws data, not a blank background',
+    px.variance > 15 && px.nonBackgroundShare > 0.01,
+    `luminance variance ${px.variance.toFixed(1)}, ${(px.nonBackgroundShare * 100).toFixed(1)}% of pixels unlike ${px.background}`,
+  );
+
+  // (h) The first hotspot (of the before window) as the target.
+  const row = page.locator('#hotspot-list li button.row').first();
+  const id = await row.getAttribute('data-id');
+  const targetApi = page.waitForResponse((r) => /\/api\/compare\?/.test(r.url()) && r.url().includes(`hotspot=${encodeURIComponent(id)}`), { timeout: WAIT });
+  await row.click();
+  const tr = await targetApi.catch(() => null);
+  try {
+    await page.locator('[data-testid=target-table]').waitFor({ timeout: WAIT });
+  } catch {
+    throw new CheckFailed(`(h) no target table after clicking hotspot ${id}; messages: ${JSON.stringify(await pageMessages(page))}`);
+  }
+  const wdd = await page.locator('[data-testid=wdd]').innerText();
+  const wdq = await page.locator('[data-testid=wdq]').innerText();
+  const net = await page.locator('[data-testid=net-effect]').innerText();
+  const { body: withTarget } = await apiCompare(page, `&hotspot=${encodeURIComponent(id)}`);
+  const a = withTarget.areas;
+  const targetRow = (await page.locator('[data-testid=target-target] td').allInnerTexts()).map((t) => t.trim());
+  check(
+    '(h) clicking the first hotspot shows the target table with WDD, WDQ and net effect',
+    tr && tr.status() === 200 && a &&
+      JSON.stringify(targetRow) === JSON.stringify([fmt(a.target.before), fmt(a.target.after)]) &&
+      (/z = -?[\d.]+, p = [\d.]+/.test(wdd) || /undefined/.test(wdd)) && /95% interval/.test(wdd) &&
+      (wdq.includes(a.wdq.reading)) && (a.net_effect ? net.includes(a.net_effect.text) : /^undefined: /.test(net)),
+    `hotspot ${id}: target ${JSON.stringify(targetRow)}; WDD ${JSON.stringify(wdd)}; WDQ ${JSON.stringify(wdq)}; net ${JSON.stringify(net)}`,
+  );
+  const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
+  check('    the address holds the mode, both windows and the target', hash.get('mode') === 'compare' && hash.get('target') === id && hash.has('after'), page.url());
+  await waitForMapIdle(page, 'after flying to the target');
+  await page.screenshot({ path: path.join(outDir, 'compare.png') });
+  const msgs = await pageMessages(page);
+  check('    no error message in compare mode', msgs.length === 0, msgs.length ? JSON.stringify(msgs) : 'none');
+
+  // (i) The link reproduces the view in a new tab.
+  const url = page.url();
+  const tab = await context.newPage();
+  try {
+    await tab.goto(url, { waitUntil: 'load', timeout: WAIT });
+    await tab.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: WAIT });
+    await tab.locator('[data-testid=target-table]').waitFor({ timeout: WAIT });
+    const wdd2 = await tab.locator('[data-testid=wdd]').innerText();
+    const shown2 = await shownTotals(tab);
+    const shown1 = await shownTotals(page);
+    check(
+      '(i) the address reproduces compare mode, windows and target in a new tab',
+      wdd2 === wdd && JSON.stringify(shown2) === JSON.stringify(shown1),
+      `totals ${JSON.stringify(shown2)}; WDD ${JSON.stringify(wdd2)}`,
+    );
+  } finally {
+    await tab.close();
+  }
+
+  // (i) Back to the normal view: the change toggle goes, the summary strip returns, no more change tiles.
+  await page.getByRole('button', { name: 'Hotspots', exact: true }).click();
+  await page.locator('[data-testid=total-incidents]').waitFor({ timeout: WAIT });
+  const back = seq;
+  await page.mouse.move(640, 400);
+  await page.mouse.wheel(0, -300);
+  await waitForMapIdle(page, 'back in the normal view');
+  const changeAfter = tiles.filter((t) => t.seq > back && t.url.includes('/tiles/change/')).length;
+  const offeredAgain = await page.locator('.layer[data-layer=change]').isVisible();
+  check(
+    '(i) back in the normal view the change layer is not offered and not fetched',
+    !offeredAgain && changeAfter === 0 && !new URL(page.url()).hash.includes('mode=compare'),
+    `toggle visible: ${offeredAgain}; change tiles after switching back: ${changeAfter}`,
+  );
 }
 
 const guard = setTimeout(() => {

@@ -1,11 +1,18 @@
 // Unit tests of the page's pure modules (no browser): node --test tests/browser/units.test.mjs
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { PRESETS, dataEnd, addMonths, financialYearStart, isoDay, parseDate, toInputValue, fromInputValue, windowText } from '../../assets/dates.js';
+import {
+  PRESETS, COMPARE_PRESETS, dataEnd, addMonths, financialYearStart, isoDay, parseDate, toInputValue, fromInputValue, windowText,
+  defaultComparison, previousPeriod, lastWholeMonthEnd, wholeMonths, windowParam, parseWindowParam, windowDays,
+} from '../../assets/dates.js';
 import { trend, trendDirection, breaks, namedList, maybeJson, metres, int } from '../../assets/format.js';
 import { buildQuery, errorFromBody } from '../../assets/client.js';
 import { hotspotPopupHtml, parametersHtml, seriesSvg } from '../../assets/panels.js';
-import { densityBreaksFromThreshold, styleLayers, legendHtml } from '../../assets/layers.js';
+import { densityBreaksFromThreshold, styleLayers, legendHtml, changeColour, describeFeature, DRAW_ORDER, kindOf } from '../../assets/layers.js';
+import {
+  compareApiQuery, changeTileQuery, comparisonHtml, targetHtml, wddText, compareNotes, changeMapText, compareStripHtml,
+  changeDirection, compareParametersHtml,
+} from '../../assets/compare.js';
 
 const day = (s) => parseDate(s);
 const win = (w) => [isoDay(w.from), isoDay(w.to)];
@@ -100,7 +107,7 @@ test('popup and list text: trend, streets, no earlier data', () => {
 });
 
 test('every layer has style layers named after it and a legend', () => {
-  for (const layer of ['incidents', 'density', 'hotspots', 'hex', 'gistar', 'areas-wards']) {
+  for (const layer of ['incidents', 'density', 'hotspots', 'hex', 'gistar', 'change', 'areas-wards']) {
     const specs = styleLayers(layer, { breaks: [1, 2, 3] });
     assert.ok(specs.length > 0);
     for (const s of specs) {
@@ -111,4 +118,169 @@ test('every layer has style layers named after it and a legend', () => {
     assert.ok(legendHtml(layer, { breaks: [1, 2, 3] }).length > 0);
   }
   assert.match(legendHtml('gistar'), /99%/);
+});
+
+// ---------------------------------------------------------------- compare mode
+
+const cmpWin = (c) => [windowParam(c.before), windowParam(c.after)];
+
+test('default comparison: the last 3 whole months of data against the 3 months before them', () => {
+  // Data to the end of March 2024 (exclusive end 1 April).
+  assert.deepEqual(cmpWin(defaultComparison(dataEnd('2024-04-01T00:00:00Z'), day('2018-12-01'))), [
+    '2023-10-01..2024-01-01',
+    '2024-01-01..2024-04-01',
+  ]);
+  // Data ending part-way through April: April is not a whole month, so the windows end on 1 April.
+  assert.deepEqual(cmpWin(defaultComparison(dataEnd('2024-04-17T09:30:00Z'), day('2023-01-01'))), [
+    '2023-10-01..2024-01-01',
+    '2024-01-01..2024-04-01',
+  ]);
+  // Less than one whole month of data: the windows end at the data's end.
+  assert.equal(isoDay(lastWholeMonthEnd(day('2024-03-21'), day('2024-03-05'))), '2024-03-21');
+  assert.equal(isoDay(lastWholeMonthEnd(day('2024-03-21'), day('2024-02-05'))), '2024-03-01');
+  assert.equal(isoDay(lastWholeMonthEnd(day('2024-03-21'))), '2024-03-01');
+});
+
+test('compare presets: last month, previous period, same period last year', () => {
+  const end = dataEnd('2024-04-01T00:00:00Z');
+  const last = COMPARE_PRESETS.lastMonth.window(end, null);
+  assert.deepEqual(cmpWin(last), ['2024-02-01..2024-03-01', '2024-03-01..2024-04-01']);
+  const current = { before: { from: day('2020-01-01'), to: day('2020-02-01') }, after: { from: day('2024-01-01'), to: day('2024-04-01') } };
+  assert.deepEqual(cmpWin(COMPARE_PRESETS.previous.window(end, null, current)), ['2023-10-01..2024-01-01', '2024-01-01..2024-04-01']);
+  assert.deepEqual(cmpWin(COMPARE_PRESETS.lastYear.window(end, null, current)), ['2023-01-01..2023-04-01', '2024-01-01..2024-04-01']);
+  // Leap day: the same period last year ends on the last day of February.
+  const leap = { after: { from: day('2024-02-01'), to: day('2024-02-29') } };
+  assert.equal(windowParam(COMPARE_PRESETS.lastYear.window(end, null, leap).before), '2023-02-01..2023-02-28');
+});
+
+test('previous period: whole months stay whole months, other windows keep their length in days', () => {
+  assert.equal(windowParam(previousPeriod({ from: day('2024-03-01'), to: day('2024-04-01') })), '2024-02-01..2024-03-01');
+  assert.equal(windowParam(previousPeriod({ from: day('2024-01-01'), to: day('2024-04-01') })), '2023-10-01..2024-01-01');
+  assert.equal(windowParam(previousPeriod({ from: day('2024-03-04'), to: day('2024-04-01') })), '2024-02-05..2024-03-04');
+  assert.equal(wholeMonths(day('2024-01-01'), day('2024-04-01')), 3);
+  assert.equal(wholeMonths(day('2024-01-02'), day('2024-04-01')), null);
+  assert.equal(windowDays({ from: day('2024-02-01'), to: day('2024-03-01') }), 29);
+});
+
+test('window parameters: FROM..TO both ways, TO exclusive, bad ones refused', () => {
+  const w = { from: day('2024-01-01'), to: day('2024-04-01') };
+  assert.equal(windowParam(w), '2024-01-01..2024-04-01');
+  assert.deepEqual(win(parseWindowParam('2024-01-01..2024-04-01')), ['2024-01-01', '2024-04-01']);
+  assert.deepEqual(win(parseWindowParam('2024-01..2024-04')), ['2024-01-01', '2024-04-01']);
+  assert.equal(parseWindowParam('2024-04..2024-01'), null);
+  assert.equal(parseWindowParam('2024-01'), null);
+  assert.equal(parseWindowParam(null), null);
+  assert.equal(parseWindowParam('x..y'), null);
+});
+
+const cmp = { before: { from: day('2024-02-01'), to: day('2024-03-01') }, after: { from: day('2024-03-01'), to: day('2024-04-01') }, target: null };
+
+test('compare queries: both windows, types repeated; the API also gets the weighting, the tiles do not', () => {
+  const q = new URLSearchParams(compareApiQuery(cmp, { categories: ['Drugs', 'Robbery'], harm: true }));
+  assert.equal(q.get('before'), '2024-02-01..2024-03-01');
+  assert.equal(q.get('after'), '2024-03-01..2024-04-01');
+  assert.deepEqual(q.getAll('category'), ['Drugs', 'Robbery']);
+  assert.equal(q.get('weight'), 'harm');
+  assert.equal(q.get('rank_by'), 'harm');
+  assert.equal(compareApiQuery(cmp, { categories: null, harm: false }), 'before=2024-02-01..2024-03-01&after=2024-03-01..2024-04-01');
+  const t = new URLSearchParams(changeTileQuery(cmp, { categories: ['Drugs'], harm: true }));
+  assert.deepEqual([...t.keys()], ['before', 'after', 'category']);
+});
+
+const change = (before, after, text) => ({ before, after, absolute: after - before, relative: before ? (after - before) / before : null, text });
+const answer = {
+  length_ratio: 1,
+  total: change(4607, 5033, '+9.2% (+426)'),
+  harm: change(373381.2, 389937.4, '+4.4% (+16,556.2)'),
+  categories: [{ category: 'Anti-social behaviour', change: change(1012, 1257, '+24.2% (+245)') }, { category: 'Drugs', change: change(69, 69, '0% (0)') }],
+  warnings: ['the windows differ in length (29.0 days before, 31.0 after): counts are compared per day'],
+  change_map: { cell_m: 800, fdr_q: 0.05, p_threshold: 0.001, cells_with_incidents: 748, cells_fell: 1, cells_rose: 0 },
+  areas: null,
+};
+
+test('comparison table: totals, harm, one row per type, the change map and the warnings', () => {
+  const html = comparisonHtml(answer, cmp);
+  assert.match(html, /data-testid="compare-total"[\s\S]*4,607[\s\S]*5,033[\s\S]*\+9\.2% \(\+426\)/);
+  assert.match(html, /Harm[\s\S]*373,381[\s\S]*389,937/);
+  assert.match(html, /Anti-social behaviour[\s\S]*\+24\.2% \(\+245\)/);
+  assert.equal((html.match(/<tr class="cat"/g) || []).length, 2);
+  assert.match(html, /the windows differ in length/);
+  assert.match(html, /1 Feb 2024 to 29 Feb 2024 \(29 days\)/);
+  assert.equal(changeMapText(answer.change_map), 'Of 748 map squares of 800 m with incidents in either window, 1 fell and 0 rose significantly (exact test per square, false discovery rate q = 0.05).');
+  assert.match(changeMapText(null), /No change map/);
+  assert.match(compareStripHtml(answer, cmp), /4,607[\s\S]*5,033[\s\S]*\+9\.2%/);
+  assert.equal(changeDirection(answer.total), 'up');
+  assert.equal(changeDirection(change(5, 3, '')), 'down');
+  assert.equal(changeDirection(change(3, 3, '')), 'same');
+  assert.match(compareParametersHtml(cmp, answer), /before=2024-02-01\.\.2024-03-01, after=2024-03-01\.\.2024-04-01/);
+  assert.equal(compareParametersHtml({ before: null, after: null }, null), '');
+});
+
+test('page notes: an empty before window, windows outside the data', () => {
+  const empty = { ...answer, total: change(0, 14428, 'new (+14,428)') };
+  const notes = compareNotes(empty, cmp, { from: day('2024-03-01'), to: day('2024-04-01') });
+  assert.match(notes[0], /before window \(1 Feb 2024 to 29 Feb 2024\) has no incidents/);
+  assert.match(notes[1], /before window reaches outside the data held/);
+  assert.deepEqual(compareNotes(answer, cmp, { from: day('2018-12-01'), to: day('2024-04-01') }), []);
+});
+
+const areas = {
+  description: 'hotspot h200-1-2', buffer_m: 250,
+  target: { before: 1318, after: 1375 }, buffer: { before: 70, after: 79 }, control: { before: 3219, after: 3579 },
+  gross_effect: change(1318, 1375, '+4.3% (+57)'),
+  net_effect: change(1465.4, 1375, '-6.2% (-90.4)'), net_effect_reason: null,
+  wdq: { wdq: -0.012, reading: 'some displacement, less than the benefit', success_measure: -0.02, buffer_displacement_measure: 0.0002 },
+  wdd: { total: -294, local: -303, displacement: 9, se: 98, z: -2.99, p: 0.0028, low95: -486.4, high95: -101.6 },
+};
+
+test('target table: target, buffer, control; gross and net effect; WDQ with its reading; WDD with z, p and 95% interval', () => {
+  const html = targetHtml(areas, { place: 'hotspot 1, On or near Supermarket' });
+  assert.match(html, /Target: hotspot 1, On or near Supermarket/);
+  assert.match(html, /Buffer \(250 m around it\)[\s\S]*70[\s\S]*79/);
+  assert.match(html, /Control[\s\S]*3,219[\s\S]*3,579/);
+  assert.match(html, /\+4\.3% \(\+57\)/);
+  assert.match(html, /-6\.2% \(-90\.4\)/);
+  assert.match(html, /-0\.01: some displacement, less than the benefit/);
+  assert.equal(
+    wddText(areas.wdd),
+    "-294 (local -303, displacement +9); z = -2.99, p = 0.003; 95% interval -486.4 to -101.6: a fall beyond the control area's trend",
+  );
+  assert.match(wddText({ ...areas.wdd, low95: -10, high95: 12 }), /not distinguishable/);
+  assert.match(wddText({ ...areas.wdd, z: null, p: null }), /z and p undefined/);
+  assert.match(wddText({ ...areas.wdd, z: -3.77, p: 0.00016 }), /z = -3\.77, p < 0\.001;/);
+});
+
+test('target table: undefined effects say why', () => {
+  const html = targetHtml({
+    ...areas,
+    net_effect: null,
+    net_effect_reason: 'the control area has no incidents before',
+    wdq: { wdq: null, reading: 'undefined: the control area has no incidents in one of the windows' },
+  });
+  assert.match(html, /undefined: the control area has no incidents before/);
+  assert.match(html, /undefined: the control area has no incidents in one of the windows/);
+  assert.doesNotMatch(html, /undefined: undefined/);
+});
+
+test('change layer: diverging colours by the size of the difference, significant cells outlined, legend names FDR', () => {
+  assert.ok(DRAW_ORDER.indexOf('change') < DRAW_ORDER.indexOf('hotspots'));
+  assert.equal(kindOf('change'), 'change');
+  const expr = changeColour([2, 10, 40]);
+  assert.equal(expr[0], 'step');
+  assert.deepEqual(expr.filter((x) => typeof x === 'number'), [-40, -10, -2, 2, 10, 40]);
+  assert.equal(expr[2], '#2166ac'); // the biggest fall: dark blue
+  assert.equal(expr[expr.length - 1], '#b2182b'); // the biggest rise: dark red
+  const [fill, outline] = styleLayers('change', { breaks: [2, 10, 40] });
+  assert.equal(fill.type, 'fill');
+  assert.equal(outline.type, 'line');
+  assert.deepEqual(outline.filter, ['!=', ['to-number', ['get', 'significant'], 0], 0]);
+  const legend = legendHtml('change', { breaks: [2, 10, 40], fdrQ: 0.05 });
+  assert.match(legend, /Rose by 40 or more/);
+  assert.match(legend, /Fell by 2 to 10/);
+  assert.match(legend, /false discovery rate/);
+  assert.match(legend, /q = 0\.05/);
+  const pop = describeFeature('change', { before: 3, after: 12, difference: 9, p: 0.0004, significant: 1 });
+  assert.match(pop, /Significant rise/);
+  assert.match(pop, /\+9/);
+  assert.match(describeFeature('change', { before: 5, after: 4, difference: -1, p: 0.9, significant: 0 }), /Fell \(not significant\)/);
 });

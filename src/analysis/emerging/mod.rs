@@ -82,6 +82,7 @@
 //! Deterministic: the same input gives the same output at any thread count.
 
 mod classify;
+pub mod cube;
 mod mann_kendall;
 
 pub use classify::{

@@ -1,0 +1,290 @@
+//! The space-time cube of a dataset: time steps of a period (weeks, months or N days), counts per grid cell and
+//! step, and the emerging hot spot analysis over it. The CLI's `emerging`, the server's `emerging` layer and
+//! `tasking` call [`run`].
+//!
+//! **Steps.** Months are calendar months. Weeks and N-day periods are counted back from the end of the window, so
+//! the final step always ends at the window's end (the most recent period is the one that matters); a shorter
+//! remainder at the start is left out, with a warning. Without a window the data's own span is used: from its
+//! first incident to the end of its last (for months, from the first month start to the end of the last month).
+//!
+//! **Time precision.** A period finer than the data's time precision is refused: police.uk's incidents are known
+//! only to the month, so their weeks would be invented. Months need month precision or finer; weeks and N-day
+//! periods need day precision or finer.
+//!
+//! **Grid.** Square cells of `cell_m` (default: four times the density grid's automatic cell, as for change maps:
+//! each step holds only a fraction of the incidents), Gi\* with a distance band of `band_m` (default 1.5 cells, so
+//! each cell's neighbourhood is itself and its eight neighbours) over the cells inside the convex hull of the
+//! selected incidents.
+
+use super::{Emerging, EmergingError, EmergingOptions, emerging_grid};
+use crate::analysis::compare::{CHANGE_CELL_FACTOR, Window};
+use crate::analysis::pipeline::hull_mask;
+use crate::analysis::points::Points;
+use crate::grid::{BoxM, Grid, auto_cell_m};
+use crate::model::time::{TimePrecision, format_instant, interval_end_s, month_index, month_start_s};
+use crate::model::{Dataset, Query, QueryError};
+use serde::Serialize;
+
+/// Most time steps accepted.
+pub const MAX_STEPS: usize = 2_000;
+
+/// The length of a time step.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum Period {
+    Week,
+    Month,
+    Days(u32),
+}
+
+impl std::str::FromStr for Period {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_ascii_lowercase();
+        match t.as_str() {
+            "week" | "weeks" | "1w" | "7d" => Ok(Period::Week),
+            "month" | "months" | "1m" => Ok(Period::Month),
+            _ => t
+                .strip_suffix('d')
+                .and_then(|n| n.parse::<u32>().ok())
+                .filter(|n| (1..=366).contains(n))
+                .map(Period::Days)
+                .ok_or_else(|| format!("period '{s}' is not week, month or Nd (N days, 1 to 366), e.g. 14d")),
+        }
+    }
+}
+
+impl Period {
+    pub fn name(self) -> String {
+        match self {
+            Period::Week => "week".into(),
+            Period::Month => "month".into(),
+            Period::Days(n) => format!("{n}d"),
+        }
+    }
+
+    /// The coarsest time precision this period can be built from.
+    pub fn coarsest_precision(self) -> TimePrecision {
+        match self {
+            Period::Month => TimePrecision::Month,
+            Period::Week | Period::Days(_) => TimePrecision::Day,
+        }
+    }
+
+    fn seconds(self) -> Option<i64> {
+        match self {
+            Period::Week => Some(7 * 86_400),
+            Period::Days(n) => Some(i64::from(n) * 86_400),
+            Period::Month => None,
+        }
+    }
+}
+
+/// Errors of a space-time run.
+#[derive(Debug, thiserror::Error)]
+pub enum CubeError {
+    #[error(transparent)]
+    Query(#[from] QueryError),
+    #[error("no incidents match the window and categories")]
+    Empty,
+    #[error(
+        "{count} of the selected incidents are known only to the {precision}, so {period} steps would be invented; \
+         use --period {suggest} (or narrow --category/--from/--to to data known more precisely)"
+    )]
+    PeriodTooFine { period: String, precision: &'static str, count: usize, suggest: &'static str },
+    #[error("the window holds {steps} whole {period} steps; emerging hot spot analysis needs at least 2")]
+    TooFewSteps { steps: usize, period: String },
+    #[error("the window holds {steps} {period} steps, more than {max}; use a longer period or a shorter window")]
+    TooManySteps { steps: usize, period: String, max: usize },
+    #[error("{0}")]
+    Grid(String),
+    #[error(transparent)]
+    Emerging(#[from] EmergingError),
+}
+
+/// What [`run`] needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CubeParams {
+    pub query: Query,
+    pub period: Period,
+    pub cell_m: Option<f64>,
+    pub band_m: Option<f64>,
+    pub options: EmergingOptions,
+}
+
+/// The cube and its analysis.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EmergingRun {
+    pub period: Period,
+    pub steps: Vec<Window>,
+    #[serde(skip)]
+    pub grid: Grid,
+    pub cell_m: f64,
+    pub band_m: f64,
+    /// Which cells were analysed (inside the incidents' hull).
+    #[serde(skip)]
+    pub study: Vec<bool>,
+    /// Incidents of each step (all cells).
+    pub step_totals: Vec<u64>,
+    pub result: Emerging,
+    pub warnings: Vec<String>,
+}
+
+fn month_start_of_index(m: i64) -> Option<i64> {
+    month_start_s(m.div_euclid(12) as i32, (m.rem_euclid(12) + 1) as u32)
+}
+
+/// The steps of `period` in `[from, to)` (see the module docs) and a warning when a remainder is left out.
+pub fn steps(period: Period, from_s: i64, to_s: i64) -> (Vec<Window>, Option<String>) {
+    let mut out = Vec::new();
+    match period.seconds() {
+        Some(len) => {
+            let mut end = to_s;
+            while end - len >= from_s && out.len() <= MAX_STEPS {
+                out.push(Window { from_s: end - len, to_s: end });
+                end -= len;
+            }
+            out.reverse();
+            let left = (end > from_s).then(|| {
+                format!(
+                    "{} to {} is shorter than a {} step and is left out (steps end at {})",
+                    format_instant(from_s),
+                    format_instant(end),
+                    period.name(),
+                    format_instant(to_s)
+                )
+            });
+            (out, left)
+        }
+        None => {
+            // Whole calendar months inside the window.
+            let first = month_index(from_s) + i64::from(month_start_of_index(month_index(from_s)) != Some(from_s));
+            let last = month_index(to_s); // the month containing `to` is not whole unless `to` starts it
+            let mut m = first;
+            while m < last && out.len() <= MAX_STEPS {
+                if let (Some(a), Some(b)) = (month_start_of_index(m), month_start_of_index(m + 1)) {
+                    out.push(Window { from_s: a, to_s: b });
+                }
+                m += 1;
+            }
+            let cut = out.first().is_none_or(|w| w.from_s != from_s) || out.last().is_none_or(|w| w.to_s != to_s);
+            let warning = cut.then(|| {
+                format!(
+                    "only whole months are steps: the parts of {} to {} outside them are left out",
+                    format_instant(from_s),
+                    format_instant(to_s)
+                )
+            });
+            (out, warning)
+        }
+    }
+}
+
+/// Build the cube for `params` and run the emerging hot spot analysis (see the module docs).
+pub fn run(ds: &Dataset, params: &CubeParams) -> Result<EmergingRun, CubeError> {
+    let sel = params.query.select(ds)?;
+    if sel.is_empty() {
+        return Err(CubeError::Empty);
+    }
+    let (times, precisions) = (ds.time_s(), ds.precision());
+    let too_coarse =
+        sel.indices.iter().filter(|&&i| precisions[i as usize] > params.period.coarsest_precision()).count();
+    if too_coarse > 0 {
+        let coarsest = sel.indices.iter().map(|&i| precisions[i as usize]).max().unwrap_or(TimePrecision::Year);
+        return Err(CubeError::PeriodTooFine {
+            period: params.period.name(),
+            precision: coarsest.name(),
+            count: too_coarse,
+            suggest: if coarsest <= TimePrecision::Month { "month" } else { "a longer window (yearly data)" },
+        });
+    }
+    let first = sel.indices.iter().map(|&i| times[i as usize]).min().unwrap_or(0);
+    let last_end =
+        sel.indices.iter().map(|&i| interval_end_s(times[i as usize], precisions[i as usize])).max().unwrap_or(0);
+    let from = params.query.from_s.unwrap_or(match params.period {
+        Period::Month => month_start_of_index(month_index(first)).unwrap_or(first),
+        _ => first.div_euclid(86_400) * 86_400,
+    });
+    let to = params.query.to_s.unwrap_or(match params.period {
+        Period::Month => month_start_of_index(month_index(last_end - 1) + 1).unwrap_or(last_end),
+        _ => (last_end + 86_399).div_euclid(86_400) * 86_400,
+    });
+    let (steps, remainder) = steps(params.period, from, to);
+    if steps.len() > MAX_STEPS {
+        return Err(CubeError::TooManySteps { steps: steps.len(), period: params.period.name(), max: MAX_STEPS });
+    }
+    if steps.len() < 2 {
+        return Err(CubeError::TooFewSteps { steps: steps.len(), period: params.period.name() });
+    }
+    let mut warnings: Vec<String> = sel.warnings.clone();
+    warnings.extend(remainder);
+
+    let points = Points::from_selection(ds, &sel, None);
+    let extent = BoxM::of_points(&points.x_m, &points.y_m).ok_or(CubeError::Empty)?;
+    let cell_m = params.cell_m.unwrap_or_else(|| CHANGE_CELL_FACTOR * auto_cell_m(&extent));
+    let band_m = params.band_m.unwrap_or(1.5 * cell_m);
+    let grid = Grid::covering(&extent, 0.0, cell_m, ds.crs()).map_err(|e| CubeError::Grid(e.to_string()))?;
+    let study = hull_mask(&points, &grid);
+    let mut counts = vec![vec![0.0f64; grid.n_cells()]; steps.len()];
+    let mut step_totals = vec![0u64; steps.len()];
+    let starts: Vec<i64> = steps.iter().map(|w| w.from_s).collect();
+    for (k, &i) in sel.indices.iter().enumerate() {
+        let t = times[i as usize];
+        let s = starts.partition_point(|&a| a <= t);
+        if s == 0 || t >= steps[s - 1].to_s {
+            continue;
+        }
+        step_totals[s - 1] += 1;
+        if let Some(c) = grid.cell_at(points.x_m[k], points.y_m[k]) {
+            counts[s - 1][c] += 1.0;
+        }
+    }
+    let result = emerging_grid(&counts, &grid, Some(&study), band_m, params.options)?;
+    warnings.extend(result.warnings.iter().cloned());
+    Ok(EmergingRun { period: params.period, steps, grid, cell_m, band_m, study, step_totals, result, warnings })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(y: i32, m: u32) -> i64 {
+        month_start_s(y, m).unwrap_or_default()
+    }
+
+    #[test]
+    fn periods_parse() {
+        assert_eq!("week".parse::<Period>(), Ok(Period::Week));
+        assert_eq!("Month".parse::<Period>(), Ok(Period::Month));
+        assert_eq!("14d".parse::<Period>(), Ok(Period::Days(14)));
+        for bad in ["0d", "fortnight", "d", "-3d", "400d"] {
+            assert!(bad.parse::<Period>().is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn week_steps_end_at_the_window_end() {
+        // 2024-01-01 (Monday) to 2024-01-31: four whole weeks counted back from the 31st, 2 days left at the start.
+        let (s, warn) = steps(Period::Week, month(2024, 1), month(2024, 1) + 30 * 86_400);
+        assert_eq!(s.len(), 4);
+        assert_eq!(s[3].to_s, month(2024, 1) + 30 * 86_400);
+        assert_eq!(s[0].from_s, month(2024, 1) + 2 * 86_400);
+        assert!(warn.is_some_and(|w| w.contains("left out")));
+        let (s, warn) = steps(Period::Days(10), month(2024, 1), month(2024, 1) + 30 * 86_400);
+        assert_eq!((s.len(), warn), (3, None));
+    }
+
+    #[test]
+    fn month_steps_are_whole_calendar_months() {
+        let (s, warn) = steps(Period::Month, month(2024, 1), month(2024, 4));
+        assert_eq!(
+            s.iter().map(|w| w.from_s).collect::<Vec<_>>(),
+            vec![month(2024, 1), month(2024, 2), month(2024, 3)]
+        );
+        assert_eq!(warn, None);
+        // Mid-January to mid-April: February and March only.
+        let (s, warn) = steps(Period::Month, month(2024, 1) + 14 * 86_400, month(2024, 4) + 14 * 86_400);
+        assert_eq!(s.len(), 2);
+        assert_eq!(s[0].from_s, month(2024, 2));
+        assert!(warn.is_some());
+    }
+}
