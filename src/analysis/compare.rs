@@ -192,6 +192,16 @@ pub fn compare(
             after.days()
         ));
     }
+    for (name, sel, w) in [("before", &sb, before), ("after", &sa, after)] {
+        if sel.is_empty() {
+            warnings.push(format!(
+                "the {name} window ({}) holds no incidents{}: if the store has no data for it, the changes below are \
+                 not real",
+                w.text(),
+                if categories.is_empty() { "" } else { " of these categories" }
+            ));
+        }
+    }
     warnings.extend(sb.warnings.iter().map(|w| format!("before: {w}")));
     warnings.extend(sa.warnings.iter().map(|w| format!("after: {w}")));
 
@@ -446,6 +456,7 @@ mod tests {
         let w = |y| Window { from_s: month(y, 1), to_s: month(y, 2) };
         let c = compare(&ds, w(2020), w(2021), &[], &[1.0, 1.0], None).unwrap_or_else(|e| panic!("{e}"));
         assert_eq!(c.total.text, "no change (0)");
+        assert_eq!(c.warnings.iter().filter(|w| w.contains("holds no incidents")).count(), 2, "{:?}", c.warnings);
         assert_eq!(c.total.relative, None);
         let json = serde_json::to_string(&c).unwrap_or_default();
         assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
