@@ -14,5 +14,6 @@ pub mod kde;
 pub mod outline;
 pub mod pipeline;
 pub mod points;
+pub mod tasking;
 
 pub use points::{Points, WeightMode};

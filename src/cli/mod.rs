@@ -8,6 +8,7 @@ mod info;
 mod ingest;
 mod serve;
 mod synth;
+mod tasking;
 
 pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use compare::{AccuracyArgs, CompareArgs};
@@ -16,6 +17,7 @@ pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
 pub use serve::ServeArgs;
 pub use synth::SynthArgs;
+pub use tasking::{EmergingArgs, TaskingArgs};
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -60,6 +62,11 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// How well hotspots chosen on one window predict another: hit rate, PAI, RRI.
     Accuracy(Box<AccuracyArgs>),
+    /// Emerging hot spots: Gi* per week or month and each place's trend (new, intensifying, persistent, ...).
+    Emerging(Box<EmergingArgs>),
+    /// Ranked candidate places for the period after a date, with the facts to choose between them; --format html
+    /// writes a printable brief.
+    Tasking(Box<TaskingArgs>),
     /// Serve the web map, vector tiles and JSON summaries.
     Serve(Box<ServeArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
@@ -103,6 +110,8 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Serve(args) => serve::run(&cli.store, &args, out),
         Command::Compare(args) => compare::run_compare(&cli.store, &args, out),
         Command::Accuracy(args) => compare::run_accuracy(&cli.store, &args, out),
+        Command::Emerging(args) => tasking::run_emerging(&cli.store, &args, out),
+        Command::Tasking(args) => tasking::run_tasking(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
     }
 }

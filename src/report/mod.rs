@@ -1,10 +1,12 @@
 //! Output for people and programs: aligned text tables and the JSON shapes of each command.
 
 pub mod analysis;
+pub mod brief;
 pub mod compare;
 pub mod info;
 pub mod ingest;
 pub mod png;
 pub mod table;
+pub mod tasking;
 
 pub use table::{Align, Table, thousands};

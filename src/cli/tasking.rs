@@ -1,0 +1,262 @@
+//! `hotspots tasking` and `hotspots emerging`.
+
+use super::analysis::write_file;
+use super::{CliError, EXIT_OK};
+use crate::analysis::emerging::cube::{CubeParams, EmergingRun, Period, run as run_cube};
+use crate::analysis::emerging::{EmergingClass, EmergingOptions};
+use crate::analysis::harm::HarmTable;
+use crate::analysis::hotspots::RankBy;
+use crate::analysis::points::WeightMode;
+use crate::analysis::tasking::{TaskingParams, WindowLength, tasking};
+use crate::areas::AreaLayer;
+use crate::geo::{CrsDef, Projector};
+use crate::model::{Dataset, Query};
+use crate::report::{Align, Table, thousands};
+use crate::store::Store;
+use clap::Args;
+use serde_json::json;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn parse_time(flag: &str, v: &str) -> Result<i64, CliError> {
+    let w = crate::analysis::compare::Window::parse(&format!("{v}..2099-12-31"))
+        .map_err(|e| CliError::Usage(format!("{flag} {v}: {e}")))?;
+    Ok(w.from_s)
+}
+
+fn load(store: &Path, crs: Option<&str>) -> Result<Dataset, CliError> {
+    let store = Store::open_existing(store)?;
+    let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+    Ok(store.load_dataset(crs.as_ref())?)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TaskingArgs {
+    /// The start of the period being planned; the window ends here (default: the end of the data).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Length of the window before --at: Nd, Nw or Nm (e.g. 28d, 4w, 3m).
+    #[arg(long, default_value = "28d")]
+    pub window: WindowLength,
+    /// How many candidates.
+    #[arg(long, default_value_t = 10)]
+    pub top: usize,
+    /// Candidates whose centres are closer than this merge, metres.
+    #[arg(long, default_value_t = 400.0)]
+    pub min_separation_m: f64,
+    /// Rank by harm or count.
+    #[arg(long, default_value = "harm")]
+    pub weight: String,
+    /// Only these categories (repeatable).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// text, json, csv or html (the printable brief).
+    #[arg(long, default_value = "text")]
+    pub format: String,
+    /// Write to this file instead of standard output.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Grid cell, metres: street scale by default, for places a patrol can cover.
+    #[arg(long, default_value_t = 50.0)]
+    pub cell_m: f64,
+    /// Kernel bandwidth, metres.
+    #[arg(long, default_value_t = 250.0)]
+    pub bandwidth_m: f64,
+    /// Share of the study area taken as hot cells.
+    #[arg(long, default_value_t = 0.01)]
+    pub top_share: f64,
+    /// Harm weights CSV instead of the built-in table.
+    #[arg(long)]
+    pub harm: Option<PathBuf>,
+    /// Boundary layers (GeoJSON) drawn on the brief's maps.
+    #[arg(long = "areas")]
+    pub areas: Vec<PathBuf>,
+    #[arg(long)]
+    pub crs: Option<String>,
+}
+
+pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+    let rank_by = match args.weight.as_str() {
+        "harm" => RankBy::Harm,
+        "count" => RankBy::Count,
+        other => return Err(CliError::Usage(format!("--weight {other}: use harm or count"))),
+    };
+    if !(args.top_share > 0.0 && args.top_share <= 1.0) {
+        return Err(CliError::Usage(format!("--top-share {}: give a share between 0 and 1", args.top_share)));
+    }
+    let ds = load(store, args.crs.as_deref())?;
+    let table = match &args.harm {
+        Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
+        None => HarmTable::police_uk_default(),
+    };
+    let (harm, _) = table.weights_for(ds.categories().names(), 1.0);
+    let params = TaskingParams {
+        at_s: args.at.as_deref().map(|v| parse_time("--at", v)).transpose()?,
+        window: args.window,
+        top: args.top,
+        min_separation_m: args.min_separation_m,
+        rank_by,
+        weight: if rank_by == RankBy::Harm { WeightMode::Harm } else { WeightMode::Count },
+        categories: args.categories.clone(),
+        cell_m: Some(args.cell_m),
+        bandwidth_m: Some(args.bandwidth_m),
+        top_share: args.top_share,
+    };
+    let list = tasking(&ds, &harm, table.label(), &params).map_err(|e| match e {
+        crate::analysis::tasking::TaskingError::Analysis(a) => CliError::Analysis(a),
+        other => CliError::Usage(other.to_string()),
+    })?;
+    let bytes = match args.format.as_str() {
+        "text" => crate::report::tasking::tasking_text(&list).into_bytes(),
+        "csv" => crate::report::tasking::tasking_csv(&list),
+        "json" => {
+            let mut v = serde_json::to_vec_pretty(&list).unwrap_or_default();
+            v.push(b'\n');
+            v
+        }
+        "html" => {
+            let areas = args
+                .areas
+                .iter()
+                .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
+                .collect::<Result<Vec<_>, _>>()?;
+            let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
+            crate::report::brief::brief_html(&list, &ds, &projector, &areas).into_bytes()
+        }
+        other => return Err(CliError::Usage(format!("--format {other}: use text, json, csv or html"))),
+    };
+    match &args.out {
+        Some(path) => {
+            write_file(path, &bytes)?;
+            writeln!(w, "wrote {} candidates to {}", list.candidates.len(), path.display())?;
+        }
+        None => w.write_all(&bytes)?,
+    }
+    Ok(EXIT_OK)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct EmergingArgs {
+    /// Time step: week, month or Nd (N days). Must not be finer than the data's time precision.
+    #[arg(long, default_value = "month")]
+    pub period: Period,
+    /// Start of the window (default: the data's start).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// End of the window, exclusive (default: the data's end).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Only these categories (repeatable).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Grid cell, metres (default: 4x the automatic density cell).
+    #[arg(long)]
+    pub cell_m: Option<f64>,
+    /// Gi* distance band, metres (default: 1.5 cells).
+    #[arg(long)]
+    pub band_m: Option<f64>,
+    /// Cells with a class, as GeoJSON (.geojson) or CSV (.csv).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long)]
+    pub crs: Option<String>,
+}
+
+/// The cells with a class (not "no pattern"), as GeoJSON features.
+pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json::Value {
+    let features: Vec<serde_json::Value> = run
+        .result
+        .locations
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.class != EmergingClass::NoPattern)
+        .map(|(i, l)| {
+            json!({"type": "Feature",
+                "geometry": {"type": "Polygon", "coordinates": [crate::report::analysis::cell_ring_lonlat(&run.grid, i, projector)]},
+                "properties": {"class": l.class, "name": l.class.name(), "hot_steps": l.hot_steps, "cold_steps": l.cold_steps,
+                    "final_bin": l.final_bin, "mk_z": l.mk_z, "mk_p": l.mk_p, "incidents": l.total}})
+        })
+        .collect();
+    json!({"type": "FeatureCollection", "features": features, "period": run.period.name(), "cell_m": run.cell_m,
+        "band_m": run.band_m, "steps": run.steps.iter().map(|s| s.text()).collect::<Vec<_>>()})
+}
+
+pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+    let ds = load(store, args.crs.as_deref())?;
+    let params = CubeParams {
+        query: Query {
+            from_s: args.from.as_deref().map(|v| parse_time("--from", v)).transpose()?,
+            to_s: args.to.as_deref().map(|v| parse_time("--to", v)).transpose()?,
+            categories: args.categories.clone(),
+        },
+        period: args.period,
+        cell_m: args.cell_m,
+        band_m: args.band_m,
+        options: EmergingOptions::default(),
+    };
+    let run = run_cube(&ds, &params).map_err(|e| CliError::Usage(e.to_string()))?;
+    let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(path) = &args.out {
+        let bytes = match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
+            Some("geojson" | "json") => serde_json::to_vec(&emerging_geojson(&run, &projector)).unwrap_or_default(),
+            Some("csv") => emerging_csv(&run, &projector),
+            _ => return Err(CliError::Usage(format!("--out {}: use .geojson or .csv", path.display()))),
+        };
+        write_file(path, &bytes)?;
+    }
+    if args.json {
+        writeln!(w, "{}", serde_json::to_string_pretty(&run).unwrap_or_default())?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(
+        w,
+        "{} {} steps from {} to {}; {} m cells, Gi* band {} m, 95% significance after FDR; Mann-Kendall trend at 0.05",
+        run.steps.len(),
+        run.period.name(),
+        crate::model::time::format_instant(run.steps[0].from_s),
+        crate::model::time::format_instant(run.steps[run.steps.len() - 1].to_s),
+        run.cell_m,
+        run.band_m
+    )?;
+    for warning in &run.warnings {
+        writeln!(w, "warning: {warning}")?;
+    }
+    let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
+    for (class, n) in run.result.class_counts() {
+        if n > 0 {
+            let incidents: f64 = run.result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
+            t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
+        }
+    }
+    write!(w, "\n{}", t.render(0))?;
+    if let Some(path) = &args.out {
+        writeln!(w, "cells with a class written to {}", path.display())?;
+    }
+    Ok(EXIT_OK)
+}
+
+fn emerging_csv(run: &EmergingRun, projector: &Projector) -> Vec<u8> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let _ =
+        out.write_record(["row", "col", "lon", "lat", "class", "hot_steps", "cold_steps", "mk_z", "mk_p", "incidents"]);
+    for (i, l) in run.result.locations.iter().enumerate().filter(|(_, l)| l.class != EmergingClass::NoPattern) {
+        let (x, y) = run.grid.centre(i);
+        let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let _ = out.write_record([
+            (i / run.grid.cols).to_string(),
+            (i % run.grid.cols).to_string(),
+            lon.to_string(),
+            lat.to_string(),
+            serde_json::to_value(l.class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            l.hot_steps.to_string(),
+            l.cold_steps.to_string(),
+            opt(l.mk_z),
+            opt(l.mk_p),
+            l.total.to_string(),
+        ]);
+    }
+    out.into_inner().unwrap_or_default()
+}

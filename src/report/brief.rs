@@ -1,0 +1,244 @@
+//! The printable tasking brief: an HTML document for A4 with a cover page (the list and the parameters) and one
+//! page per candidate with its facts and a small static map drawn by the engine (SVG, embedded as an image, so the
+//! brief needs no internet and prints sharp).
+//!
+//! Each map is a square of at least 800 m around the candidate: the window's incidents as dots (sized by how many
+//! share a point; dark red inside the candidate, grey outside), the candidate's outline, the outlines of any loaded
+//! area layers, a scale bar and a north arrow.
+
+use super::table::thousands;
+use super::tasking::{change_text, date, mix_text, parameters_text, streets_text, where_text};
+use crate::analysis::change::format_grouped;
+use crate::analysis::tasking::{Candidate, TaskingList};
+use crate::areas::AreaLayer;
+use crate::geo::Projector;
+use crate::model::{Dataset, Query};
+use base64::Engine;
+use std::collections::BTreeMap;
+use std::fmt::Write;
+
+/// Side of the map image, SVG units (pixels at 96 dpi).
+const MAP_PX: f64 = 600.0;
+/// Smallest side of the mapped square, metres.
+const MIN_SIDE_M: f64 = 800.0;
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+/// The metric square mapped for a candidate: (min x, min y, side), metres.
+fn frame(c: &Candidate, projector: &Projector) -> Option<(f64, f64, f64)> {
+    let pts: Vec<(f64, f64)> =
+        c.outline_lonlat.iter().flatten().flatten().filter_map(|p| projector.from_lonlat(p[0], p[1])).collect();
+    let (x0, x1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, p| (a.0.min(p.0), a.1.max(p.0)));
+    let (y0, y1) = pts.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |a, p| (a.0.min(p.1), a.1.max(p.1)));
+    if !(x0.is_finite() && y0.is_finite()) {
+        return None;
+    }
+    let side = ((x1 - x0).max(y1 - y0) * 1.5).max(MIN_SIDE_M);
+    Some(((x0 + x1) / 2.0 - side / 2.0, (y0 + y1) / 2.0 - side / 2.0, side))
+}
+
+/// The map of one candidate as SVG text.
+pub fn candidate_svg(
+    list: &TaskingList,
+    c: &Candidate,
+    ds: &Dataset,
+    projector: &Projector,
+    areas: &[AreaLayer],
+) -> Option<String> {
+    let (fx, fy, side) = frame(c, projector)?;
+    let k = MAP_PX / side;
+    let to_px = |x: f64, y: f64| ((x - fx) * k, MAP_PX - (y - fy) * k);
+    let ring_path = |ring: &[[f64; 2]]| -> String {
+        let mut d = String::new();
+        for (i, p) in ring.iter().enumerate() {
+            if let Some((x, y)) = projector.from_lonlat(p[0], p[1]) {
+                let (px, py) = to_px(x, y);
+                let _ = write!(d, "{}{px:.1},{py:.1}", if i == 0 { "M" } else { "L" });
+            }
+        }
+        d.push('Z');
+        d
+    };
+    let mut svg = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {MAP_PX} {MAP_PX}\" width=\"{MAP_PX}\" \
+         height=\"{MAP_PX}\" font-family=\"sans-serif\"><rect width=\"100%\" height=\"100%\" fill=\"#f4f2ee\"/>"
+    );
+    // Area outlines (only those near the frame).
+    for layer in areas {
+        for a in &layer.areas {
+            let mut d = String::new();
+            let mut near = false;
+            for poly in &a.outline_lonlat.0 {
+                for ring in std::iter::once(poly.exterior()).chain(poly.interiors()) {
+                    let pts: Vec<[f64; 2]> = ring.0.iter().map(|p| [p.x, p.y]).collect();
+                    near |= pts.iter().any(|p| {
+                        projector.from_lonlat(p[0], p[1]).is_some_and(|(x, y)| {
+                            x > fx - side && x < fx + 2.0 * side && y > fy - side && y < fy + 2.0 * side
+                        })
+                    });
+                    d.push_str(&ring_path(&pts));
+                }
+            }
+            if near {
+                let _ = write!(
+                    svg,
+                    "<path d=\"{d}\" fill=\"none\" stroke=\"#8a8a8a\" stroke-width=\"1.2\" stroke-dasharray=\"5 3\"/>"
+                );
+            }
+        }
+    }
+    // Incidents of the window in the frame, by point.
+    let q = Query {
+        from_s: Some(list.window.from_s),
+        to_s: Some(list.window.to_s),
+        categories: list.params.categories.clone(),
+    };
+    let mut at_point: BTreeMap<(i64, i64), (u32, bool)> = BTreeMap::new();
+    if let Ok(sel) = q.select(ds) {
+        let inside: std::collections::HashSet<usize> = c.cell_indices.iter().copied().collect();
+        let grid = Some(&list.grid);
+        for &i in &sel.indices {
+            let (x, y) = (ds.x_m()[i as usize], ds.y_m()[i as usize]);
+            if x < fx || x > fx + side || y < fy || y > fy + side {
+                continue;
+            }
+            let is_in = grid.as_ref().and_then(|g| g.cell_at(x, y)).is_some_and(|cell| inside.contains(&cell));
+            let e = at_point.entry(((x * 10.0).round() as i64, (y * 10.0).round() as i64)).or_insert((0, is_in));
+            e.0 += 1;
+        }
+    }
+    for (&(x10, y10), &(n, is_in)) in &at_point {
+        let (px, py) = to_px(x10 as f64 / 10.0, y10 as f64 / 10.0);
+        let r = 2.0 + 1.6 * f64::from(n).sqrt();
+        let fill = if is_in { "#b2182b" } else { "#5b6770" };
+        let _ =
+            write!(svg, "<circle cx=\"{px:.1}\" cy=\"{py:.1}\" r=\"{r:.1}\" fill=\"{fill}\" fill-opacity=\"0.55\"/>");
+    }
+    // The candidate.
+    let d: String = c.outline_lonlat.iter().flatten().map(|ring| ring_path(ring)).collect();
+    let _ = write!(
+        svg,
+        "<path d=\"{d}\" fill=\"#b2182b\" fill-opacity=\"0.08\" stroke=\"#67001f\" stroke-width=\"3\" fill-rule=\"evenodd\"/>"
+    );
+    // Scale bar: a round length near a quarter of the side.
+    let bar_m = crate::grid::round_down_nice(side / 4.0);
+    let bar_px = bar_m * k;
+    let label = if bar_m >= 1000.0 { format!("{} km", bar_m / 1000.0) } else { format!("{bar_m} m") };
+    let _ = write!(
+        svg,
+        "<g transform=\"translate(20,{})\"><rect x=\"-6\" y=\"-22\" width=\"{}\" height=\"34\" fill=\"white\" \
+         fill-opacity=\"0.8\"/><path d=\"M0,0 L{bar_px:.1},0 M0,-6 L0,6 M{bar_px:.1},-6 L{bar_px:.1},6\" stroke=\"black\" \
+         stroke-width=\"2.5\"/><text x=\"{:.1}\" y=\"-8\" font-size=\"14\" text-anchor=\"middle\">{label}</text></g>",
+        MAP_PX - 24.0,
+        bar_px + 12.0,
+        bar_px / 2.0
+    );
+    let _ = write!(
+        svg,
+        "<g transform=\"translate({},34)\"><path d=\"M0,-22 L8,0 L0,-5 L-8,0 Z\" fill=\"black\"/><text y=\"16\" \
+         font-size=\"14\" text-anchor=\"middle\">N</text></g>",
+        MAP_PX - 28.0
+    );
+    svg.push_str("</svg>");
+    Some(svg)
+}
+
+const STYLE: &str = "@page { size: A4; margin: 14mm; }
+body { font-family: sans-serif; color: #1b1b1b; margin: 0; font-size: 10.5pt; }
+.page { break-after: page; page-break-after: always; }
+.page:last-child { break-after: auto; page-break-after: auto; }
+h1 { font-size: 18pt; margin: 0 0 4mm; } h2 { font-size: 14pt; margin: 0 0 3mm; }
+table { border-collapse: collapse; width: 100%; } th, td { text-align: left; padding: 1.2mm 2mm; vertical-align: top; }
+tr { border-bottom: 0.3mm solid #ccc; } th { background: #eee; }
+.num { text-align: right; } pre { white-space: pre-wrap; font-size: 8.5pt; background: #f6f6f6; padding: 2mm; }
+.map { width: 120mm; height: 120mm; display: block; margin: 3mm 0; border: 0.3mm solid #999; }
+.key { font-size: 9pt; color: #444; } .facts th { width: 38mm; background: none; }";
+
+/// The whole brief (see the module docs).
+pub fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector, areas: &[AreaLayer]) -> String {
+    let mut h = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tasking brief: {}</title><style>{STYLE}\
+         </style></head><body>",
+        esc(date(&list.at))
+    );
+    // Cover.
+    let _ = write!(
+        h,
+        "<section class=\"page cover\"><h1>Tasking brief: the period after {}</h1><table><tr><th>#</th><th>place</th>\
+         <th>streets</th><th class=\"num\">incidents</th><th>change</th><th>emerging</th></tr>",
+        esc(date(&list.at))
+    );
+    for c in &list.candidates {
+        let change = c.change.as_ref().map_or("no earlier data".to_owned(), |ch| ch.text.clone());
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
+            c.rank,
+            esc(&where_text(c)),
+            esc(&streets_text(&c.streets)),
+            thousands(c.incidents),
+            esc(&change),
+            esc(c.emerging_name.as_deref().unwrap_or("-"))
+        );
+    }
+    let _ = write!(
+        h,
+        "</table><h2 style=\"margin-top:6mm\">Parameters</h2><pre>{}</pre></section>",
+        esc(&parameters_text(list))
+    );
+    // One page per candidate.
+    for c in &list.candidates {
+        let img = candidate_svg(list, c, ds, projector, areas)
+            .map(|svg| base64::engine::general_purpose::STANDARD.encode(svg.as_bytes()))
+            .map_or(String::new(), |b| {
+                format!("<img class=\"map\" alt=\"map of candidate {}\" src=\"data:image/svg+xml;base64,{b}\">", c.rank)
+            });
+        let _ = write!(
+            h,
+            "<section class=\"page candidate\"><h2>{}. {}{}</h2>{img}<p class=\"key\">Dots: incidents {} to {} (dark red \
+             inside the candidate; larger = more at one point). Thick line: the candidate. Dashed: area boundaries.</p>\
+             <table class=\"facts\">",
+            c.rank,
+            esc(&streets_text(&c.streets[..c.streets.len().min(1)])),
+            esc(&c.emerging_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()),
+            esc(date(&crate::model::time::format_instant(list.window.from_s))),
+            esc(date(&crate::model::time::format_instant(list.window.to_s)))
+        );
+        let rows = [
+            (
+                "id",
+                c.id.clone()
+                    + &if c.merged.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (merged with {})", c.merged.join(", "))
+                    },
+            ),
+            ("where (lat, lon)", where_text(c)),
+            ("streets", streets_text(&c.streets)),
+            ("areas", if c.area_codes.is_empty() { "-".into() } else { c.area_codes.join(", ") }),
+            ("incidents", format!("{} (harm {})", thousands(c.incidents), format_grouped(c.harm))),
+            ("previous window", change_text(list, c)),
+            ("crime mix", mix_text(&c.categories, 5)),
+            ("emerging class", c.emerging_name.clone().unwrap_or_else(|| "-".into())),
+            ("Gi* z", c.gistar_z.map_or("undefined".into(), |z| format!("{z:.2}"))),
+            (
+                "concentration",
+                format!(
+                    "PAI {:.1}: {:.1}% of incidents on {:.2}% of the area",
+                    c.pai,
+                    100.0 * c.hit_rate,
+                    100.0 * c.area_share
+                ),
+            ),
+        ];
+        for (k, v) in rows {
+            let _ = write!(h, "<tr><th>{}</th><td>{}</td></tr>", esc(k), esc(&v));
+        }
+        h.push_str("</table></section>");
+    }
+    h.push_str("</body></html>\n");
+    h
+}
