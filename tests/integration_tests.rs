@@ -26,3 +26,5 @@ mod ingest_property;
 mod server;
 #[path = "integration/store_atomicity.rs"]
 mod store_atomicity;
+#[path = "integration/tasking.rs"]
+mod tasking;

@@ -83,7 +83,8 @@ impl WindowLength {
 /// Parameters of [`tasking`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskingParams {
-    /// The end of the window (the start of the period being planned); `None` = the end of the data.
+    /// The end of the window (the start of the period being planned); `None` = the end of the data (rounded up to
+    /// midnight UTC).
     pub at_s: Option<i64>,
     pub window: WindowLength,
     pub top: usize,
@@ -208,7 +209,11 @@ pub fn tasking(
     if p.top == 0 {
         return Err(TaskingError::BadTop(p.top));
     }
-    let at = p.at_s.or_else(|| data_end_s(ds)).ok_or(TaskingError::NoData)?;
+    // The end of the data, rounded up to a midnight (UTC), so windows are whole days.
+    let at = p
+        .at_s
+        .or_else(|| data_end_s(ds).map(|t| t.div_euclid(86_400) * 86_400 + if t % 86_400 == 0 { 0 } else { 86_400 }))
+        .ok_or(TaskingError::NoData)?;
     let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
     let query = Query { from_s: Some(window.from_s), to_s: Some(window.to_s), categories: p.categories.clone() };
     let params = AnalysisParams {
