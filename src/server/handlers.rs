@@ -236,6 +236,8 @@ fn fields(layer: &str, public: bool) -> Value {
         "incidents" => json!({"count": "Number", "top_category": "String", "location": "String"}),
         "density" => json!({"density_per_km2": "Number", "expected": "Number"}),
         "gistar" => json!({"z": "Number", "p": "Number", "bin": "Number", "count": "Number"}),
+        "emerging" => json!({"class": "String", "name": "String", "hot_steps": "Number", "cold_steps": "Number",
+            "mk_z": "Number", "incidents": "Number"}),
         "change" => json!({"before": "Number", "after": "Number", "difference": "Number", "p": "Number",
             "significant": "Number"}),
         "hex" => json!({"h3": "String", "count": "Number", "weight": "Number"}),
@@ -333,7 +335,7 @@ pub async fn tile(
         p.windows()?;
     }
     let key = format!(
-        "{layer}/{}/{}/{}?{}&band={:?}&rule={:?}/{:?}/{:?}&cmp={:?}/{:?}/{:?}&v={}",
+        "{layer}/{}/{}/{}?{}&band={:?}&rule={:?}/{:?}/{:?}&cmp={:?}/{:?}/{:?}&period={:?}&v={}",
         t.z,
         t.x,
         t.y,
@@ -345,6 +347,7 @@ pub async fn tile(
         p.before.map(|w| w.text()),
         p.after.map(|w| w.text()),
         p.fdr_q.map(f64::to_bits),
+        p.period.map(|x| x.name()),
         s.data_version
     );
     let bytes = match s.tiles.get(&key) {
@@ -369,6 +372,16 @@ fn tile_error(e: crate::tiles::TileError) -> AppError {
 }
 
 fn build_tile(s: &AppState, layer: &str, t: TileId, p: &RequestParams) -> Result<TileBytes, AppError> {
+    if layer == "emerging" {
+        let built = match super::tasking::emerging_for(s, p)? {
+            Some(run) => {
+                let projector = Projector::new(s.ds.crs()).map_err(|e| AppError::Internal(e.to_string()))?;
+                super::tasking::emerging_layer(s, &run, t, &projector)
+            }
+            None => crate::tiles::TileLayer::new(t, layer),
+        };
+        return encode_tile(s, built);
+    }
     if layer == "change" {
         let built = match super::compare::change_for(s, p)? {
             Some(cg) => {

@@ -12,12 +12,12 @@ use rustc_hash::FxHashMap;
 use std::sync::Arc;
 
 /// Every layer, in the order the page lists them.
-pub const LAYERS: &[&str] = &["incidents", "density", "hotspots", "hex", "gistar", "change"];
+pub const LAYERS: &[&str] = &["incidents", "density", "hotspots", "hex", "gistar", "change", "emerging"];
 
 /// Zoom ranges per layer (grids are summarised below these).
 pub fn zoom_range(layer: &str) -> (u8, u8) {
     match layer {
-        "density" | "gistar" | "change" => (8, 20),
+        "density" | "gistar" | "change" | "emerging" => (8, 20),
         "hex" => (5, 20),
         _ => (0, 20),
     }

@@ -11,6 +11,7 @@ mod handlers;
 pub mod layers;
 pub mod params;
 pub mod state;
+pub mod tasking;
 
 pub use error::AppError;
 pub use state::{AppState, ServerConfig};
@@ -34,6 +35,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/summary", get(handlers::summary))
         .route("/api/hotspots", get(handlers::hotspots))
         .route("/api/compare", get(compare::compare_route))
+        .route("/api/emerging", get(tasking::emerging_route))
+        .route("/api/tasking", get(tasking::tasking_route))
         .route("/tiles/{name}", get(handlers::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(handlers::tile))
         // The token guards the data routes; the page's own files hold no data, and a browser cannot put a header

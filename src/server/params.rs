@@ -3,9 +3,11 @@
 
 use super::error::AppError;
 use crate::analysis::compare::Window;
+use crate::analysis::emerging::cube::Period;
 use crate::analysis::kde::Kernel;
 use crate::analysis::pipeline::AnalysisParams;
 use crate::analysis::points::WeightMode;
+use crate::analysis::tasking::WindowLength;
 use crate::ingest::timeparse::{TimeFormat, TimeParser};
 use crate::model::Query;
 
@@ -29,6 +31,10 @@ pub const KNOWN: &[&str] = &[
     "fdr_q",
     "hotspot",
     "buffer_m",
+    "period",
+    "at",
+    "window",
+    "min_separation_m",
 ];
 
 /// The parsed parameters of a request.
@@ -46,6 +52,12 @@ pub struct RequestParams {
     pub fdr_q: Option<f64>,
     pub hotspot: Option<String>,
     pub buffer_m: Option<f64>,
+    /// Emerging hot spots: the time step.
+    pub period: Option<Period>,
+    /// Tasking: the end of the window, its length and the separation of candidates.
+    pub at_s: Option<i64>,
+    pub window: Option<WindowLength>,
+    pub min_separation_m: Option<f64>,
 }
 
 impl RequestParams {
@@ -144,6 +156,17 @@ pub fn parse(raw: Option<&str>) -> Result<RequestParams, AppError> {
                         .ok_or_else(|| AppError::bad(k, format!("buffer_m={v} is not a distance in metres")))?,
                 )
             }
+            "period" => p.period = Some(v.parse::<Period>().map_err(|e| AppError::bad(k, e))?),
+            "at" => p.at_s = Some(parse_time("at", v)?),
+            "window" => p.window = Some(v.parse::<WindowLength>().map_err(|e| AppError::bad(k, e))?),
+            "min_separation_m" => {
+                p.min_separation_m = Some(
+                    v.parse::<f64>()
+                        .ok()
+                        .filter(|d| d.is_finite() && *d >= 0.0)
+                        .ok_or_else(|| AppError::bad(k, format!("min_separation_m={v} is not a distance in metres")))?,
+                )
+            }
             "token" => {}
             other => {
                 return Err(AppError::bad(
@@ -228,6 +251,9 @@ pub fn tile_query(p: &RequestParams) -> String {
     if let Some(q) = p.fdr_q {
         s.append_pair("fdr_q", &q.to_string());
     }
+    if let Some(period) = p.period {
+        s.append_pair("period", &period.name());
+    }
     s.finish()
 }
 
@@ -265,6 +291,10 @@ mod tests {
             ("after=2024", "after"),
             ("fdr_q=1.5", "fdr_q"),
             ("buffer_m=-1", "buffer_m"),
+            ("period=fortnight", "period"),
+            ("window=3y", "window"),
+            ("at=tomorrow", "at"),
+            ("min_separation_m=-4", "min_separation_m"),
         ] {
             match parse(Some(q)) {
                 Err(AppError::BadRequest { parameter, .. }) => assert_eq!(parameter, name, "{q}"),

@@ -100,6 +100,8 @@ pub struct AppState {
     pub tiles: ByteCache<TileBytes>,
     /// Change maps by windows, categories, cell and FDR.
     pub changes: ByteCache<crate::analysis::compare::ChangeGrid>,
+    /// Emerging hot spot runs by window, categories, period, cell and band.
+    pub emerging: ByteCache<crate::analysis::emerging::cube::EmergingRun>,
     pub compute: Semaphore,
     /// Identifies the data (changes when the store does), part of every ETag.
     pub data_version: String,
@@ -122,6 +124,7 @@ impl AppState {
             analyses: ByteCache::new(config.cache_bytes),
             tiles: ByteCache::new(config.cache_bytes),
             changes: ByteCache::new(config.cache_bytes / 4),
+            emerging: ByteCache::new(config.cache_bytes / 4),
             compute: Semaphore::new(config.compute_permits.max(1)),
             config,
             data_version,

@@ -402,3 +402,37 @@ async fn compare_and_change_tiles_need_both_windows() {
         assert!(num(&f, "before") + num(&f, "after") >= 5.0);
     }
 }
+
+#[tokio::test]
+async fn emerging_and_tasking_routes() {
+    let s = state(false, None);
+    let g = get(&s, "/api/emerging?period=week", &[]).await;
+    assert_eq!(g.status, 400, "weeks on police.uk months are refused");
+    assert_eq!(g.json()["parameter"], "period");
+    let e = get(&s, "/api/emerging?period=month", &[]).await;
+    assert_eq!(e.status, 200, "{}", String::from_utf8_lossy(&e.body));
+    let e = e.json();
+    assert_eq!(e["steps"].as_array().unwrap().len(), 3);
+    assert!(!e["classes"].as_array().unwrap().is_empty(), "{e}");
+    let tj = get(&s, "/tiles/emerging.json?period=month", &[]).await.json();
+    assert!(tj["tiles"][0].as_str().unwrap().contains("period=month"));
+    let (x, y) = tile_of(-1.8760, 50.7200, 12);
+    let g = get(&s, &format!("/tiles/emerging/12/{x}/{y}.mvt?period=month"), &[]).await;
+    assert_eq!(g.status, 200, "{}", String::from_utf8_lossy(&g.body));
+    check_tile(&g.body, "emerging");
+
+    let t = get(&s, "/api/tasking?at=2024-04-01&window=3m&top=5&weight=count", &[]).await;
+    assert_eq!(t.status, 200, "{}", String::from_utf8_lossy(&t.body));
+    let t = t.json();
+    let cands = t["candidates"].as_array().unwrap();
+    assert_eq!(cands.len(), 5);
+    assert!(t["previous_note"].as_str().unwrap().contains("no data"), "{}", t["previous_note"]);
+    assert!(cands[0]["streets"].as_array().is_some_and(|a| !a.is_empty()));
+    assert_eq!(get(&s, "/api/tasking?window=3y", &[]).await.json()["parameter"], "window");
+    let p = state(true, None);
+    let t = get(&p, "/api/tasking?at=2024-04-01&window=3m&top=5", &[]).await.json();
+    for c in t["candidates"].as_array().unwrap() {
+        assert!(c.get("streets").is_none(), "no location text in public mode");
+        assert!(c["incidents"].as_u64().unwrap() >= 5);
+    }
+}
