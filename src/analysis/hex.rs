@@ -304,6 +304,22 @@ pub fn hex_gistar(counts: &HexCounts, k: u32, use_weight: bool, opts: GiStarOpti
         seeds.push(ci);
     }
 
+    let (study, nb) = study_neighbours(&seeds, k)?;
+
+    let values: Vec<f64> = study.iter().map(|c| value_of.get(c).copied().unwrap_or(0.0)).collect();
+    let mut gistar = gistar_neighbours(&values, &nb, opts)?;
+    if study.is_empty() {
+        gistar.warnings.insert(0, "no incidents in any hexagon: there is nothing to analyse".into());
+    }
+    Ok(HexGiStar { resolution: counts.resolution, k, cells: study, values, gistar })
+}
+
+/// The study area of Gi* on k-rings around `seeds` (every cell within `k` of a seed, seeds included), ascending by
+/// index, and each study cell's disk restricted to the study area.
+fn study_neighbours(seeds: &[CellIndex], k: u32) -> Result<(Vec<u64>, Neighbours), HexError> {
+    let disk = 3 * k as usize * (k as usize + 1) + 1;
+    let too_large =
+        |cells: usize| HexError::TooLarge { cells, k, entries: cells.saturating_mul(disk), max: MAX_NEIGHBOUR_ENTRIES };
     // The study area: every cell within k of a non-empty cell (the non-empty cells included).
     let mut study: Vec<u64> =
         seeds.par_iter().flat_map_iter(|c| c.grid_disk::<Vec<_>>(k).into_iter().map(u64::from)).collect();
@@ -334,13 +350,25 @@ pub fn hex_gistar(counts: &HexCounts, k: u32, use_weight: bool, opts: GiStarOpti
         nb.offsets.push(nb.ids.len());
     }
     drop(lists);
+    Ok((study, nb))
+}
 
-    let values: Vec<f64> = study.iter().map(|c| value_of.get(c).copied().unwrap_or(0.0)).collect();
-    let mut gistar = gistar_neighbours(&values, &nb, opts)?;
-    if study.is_empty() {
-        gistar.warnings.insert(0, "no incidents in any hexagon: there is nothing to analyse".into());
+/// The study cells and k-ring neighbourhoods around the non-empty cells of `counts` (as [`hex_gistar`] uses them),
+/// for analyses that reuse one neighbourhood over several time steps.
+pub fn hex_neighbourhoods(counts: &HexCounts, k: u32) -> Result<(Vec<u64>, Neighbours), HexError> {
+    if !(1..=MAX_K).contains(&k) {
+        return Err(HexError::BadK(k));
     }
-    Ok(HexGiStar { resolution: counts.resolution, k, cells: study, values, gistar })
+    let seeds = counts.cells.iter().map(|c| cell(c.index)).collect::<Result<Vec<_>, _>>()?;
+    if seeds.len().saturating_mul(3 * k as usize * (k as usize + 1) + 1) > MAX_NEIGHBOUR_ENTRIES {
+        return Err(HexError::TooLarge {
+            cells: seeds.len(),
+            k,
+            entries: seeds.len().saturating_mul(3 * k as usize * (k as usize + 1) + 1),
+            max: MAX_NEIGHBOUR_ENTRIES,
+        });
+    }
+    study_neighbours(&seeds, k)
 }
 
 /// Web-map zoom (0 to 22; higher zooms use 22) to the H3 resolution whose hexagons look about 20 to 60 pixels

@@ -155,6 +155,12 @@ pub struct EmergingArgs {
     /// Gi* distance band, metres (default: 1.5 cells).
     #[arg(long)]
     pub band_m: Option<f64>,
+    /// Use H3 hexagons of this resolution (0-15) instead of square cells.
+    #[arg(long)]
+    pub hex: Option<u8>,
+    /// With --hex: Gi* over this many rings of neighbours.
+    #[arg(long, default_value_t = 1)]
+    pub k: u32,
     /// Cells with a class, as GeoJSON (.geojson) or CSV (.csv).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -196,6 +202,9 @@ pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Res
         band_m: args.band_m,
         options: EmergingOptions::default(),
     };
+    if let Some(resolution) = args.hex {
+        return run_emerging_hex(&ds, &params, resolution, args, w);
+    }
     let run = run_cube(&ds, &params).map_err(|e| CliError::Usage(e.to_string()))?;
     let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(path) = &args.out {
@@ -234,6 +243,70 @@ pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Res
     if let Some(path) = &args.out {
         writeln!(w, "cells with a class written to {}", path.display())?;
     }
+    Ok(EXIT_OK)
+}
+
+/// How many cells (and incidents) each class holds.
+fn class_table(result: &crate::analysis::emerging::Emerging) -> String {
+    let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
+    for (class, n) in result.class_counts() {
+        if n > 0 {
+            let incidents: f64 = result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
+            t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
+        }
+    }
+    t.render(0)
+}
+
+fn run_emerging_hex(
+    ds: &Dataset,
+    params: &CubeParams,
+    resolution: u8,
+    args: &EmergingArgs,
+    w: &mut dyn Write,
+) -> Result<u8, CliError> {
+    let run = crate::analysis::emerging::cube::run_hex(ds, params, resolution, args.k)
+        .map_err(|e| CliError::Usage(e.to_string()))?;
+    if let Some(path) = &args.out {
+        let features: Vec<serde_json::Value> = run
+            .cells
+            .iter()
+            .zip(&run.result.locations)
+            .filter(|(_, l)| l.class != EmergingClass::NoPattern)
+            .map(|(&cell, l)| {
+                let mut ring: Vec<[f64; 2]> = crate::analysis::hex::hex_boundary_lonlat(cell)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|(lon, lat)| [lon, lat])
+                    .collect();
+                if let Some(&first) = ring.first() {
+                    ring.push(first);
+                }
+                json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                    "properties": {"h3": format!("{cell:x}"), "class": l.class, "name": l.class.name(),
+                        "hot_steps": l.hot_steps, "cold_steps": l.cold_steps, "mk_z": l.mk_z, "incidents": l.total}})
+            })
+            .collect();
+        let doc = json!({"type": "FeatureCollection", "features": features, "period": run.period.name(),
+            "resolution": run.resolution, "k": run.k, "steps": run.steps.iter().map(|s| s.text()).collect::<Vec<_>>()});
+        write_file(path, &serde_json::to_vec(&doc).unwrap_or_default())?;
+    }
+    if args.json {
+        writeln!(w, "{}", serde_json::to_string_pretty(&run).unwrap_or_default())?;
+        return Ok(EXIT_OK);
+    }
+    writeln!(
+        w,
+        "{} {} steps; H3 resolution {}, Gi* over {} ring(s), 95% significance after FDR; Mann-Kendall trend at 0.05",
+        run.steps.len(),
+        run.period.name(),
+        run.resolution,
+        run.k
+    )?;
+    for warning in &run.warnings {
+        writeln!(w, "warning: {warning}")?;
+    }
+    write!(w, "\n{}", class_table(&run.result))?;
     Ok(EXIT_OK)
 }
 

@@ -9,10 +9,20 @@
 //   (g) compare mode draws change tiles (200/204) and the map is not blank;
 //   (h) clicking the first hotspot makes it the target: the target table with gross/net effect, WDQ and WDD;
 //   (i) the address reproduces compare mode (windows and target) in a new tab; back in the normal view no
-//       change tiles are asked for.
+//       change tiles are asked for;
+//   (j) the emerging hot spots layer: its toggle loads emerging tiles (200), its legend names the classes of
+//       /api/emerging, a click on a square says its class, hot steps, trend and incidents; weeks on this monthly
+//       data show the API's 400 message and ask for no week tiles;
+//   (k) tasking mode (3 months): the list has as many entries as /api/tasking has candidates for the same
+//       settings, the first entry's incidents, place and class are the API's; the previous-window note is shown
+//       once and no entry shows a change; the outlines are drawn with rank badges; a chosen entry is marked and
+//       the map goes to it;
+//   (l) the address reproduces tasking mode and the chosen place in a new tab; back in the normal view the
+//       places' outlines are gone.
 // Usage: node tests/browser/page.test.mjs http://127.0.0.1:PORT/
-// Writes target/browser/page.png (the whole page, for a person to look at), target/browser/map.png and
-// target/browser/compare.png (compare mode with a target).
+// Writes target/browser/page.png (the whole page, for a person to look at), target/browser/map.png,
+// target/browser/compare.png (compare mode with a target), target/browser/emerging.png, target/browser/tasking.png
+// (the tasking list and its places) and target/browser/tasking-selected.png.
 // Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_TEST_TIMEOUT_MS (default 90000 per wait).
 
 import { chromium } from 'playwright-core';
@@ -273,6 +283,8 @@ async function main() {
     await page.screenshot({ path: path.join(outDir, 'page-selected.png') });
 
     await compareChecks(context, page);
+    await emergingChecks(page);
+    await taskingChecks(context, page);
 
     check('no uncaught errors in the page', pageErrors.length === 0, pageErrors.length ? pageErrors.join(' | ') : 'none');
   } finally {
@@ -479,10 +491,249 @@ async function compareChecks(context, page) {
   );
 }
 
+/** Hide the map's controls and markers, measure its pixels, show them again. */
+async function mapPixels(page) {
+  await page.addStyleTag({
+    content: '.maplibregl-control-container, .maplibregl-marker, .map-status, .maplibregl-popup { visibility: hidden !important; }',
+  });
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const px = await pixelStats(page, await page.locator('#map').screenshot());
+  await page.evaluate(() => document.querySelectorAll('style').forEach((s) => {
+    if (s.textContent.includes('.maplibregl-control-container, .maplibregl-marker')) s.remove();
+  }));
+  return px;
+}
+
+async function emergingChecks(page) {
+  // (j) The emerging layer, in the normal view, months by default.
+  const offered = await page.locator('.layer[data-layer=emerging]').isVisible();
+  check('(j) the emerging layer is offered in the normal view', offered, `toggle visible: ${offered}`);
+  const mark = seq;
+  const api = page.waitForResponse((r) => /\/api\/emerging\?/.test(r.url()), { timeout: WAIT });
+  await page.locator('#layer-emerging').check();
+  const ans = await api;
+  const body = await ans.json();
+  await page.locator('[data-testid=emerging-legend]').waitFor({ timeout: WAIT });
+  await waitForMapIdle(page, 'with the emerging layer on');
+  const em = tiles.filter((t) => t.seq > mark && t.url.includes('/tiles/emerging/'));
+  const em200 = em.filter((t) => t.status === 200).length;
+  const emBad = em.filter((t) => ![200, 204, 304].includes(t.status));
+  check(
+    '(j) the emerging toggle loads emerging tiles (200), months by default',
+    ans.status() === 200 && /period=month/.test(ans.url()) && em200 > 0 && emBad.length === 0 && em.every((t) => /period=month/.test(t.url)),
+    `/api/emerging ${ans.status()}; ${em.length} emerging tile responses: ${em200} x 200` +
+      (emBad.length ? `; failed: ${emBad.slice(0, 3).map((t) => `${t.status} ${t.url}`).join(' | ')}` : ''),
+  );
+  const legendNames = await page.locator('[data-testid=emerging-legend] li').allInnerTexts();
+  const want = body.classes.map((c) => c.name);
+  check(
+    '    the legend names each class /api/emerging found, with its squares',
+    want.length > 0 && legendNames.length === want.length && want.every((n) => legendNames.some((l) => l.startsWith(`${n}:`))),
+    `API ${JSON.stringify(want)}; legend ${JSON.stringify(legendNames.map((l) => l.split(':')[0]))}`,
+  );
+  // A click on an emerging square (where no hotspot or incident is on top) opens its popup.
+  const spot = await page.evaluate(() => {
+    const m = window.hotspotsApp.map;
+    const c = m.getCanvas();
+    for (let y = 40; y < c.clientHeight - 40; y += 23) {
+      for (let x = 40; x < c.clientWidth - 40; x += 23) {
+        const f = m.queryRenderedFeatures([x, y]);
+        if (f.length && f[0].layer.id === 'emerging:fill' && !f.some((g) => /^(hotspots|incidents):/.test(g.layer.id))) return { x, y };
+      }
+    }
+    return null;
+  });
+  check('    an emerging square is on screen', Boolean(spot), JSON.stringify(spot));
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + spot.x, box.y + spot.y);
+  await page.locator('.maplibregl-popup').waitFor({ timeout: WAIT });
+  const pop = (await page.locator('.maplibregl-popup').innerText()).replace(/\s+/g, ' ');
+  check(
+    '(j) a click on an emerging square says its class, hot steps, trend z and incidents',
+    /(hot|cold) spot/.test(pop) && /Hot steps \d+ of \d+/.test(pop) && /Trend z/.test(pop) && /Incidents/.test(pop),
+    JSON.stringify(pop.slice(0, 200)),
+  );
+  await page.screenshot({ path: path.join(outDir, 'emerging.png') });
+  await page.keyboard.press('Escape');
+  await page.evaluate(() => window.hotspotsApp.popup && window.hotspotsApp.popup.remove());
+
+  // Weeks on monthly data: the API's 400 message on the page, and no week tiles asked for.
+  const wmark = seq;
+  const wk = page.waitForResponse((r) => /\/api\/emerging\?.*period=week/.test(r.url()), { timeout: WAIT });
+  await page.locator('#emerging-period').selectOption('week');
+  const wres = await wk;
+  const werr = await wres.json();
+  await page.locator('[data-testid=emerging-error]').waitFor({ timeout: WAIT });
+  const msgs = await pageMessages(page);
+  const weekTiles = tiles.filter((t) => t.seq > wmark && /\/tiles\/emerging\/.*period=week/.test(t.url)).length;
+  check(
+    '(j) weeks on monthly data: the API\'s 400 message is shown, no week tiles are asked for',
+    wres.status() === 400 && werr.parameter === 'period' && msgs.some((m) => m.includes(werr.error)) &&
+      (await page.locator('[data-testid=emerging-error]').innerText()).includes(werr.error) && weekTiles === 0 &&
+      new URL(page.url()).hash.includes('period=week'),
+    `${wres.status()} ${JSON.stringify(werr)}; messages ${JSON.stringify(msgs)}; week tiles ${weekTiles}`,
+  );
+  await page.locator('#emerging-period').selectOption('month');
+  await page.locator('[data-testid=emerging-legend]').waitFor({ timeout: WAIT });
+  await page.waitForFunction(() => !document.querySelector('#messages p'), null, { timeout: WAIT });
+  await page.locator('#layer-emerging').uncheck();
+  await waitForMapIdle(page, 'after the emerging layer');
+}
+
+/** /api/tasking for the settings in the page's address, fetched by the test itself. */
+async function apiTasking(page) {
+  const h = new URLSearchParams(new URL(page.url()).hash.slice(1));
+  const q = new URLSearchParams();
+  if (h.get('at')) q.set('at', h.get('at'));
+  q.set('window', h.get('window'));
+  q.set('top', h.get('top'));
+  q.set('min_separation_m', h.get('separation'));
+  q.set('weight', h.get('rank'));
+  for (const c of h.getAll('category')) q.append('category', c);
+  const res = await fetch(new URL(`api/tasking?${q}`, base));
+  if (!res.ok) throw new CheckFailed(`/api/tasking?${q} answered ${res.status}: ${await res.text()}`);
+  return { body: await res.json(), query: q.toString() };
+}
+
+async function waitTaskingList(page, what) {
+  try {
+    await page.waitForFunction(() => {
+      const l = document.getElementById('tasking-list');
+      return l && !l.hasAttribute('aria-busy') && l.querySelector('li') && window.hotspotsApp.tasking;
+    }, null, { timeout: WAIT, polling: 200 });
+  } catch {
+    throw new CheckFailed(`the tasking list did not appear ${what}; messages: ${JSON.stringify(await pageMessages(page))}`);
+  }
+}
+
+async function shownTasking(page) {
+  return page.evaluate(() => [...document.querySelectorAll('#tasking-list li[data-id]')].map((li) => ({
+    id: li.dataset.id,
+    rank: li.querySelector('.rank').textContent.trim(),
+    where: li.querySelector('.where').textContent.trim(),
+    incidents: li.querySelector('[data-testid=cand-incidents]').textContent.trim(),
+    cls: li.querySelector('.cls').textContent.trim(),
+    selected: li.classList.contains('selected'),
+  })));
+}
+
+async function taskingChecks(context, page) {
+  // (k) Tasking mode, then 3 months before the end of the data (the store has nothing before 2024 but 2018-12).
+  await page.getByRole('button', { name: 'Tasking', exact: true }).click();
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('mode') === 'tasking', null, { timeout: WAIT });
+  await waitTaskingList(page, 'on entering tasking mode');
+  const three = page.waitForResponse((r) => /\/api\/tasking\?.*window=3m/.test(r.url()), { timeout: WAIT });
+  await page.locator('#t-window').selectOption('3m');
+  const tr = await three;
+  await page.waitForFunction(() => new URLSearchParams(location.hash.slice(1)).get('window') === '3m', null, { timeout: WAIT });
+  await waitTaskingList(page, 'for 3 months');
+  await page.waitForFunction(() => window.hotspotsApp.tasking && window.hotspotsApp.tasking.window_text === '3 months', null, { timeout: WAIT });
+  await waitForMapIdle(page, 'in tasking mode');
+  const { body, query } = await apiTasking(page);
+  const shown = await shownTasking(page);
+  const c0 = body.candidates[0];
+  check(
+    '(k) the tasking list equals /api/tasking for the same settings',
+    tr.status() === 200 && body.candidates.length > 0 && shown.length === body.candidates.length &&
+      shown[0].incidents === fmt(c0.incidents) && shown[0].rank === String(c0.rank) && shown[0].id === c0.id &&
+      (!c0.streets || !c0.streets.length || shown[0].where.startsWith(c0.streets[0].name)) &&
+      shown[0].cls === (c0.emerging_name || 'No emerging class'),
+    `${query}: page ${shown.length} entries, API ${body.candidates.length}; first: page ${JSON.stringify(shown[0])}, ` +
+      `API incidents ${c0 && c0.incidents}, class ${c0 && c0.emerging_name}`,
+  );
+  const note = await page.locator('[data-testid=previous-note]').allInnerTexts();
+  const changes = await page.locator('[data-testid=cand-change]').count();
+  const listText = await page.locator('#tasking-list').innerText();
+  check(
+    '(k) the previous-window note is shown once, and no entry shows a change',
+    body.previous_note && note.length === 1 && note[0].includes(body.previous_note) && changes === 0 && !/\b0(\.0)?%/.test(listText) &&
+      body.candidates.every((c) => c.change === null),
+    `note ${JSON.stringify(note)}; ${changes} change lines`,
+  );
+  const warned = await page.locator('[data-testid=tasking-notes]').innerText();
+  check('    the API\'s warnings and emerging note are in the panel', body.warnings.every((w) => warned.includes(w)) && warned.includes(body.emerging_note),
+    `${body.warnings.length} warnings`);
+  const drawn = await page.evaluate(() => ({
+    lines: window.hotspotsApp.map.queryRenderedFeatures({ layers: ['tasking:line'] }).length,
+    ranks: [...new Set(window.hotspotsApp.map.queryRenderedFeatures({ layers: ['tasking:line'] }).map((f) => f.properties.rank))].length,
+    badges: document.querySelectorAll('.tasking-badge').length,
+  }));
+  const px = await mapPixels(page);
+  await page.screenshot({ path: path.join(outDir, 'tasking.png') });
+  check(
+    '(k) the places\' outlines are drawn with rank badges, and the map is not blank',
+    drawn.ranks === body.candidates.length && drawn.badges === body.candidates.length && px.variance > 15 && px.nonBackgroundShare > 0.01,
+    `${drawn.ranks} outlined places on screen, ${drawn.badges} badges; luminance variance ${px.variance.toFixed(1)}, ` +
+      `${(px.nonBackgroundShare * 100).toFixed(1)}% of pixels unlike ${px.background}`,
+  );
+
+  // Choosing the second place: marked in the list and on the map, the map goes there, the address keeps it.
+  const pick = body.candidates[Math.min(1, body.candidates.length - 1)];
+  const zoomBefore = await page.evaluate(() => window.hotspotsApp.map.getZoom());
+  await page.locator(`#tasking-list li[data-id="${pick.id}"] button.row`).click();
+  await page.waitForFunction(() => window.hotspotsApp.map.isMoving(), null, { timeout: 5000 }).catch(() => {});
+  await waitForMapIdle(page, 'after choosing a place');
+  const after = await page.evaluate((id) => {
+    const m = window.hotspotsApp.map;
+    const c = m.getCenter();
+    return {
+      zoom: m.getZoom(),
+      center: [c.lng, c.lat],
+      filter: JSON.stringify(m.getFilter('tasking:selected')),
+      badge: document.querySelector('.tasking-badge.selected')?.dataset.id,
+      selectedDrawn: m.queryRenderedFeatures({ layers: ['tasking:selected'] }).filter((f) => f.properties.id === id).length,
+    };
+  }, pick.id);
+  const sel = (await shownTasking(page)).filter((r) => r.selected).map((r) => r.id);
+  const [lon, lat] = pick.centroid_lonlat;
+  check(
+    '(k) choosing a place marks it and flies the map to it',
+    JSON.stringify(sel) === JSON.stringify([pick.id]) && after.badge === pick.id && after.selectedDrawn > 0 && after.zoom > zoomBefore &&
+      Math.abs(after.center[0] - lon) < 0.01 && Math.abs(after.center[1] - lat) < 0.01 &&
+      new URLSearchParams(new URL(page.url()).hash.slice(1)).get('candidate') === pick.id,
+    `rank ${pick.rank} (${pick.id}): selected rows ${JSON.stringify(sel)}, badge ${after.badge}, zoom ${zoomBefore.toFixed(1)} -> ` +
+      `${after.zoom.toFixed(1)}, centre ${after.center.map((v) => v.toFixed(4))} vs ${[lon, lat].map((v) => v.toFixed(4))}`,
+  );
+  await page.screenshot({ path: path.join(outDir, 'tasking-selected.png') });
+  const msgs = await pageMessages(page);
+  check('    no error message in tasking mode', msgs.length === 0, msgs.length ? JSON.stringify(msgs) : 'none');
+
+  // (l) The address reproduces the list and the chosen place.
+  const tab = await context.newPage();
+  try {
+    await tab.goto(page.url(), { waitUntil: 'load', timeout: WAIT });
+    await tab.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: WAIT });
+    await waitTaskingList(tab, 'in a new tab');
+    const shown2 = await shownTasking(tab);
+    check(
+      '(l) the address reproduces tasking mode, its settings and the chosen place in a new tab',
+      JSON.stringify(shown2) === JSON.stringify(await shownTasking(page)),
+      `${shown2.length} entries, chosen ${JSON.stringify(shown2.filter((r) => r.selected).map((r) => r.rank))}`,
+    );
+  } finally {
+    await tab.close();
+  }
+
+  // Back to the normal view: the places and their badges go, the hotspot list returns.
+  await page.getByRole('button', { name: 'Hotspots', exact: true }).click();
+  await page.locator('#hotspot-list li button.row').first().waitFor({ timeout: WAIT });
+  await waitForMapIdle(page, 'back from tasking mode');
+  const gone = await page.evaluate(() => ({
+    lines: window.hotspotsApp.map.queryRenderedFeatures({ layers: ['tasking:line'] }).length,
+    badges: document.querySelectorAll('.tasking-badge').length,
+    panel: !document.getElementById('tasking-panel').hidden,
+  }));
+  check(
+    '(l) back in the normal view the places are not drawn and the tasking panel is hidden',
+    gone.lines === 0 && gone.badges === 0 && !gone.panel && !new URL(page.url()).hash.includes('mode=tasking'),
+    JSON.stringify(gone),
+  );
+}
+
 const guard = setTimeout(() => {
-  console.error(`browser test FAILED: gave up after ${(WAIT * 4) / 1000} s`);
+  console.error(`browser test FAILED: gave up after ${(WAIT * 6) / 1000} s`);
   process.exit(1);
-}, WAIT * 4);
+}, WAIT * 6);
 
 main()
   .then(() => {

@@ -13,6 +13,13 @@ import {
   compareApiQuery, changeTileQuery, comparisonHtml, targetHtml, wddText, compareNotes, changeMapText, compareStripHtml,
   changeDirection, compareParametersHtml,
 } from '../../assets/compare.js';
+import {
+  parseWindowSpec, windowSpecText, taskingWindow, taskingQuery, taskingFromHash, taskingToHash, candidatesGeoJson, candidateBounds,
+  candidatePlace, changeLine, candidateRowHtml, taskingHeadHtml, briefCommand, emptyListHtml, taskingParametersHtml,
+} from '../../assets/tasking.js';
+import {
+  EMERGING_CLASSES, emergingColour, emergingColourExpr, emergingLegendHtml, emergingPopupRows, stepsText, periodFromHash,
+} from '../../assets/emerging.js';
 
 const day = (s) => parseDate(s);
 const win = (w) => [isoDay(w.from), isoDay(w.to)];
@@ -283,4 +290,166 @@ test('change layer: diverging colours by the size of the difference, significant
   assert.match(pop, /Significant rise/);
   assert.match(pop, /\+9/);
   assert.match(describeFeature('change', { before: 5, after: 4, difference: -1, p: 0.9, significant: 0 }), /Fell \(not significant\)/);
+});
+
+// ---------------------------------------------------------------- tasking and the emerging layer
+
+const candidate = (over = {}) => ({
+  rank: 1, id: 'h50-1-2', merged: [], centroid_lonlat: [-1.875, 50.721], streets: [{ name: 'On or near Parking Area', count: 250 }, { name: 'On or near Nightclub', count: 153 }, { name: 'High St', count: 9 }],
+  area_codes: ['E01015288'], incidents: 1690, harm: 112514.28, previous_incidents: null, previous_harm: null, change: null,
+  categories: [{ name: 'Anti-social behaviour', count: 515 }, { name: 'Violence and sexual offences', count: 436 }, { name: 'Vehicle crime', count: 155 }, { name: 'Shoplifting', count: 119 }],
+  emerging_class: 'persistent_hot', emerging_name: 'Persistent hot spot', gistar_z: 147.2, pai: 23.81, hit_rate: 0.117, area_share: 0.0049, area_m2: 1457500,
+  outline_lonlat: [[[[-1.89, 50.72], [-1.88, 50.72], [-1.88, 50.73], [-1.89, 50.72]]], [[[-1.87, 50.71], [-1.86, 50.71], [-1.86, 50.715], [-1.87, 50.71]]]],
+  ...over,
+});
+
+test('tasking windows: Nd, Nw, Nm before the tasking date; months are calendar months', () => {
+  assert.deepEqual(parseWindowSpec('28d'), { n: 28, unit: 'd' });
+  assert.deepEqual(parseWindowSpec('3m'), { n: 3, unit: 'm' });
+  for (const bad of ['0d', '28', 'd', '3y', '1000d', '', null]) assert.equal(parseWindowSpec(bad), null, String(bad));
+  assert.equal(windowSpecText('28d'), '28 days');
+  assert.equal(windowSpecText('1m'), '1 month');
+  assert.equal(windowSpecText('4w'), '4 weeks');
+  const at = day('2024-04-01');
+  assert.deepEqual(win(taskingWindow(at, '28d')), ['2024-03-04', '2024-04-01']);
+  assert.deepEqual(win(taskingWindow(at, '4w')), ['2024-03-04', '2024-04-01']);
+  assert.deepEqual(win(taskingWindow(at, '3m')), ['2024-01-01', '2024-04-01']);
+  assert.deepEqual(win(taskingWindow(day('2024-03-31'), '1m')), ['2024-02-29', '2024-03-31']);
+  assert.equal(taskingWindow(null, '28d'), null);
+});
+
+test('tasking query: date, window, top, separation, weight always; types repeated, left out for all', () => {
+  const t = { at: day('2024-04-01'), window: '3m', top: 10, separation: 400, weight: 'harm' };
+  assert.equal(taskingQuery(t, null), 'at=2024-04-01&window=3m&top=10&min_separation_m=400&weight=harm');
+  assert.equal(taskingQuery({ ...t, at: null, weight: 'count' }, ['Drugs', 'Public order']),
+    'window=3m&top=10&min_separation_m=400&weight=count&category=Drugs&category=Public+order');
+});
+
+test('tasking settings in the address: both ways, bad values fall back to the defaults', () => {
+  const t = { at: day('2024-03-15'), window: '6w', top: 5, separation: 250, weight: 'count', candidate: 'h50-1-2' };
+  const h = taskingToHash(t, new URLSearchParams());
+  assert.equal(h.toString(), 'at=2024-03-15&window=6w&top=5&separation=250&rank=count&candidate=h50-1-2');
+  const back = taskingFromHash(h);
+  assert.equal(isoDay(back.at), '2024-03-15');
+  assert.deepEqual({ ...back, at: null }, { ...t, at: null });
+  const bad = taskingFromHash(new URLSearchParams('at=2024-13-45&window=3y&top=0&separation=-5&rank=loud'));
+  assert.deepEqual(bad, { at: null, window: '28d', top: 10, separation: 400, weight: 'harm', candidate: null });
+});
+
+test('candidates: outlines as MultiPolygons with rank and id, bounds, the place in words', () => {
+  const fc = candidatesGeoJson({ candidates: [candidate(), candidate({ rank: 2, id: 'x', outline_lonlat: [] })] });
+  assert.equal(fc.features.length, 1);
+  assert.equal(fc.features[0].geometry.type, 'MultiPolygon');
+  assert.deepEqual(fc.features[0].properties, { rank: 1, id: 'h50-1-2', place: 'On or near Parking Area; On or near Nightclub' });
+  assert.deepEqual(candidatesGeoJson(null).features, []);
+  assert.deepEqual(candidateBounds(candidate()), [[-1.89, 50.71], [-1.86, 50.73]]);
+  assert.deepEqual(candidateBounds(candidate({ outline_lonlat: [] }))[0].map((v) => Number(v.toFixed(3))), [-1.877, 50.719]);
+  // Public mode: no streets, so the areas; with neither, the rank.
+  assert.equal(candidatePlace(candidate({ streets: undefined, area_codes: ['A', 'B', 'C'] })), 'Area A, B and 1 more');
+  assert.equal(candidatePlace(candidate({ streets: [], area_codes: [] })), 'Candidate 1');
+});
+
+test('a tasking entry: harm first when ranked by harm, PAI, emerging class, top 3 types; change only when given', () => {
+  const html = candidateRowHtml(candidate(), { weight: 'harm' });
+  assert.match(html, /harm 112,514 · <span data-testid="cand-incidents">1,690<\/span> incidents · PAI 23.8/);
+  assert.match(html, /Persistent hot spot/);
+  assert.match(html, /Anti-social behaviour \(515\) · Violence and sexual offences \(436\) · Vehicle crime \(155\)/);
+  assert.doesNotMatch(html, /Shoplifting/);
+  assert.doesNotMatch(html, /cand-change|%/); // no change: no fake 0%
+  assert.match(candidateRowHtml(candidate(), { weight: 'count' }), /1,690<\/span> incidents · harm 112,514/);
+  const ch = { before: 369, after: 386, absolute: 17, relative: 0.046, text: '+4.6% (+17)' };
+  assert.deepEqual(changeLine(candidate({ change: ch })), { dir: 'up', text: '386 (was 369 in the previous window): +4.6% (+17)' });
+  assert.match(candidateRowHtml(candidate({ change: ch })), /class="change up" data-testid="cand-change">Incidents 386 \(was 369/);
+  assert.equal(changeLine(candidate()), null);
+  const plain = candidateRowHtml(candidate({ emerging_class: null, emerging_name: null, merged: ['a', 'b'] }));
+  assert.match(plain, /No emerging class/);
+  assert.match(plain, /takes in 2 nearby/);
+  assert.match(candidateRowHtml(candidate({ merged: ['a', 'b'] })), /takes in 2 nearby/);
+  assert.match(candidateRowHtml(candidate({ id: '<x>' })), /data-id="&lt;x&gt;"/);
+});
+
+test('tasking head: the window, the ranking, the previous-window note once, the warnings', () => {
+  const ans = {
+    window: { from_s: 1704067200, to_s: 1711929600 }, rank_by: 'harm', min_separation_m: 400, selected_incidents: 14428,
+    previous_note: 'the store has no data for the previous window (2023-10-01..2024-01-01), so no change is given',
+    emerging_note: 'over 3 month steps', warnings: ['only 3 time steps'], candidates: [candidate(), candidate({ rank: 2 })],
+  };
+  const t = { at: day('2024-04-01'), window: '3m', top: 10, separation: 400, weight: 'harm' };
+  const html = taskingHeadHtml(ans, t);
+  assert.match(html, /3 months: 1 Jan 2024 to 31 Mar 2024/);
+  assert.match(html, /2 places ranked by harm \(crime harm index\), at least 400 m apart, from 14,428 incidents/);
+  assert.equal(html.split('data-testid="previous-note"').length, 2);
+  assert.match(html, /No change given:<\/strong> the store has no data/);
+  assert.match(html, /only 3 time steps/);
+  const withPrev = taskingHeadHtml({ ...ans, previous_note: null, previous_window: { from_s: 1696118400, to_s: 1704067200 } }, t);
+  assert.match(withPrev, /compare with the previous window, 1 Oct 2023 to 31 Dec 2023/);
+  // The answer for an empty window carries only candidates and warnings: the settings asked for fill in.
+  const empty = taskingHeadHtml({ candidates: [], warnings: ['no incidents in the window'] }, { ...t, window: '28d' });
+  assert.match(empty, /28 days: 4 Mar 2024 to 31 Mar 2024/);
+  assert.match(empty, /0 places/);
+  assert.match(emptyListHtml({ window: '28d' }), /dated to the month only[\s\S]*data-use-window="3m"/);
+  assert.doesNotMatch(emptyListHtml({ window: '3m' }), /data-use-window/);
+});
+
+test('tasking: the CLI command for the printable brief, and the settings used', () => {
+  const t = { at: day('2024-04-01'), window: '3m', top: 5, separation: 400, weight: 'count' };
+  assert.equal(briefCommand(t, ['Anti-social behaviour']),
+    'hotspots tasking --at 2024-04-01 --window 3m --top 5 --min-separation-m 400 --weight count --category "Anti-social behaviour" --format html --out brief.html');
+  const html = taskingParametersHtml({ at: '2024-04-01T00:00:00Z', top: 5, min_separation_m: 400, rank_by: 'count', params: { cell_m: 50, bandwidth_m: 250, categories: [] },
+    emerging_period: 'month', emerging_steps: [{}, {}, {}], candidates: [candidate()] }, t);
+  assert.match(html, /2024-04-01/);
+  assert.match(html, /top 5, centres at least 400 m apart/);
+  assert.match(html, /50 m/);
+  assert.match(html, /3 months/);
+  assert.doesNotMatch(html, /outline_lonlat/); // the raw values leave the candidates out
+});
+
+test('emerging layer: warm hot classes (new and intensifying strongest), cool cold ones, a colour for every class', () => {
+  const hot = EMERGING_CLASSES.filter((c) => c.code.endsWith('_hot'));
+  const cold = EMERGING_CLASSES.filter((c) => c.code.endsWith('_cold'));
+  assert.equal(hot.length, 8);
+  assert.equal(cold.length, 8);
+  assert.deepEqual(hot.slice(0, 2).map((c) => c.code), ['new_hot', 'intensifying_hot']);
+  const rgb = (h) => [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16));
+  for (const c of hot) assert.ok(rgb(c.colour)[0] > rgb(c.colour)[2], `${c.code} is warm`);
+  for (const c of cold) assert.ok(rgb(c.colour)[2] > rgb(c.colour)[0], `${c.code} is cool`);
+  assert.equal(new Set(EMERGING_CLASSES.map((c) => c.colour)).size, 16);
+  assert.equal(emergingColour('nonsense'), '#bdbdbd');
+  const expr = emergingColourExpr();
+  assert.equal(expr[0], 'match');
+  assert.equal(expr.length, 2 + 32 + 1);
+  const layers = styleLayers('emerging');
+  assert.ok(layers.every((l) => l.id.startsWith('emerging:') && l['source-layer'] === 'emerging'));
+  assert.ok(DRAW_ORDER.indexOf('emerging') < DRAW_ORDER.indexOf('hotspots'));
+});
+
+test('emerging legend: the classes present with their squares, the steps, warnings; or the API\'s refusal', () => {
+  const answer = {
+    period: 'month', cell_m: 800, band_m: 1200,
+    steps: ['2024-01-01T00:00:00Z..2024-02-01T00:00:00Z', '2024-02-01T00:00:00Z..2024-03-01T00:00:00Z', '2024-03-01T00:00:00Z..2024-04-01T00:00:00Z'],
+    classes: [{ class: 'persistent_hot', name: 'Persistent hot spot', cells: 153 }, { class: 'new_hot', name: 'New hot spot', cells: 1 }],
+    warnings: ['only 3 time steps'],
+  };
+  assert.equal(stepsText(answer), '3 months: Jan 2024 to Mar 2024');
+  const html = emergingLegendHtml({ answer });
+  assert.ok(html.indexOf('New hot spot: 1 square') < html.indexOf('Persistent hot spot: 153 squares'), 'strongest first');
+  assert.match(html, /squares of 800 m, neighbourhood 1,200 m/);
+  assert.match(html, /only 3 time steps/);
+  assert.doesNotMatch(html, /Sporadic/);
+  const err = 'week steps would be invented; use --period month (the setting "period")';
+  assert.match(emergingLegendHtml({ error: err }), /data-testid="emerging-error">week steps would be invented; use --period month \(the setting &quot;period&quot;\)/);
+  assert.match(emergingLegendHtml({ answer: { ...answer, classes: [] } }), /No square is a hot or cold spot/);
+  assert.match(legendHtml('emerging', { emerging: { answer } }), /Persistent hot spot/);
+});
+
+test('emerging popup: class, hot steps of the steps, trend z with its direction, incidents', () => {
+  const p = { class: 'intensifying_hot', name: 'Intensifying hot spot', hot_steps: 11, cold_steps: 0, mk_z: 2.345, incidents: 37 };
+  assert.deepEqual(emergingPopupRows(p, 12), [['Hot steps', '11 of 12'], ['Trend z (Mann-Kendall)', '2.35 (getting hotter)'], ['Incidents (all steps)', '37']]);
+  assert.deepEqual(emergingPopupRows({ ...p, cold_steps: 2, mk_z: -1 }, null)[1], ['Cold steps', '2']);
+  const html = describeFeature('emerging', p, { steps: 12 });
+  assert.match(html, /<h3>Intensifying hot spot<\/h3>/);
+  assert.match(html, /11 of 12/);
+  assert.equal(periodFromHash(new URLSearchParams('period=week')), 'week');
+  assert.equal(periodFromHash(new URLSearchParams('period=fortnight')), 'month');
+  assert.equal(periodFromHash(new URLSearchParams('')), 'month');
 });

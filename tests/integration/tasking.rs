@@ -206,4 +206,8 @@ fn emerging_refuses_weeks_on_monthly_data_and_runs_on_months() {
     let doc: Value = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(doc["steps"].as_array().unwrap().len(), 3);
     assert!(!doc["features"].as_array().unwrap().is_empty(), "some cell has a class");
+    // On H3 cells too.
+    let (ok, text, err) = run(&store, &["emerging", "--period", "month", "--hex", "8", "--k", "1"]);
+    assert!(ok, "{err}");
+    assert!(text.contains("H3 resolution 8") && text.contains("hot spot"), "{text}");
 }

@@ -179,8 +179,11 @@ pub fn steps(period: Period, from_s: i64, to_s: i64) -> (Vec<Window>, Option<Str
     }
 }
 
-/// Build the cube for `params` and run the emerging hot spot analysis (see the module docs).
-pub fn run(ds: &Dataset, params: &CubeParams) -> Result<EmergingRun, CubeError> {
+/// The selection, the steps and the warnings of a cube (precision and step checks done).
+fn prepare_steps(
+    ds: &Dataset,
+    params: &CubeParams,
+) -> Result<(crate::model::Selection, Vec<Window>, Vec<String>), CubeError> {
     let sel = params.query.select(ds)?;
     if sel.is_empty() {
         return Err(CubeError::Empty);
@@ -218,6 +221,25 @@ pub fn run(ds: &Dataset, params: &CubeParams) -> Result<EmergingRun, CubeError> 
     let mut warnings: Vec<String> = sel.warnings.clone();
     warnings.extend(remainder);
 
+    Ok((sel, steps, warnings))
+}
+
+/// The step of each selected incident (`None` outside every step).
+fn step_of(ds: &Dataset, sel: &crate::model::Selection, steps: &[Window]) -> Vec<Option<usize>> {
+    let starts: Vec<i64> = steps.iter().map(|w| w.from_s).collect();
+    sel.indices
+        .iter()
+        .map(|&i| {
+            let t = ds.time_s()[i as usize];
+            let s = starts.partition_point(|&a| a <= t);
+            (s > 0 && t < steps[s - 1].to_s).then(|| s - 1)
+        })
+        .collect()
+}
+
+/// Build the cube for `params` and run the emerging hot spot analysis (see the module docs).
+pub fn run(ds: &Dataset, params: &CubeParams) -> Result<EmergingRun, CubeError> {
+    let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
     let points = Points::from_selection(ds, &sel, None);
     let extent = BoxM::of_points(&points.x_m, &points.y_m).ok_or(CubeError::Empty)?;
     let cell_m = params.cell_m.unwrap_or_else(|| CHANGE_CELL_FACTOR * auto_cell_m(&extent));
@@ -226,21 +248,59 @@ pub fn run(ds: &Dataset, params: &CubeParams) -> Result<EmergingRun, CubeError> 
     let study = hull_mask(&points, &grid);
     let mut counts = vec![vec![0.0f64; grid.n_cells()]; steps.len()];
     let mut step_totals = vec![0u64; steps.len()];
-    let starts: Vec<i64> = steps.iter().map(|w| w.from_s).collect();
-    for (k, &i) in sel.indices.iter().enumerate() {
-        let t = times[i as usize];
-        let s = starts.partition_point(|&a| a <= t);
-        if s == 0 || t >= steps[s - 1].to_s {
-            continue;
-        }
-        step_totals[s - 1] += 1;
+    for (k, step) in step_of(ds, &sel, &steps).into_iter().enumerate() {
+        let Some(s) = step else { continue };
+        step_totals[s] += 1;
         if let Some(c) = grid.cell_at(points.x_m[k], points.y_m[k]) {
-            counts[s - 1][c] += 1.0;
+            counts[s][c] += 1.0;
         }
     }
     let result = emerging_grid(&counts, &grid, Some(&study), band_m, params.options)?;
     warnings.extend(result.warnings.iter().cloned());
     Ok(EmergingRun { period: params.period, steps, grid, cell_m, band_m, study, step_totals, result, warnings })
+}
+
+/// The cube on H3 cells.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HexEmergingRun {
+    pub period: Period,
+    pub steps: Vec<Window>,
+    pub resolution: u8,
+    /// Gi\* neighbourhood: cells within `k` rings.
+    pub k: u32,
+    /// The H3 cells analysed (every cell within `k` rings of a cell with an incident), ascending; the locations of
+    /// `result`, in this order.
+    pub cells: Vec<u64>,
+    pub step_totals: Vec<u64>,
+    pub result: Emerging,
+    pub warnings: Vec<String>,
+}
+
+/// The emerging hot spot analysis on H3 cells of `resolution`, Gi\* over `k` rings in each step.
+pub fn run_hex(ds: &Dataset, params: &CubeParams, resolution: u8, k: u32) -> Result<HexEmergingRun, CubeError> {
+    use crate::analysis::hex::{hex_counts, hex_neighbourhoods};
+    let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
+    let hex = |e: crate::analysis::hex::HexError| CubeError::Grid(e.to_string());
+    let all = hex_counts(ds, &sel, None, resolution).map_err(hex)?;
+    let (cells, nb) = hex_neighbourhoods(&all, k).map_err(hex)?;
+    let mut counts = vec![vec![0.0f64; cells.len()]; steps.len()];
+    let mut step_totals = vec![0u64; steps.len()];
+    let step = step_of(ds, &sel, &steps);
+    for s in 0..steps.len() {
+        let part = crate::model::Selection {
+            indices: sel.indices.iter().zip(&step).filter(|(_, st)| **st == Some(s)).map(|(&i, _)| i).collect(),
+            warnings: Vec::new(),
+        };
+        step_totals[s] = part.len() as u64;
+        for c in hex_counts(ds, &part, None, resolution).map_err(hex)?.cells {
+            if let Ok(pos) = cells.binary_search(&c.index) {
+                counts[s][pos] = f64::from(c.count);
+            }
+        }
+    }
+    let result = super::emerging_neighbours(&counts, &nb, params.options)?;
+    warnings.extend(result.warnings.iter().cloned());
+    Ok(HexEmergingRun { period: params.period, steps, resolution, k, cells, step_totals, result, warnings })
 }
 
 #[cfg(test)]
