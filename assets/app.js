@@ -16,6 +16,10 @@ import {
 import { summaryHtml, hotspotRowHtml, hotspotPopupHtml, hotspotProps, hotspotPlace, parametersHtml } from './panels.js';
 import { makeCompare, changeTileQuery, compareParametersHtml } from './compare.js';
 import { showError, clearError, clearErrors, errorText, showNotices } from './messages.js';
+import { makeEmerging, periodFromHash } from './emerging.js';
+import { makeTasking } from './tasking-panel.js';
+import { baseStyle, featureBounds, makeClusterLabels } from './mapbits.js';
+import { TASKING_SURFACE, taskingFromHash, taskingToHash, taskingParametersHtml } from './tasking.js';
 
 const maplibregl = window.maplibregl;
 const $ = (id) => document.getElementById(id);
@@ -26,10 +30,13 @@ const app = {
   client: null,
   map: null,
   layers: [], // API layer names, in drawing order
-  mode: 'map', // or 'compare'
+  mode: 'map', // or 'compare' or 'tasking'
   // `visible` is the current mode's set of switched-on layers (each mode keeps its own).
-  state: { from: null, to: null, categories: null, harm: false, visible: new Set(), compare: { before: null, after: null, target: null } },
-  visibleByMode: { map: new Set(), compare: new Set() },
+  state: {
+    from: null, to: null, categories: null, harm: false, visible: new Set(), compare: { before: null, after: null, target: null },
+    tasking: null, emergingPeriod: 'month',
+  },
+  visibleByMode: { map: new Set(), compare: new Set(), tasking: new Set() },
   span: { from: null, end: null }, // the data held: first instant, exclusive end (midnight)
   query: '', // the query of the list, summary and tiles (in compare mode: over the before window)
   compareQuery: '', // the change tiles' query (compare mode)
@@ -66,15 +73,24 @@ function normaliseMeta(meta) {
   return { ...meta, categories, layers };
 }
 
-/** Default visible layers: the heat map, hotspot outlines and any boundaries; in compare mode the change map for the heat map. */
+/**
+ * Default visible layers: the heat map, hotspot outlines and any boundaries; in compare mode the change map for the
+ * heat map; in tasking mode the heat map and boundaries under the places' own outlines.
+ */
 function defaultVisible(layers, mode = 'map') {
-  const kinds = mode === 'compare' ? ['change', 'hotspots', 'areas'] : ['density', 'hotspots', 'areas'];
+  const kinds = { compare: ['change', 'hotspots', 'areas'], tasking: ['density', 'areas'] }[mode] || ['density', 'hotspots', 'areas'];
   return new Set(layers.filter((l) => kinds.includes(kindOf(l))));
 }
 
-/** The change layer exists only in compare mode (it needs two windows). */
+/** The change layer exists only in compare mode (it needs two windows); the emerging layer outside it. */
 function offered(layer, mode = app.mode) {
-  return kindOf(layer) !== 'change' || mode === 'compare';
+  const k = kindOf(layer);
+  return k === 'change' ? mode === 'compare' : k === 'emerging' ? mode !== 'compare' : true;
+}
+
+/** Harm weighting as the current mode has it (tasking mode ranks by its own choice). */
+function harmOn() {
+  return app.mode === 'tasking' ? app.state.tasking.weight === 'harm' : app.state.harm;
 }
 
 /** The state in the page address (#from=..&to=..), so a view can be shared and reproduced. */
@@ -88,6 +104,9 @@ function readHash() {
   if (cats.length) out.categories = cats;
   if (h.get('weight') === 'harm') out.harm = true;
   if (h.get('mode') === 'compare' && app.layers.includes('change')) out.mode = 'compare';
+  if (h.get('mode') === 'tasking') out.mode = 'tasking';
+  out.tasking = taskingFromHash(h);
+  out.emergingPeriod = periodFromHash(h);
   const mode = out.mode || 'map';
   if (h.has('layers')) out.visible = new Set(h.get('layers').split(',').filter((l) => app.layers.includes(l) && offered(l, mode)));
   const before = parseWindowParam(h.get('before'));
@@ -108,6 +127,11 @@ function writeHash() {
     h.set('after', windowParam(c.after));
   }
   if (app.mode === 'compare' && c.target) h.set('target', c.target);
+  if (app.mode === 'tasking') {
+    h.set('mode', 'tasking');
+    taskingToHash(app.state.tasking, h);
+  }
+  if (app.state.emergingPeriod !== 'month') h.set('period', app.state.emergingPeriod);
   // Keep MapLibre's own part of the address (the view), written as it writes it.
   const view = location.hash.slice(1).split('&').find((p) => p.startsWith('map='));
   history.replaceState(history.state, '', `${location.pathname}${location.search}#${h.toString()}${view ? `&${view}` : ''}`);
@@ -230,16 +254,24 @@ function buildControls() {
     b.addEventListener('click', () => setMode(b.dataset.mode));
   }
   compare.build({ from: start, end });
+  tasking.build({ from: start, end });
+  emerging.build();
 }
 
 /** Show the controls and panels of the current mode (no fetching). */
 function showMode() {
   const on = app.mode === 'compare';
+  const tasks = app.mode === 'tasking';
   document.body.classList.toggle('comparing', on);
+  document.body.classList.toggle('tasking', tasks);
   for (const b of document.querySelectorAll('[data-mode]')) b.setAttribute('aria-pressed', String(b.dataset.mode === app.mode));
   $('compare').hidden = !on;
-  $('time').hidden = on;
+  $('time').hidden = on || tasks;
+  $('weighting').hidden = tasks;
+  $('tasking').hidden = !tasks;
   $('compare-panel').hidden = !on;
+  $('tasking-panel').hidden = !tasks;
+  $('hotspots-section').hidden = tasks;
   $('hotspots-title').textContent = on ? 'Hotspots of the before window' : 'Top hotspots';
   $('hotspots-hint').textContent = on
     ? 'Choose one to make it the target: the table above then shows its change, the area around it and the control area. ' +
@@ -273,7 +305,9 @@ function hotspotFillForMode() {
 /** Switch between the normal view ('map') and compare mode; each keeps its own layers. */
 function setMode(mode) {
   if (mode === app.mode || (mode === 'compare' && !app.layers.includes('change'))) return;
+  const leaving = app.mode === 'tasking';
   app.mode = mode;
+  if (leaving || mode === 'tasking') tasking.show(mode === 'tasking'); // the places are drawn only in tasking mode
   app.state.visible = app.visibleByMode[mode];
   app.summaryParameters = null;
   if (mode === 'compare') {
@@ -293,8 +327,9 @@ function renderLegend(layer) {
   el.innerHTML = legendHtml(layer, {
     breaks: app.breaks[k] || [],
     threshold: k === 'density' ? app.densityThreshold : null,
-    weight: app.state.harm ? 'harm' : 'count',
+    weight: harmOn() ? 'harm' : 'count',
     fdrQ: app.comparison?.change_map?.fdr_q,
+    emerging: app.emerging,
   });
 }
 
@@ -306,27 +341,10 @@ function scheduleRefresh() {
 
 // ---------------------------------------------------------------- the map
 
-function isRasterTemplate(url) {
-  return /\{z\}/.test(url) && /\{x\}/.test(url) && /\{y\}/.test(url);
-}
-
 function buildMap() {
   const meta = app.meta;
   const basemap = typeof meta.basemap === 'string' && meta.basemap.trim() ? meta.basemap.trim() : null;
-  let style;
-  if (basemap && !isRasterTemplate(basemap)) {
-    style = absolute(basemap); // a style URL: it brings its own layers; ours go on top
-  } else {
-    style = {
-      version: 8,
-      sources: {},
-      layers: [{ id: 'background', type: 'background', paint: { 'background-color': COLOURS.background } }],
-    };
-    if (basemap) {
-      style.sources.basemap = { type: 'raster', tiles: [basemap], tileSize: 256 };
-      style.layers.push({ id: 'basemap', type: 'raster', source: 'basemap', paint: { 'raster-opacity': 0.8 } });
-    }
-  }
+  const style = baseStyle(basemap, COLOURS.background);
   const b = Array.isArray(meta.bbox) && meta.bbox.length === 4 && meta.bbox.every(Number.isFinite) ? meta.bbox : null;
   const map = new maplibregl.Map({
     container: 'map',
@@ -348,6 +366,7 @@ function buildMap() {
   map.on('load', () => {
     app.styleReady = true;
     for (const layer of app.state.visible) ensureSource(layer);
+    tasking.draw();
     map.getCanvas().setAttribute('aria-label', 'Map of hotspots: arrow keys pan, plus and minus zoom');
   });
   map.on('dataloading', () => {
@@ -371,9 +390,13 @@ function buildMap() {
   });
 }
 
-/** The query a layer's tiles carry: the change layer takes the two windows, the others the (list's) window. */
+/**
+ * The query a layer's tiles carry: the change layer takes the two windows, the emerging layer the query (with its
+ * period) that /api/emerging last accepted, the others the (list's) window.
+ */
 function layerQuery(layer) {
-  return kindOf(layer) === 'change' ? app.compareQuery : app.query;
+  const k = kindOf(layer);
+  return k === 'change' ? app.compareQuery : k === 'emerging' ? app.emerging.query : app.query;
 }
 
 function tileJsonUrl(layer) {
@@ -410,7 +433,7 @@ function beforeId(layer) {
     const id = styleIds(later)[0];
     if (app.map.getLayer(id)) return id;
   }
-  return undefined;
+  return app.map.getLayer('tasking:fill') ? 'tasking:fill' : undefined; // the tasking outlines stay on top
 }
 
 function setLayerVisible(layer, on) {
@@ -429,6 +452,7 @@ function setLayerVisible(layer, on) {
   }
   if (kindOf(layer) === 'hotspots') updateBadges();
   if (kindOf(layer) === 'incidents' && !on) clearClusterLabels();
+  if (kindOf(layer) === 'emerging' && on) emerging.load();
   writeHash();
 }
 
@@ -501,7 +525,7 @@ function updateZoomHint() {
 function fixInitialView() {
   if (app.viewFromHash) return false;
   const map = app.map;
-  const surfaces = [...app.state.visible].filter((l) => ['density', 'gistar', 'hex', 'change'].includes(kindOf(l)));
+  const surfaces = [...app.state.visible].filter((l) => ['density', 'gistar', 'hex', 'change', 'emerging'].includes(kindOf(l)));
   const need = Math.max(0, ...surfaces.map((l) => map.getSource(l)?.minzoom || 0));
   let center = map.getCenter();
   let zoom = map.getZoom();
@@ -555,41 +579,17 @@ function setDensityThreshold(t) {
   renderLegend('density');
 }
 
-// Incident clusters: their counts as small labels (the page ships no map fonts, so labels are HTML).
-const clusterLabels = [];
-function clearClusterLabels() {
-  while (clusterLabels.length) clusterLabels.pop().remove();
-}
-
-function updateClusterLabels() {
-  clearClusterLabels();
-  const map = app.map;
-  if (!app.state.visible.has('incidents') || !map.getLayer('incidents:circle')) return;
-  // Label circles of 10 or more, biggest first, skipping any that would overlap a label already placed.
-  const feats = map.queryRenderedFeatures({ layers: ['incidents:circle'] });
-  const placed = [];
-  const big = feats
-    .filter((f) => Number(f.properties.count) >= 10 && f.geometry.type === 'Point')
-    .sort((a, b) => Number(b.properties.count) - Number(a.properties.count));
-  for (const f of big) {
-    if (clusterLabels.length >= 150) break;
-    const [lon, lat] = f.geometry.coordinates;
-    const pt = map.project([lon, lat]);
-    if (placed.some((q) => Math.abs(q.x - pt.x) < 34 && Math.abs(q.y - pt.y) < 16)) continue;
-    placed.push(pt);
-    const el = document.createElement('span');
-    el.className = 'cluster-label';
-    el.textContent = int(f.properties.count);
-    el.setAttribute('aria-hidden', 'true');
-    clusterLabels.push(new maplibregl.Marker({ element: el }).setLngLat([lon, lat]).addTo(map));
-  }
-}
+// Incident clusters: their counts as small labels (mapbits.js).
+const clusters = makeClusterLabels(app);
+const clearClusterLabels = () => clusters.clear();
+const updateClusterLabels = () => clusters.update();
 
 // ---------------------------------------------------------------- clicks, selection, popups
 
-const PRIORITY = ['hotspots', 'incidents', 'change', 'hex', 'gistar', 'density', 'areas'];
+const PRIORITY = ['hotspots', 'incidents', 'change', 'emerging', 'hex', 'gistar', 'density', 'areas'];
 
 function onMapClick(e) {
+  if (tasking.clickAt(e)) return;
   const feats = app.map.queryRenderedFeatures(e.point, { layers: interactiveLayers() });
   if (!feats.length) return;
   const layerOf = (f) => f.layer.id.split(':')[0];
@@ -606,7 +606,8 @@ function onMapClick(e) {
     }
     return;
   }
-  openPopup(e.lngLat, describeFeature(layer, f.properties, { weight: app.state.harm ? 'harm' : 'count' }));
+  const steps = app.emerging.answer?.steps?.length;
+  openPopup(e.lngLat, describeFeature(layer, f.properties, { weight: harmOn() ? 'harm' : 'count', steps }));
 }
 
 /** After a new list: the open hotspot popup shows the new figures, or closes if its hotspot left the list. */
@@ -622,23 +623,6 @@ function openPopup(lngLat, html, hotspotId = null) {
   if (app.popup) app.popup.remove();
   app.popup = new maplibregl.Popup({ maxWidth: '340px', focusAfterOpen: false }).setLngLat(lngLat).setHTML(html).addTo(app.map);
   return app.popup;
-}
-
-function featureBounds(geometry) {
-  let w = Infinity;
-  let s = Infinity;
-  let e = -Infinity;
-  let n = -Infinity;
-  const walk = (c) => {
-    if (typeof c[0] === 'number') {
-      w = Math.min(w, c[0]);
-      e = Math.max(e, c[0]);
-      s = Math.min(s, c[1]);
-      n = Math.max(n, c[1]);
-    } else c.forEach(walk);
-  };
-  if (geometry && geometry.coordinates) walk(geometry.coordinates);
-  return Number.isFinite(w) ? [[w, s], [e, n]] : null;
 }
 
 /**
@@ -736,8 +720,11 @@ function refresh() {
   mapErrorLayers = {};
   const c = s.compare;
   const comparing = app.mode === 'compare' && c.before && c.after;
+  const tw = app.mode === 'tasking' ? tasking.window() : null;
   // Comparing: the list, its outlines and the other layers cover the before window (a target is a before hotspot).
-  app.query = buildQuery(comparing ? { ...s, from: c.before.from, to: c.before.to } : s);
+  // Tasking: the window before the tasking date, on the tasking analysis's grid.
+  if (tw) app.query = `${buildQuery({ ...s, from: tw.from, to: tw.to, harm: harmOn() })}&${TASKING_SURFACE}`;
+  else app.query = buildQuery(comparing ? { ...s, from: c.before.from, to: c.before.to } : s);
   app.compareQuery = comparing ? changeTileQuery(c, s) : '';
   writeHash();
   const gen = ++app.generation;
@@ -748,6 +735,8 @@ function refresh() {
     compare.load();
   } else loadSummary(gen);
   loadHotspots(gen);
+  if (tw) tasking.load();
+  emerging.load();
 }
 
 function abortable(name) {
@@ -759,12 +748,14 @@ function abortable(name) {
 const warnings = { summary: [], hotspots: [], compare: [] };
 function updateNotices() {
   const first = app.mode === 'compare' ? warnings.compare : warnings.summary;
-  showNotices([...first, ...warnings.hotspots]);
+  // Tasking: the list's own notes are in its panel; the hotspot list's are not shown.
+  showNotices(app.mode === 'tasking' ? first : [...first, ...warnings.hotspots]);
 }
 
 async function loadSummary(gen) {
   const q = app.query;
-  const state = { ...app.state };
+  const tw = app.mode === 'tasking' ? tasking.window() : null;
+  const state = { ...app.state, harm: harmOn(), ...(tw ? { from: tw.from, to: tw.to } : {}) };
   try {
     const s = await app.client.json(`api/summary?${q}`, { signal: abortable('summary') });
     if (gen !== app.generation) return;
@@ -834,6 +825,10 @@ function renderList() {
 }
 
 function renderParameters() {
+  if (app.mode === 'tasking') {
+    $('parameter-list').innerHTML = app.tasking ? taskingParametersHtml(app.tasking, { ...app.state.tasking, at: tasking.at() }) : '';
+    return;
+  }
   const fc = app.hotspotAnswer || {};
   const params = { ...(app.summaryParameters || {}), ...(fc.parameters || {}) };
   const compareItems = app.mode === 'compare' ? compareParametersHtml(app.state.compare, app.comparison) : '';
@@ -872,7 +867,9 @@ async function start() {
   app.state.categories = fromHash.categories || null;
   app.state.harm = Boolean(fromHash.harm);
   app.mode = fromHash.mode || 'map';
-  for (const mode of ['map', 'compare']) {
+  app.state.tasking = fromHash.tasking;
+  app.state.emergingPeriod = fromHash.emergingPeriod;
+  for (const mode of ['map', 'compare', 'tasking']) {
     app.visibleByMode[mode] = mode === app.mode && fromHash.visible ? fromHash.visible : defaultVisible(app.layers, mode);
   }
   app.state.visible = app.visibleByMode[app.mode];
@@ -881,6 +878,7 @@ async function start() {
   if (app.mode === 'compare' && app.state.compare.target) app.selectedId = app.state.compare.target;
   buildControls();
   if (cmp) compare.setInputs(app.state.compare, fromHash.compare ? null : 'last3m');
+  tasking.setInputs();
   showMode();
   if (w) setWindow(w.from, w.to, fromHash.from ? null : 'last3m');
   else showError('window', 'The store holds no incidents yet: import some with `hotspots ingest`.');
@@ -906,6 +904,33 @@ const compare = makeCompare(app, {
     const f = app.hotspots.find((h) => h.properties.id === id);
     return f ? `hotspot ${f.properties.rank}, ${hotspotPlace(hotspotProps(f.properties))}` : `hotspot ${id}`;
   },
+});
+
+const tasking = makeTasking(app, {
+  showError,
+  clearError,
+  errorText,
+  onChange: () => refresh(),
+  onSelect: () => writeHash(),
+  onLoaded: () => renderParameters(),
+});
+
+const emerging = makeEmerging(app, {
+  showError,
+  clearError,
+  errorText,
+  ensureSource: () => {
+    if (app.state.visible.has('emerging')) ensureSource('emerging');
+  },
+  dropSource: () => {
+    const map = app.map;
+    if (!map || !app.styleReady) return;
+    for (const id of styleIds('emerging')) if (map.getLayer(id)) map.removeLayer(id);
+    if (map.getSource('emerging')) map.removeSource('emerging');
+    delete app.sourceQuery.emerging;
+  },
+  renderLegend: () => renderLegend('emerging'),
+  onPeriod: () => writeHash(),
 });
 
 start();

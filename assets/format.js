@@ -106,3 +106,8 @@ export function maybeJson(v) {
     return v;
   }
 }
+
+/** Text for HTML (element content and attribute values). */
+export function esc(s) {
+  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
+}

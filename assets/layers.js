@@ -1,8 +1,9 @@
 // The map layers: how each tile layer of the API is drawn, its legend, and what a click on it says.
-// Tile layers (README "Map server"): incidents, density, hotspots, hex, gistar, change (compare mode only),
+// Tile layers (README "Map server"): incidents, density, hotspots, hex, gistar, change (compare mode only), emerging,
 // areas-{name}; each tile holds one layer named like the API layer, so `source-layer` is the layer name.
 
-import { int, num, metres } from './format.js';
+import { int, num, metres, esc } from './format.js';
+import { emergingStyleLayers, emergingLegendHtml, emergingPopupRows, EMERGING_HELP } from './emerging.js';
 
 export const COLOURS = {
   background: '#eef0ea',
@@ -22,7 +23,7 @@ export const COLOURS = {
 };
 
 /** The order layers are drawn in, bottom first (areas' outlines above the surfaces, hotspots and points on top). */
-export const DRAW_ORDER = ['density', 'gistar', 'hex', 'change', 'areas', 'hotspots', 'incidents'];
+export const DRAW_ORDER = ['density', 'gistar', 'hex', 'change', 'emerging', 'areas', 'hotspots', 'incidents'];
 
 export function kindOf(layer) {
   return layer.startsWith('areas-') ? 'areas' : layer;
@@ -43,6 +44,8 @@ export function layerTitle(layer) {
       return 'Individual incidents';
     case 'change':
       return 'Change: before to after';
+    case 'emerging':
+      return 'Emerging hot spots (trend over time)';
     case 'areas':
       return `Boundaries: ${layer.slice('areas-'.length)}`;
     default:
@@ -65,6 +68,8 @@ export function layerHelp(layer) {
       return 'Each incident at its published map point; circles group nearby incidents when zoomed out.';
     case 'change':
       return 'Squares with fewer (blue) or more (red) incidents after than before; outlined where the change is significant.';
+    case 'emerging':
+      return EMERGING_HELP;
     case 'areas':
       return 'Boundary outlines; click inside one for its count in the window.';
     default:
@@ -172,6 +177,8 @@ export function styleLayers(layer, { breaks = [] } = {}) {
           },
         },
       ];
+    case 'emerging':
+      return emergingStyleLayers(layer);
     case 'areas':
       return [
         // Invisible fill: only there so a click inside an area finds it.
@@ -218,9 +225,6 @@ function swatch(colour, cls = '', border = '') {
   return `<span class="swatch ${cls}" style="${style}" aria-hidden="true"></span>`;
 }
 
-function esc(s) {
-  return String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]);
-}
 
 /** The legend of a layer as HTML (a list: swatch + words). `info.breaks`, `info.threshold`, `info.weight` when known. */
 export function legendHtml(layer, info = {}) {
@@ -287,6 +291,8 @@ export function legendHtml(layer, info = {}) {
         correction (Benjamini-Hochberg, q = ${esc(num(q, 3))}), so about ${esc(num(q * 100, 1))}% of outlined squares may be chance.
         Squares with no incidents in either window are not drawn.</p>`;
     }
+    case 'emerging':
+      return emergingLegendHtml(info.emerging);
     case 'areas':
       return `<ul class="legend"><li>${swatch('transparent', 'line', COLOURS.area)}${esc(layer.slice(6))} boundary</li></ul>`;
     default:
@@ -295,7 +301,7 @@ export function legendHtml(layer, info = {}) {
 }
 
 /** What a click on a (non-hotspot) feature says, as HTML. */
-export function describeFeature(layer, p, { weight } = {}) {
+export function describeFeature(layer, p, { weight, steps } = {}) {
   const k = kindOf(layer);
   const rows = [];
   const row = (k2, v) => rows.push(`<tr><th scope="row">${esc(k2)}</th><td>${esc(v)}</td></tr>`);
@@ -335,6 +341,9 @@ export function describeFeature(layer, p, { weight } = {}) {
     if (p.difference !== undefined) row('Difference', `${d > 0 ? '+' : ''}${num(d, 1)} (in the after window's length)`);
     if (p.p !== undefined) row('p-value (exact test)', num(p.p, 4));
     row('Significant after FDR', sig ? 'yes' : 'no');
+  } else if (k === 'emerging') {
+    title = p.name || 'Emerging hot spot class';
+    for (const [k2, v] of emergingPopupRows(p, steps)) row(k2, v);
   } else if (k === 'areas') {
     title = p.name || p.NAME || p.key || p.code || p.id || layer.slice(6);
     const code = p.key || p.code;
