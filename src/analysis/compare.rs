@@ -24,6 +24,14 @@ pub struct Window {
 }
 
 impl Window {
+    /// Parse one instant: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601 (the start of that year, month or day).
+    pub fn parse_instant(text: &str) -> Result<i64, String> {
+        use crate::ingest::timeparse::{TimeFormat, TimeParser};
+        let v = text.trim();
+        let v = if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}-01") } else { v.to_owned() };
+        TimeParser::new(TimeFormat::Auto, None).parse(&v).map(|p| p.time_s).map_err(|e| format!("'{text}': {e}"))
+    }
+
     /// Parse `FROM..TO`: each end `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601, `TO` exclusive (`2024-01..2024-04` is
     /// January to March). The error quotes the text and says what is wrong.
     pub fn parse(text: &str) -> Result<Window, String> {

@@ -383,6 +383,21 @@ pub fn tasking(
     })
 }
 
+/// `--at` (default: the end of the data rounded up to midnight UTC, so windows are whole days) and the window
+/// ending there.
+pub fn tasking_window(ds: &Dataset, p: &TaskingParams) -> Result<(i64, Window), TaskingError> {
+    let ceil_day = |t: i64| t.div_euclid(86_400) * 86_400 + if t.rem_euclid(86_400) == 0 { 0 } else { 86_400 };
+    let at = p.at_s.or_else(|| data_end_s(ds).map(ceil_day)).ok_or(TaskingError::NoData)?;
+    let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
+    Ok((at, window))
+}
+
+/// `2024-01-01` for a midnight, else the full instant.
+fn day_text(t: i64) -> String {
+    let s = format_instant(t);
+    s.strip_suffix("T00:00:00Z").map(str::to_owned).unwrap_or(s)
+}
+
 fn groups_ids(groups: &[(Vec<usize>, Vec<String>)], cells: &[usize]) -> Vec<String> {
     groups.iter().find(|g| g.0 == cells).map(|g| g.1.clone()).unwrap_or_default()
 }
@@ -407,7 +422,7 @@ fn emerging_for(
         kept.push(*w);
     }
     let Some(first) = kept.last().copied() else {
-        return (None, Some(format!("no {} step with data ends at {}", period.name(), format_instant(at))));
+        return (None, Some(format!("no {} step with data ends at {}", period.name(), day_text(at))));
     };
     if kept.len() < 2 {
         return (
@@ -416,7 +431,7 @@ fn emerging_for(
                 "only {} {} step with data ends at {}: emerging classes need at least 2",
                 kept.len(),
                 period.name(),
-                format_instant(at)
+                day_text(at)
             )),
         );
     }
@@ -434,8 +449,8 @@ fn emerging_for(
                     "emerging classes over {} {} steps ({} to {}): the steps before have no data",
                     kept.len(),
                     period.name(),
-                    format_instant(first.from_s),
-                    format_instant(at)
+                    day_text(first.from_s),
+                    day_text(at)
                 )
             });
             (Some(run), note)

@@ -19,9 +19,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 fn parse_time(flag: &str, v: &str) -> Result<i64, CliError> {
-    let w = crate::analysis::compare::Window::parse(&format!("{v}..2099-12-31"))
-        .map_err(|e| CliError::Usage(format!("{flag} {v}: {e}")))?;
-    Ok(w.from_s)
+    crate::analysis::compare::Window::parse_instant(v).map_err(|e| CliError::Usage(format!("{flag} {e}")))
 }
 
 fn load(store: &Path, crs: Option<&str>) -> Result<Dataset, CliError> {

@@ -283,6 +283,11 @@ pub async fn tilejson(
     if layer == "change" {
         p.windows()?;
     }
+    if layer == "emerging" {
+        // A period finer than the data's precision fails here, once, rather than in every tile.
+        let check = p.clone();
+        s.compute(move |state| super::tasking::emerging_for(state, &check).map(|_| ())).await?;
+    }
     let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
     let query = params::tile_query(&p);
     // Behind an HTTPS proxy the tiles must be https too.

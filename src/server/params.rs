@@ -58,6 +58,8 @@ pub struct RequestParams {
     pub at_s: Option<i64>,
     pub window: Option<WindowLength>,
     pub min_separation_m: Option<f64>,
+    /// Whether `weight` was given (tasking ranks by harm unless told otherwise).
+    pub weight_given: bool,
 }
 
 impl RequestParams {
@@ -105,7 +107,10 @@ pub fn parse(raw: Option<&str>) -> Result<RequestParams, AppError> {
             "bandwidth_m" => p.analysis.bandwidth_m = Some(positive(k, v)?),
             "band_m" => p.band_m = Some(positive(k, v)?),
             "kernel" => p.analysis.kernel = v.parse::<Kernel>().map_err(|e| AppError::bad(k, e))?,
-            "weight" => p.analysis.weight = v.parse::<WeightMode>().map_err(|e| AppError::bad(k, e))?,
+            "weight" => {
+                p.analysis.weight = v.parse::<WeightMode>().map_err(|e| AppError::bad(k, e))?;
+                p.weight_given = true;
+            }
             "method" => match v {
                 "kde" | "gistar" => p.method = Some(v.to_owned()),
                 _ => return Err(AppError::bad(k, format!("method={v} is not kde or gistar"))),

@@ -119,17 +119,18 @@ pub fn emerging_layer(state: &AppState, run: &EmergingRun, t: TileId, projector:
             let code =
                 serde_json::to_value(l.class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
             if let Some(ring) = lattice.ring(r, c) {
-                layer.add_polygon(
-                    &[ring],
-                    &[
-                        ("class", PropValue::Text(code)),
-                        ("name", PropValue::Text(l.class.name().to_owned())),
-                        ("hot_steps", PropValue::Int(i64::from(l.hot_steps))),
-                        ("cold_steps", PropValue::Int(i64::from(l.cold_steps))),
-                        ("mk_z", PropValue::Double(l.mk_z.unwrap_or(0.0))),
-                        ("incidents", PropValue::Double(l.total)),
-                    ],
-                );
+                let mut props = vec![
+                    ("class", PropValue::Text(code)),
+                    ("name", PropValue::Text(l.class.name().to_owned())),
+                    ("hot_steps", PropValue::Int(i64::from(l.hot_steps))),
+                    ("cold_steps", PropValue::Int(i64::from(l.cold_steps))),
+                    ("incidents", PropValue::Double(l.total)),
+                ];
+                // No mk_z when the trend is undefined (too few steps, or a constant series): not the same as 0.
+                if let Some(z) = l.mk_z {
+                    props.push(("mk_z", PropValue::Double(z)));
+                }
+                layer.add_polygon(&[ring], &props);
             }
         }
     }
@@ -145,7 +146,7 @@ fn tasking_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
     let rank_by = match p.rank_by.as_deref() {
         Some("count") => RankBy::Count,
         Some(_) => RankBy::Harm,
-        None if p.analysis.weight == WeightMode::Count => RankBy::Count,
+        None if p.weight_given && p.analysis.weight == WeightMode::Count => RankBy::Count,
         None => RankBy::Harm,
     };
     let params = TaskingParams {
@@ -163,7 +164,14 @@ fn tasking_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
     let list = match tasking(&s.ds, &s.harm_by_category, &s.harm_label, &params) {
         Ok(l) => l,
         Err(TaskingError::Analysis(crate::analysis::pipeline::AnalysisError::Empty)) => {
-            return Ok(json!({"candidates": [], "warnings": ["no incidents in the window"]}));
+            let (at, window) = crate::analysis::tasking::tasking_window(&s.ds, &params)
+                .map_err(|e| AppError::bad("at", e.to_string()))?;
+            let previous = crate::analysis::tasking::previous_window(window);
+            return Ok(json!({"at": crate::model::time::format_instant(at), "window": window,
+                "window_text": params.window.text(), "previous_window": previous, "previous_note": null,
+                "candidates": [], "selected_incidents": 0,
+                "warnings": [format!("no incidents in the window {}: for data known only to the month, a window of \
+                    whole months (e.g. 3m) fits it", window.text())]}));
         }
         Err(TaskingError::Analysis(a)) => return Err(AppError::from(a)),
         Err(TaskingError::BadWindow(w)) => {

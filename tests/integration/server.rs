@@ -414,6 +414,8 @@ async fn emerging_and_tasking_routes() {
     let e = e.json();
     assert_eq!(e["steps"].as_array().unwrap().len(), 3);
     assert!(!e["classes"].as_array().unwrap().is_empty(), "{e}");
+    let g = get(&s, "/tiles/emerging.json?period=week", &[]).await;
+    assert_eq!((g.status.as_u16(), g.json()["parameter"].as_str()), (400, Some("period")), "TileJSON refuses too");
     let tj = get(&s, "/tiles/emerging.json?period=month", &[]).await.json();
     assert!(tj["tiles"][0].as_str().unwrap().contains("period=month"));
     let (x, y) = tile_of(-1.8760, 50.7200, 12);
@@ -429,6 +431,12 @@ async fn emerging_and_tasking_routes() {
     assert!(t["previous_note"].as_str().unwrap().contains("no data"), "{}", t["previous_note"]);
     assert!(cands[0]["streets"].as_array().is_some_and(|a| !a.is_empty()));
     assert_eq!(get(&s, "/api/tasking?window=3y", &[]).await.json()["parameter"], "window");
+    // Harm by default; an empty window still says which window it was.
+    let t = get(&s, "/api/tasking?at=2024-04-01&window=3m&top=3", &[]).await.json();
+    assert_eq!(t["rank_by"], "harm");
+    let e = get(&s, "/api/tasking?at=2023-06-01&window=28d", &[]).await.json();
+    assert_eq!(e["candidates"].as_array().unwrap().len(), 0);
+    assert_eq!(e["window"]["to_s"], hotspots::model::time::month_start_s(2023, 6).unwrap());
     let p = state(true, None);
     let t = get(&p, "/api/tasking?at=2024-04-01&window=3m&top=5", &[]).await.json();
     for c in t["candidates"].as_array().unwrap() {
