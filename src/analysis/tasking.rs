@@ -348,8 +348,7 @@ pub fn tasking(
                 previous_harm,
                 change: change_,
                 categories: h.categories,
-                emerging_class: class
-                    .and_then(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned))),
+                emerging_class: class.map(super::emerging::EmergingClass::code),
                 emerging_name: class.map(|c| c.name().to_owned()),
                 gistar_z,
                 pai: h.pai,

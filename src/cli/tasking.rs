@@ -321,7 +321,7 @@ fn emerging_csv(run: &EmergingRun, projector: &Projector) -> Vec<u8> {
             (i % run.grid.cols).to_string(),
             lon.to_string(),
             lat.to_string(),
-            serde_json::to_value(l.class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default(),
+            l.class.code(),
             l.hot_steps.to_string(),
             l.cold_steps.to_string(),
             opt(l.mk_z),

@@ -3,7 +3,7 @@
 //! shared filters; the change map is computed once per query and cached.
 
 use super::error::AppError;
-use super::layers::{Lattice, cells_in_tile};
+use super::layers::{Lattice, best_cell, block_cells, block_starts, cells_in_tile};
 use super::params::{self, RequestParams};
 use super::state::AppState;
 use crate::analysis::compare::{Areas, ChangeGrid, CompareError, Window, change_grid, compare};
@@ -144,45 +144,30 @@ pub fn change_layer(state: &AppState, cg: &ChangeGrid, t: TileId, projector: &Pr
     let mut layer = TileLayer::new(t, "change");
     let grid = &cg.grid;
     let Some(range) = cells_in_tile(grid, projector, t) else { return layer };
-    let (r0, r1, c0, c1, block) = range;
+    let block = range.4;
     let mut lattice = Lattice::new(grid, projector, range);
     let min = u64::from(state.config.min_count);
-    for r in (r0..r1).step_by(block) {
-        for c in (c0..c1).step_by(block) {
-            let (mut before, mut after, mut diff) = (0u64, 0u64, 0.0);
-            let mut best: Option<usize> = None;
-            for rr in r..(r + block).min(grid.rows) {
-                for cc in c..(c + block).min(grid.cols) {
-                    let i = rr * grid.cols + cc;
-                    let cell = &cg.map.cells[i];
-                    if cell.before + cell.after == 0 {
-                        continue;
-                    }
-                    before += u64::from(cell.before);
-                    after += u64::from(cell.after);
-                    diff += cell.difference;
-                    if best.is_none_or(|b| cell.p < cg.map.cells[b].p) {
-                        best = Some(i);
-                    }
-                }
-            }
-            let Some(b) = best else { continue };
-            if state.config.public && before + after < min {
-                continue;
-            }
-            if let Some(ring) = lattice.ring(r, c) {
-                let cell = &cg.map.cells[b];
-                layer.add_polygon(
-                    &[ring],
-                    &[
-                        ("before", PropValue::Double(before as f64)),
-                        ("after", PropValue::Double(after as f64)),
-                        ("difference", PropValue::Double(diff)),
-                        ("p", PropValue::Double(cell.p)),
-                        ("significant", PropValue::Int(i64::from(cell.significant))),
-                    ],
-                );
-            }
+    let cells = &cg.map.cells;
+    for (r, c) in block_starts(range) {
+        let tested = || block_cells(grid, r, c, block).filter(|&i| cells[i].before + cells[i].after > 0);
+        let Some(b) = best_cell(tested(), |i, b| cells[i].p < cells[b].p) else { continue };
+        let before: u64 = tested().map(|i| u64::from(cells[i].before)).sum();
+        let after: u64 = tested().map(|i| u64::from(cells[i].after)).sum();
+        let diff: f64 = tested().map(|i| cells[i].difference).sum();
+        if state.config.public && before + after < min {
+            continue;
+        }
+        if let Some(ring) = lattice.ring(r, c) {
+            layer.add_polygon(
+                &[ring],
+                &[
+                    ("before", PropValue::Double(before as f64)),
+                    ("after", PropValue::Double(after as f64)),
+                    ("difference", PropValue::Double(diff)),
+                    ("p", PropValue::Double(cells[b].p)),
+                    ("significant", PropValue::Int(i64::from(cells[b].significant))),
+                ],
+            );
         }
     }
     layer

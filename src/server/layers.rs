@@ -171,6 +171,27 @@ pub(super) fn cells_in_tile(
     Some(((r0 / block) * block, r1, (c0 / block) * block, c1, block))
 }
 
+/// The first cell (row, column) of each block of a tile's range (from [`cells_in_tile`]), row by row.
+pub(super) fn block_starts(range: (usize, usize, usize, usize, usize)) -> impl Iterator<Item = (usize, usize)> {
+    let (r0, r1, c0, c1, block) = range;
+    (r0..r1).step_by(block).flat_map(move |r| (c0..c1).step_by(block).map(move |c| (r, c)))
+}
+
+/// The grid indices of the cells of the block starting at (`r`, `c`), row by row.
+pub(super) fn block_cells(grid: &Grid, r: usize, c: usize, block: usize) -> impl Iterator<Item = usize> + use<> {
+    let (rows, cols) = (grid.rows, grid.cols);
+    (r..(r + block).min(rows)).flat_map(move |rr| (c..(c + block).min(cols)).map(move |cc| rr * cols + cc))
+}
+
+/// The first cell for which no later cell is `better`: `better(i, b)` says whether cell `i` should replace the best
+/// so far, `b`.
+pub(super) fn best_cell(cells: impl Iterator<Item = usize>, better: impl Fn(usize, usize) -> bool) -> Option<usize> {
+    cells.fold(None, |best, i| match best {
+        Some(b) if !better(i, b) => Some(b),
+        _ => Some(i),
+    })
+}
+
 /// Corners of the blocks of cells in a tile, converted to lon/lat once each and shared by the up to four blocks
 /// that meet there (the inverse projection is most of a grid tile's cost).
 pub(super) struct Lattice<'a> {
@@ -243,34 +264,29 @@ pub fn density(state: &AppState, a: &Analysis, t: TileId, projector: &Projector)
     let mut layer = TileLayer::new(t, "density");
     let grid = &a.surface.grid;
     let Some(range) = cells_in_tile(grid, projector, t) else { return layer };
-    let (r0, r1, c0, c1, block) = range;
+    let block = range.4;
     let mut lattice = Lattice::new(grid, projector, range);
     let support = state.config.public.then(|| a.support_counts.get_or_init(|| support_counts(a)));
     let min = f64::from(state.config.min_count);
-    for r in (r0..r1).step_by(block) {
-        for c in (c0..c1).step_by(block) {
-            let (mut sum, mut n, mut support_max) = (0.0, 0usize, 0.0f64);
-            for rr in r..(r + block).min(grid.rows) {
-                for cc in c..(c + block).min(grid.cols) {
-                    let i = rr * grid.cols + cc;
-                    sum += a.surface.density_per_km2[i];
-                    n += 1;
-                    if let Some(s) = support {
-                        support_max = support_max.max(s[i]);
-                    }
-                }
+    for (r, c) in block_starts(range) {
+        let (mut sum, mut n, mut support_max) = (0.0, 0usize, 0.0f64);
+        for i in block_cells(grid, r, c, block) {
+            sum += a.surface.density_per_km2[i];
+            n += 1;
+            if let Some(s) = support {
+                support_max = support_max.max(s[i]);
             }
-            let mean = sum / (block * block) as f64;
-            if n == 0 || mean <= 0.0 || (support.is_some() && support_max < min) {
-                continue;
-            }
-            if let Some(ring) = lattice.ring(r, c) {
-                let expected = mean * (grid.cell_m * block as f64).powi(2) / 1e6;
-                layer.add_polygon(
-                    &[ring],
-                    &[("density_per_km2", PropValue::Double(mean)), ("expected", PropValue::Double(expected))],
-                );
-            }
+        }
+        let mean = sum / (block * block) as f64;
+        if n == 0 || mean <= 0.0 || (support.is_some() && support_max < min) {
+            continue;
+        }
+        if let Some(ring) = lattice.ring(r, c) {
+            let expected = mean * (grid.cell_m * block as f64).powi(2) / 1e6;
+            layer.add_polygon(
+                &[ring],
+                &[("density_per_km2", PropValue::Double(mean)), ("expected", PropValue::Double(expected))],
+            );
         }
     }
     layer
@@ -304,37 +320,25 @@ pub fn gistar(
     let g = gistar_for(a, band_m)?;
     let grid = &g.grid;
     let Some(range) = cells_in_tile(grid, projector, t) else { return Ok(layer) };
-    let (r0, r1, c0, c1, block) = range;
+    let block = range.4;
     let mut lattice = Lattice::new(grid, projector, range);
     let min = f64::from(state.config.min_count);
-    for r in (r0..r1).step_by(block) {
-        for c in (c0..c1).step_by(block) {
-            // In a block, the cell with the largest |z| speaks for it.
-            let mut best: Option<usize> = None;
-            for rr in r..(r + block).min(grid.rows) {
-                for cc in c..(c + block).min(grid.cols) {
-                    let i = rr * grid.cols + cc;
-                    if !g.study[i] || (g.values[i] == 0.0 && g.result.bin[i] == 0) {
-                        continue;
-                    }
-                    if best.is_none_or(|b| g.result.z[i].abs() > g.result.z[b].abs()) {
-                        best = Some(i);
-                    }
-                }
-            }
-            let Some(i) = best else { continue };
-            if state.config.public && g.values[i] < min {
-                continue;
-            }
-            if let Some(ring) = lattice.ring(r, c) {
-                let mut props = vec![
-                    ("z", PropValue::Double(g.result.z[i])),
-                    ("p", PropValue::Double(g.result.p[i])),
-                    ("bin", PropValue::Int(i64::from(g.result.bin[i]))),
-                ];
-                props.push(("count", PropValue::Double(g.values[i])));
-                layer.add_polygon(&[ring], &props);
-            }
+    for (r, c) in block_starts(range) {
+        // In a block, the cell with the largest |z| speaks for it.
+        let shown =
+            block_cells(grid, r, c, block).filter(|&i| g.study[i] && (g.values[i] != 0.0 || g.result.bin[i] != 0));
+        let Some(i) = best_cell(shown, |i, b| g.result.z[i].abs() > g.result.z[b].abs()) else { continue };
+        if state.config.public && g.values[i] < min {
+            continue;
+        }
+        if let Some(ring) = lattice.ring(r, c) {
+            let props = [
+                ("z", PropValue::Double(g.result.z[i])),
+                ("p", PropValue::Double(g.result.p[i])),
+                ("bin", PropValue::Int(i64::from(g.result.bin[i]))),
+                ("count", PropValue::Double(g.values[i])),
+            ];
+            layer.add_polygon(&[ring], &props);
         }
     }
     Ok(layer)

@@ -3,7 +3,7 @@
 //! --format json`). Emerging runs are cached per query.
 
 use super::error::AppError;
-use super::layers::{Lattice, cells_in_tile};
+use super::layers::{Lattice, best_cell, block_cells, block_starts, cells_in_tile};
 use super::params::{self, RequestParams};
 use super::state::AppState;
 use crate::analysis::emerging::cube::{CubeError, CubeParams, EmergingRun, Period, run as run_cube};
@@ -94,44 +94,31 @@ pub fn emerging_layer(state: &AppState, run: &EmergingRun, t: TileId, projector:
     let mut layer = TileLayer::new(t, "emerging");
     let grid = &run.grid;
     let Some(range) = cells_in_tile(grid, projector, t) else { return layer };
-    let (r0, r1, c0, c1, block) = range;
+    let block = range.4;
     let mut lattice = Lattice::new(grid, projector, range);
     let min = f64::from(state.config.min_count);
-    for r in (r0..r1).step_by(block) {
-        for c in (c0..c1).step_by(block) {
-            let mut best: Option<usize> = None;
-            for rr in r..(r + block).min(grid.rows) {
-                for cc in c..(c + block).min(grid.cols) {
-                    let i = rr * grid.cols + cc;
-                    let l = &run.result.locations[i];
-                    if l.class != EmergingClass::NoPattern
-                        && best.is_none_or(|b| l.total > run.result.locations[b].total)
-                    {
-                        best = Some(i);
-                    }
-                }
+    let locs = &run.result.locations;
+    for (r, c) in block_starts(range) {
+        let classed = block_cells(grid, r, c, block).filter(|&i| locs[i].class != EmergingClass::NoPattern);
+        let Some(i) = best_cell(classed, |i, b| locs[i].total > locs[b].total) else { continue };
+        let l = &run.result.locations[i];
+        if state.config.public && l.total < min {
+            continue;
+        }
+        let code = l.class.code();
+        if let Some(ring) = lattice.ring(r, c) {
+            let mut props = vec![
+                ("class", PropValue::Text(code)),
+                ("name", PropValue::Text(l.class.name().to_owned())),
+                ("hot_steps", PropValue::Int(i64::from(l.hot_steps))),
+                ("cold_steps", PropValue::Int(i64::from(l.cold_steps))),
+                ("incidents", PropValue::Double(l.total)),
+            ];
+            // No mk_z when the trend is undefined (too few steps, or a constant series): not the same as 0.
+            if let Some(z) = l.mk_z {
+                props.push(("mk_z", PropValue::Double(z)));
             }
-            let Some(i) = best else { continue };
-            let l = &run.result.locations[i];
-            if state.config.public && l.total < min {
-                continue;
-            }
-            let code =
-                serde_json::to_value(l.class).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default();
-            if let Some(ring) = lattice.ring(r, c) {
-                let mut props = vec![
-                    ("class", PropValue::Text(code)),
-                    ("name", PropValue::Text(l.class.name().to_owned())),
-                    ("hot_steps", PropValue::Int(i64::from(l.hot_steps))),
-                    ("cold_steps", PropValue::Int(i64::from(l.cold_steps))),
-                    ("incidents", PropValue::Double(l.total)),
-                ];
-                // No mk_z when the trend is undefined (too few steps, or a constant series): not the same as 0.
-                if let Some(z) = l.mk_z {
-                    props.push(("mk_z", PropValue::Double(z)));
-                }
-                layer.add_polygon(&[ring], &props);
-            }
+            layer.add_polygon(&[ring], &props);
         }
     }
     layer

@@ -55,6 +55,11 @@ impl EmergingClass {
     ];
 
     /// The class as people read it: `New hot spot`, `No pattern detected`.
+    /// The snake-case code, as serialised (`intensifying_hot`).
+    pub fn code(self) -> String {
+        serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+    }
+
     pub fn name(self) -> &'static str {
         use EmergingClass::*;
         match self {
