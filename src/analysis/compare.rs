@@ -7,7 +7,7 @@
 //! user or, by default, everything outside the target and the buffer. Each incident falls in at most one of them,
 //! the target first.
 
-use super::change::{Change, Pair, Wdd, Wdq, change, wdd, wdq};
+use super::change::{Change, Pair, Wdd, Wdq, change, format_grouped, wdd, wdq};
 use crate::geo::Projector;
 use crate::model::time::format_instant;
 use crate::model::{Dataset, Query, QueryError, Selection};
@@ -69,13 +69,10 @@ impl Window {
         Some(m(self.to_s)? - m(self.from_s)?)
     }
 
-    /// After length / before length: 1 for the same number of whole months (police.uk's months are the unit, so
-    /// October to December against January to March is like for like), else the ratio of days.
+    /// After length / before length, in days: months differ (February against March is 29 days against 31), so
+    /// counts are compared per day whenever the lengths differ.
     pub fn length_ratio(before: Window, after: Window) -> f64 {
-        match (before.whole_months(), after.whole_months()) {
-            (Some(b), Some(a)) if a == b => 1.0,
-            _ => after.days() / before.days(),
-        }
+        after.days() / before.days()
     }
 }
 
@@ -194,10 +191,11 @@ pub fn compare(
     let mut warnings: Vec<String> = Vec::new();
     if (ratio - 1.0).abs() > 1e-9 {
         warnings.push(format!(
-            "the windows differ in length ({:.1} days before, {:.1} after): counts are compared per day, and changes are \
-             given in the after window's length",
-            before.days(),
-            after.days()
+            "the windows differ in length ({} days before, {} after): counts are compared per day, and changes are \
+             given in the after window's length (the before count scaled by {:.4})",
+            format_grouped(before.days()),
+            format_grouped(after.days()),
+            ratio
         ));
     }
     for (name, sel, w) in [("before", &sb, before), ("after", &sa, after)] {
@@ -354,12 +352,12 @@ mod tests {
     }
 
     /// Target point A, a buffer point B about 99 m east of it and a control point C about 5.6 km east.
-    /// A (Burglary): 10 in January 2024, 4 in February. B (Drugs): 5 then 6. C (Drugs): 100 then 120.
+    /// A (Burglary): 10 in January 2024, 4 in March. B (Drugs): 5 then 6. C (Drugs): 100 then 120.
     fn dataset() -> Dataset {
         let mut b = DatasetBuilder::new(&CrsDef::utm_for(-2.0, 50.7), 250).unwrap_or_else(|e| panic!("{e}"));
         b.add_source(SourceFile { import_id: 1, file: "t.csv".into() }).unwrap_or_else(|e| panic!("{e}"));
         let mut push = |lon: f64, category: &str, jan: usize, feb: usize| {
-            for (n, m) in [(jan, 1), (feb, 2)] {
+            for (n, m) in [(jan, 1), (feb, 3)] {
                 for _ in 0..n {
                     let rec = IncidentRecord {
                         lon,
@@ -398,12 +396,12 @@ mod tests {
             buffer_control_xy_m: None,
             description: "A".into(),
         };
-        let (jan, feb) = (
+        let (jan, mar) = (
             Window { from_s: month(2024, 1), to_s: month(2024, 2) },
-            Window { from_s: month(2024, 2), to_s: month(2024, 3) },
+            Window { from_s: month(2024, 3), to_s: month(2024, 4) },
         );
-        let c = compare(&ds, jan, feb, &[], &[1.0, 1.0], Some(&areas)).unwrap_or_else(|e| panic!("{e}"));
-        // January (31 days) and February (29) are one whole month each: compared like for like, no warning.
+        let c = compare(&ds, jan, mar, &[], &[1.0, 1.0], Some(&areas)).unwrap_or_else(|e| panic!("{e}"));
+        // January and March have 31 days each: compared like for like, no warning.
         assert_eq!(c.length_ratio, 1.0);
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
         // 115 -> 130: +15, +13.0%.
@@ -434,16 +432,18 @@ mod tests {
     #[test]
     fn unequal_windows_compare_per_day_and_cut_months_warn() {
         let ds = dataset();
-        // All of January against the first half of February (14 days of 29): month-precision data cut.
+        // All of January against the first half of March (14 days of 31): month-precision data cut.
         let jan = Window { from_s: month(2024, 1), to_s: month(2024, 2) };
-        let half = Window { from_s: month(2024, 2), to_s: month(2024, 2) + 14 * 86_400 };
+        let half = Window { from_s: month(2024, 3), to_s: month(2024, 3) + 14 * 86_400 };
         assert_eq!(Window::length_ratio(jan, half), 14.0 / 31.0);
         let c = compare(&ds, jan, half, &[], &[1.0, 1.0], None).unwrap_or_else(|e| panic!("{e}"));
         assert!(c.warnings.iter().any(|w| w.contains("differ in length")), "{:?}", c.warnings);
-        assert!(c.warnings.iter().any(|w| w.starts_with("after:") && w.contains("2024-02")), "{:?}", c.warnings);
-        // Whole months of different lengths in days (2 against 1) compare by days too.
-        let two = Window { from_s: month(2024, 1), to_s: month(2024, 3) };
-        assert_eq!(Window::length_ratio(two, jan), 31.0 / 60.0);
+        assert!(c.warnings.iter().any(|w| w.starts_with("after:") && w.contains("2024-03")), "{:?}", c.warnings);
+        // Whole months of different lengths compare by days too: February 2024 (29 days) against January (31).
+        let feb = Window { from_s: month(2024, 2), to_s: month(2024, 3) };
+        assert_eq!(Window::length_ratio(jan, feb), 29.0 / 31.0);
+        let c = compare(&ds, jan, feb, &[], &[1.0, 1.0], None).unwrap_or_else(|e| panic!("{e}"));
+        assert!(c.warnings.iter().any(|w| w.contains("31 days before, 29 after")), "{:?}", c.warnings);
     }
 
     #[test]

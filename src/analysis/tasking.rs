@@ -321,7 +321,8 @@ pub fn tasking(
                 Some(_) => (None, None, None),
                 None => {
                     let (n, harm) = prev[k];
-                    (Some(n), Some(harm), Some(change(n as f64, h.incidents as f64, 1.0)))
+                    let ratio = Window::length_ratio(previous, window);
+                    (Some(n), Some(harm), Some(change(n as f64, h.incidents as f64, ratio)))
                 }
             };
             let gistar_z = h

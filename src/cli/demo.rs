@@ -99,6 +99,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         out: None,
     };
     super::analysis::run_find(&store_path, &find, out)?;
+    demo_compare_and_tasking(&store_path, out)?;
     if args.keep.is_some() {
         writeln!(out, "store kept at {}: try `hotspots info --store {}`", store_path.display(), store_path.display())?;
     } else {
@@ -130,6 +131,60 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     };
     let state = super::serve::state(&store_path, &serve)?;
     super::serve::serve(state, out)
+}
+
+/// March against February 2024, and the tasking list for April: what a tasking meeting would see.
+fn demo_compare_and_tasking(store: &Path, out: &mut dyn Write) -> Result<(), CliError> {
+    writeln!(
+        out,
+        "\nMarch against February 2024 (hotspots compare --before 2024-02..2024-03 --after 2024-03..2024-04):\n"
+    )?;
+    let compare = super::CompareArgs {
+        before: "2024-02..2024-03".into(),
+        after: "2024-03..2024-04".into(),
+        categories: Vec::new(),
+        target: None,
+        hotspot: None,
+        buffer_m: 250.0,
+        control: None,
+        buffer_control: None,
+        cell_m: None,
+        bandwidth_m: None,
+        map: None,
+        fdr_q: 0.05,
+        harm: None,
+        crs: None,
+        json: false,
+        csv: false,
+    };
+    if let Err(e) = super::compare::run_compare(store, &compare, out) {
+        writeln!(out, "(compare: {e})")?;
+    }
+    writeln!(out, "\ntasking list for April 2024 (hotspots tasking --at 2024-04-01 --window 3m --top 3):\n")?;
+    let tasking = super::TaskingArgs {
+        at: Some("2024-04-01".into()),
+        window: crate::analysis::tasking::WindowLength::Months(3),
+        top: 3,
+        min_separation_m: 400.0,
+        weight: "harm".into(),
+        categories: Vec::new(),
+        format: "text".into(),
+        out: None,
+        cell_m: 50.0,
+        bandwidth_m: 250.0,
+        top_share: 0.01,
+        harm: None,
+        areas: Vec::new(),
+        crs: None,
+    };
+    if let Err(e) = super::tasking::run_tasking(store, &tasking, out) {
+        writeln!(out, "(tasking: {e})")?;
+    }
+    writeln!(
+        out,
+        "\n(a printable brief: hotspots tasking --at 2024-04-01 --window 3m --format html --out brief.html)\n"
+    )?;
+    Ok(())
 }
 
 /// Boundary outlines shipped with the fixtures, drawn on the demo map.

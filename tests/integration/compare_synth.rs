@@ -173,8 +173,10 @@ fn compare_on_dorset_equals_the_info_month_totals() {
     assert!(b > 10_000.0 && a > 10_000.0, "{b} {a}");
     assert_eq!(c["total"]["before"].as_f64().unwrap(), b);
     assert_eq!(c["total"]["after"].as_f64().unwrap(), a);
-    // Three whole months each: compared like for like, no length warning.
-    assert_eq!(c["length_ratio"].as_f64().unwrap(), 1.0);
+    // 92 days against 91: compared per day, with a warning that says so.
+    assert_eq!(c["length_ratio"].as_f64().unwrap(), 91.0 / 92.0);
+    assert!(c["warnings"].as_array().unwrap().iter().any(|w| w.as_str().unwrap().contains("92 days before, 91 after")));
+    assert_eq!(c["total"]["text"], "-16.3% (-2,801.7)");
     let cats: f64 = c["categories"].as_array().unwrap().iter().map(|r| r["change"]["before"].as_f64().unwrap()).sum();
     assert_eq!(cats, b);
 }
