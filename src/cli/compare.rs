@@ -59,6 +59,10 @@ pub struct CompareArgs {
     /// False discovery rate for the change map.
     #[arg(long, default_value_t = 0.05)]
     pub fdr_q: f64,
+    /// count or harm: the weight of the density surface that --hotspot ids come from (as `find --weight`). Totals
+    /// and categories show both; the area measures and tests count incidents (their statistics are for counts).
+    #[arg(long, default_value = "count")]
+    pub weight: crate::analysis::points::WeightMode,
     /// Harm weights CSV instead of the built-in table.
     #[arg(long)]
     pub harm: Option<PathBuf>,
@@ -88,7 +92,7 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
         cell_m: args.cell_m,
         bandwidth_m: args.bandwidth_m,
         kernel: crate::analysis::kde::Kernel::Quartic,
-        weight: crate::analysis::points::WeightMode::Count,
+        weight: args.weight,
         harm: args.harm.clone(),
         crs: args.crs.clone(),
     };
@@ -107,7 +111,10 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
                 &s,
                 None,
                 crate::analysis::hotspots::CellRule::TopShare(0.01),
-                crate::analysis::hotspots::RankBy::Count,
+                match args.weight {
+                    crate::analysis::points::WeightMode::Harm => crate::analysis::hotspots::RankBy::Harm,
+                    crate::analysis::points::WeightMode::Count => crate::analysis::hotspots::RankBy::Count,
+                },
                 &l.harm_by_category,
             )?;
             let h = set.hotspots.iter().find(|h| &h.id == id).ok_or_else(|| {

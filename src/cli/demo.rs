@@ -152,6 +152,7 @@ fn demo_compare_and_tasking(store: &Path, out: &mut dyn Write) -> Result<(), Cli
         bandwidth_m: None,
         map: None,
         fdr_q: 0.05,
+        weight: crate::analysis::points::WeightMode::Count,
         harm: None,
         crs: None,
         json: false,
