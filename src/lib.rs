@@ -18,6 +18,8 @@ pub mod areas;
 pub mod cli;
 pub mod files;
 pub mod geo;
+#[cfg(feature = "gdal")]
+pub mod gis;
 pub mod grid;
 pub mod ingest;
 pub mod model;

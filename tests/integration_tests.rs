@@ -8,6 +8,13 @@ mod common;
 mod analysis_reference;
 #[path = "integration/analysis_synth.rs"]
 mod analysis_synth;
+#[path = "integration/areas_assign.rs"]
+mod areas_assign;
+#[path = "integration/areas_cli.rs"]
+mod areas_cli;
+#[cfg(feature = "gdal")]
+#[path = "integration/areas_gdal.rs"]
+mod areas_gdal;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/compare_synth.rs"]

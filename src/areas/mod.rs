@@ -1,17 +1,35 @@
-//! Boundary layers (beats, wards, LSOAs, council areas): polygons read from GeoJSON, honouring its `crs` member, and
-//! incidents counted per area by point-in-polygon over an R-tree of the areas' bounding boxes.
+//! Boundary layers (beats, wards, LSOAs, council areas): polygons read from GeoJSON (honouring its `crs` member)
+//! or, with the `gdal` feature, any vector format OGR reads; each incident assigned to an area by point-in-polygon
+//! over an R-tree of the areas' bounding boxes; counts, harm and density per area.
 //!
-//! **Edges.** An incident exactly on a boundary shared by two areas is counted once, in the first area (in file
-//! order) whose polygon contains it or has it on its boundary.
+//! - [`geojson`] reads and validates a GeoJSON FeatureCollection of polygons ([`read_geojson`]).
+//! - [`validate`] checks rings (closed, at least 4 positions, finite coordinates) with the feature named.
+//! - [`tally`] counts incidents per area ([`AreaTally`]) and measures areas in km² in a metric CRS.
+//! - [`file`] reads a boundary file of any supported format; [`wkb`] is how the store keeps outlines.
+//!
+//! **Edge rule.** An incident is assigned to the **first area in file order whose polygon contains it or has it on
+//! its boundary** (a point on a hole's edge is on the boundary, so it belongs to the area with the hole). A point on
+//! an edge shared by two areas is therefore counted once, in the earlier of the two, and a point inside no area is
+//! counted as outside the layer. Layers kept in the store keep their file order, so the rule gives the same answer
+//! after a round trip through the store.
 
-use crate::geo::{CrsDef, Projector};
+pub mod compare;
+pub mod file;
+pub mod geojson;
+pub mod tally;
+pub mod validate;
+pub mod wkb;
+
+pub use geojson::{FieldChoice, SourceLayer, read_geojson};
+pub use tally::{AreaRow, AreaTally, area_km2};
+
 use geo::{BoundingRect, Intersects};
-use geo_types::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geo_types::{MultiPolygon, Point};
+use rayon::prelude::*;
 use rstar::{AABB, RTree, RTreeObject};
-use serde_json::Value;
 use std::path::Path;
 
-/// Errors reading a boundary file.
+/// Errors reading or checking a boundary layer.
 #[derive(Debug, thiserror::Error)]
 pub enum AreaError {
     #[error("cannot read {path}: {source}")]
@@ -22,10 +40,27 @@ pub enum AreaError {
     },
     #[error("{path}: {detail}")]
     Invalid { path: String, detail: String },
+    #[error(
+        "{path}: the CRS '{crs}' is not one this build can convert ({reason}); nothing was imported. Re-project \
+         the file to lon/lat (for example `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`) or to a CRS named by \
+         an EPSG code such as EPSG:27700"
+    )]
+    UnknownCrs { path: String, crs: String, reason: String },
+    #[error("{path}: feature {index} ({}): {detail}", key.as_deref().unwrap_or("no key"))]
+    Feature { path: String, index: usize, key: Option<String>, detail: String },
+    #[error(
+        "{path}: features {first} and {second} both have the key '{key}' in field '{field}': keys must be unique \
+         in a layer (choose another --key, or fix the file)"
+    )]
+    DuplicateKey { path: String, field: String, key: String, first: usize, second: usize },
+    #[error("{path}: the layer has no features")]
+    Empty { path: String },
+    #[error("{path}: {detail}")]
+    Gis { path: String, detail: String },
 }
 
-/// One area: its key, a display name, its outline in lon/lat.
-#[derive(Debug, Clone)]
+/// One area: its key, a display name, its outline in WGS84 lon/lat.
+#[derive(Debug, Clone, PartialEq)]
 pub struct Area {
     pub key: String,
     pub name: String,
@@ -44,7 +79,7 @@ impl RTreeObject for Indexed {
     }
 }
 
-/// A layer of areas.
+/// A layer of areas with an R-tree of their bounding boxes.
 pub struct AreaLayer {
     pub name: String,
     pub areas: Vec<Area>,
@@ -57,52 +92,9 @@ impl std::fmt::Debug for AreaLayer {
     }
 }
 
-/// Property names tried, in order, for an area's key and display name.
-const KEY_FIELDS: &[&str] = &["lsoa11cd", "msoa11cd", "code", "id", "key"];
-const NAME_FIELDS: &[&str] = &["lsoa11nm", "msoa11nm", "name", "NAME", "Name"];
-
 impl AreaLayer {
-    /// Read a GeoJSON FeatureCollection of polygons. The layer is named after the file (`lsoas_poole`).
-    pub fn from_geojson_path(path: &Path) -> Result<AreaLayer, AreaError> {
-        let p = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|source| AreaError::Io { path: p.clone(), source })?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().trim_end_matches(".geojson").trim_end_matches(".json").to_owned())
-            .unwrap_or_else(|| "areas".into());
-        Self::from_geojson(&bytes, &name, &p)
-    }
-
-    pub fn from_geojson(bytes: &[u8], name: &str, origin: &str) -> Result<AreaLayer, AreaError> {
-        let bad = |detail: String| AreaError::Invalid { path: origin.to_owned(), detail };
-        let doc: Value = serde_json::from_slice(bytes).map_err(|e| bad(format!("not valid JSON: {e}")))?;
-        let crs = match doc.get("crs") {
-            None | Some(Value::Null) => CrsDef::wgs84(),
-            Some(c) => {
-                let text = c
-                    .get("properties")
-                    .and_then(|p| p.get("name"))
-                    .and_then(Value::as_str)
-                    .ok_or_else(|| bad(format!("the \"crs\" member {c} is not understood")))?;
-                CrsDef::parse(text).map_err(|e| bad(e.to_string()))?
-            }
-        };
-        let projector = Projector::new(&crs).map_err(|e| bad(e.to_string()))?;
-        let features = doc
-            .get("features")
-            .and_then(Value::as_array)
-            .ok_or_else(|| bad("not a GeoJSON FeatureCollection".into()))?;
-        let mut areas = Vec::new();
-        for (k, f) in features.iter().enumerate() {
-            let props = f.get("properties").cloned().unwrap_or(Value::Null);
-            let text =
-                |fields: &[&str]| fields.iter().find_map(|n| props.get(*n).and_then(|v| v.as_str().map(str::to_owned)));
-            let key = text(KEY_FIELDS).unwrap_or_else(|| format!("{}", k + 1));
-            let display = text(NAME_FIELDS).unwrap_or_else(|| key.clone());
-            let geom = f.get("geometry").ok_or_else(|| bad(format!("feature {} ({key}) has no geometry", k + 1)))?;
-            let outline = multipolygon(geom, &projector).map_err(|e| bad(format!("feature {} ({key}): {e}", k + 1)))?;
-            areas.push(Area { key, name: display, outline_lonlat: outline });
-        }
+    /// A layer from areas in file order (the order decides edges: see the module docs).
+    pub fn new(name: &str, areas: Vec<Area>) -> AreaLayer {
         let tree = RTree::bulk_load(
             areas
                 .iter()
@@ -115,11 +107,32 @@ impl AreaLayer {
                 })
                 .collect(),
         );
-        Ok(AreaLayer { name: name.to_owned(), areas, tree })
+        AreaLayer { name: name.to_owned(), areas, tree }
     }
 
-    /// The area containing a point (see the module docs for edges).
+    /// Read a GeoJSON FeatureCollection of polygons for `serve --areas`: the layer is named after the file
+    /// (`lsoas_poole`), and the key and name fields are guessed ([`FieldChoice::guess`]).
+    pub fn from_geojson_path(path: &Path) -> Result<AreaLayer, AreaError> {
+        let p = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|source| AreaError::Io { path: p.clone(), source })?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_end_matches(".geojson").trim_end_matches(".json").to_owned())
+            .unwrap_or_else(|| "areas".into());
+        Self::from_geojson(&bytes, &name, &p)
+    }
+
+    /// A layer from GeoJSON bytes with guessed key and name fields.
+    pub fn from_geojson(bytes: &[u8], name: &str, origin: &str) -> Result<AreaLayer, AreaError> {
+        let src = read_geojson(bytes, origin, &FieldChoice::guess())?;
+        Ok(AreaLayer::new(name, src.areas))
+    }
+
+    /// The area containing a lon/lat point, by the edge rule of the module docs.
     pub fn locate(&self, lon: f64, lat: f64) -> Option<usize> {
+        if !(lon.is_finite() && lat.is_finite()) {
+            return None;
+        }
         let p = Point::new(lon, lat);
         self.tree
             .locate_in_envelope_intersecting(&AABB::from_point([lon, lat]))
@@ -128,54 +141,19 @@ impl AreaLayer {
             .min()
     }
 
-    /// Incidents per area for the given lon/lat points.
+    /// The area of each selected incident (`indices` into `lon`/`lat`), in parallel; the answer is per point, so it
+    /// does not depend on the thread count.
+    pub fn assign(&self, lon: &[f64], lat: &[f64], indices: &[u32]) -> Vec<Option<u32>> {
+        indices.par_iter().map(|&i| self.locate(lon[i as usize], lat[i as usize]).map(|a| a as u32)).collect()
+    }
+
+    /// Incidents per area for the given lon/lat points (incidents in no area are not counted).
     pub fn counts(&self, lon: &[f64], lat: &[f64], indices: &[u32]) -> Vec<u64> {
         let mut out = vec![0u64; self.areas.len()];
-        for &i in indices {
-            if let Some(a) = self.locate(lon[i as usize], lat[i as usize]) {
-                out[a] += 1;
-            }
+        for a in self.assign(lon, lat, indices).into_iter().flatten() {
+            out[a as usize] += 1;
         }
         out
-    }
-}
-
-fn ring(v: &Value, projector: &Projector) -> Result<LineString<f64>, String> {
-    let pts = v.as_array().ok_or("a ring is not an array")?;
-    let mut coords = Vec::with_capacity(pts.len());
-    for p in pts {
-        let (Some(x), Some(y)) = (p.get(0).and_then(Value::as_f64), p.get(1).and_then(Value::as_f64)) else {
-            return Err("a position is not two numbers".into());
-        };
-        let (lon, lat) = projector.to_lonlat(x, y).ok_or_else(|| format!("position ({x}, {y}) cannot be converted"))?;
-        coords.push(Coord { x: lon, y: lat });
-    }
-    if coords.len() < 4 {
-        return Err(format!("a ring has {} positions; a closed ring needs at least 4", coords.len()));
-    }
-    Ok(LineString::new(coords))
-}
-
-fn polygon(v: &Value, projector: &Projector) -> Result<Polygon<f64>, String> {
-    let rings = v.as_array().ok_or("polygon coordinates are not an array")?;
-    let mut it = rings.iter().map(|r| ring(r, projector));
-    let exterior = it.next().ok_or("a polygon with no rings")??;
-    Ok(Polygon::new(exterior, it.collect::<Result<_, _>>()?))
-}
-
-fn multipolygon(geom: &Value, projector: &Projector) -> Result<MultiPolygon<f64>, String> {
-    let coords = geom.get("coordinates").ok_or("the geometry has no coordinates")?;
-    match geom.get("type").and_then(Value::as_str) {
-        Some("Polygon") => Ok(MultiPolygon::new(vec![polygon(coords, projector)?])),
-        Some("MultiPolygon") => Ok(MultiPolygon::new(
-            coords
-                .as_array()
-                .ok_or("coordinates are not an array")?
-                .iter()
-                .map(|p| polygon(p, projector))
-                .collect::<Result<_, _>>()?,
-        )),
-        other => Err(format!("the geometry is a {}, not a polygon", other.unwrap_or("missing type"))),
     }
 }
 
@@ -194,6 +172,25 @@ mod tests {
         let lon = [0.5, 1.0, 1.5, 3.0];
         let lat = [0.5, 0.5, 0.5, 0.5];
         assert_eq!(l.counts(&lon, &lat, &[0, 1, 2, 3]), vec![2, 1]);
+        assert_eq!(l.assign(&lon, &lat, &[0, 1, 2, 3]), vec![Some(0), Some(0), Some(1), None]);
+        // The corner shared by both squares, and a point on the outer edge of the second.
+        assert_eq!(l.locate(1.0, 1.0), Some(0));
+        assert_eq!(l.locate(2.0, 0.5), Some(1));
+        assert_eq!(l.locate(f64::NAN, 0.5), None);
+    }
+
+    #[test]
+    fn a_point_in_a_hole_is_outside_and_on_the_hole_edge_is_inside() {
+        let doc = br#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","properties":{"code":"ring"},"geometry":{"type":"Polygon","coordinates":[
+              [[0,0],[4,0],[4,4],[0,4],[0,0]],[[1,1],[3,1],[3,3],[1,3],[1,1]]]}},
+            {"type":"Feature","properties":{"code":"island"},"geometry":{"type":"Polygon","coordinates":[
+              [[1.5,1.5],[2.5,1.5],[2.5,2.5],[1.5,2.5],[1.5,1.5]]]}}]}"#;
+        let l = AreaLayer::from_geojson(doc, "t", "t.geojson").unwrap();
+        assert_eq!(l.locate(0.5, 0.5), Some(0));
+        assert_eq!(l.locate(1.2, 1.2), None, "in the hole, not on the island");
+        assert_eq!(l.locate(2.0, 2.0), Some(1));
+        assert_eq!(l.locate(1.0, 2.0), Some(0), "on the hole's edge");
     }
 
     #[test]

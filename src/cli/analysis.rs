@@ -131,7 +131,8 @@ fn header(l: &Loaded, out: &mut dyn Write) -> Result<(), CliError> {
 pub struct DensityArgs {
     #[command(flatten)]
     pub analysis: AnalysisArgs,
-    /// Write the surface: .geojson (positive cells), .csv (every cell) or .png (heatmap).
+    /// Write the surface: .geojson (positive cells), .csv (every cell), .png (heatmap) or, with the gdal feature,
+    /// .tif (GeoTIFF in the grid's CRS).
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -160,9 +161,14 @@ pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Res
                 crate::report::png::write_heatmap_png(path, &s.density_per_km2, s.grid.rows, s.grid.cols, &style)
                     .map_err(|e| CliError::Usage(e.to_string()))?;
             }
+            #[cfg(feature = "gdal")]
+            "tif" | "tiff" => crate::gis::write_density_tif(path, &s)
+                .map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))?,
             other => {
+                let tif =
+                    if cfg!(feature = "gdal") { ", .png or .tif" } else { " or .png (.tif needs the gdal feature)" };
                 return Err(CliError::Usage(format!(
-                    "--out {}: unknown format '{other}'; use .geojson, .csv or .png",
+                    "--out {}: unknown format '{other}'; use .geojson, .csv{tif}",
                     path.display()
                 )));
             }

@@ -69,6 +69,9 @@ pub struct CompareArgs {
     /// Metric CRS (default: the UTM zone of the data's centre).
     #[arg(long)]
     pub crs: Option<String>,
+    /// Also compare per area of a stored boundary layer (`hotspots areas import`): NAME, NAME@N or a layer id.
+    #[arg(long)]
+    pub by_area: Option<String>,
     #[arg(long)]
     pub json: bool,
     #[arg(long)]
@@ -162,12 +165,33 @@ pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Resul
         };
         write_file(path, &bytes)?;
     }
+    let by_area = match &args.by_area {
+        Some(layer) => Some(super::areas::compare_by_area(
+            store,
+            layer,
+            r.comparison.before,
+            r.comparison.after,
+            &args.categories,
+            args.crs.as_deref(),
+        )?),
+        None => None,
+    };
     if args.json {
-        writeln!(w, "{}", serde_json::to_string_pretty(&r.comparison).unwrap_or_default())?;
+        let mut v = serde_json::to_value(&r.comparison).unwrap_or_default();
+        if let (Some(b), Some(obj)) = (&by_area, v.as_object_mut()) {
+            obj.insert("by_area".into(), serde_json::to_value(b).unwrap_or_default());
+        }
+        writeln!(w, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
     } else if args.csv {
-        w.write_all(&out::comparison_csv(&r.comparison))?;
+        match &by_area {
+            Some(b) => w.write_all(&crate::report::areas::area_changes_csv(b))?,
+            None => w.write_all(&out::comparison_csv(&r.comparison))?,
+        }
     } else {
         write!(w, "{}", out::comparison_text(&r.comparison))?;
+        if let Some(b) = &by_area {
+            write!(w, "{}", crate::report::areas::area_changes_text(b))?;
+        }
         if let (Some(path), Some(cg)) = (&args.map, &r.change) {
             let up = cg.map.cells.iter().filter(|c| c.significant > 0).count();
             let down = cg.map.cells.iter().filter(|c| c.significant < 0).count();

@@ -155,6 +155,7 @@ fn demo_compare_and_tasking(store: &Path, out: &mut dyn Write) -> Result<(), Cli
         weight: crate::analysis::points::WeightMode::Count,
         harm: None,
         crs: None,
+        by_area: None,
         json: false,
         csv: false,
     };

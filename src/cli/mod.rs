@@ -2,6 +2,7 @@
 //! and dispatches here, so tests can run commands in-process.
 
 mod analysis;
+mod areas;
 mod compare;
 mod demo;
 mod info;
@@ -11,6 +12,7 @@ mod synth;
 mod tasking;
 
 pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
+pub use areas::{AreasArgs, AreasCommand, AreasCountsArgs, AreasImportArgs, AreasListArgs};
 pub use compare::{AccuracyArgs, CompareArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
@@ -69,6 +71,8 @@ pub enum Command {
     Tasking(Box<TaskingArgs>),
     /// Serve the web map, vector tiles and JSON summaries.
     Serve(Box<ServeArgs>),
+    /// Boundary layers: import (GeoJSON; any OGR format with the gdal feature), list, counts per area.
+    Areas(Box<AreasArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
 }
@@ -84,6 +88,8 @@ pub enum CliError {
     Synth(#[from] crate::synth::SynthError),
     #[error(transparent)]
     Analysis(#[from] crate::analysis::pipeline::AnalysisError),
+    #[error(transparent)]
+    Areas(#[from] crate::areas::AreaError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
     #[error("{0}")]
@@ -108,6 +114,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Gistar(args) => analysis::run_gistar(&cli.store, &args, out),
         Command::Hex(args) => analysis::run_hex(&cli.store, &args, out),
         Command::Serve(args) => serve::run(&cli.store, &args, out),
+        Command::Areas(args) => areas::run(&cli.store, &args, out),
         Command::Compare(args) => compare::run_compare(&cli.store, &args, out),
         Command::Accuracy(args) => compare::run_accuracy(&cli.store, &args, out),
         Command::Emerging(args) => tasking::run_emerging(&cli.store, &args, out),

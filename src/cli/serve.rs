@@ -26,7 +26,8 @@ pub struct ServeArgs {
     /// Require `Authorization: Bearer <token>` on every request.
     #[arg(long, env = "HOTSPOTS_TOKEN")]
     pub token: Option<String>,
-    /// Boundary layers (GeoJSON polygons) to draw and count by (repeatable).
+    /// Boundary layers (GeoJSON polygons) to draw and count by (repeatable); the store's layers (`hotspots areas
+    /// import`) are served too.
     #[arg(long = "areas")]
     pub areas: Vec<PathBuf>,
     /// A basemap style URL or raster tile template for the page (default: none; the page needs no internet).
@@ -72,17 +73,29 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
         None => HarmTable::police_uk_default(),
     };
     let (harm, _) = table.weights_for(ds.categories().names(), 1.0);
-    let areas = args
+    let mut areas = args
         .areas
         .iter()
         .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
         .collect::<Result<Vec<_>, _>>()?;
+    // The store's boundary layers (`hotspots areas import`), the newest version of each, served as `areas-{name}`
+    // like the --areas files; a --areas file of the same name wins.
+    let stored_layers = store.newest_area_layers()?;
+    for rec in &stored_layers {
+        if !areas.iter().any(|a| a.name == rec.name) {
+            areas.push(store.load_area_layer(rec)?);
+        }
+    }
     let imports = store.imports()?;
     let version = {
         use sha2::Digest;
         let mut h = sha2::Sha256::new();
         for i in &imports {
             h.update(i.content_sha256.as_bytes());
+        }
+        // A new version of a stored layer changes its tiles.
+        for l in &stored_layers {
+            h.update(l.file_sha256.as_bytes());
         }
         crate::ingest::source::hex(&h.finalize())[..8].to_owned()
     };

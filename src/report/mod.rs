@@ -1,6 +1,7 @@
 //! Output for people and programs: aligned text tables and the JSON shapes of each command.
 
 pub mod analysis;
+pub mod areas;
 pub mod brief;
 pub mod compare;
 pub mod info;

@@ -5,11 +5,13 @@
 //! adds nothing.
 
 mod archive;
+mod areas;
 mod import;
 mod info;
 mod load;
 mod schema;
 
+pub use areas::{AreaImportOutcome, AreaLayerRecord, NewAreaLayer, valid_layer_name};
 pub use import::{ImportCounts, ImportEnd, ImportOutcome, ImportStart, ImportWriter};
 pub use info::{CategoryCount, ImportRecord, MonthCount, StoreInfo};
 pub use schema::current_version;
@@ -48,6 +50,8 @@ pub enum StoreError {
     NoSuchImport { import_id: i64 },
     #[error("import {import_id} has no row starting at line {line}")]
     NoSuchRow { import_id: i64, line: u64 },
+    #[error("there is no area layer '{spec}' in the store; the layers are: {known}")]
+    NoSuchAreaLayer { spec: String, known: String },
     #[error("store {path} holds a value this build cannot read: {what}")]
     Corrupt { path: PathBuf, what: String },
     #[error(transparent)]

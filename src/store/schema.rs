@@ -75,6 +75,8 @@ pub const MIGRATIONS: &[&str] = &[
     );
     CREATE INDEX rejects_import ON rejects(import_id);
     "#,
+    // v2: boundary layers (`hotspots areas import`), see store/areas.rs.
+    super::areas::MIGRATION_AREA_LAYERS,
 ];
 
 /// The schema version this build writes.

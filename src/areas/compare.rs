@@ -1,0 +1,64 @@
+//! Before and after per area (`compare --by-area NAME`): each area's incidents in both windows and the change, with
+//! the before count scaled to the after window's length as `compare` does everywhere (1 for like-for-like months).
+
+use super::AreaLayer;
+use crate::analysis::change::{Change, change};
+use crate::model::{Dataset, Selection};
+use serde::Serialize;
+
+/// One area's counts in the two windows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaChange {
+    pub key: String,
+    pub name: String,
+    pub before: u64,
+    pub after: u64,
+    pub change: Change,
+}
+
+/// Every area of a layer in file order, then the incidents outside every area.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaComparison {
+    pub layer: String,
+    /// After window length / before window length (1 when both are the same whole months).
+    pub length_ratio: f64,
+    pub areas: Vec<AreaChange>,
+    pub outside: AreaChange,
+}
+
+fn counts(layer: &AreaLayer, ds: &Dataset, sel: &Selection) -> (Vec<u64>, u64) {
+    let mut inside = vec![0u64; layer.areas.len()];
+    let mut outside = 0;
+    for a in layer.assign(ds.lon(), ds.lat(), &sel.indices) {
+        match a {
+            Some(a) => inside[a as usize] += 1,
+            None => outside += 1,
+        }
+    }
+    (inside, outside)
+}
+
+/// Compare two selections area by area.
+pub fn compare_areas(
+    layer: &AreaLayer,
+    ds: &Dataset,
+    before: &Selection,
+    after: &Selection,
+    length_ratio: f64,
+) -> AreaComparison {
+    let (b, b_out) = counts(layer, ds, before);
+    let (a, a_out) = counts(layer, ds, after);
+    let row = |key: &str, name: &str, before: u64, after: u64| AreaChange {
+        key: key.to_owned(),
+        name: name.to_owned(),
+        before,
+        after,
+        change: change(before as f64, after as f64, length_ratio),
+    };
+    AreaComparison {
+        layer: layer.name.clone(),
+        length_ratio,
+        areas: layer.areas.iter().enumerate().map(|(k, area)| row(&area.key, &area.name, b[k], a[k])).collect(),
+        outside: row("", "(outside every area)", b_out, a_out),
+    }
+}
