@@ -115,7 +115,25 @@ pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
         .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))
 }
 
-fn extension(path: &Path) -> String {
+/// Write a GeoJSON FeatureCollection as a GeoPackage layer (the `gdal` feature), or say what is needed.
+pub fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(), CliError> {
+    #[cfg(feature = "gdal")]
+    {
+        crate::gis::write_geojson_gpkg(path, doc, layer)
+            .map_err(|e| CliError::Usage(format!("--out {}: {e}", path.display())))
+    }
+    #[cfg(not(feature = "gdal"))]
+    {
+        let _ = (doc, layer);
+        Err(CliError::Usage(format!(
+            "--out {}: GeoPackage output needs the gdal feature (cargo build --release --features gdal); .geojson and \
+             .csv work in every build",
+            path.display()
+        )))
+    }
+}
+
+pub(super) fn extension(path: &Path) -> String {
     path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
 }
 
@@ -236,13 +254,15 @@ pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8
     } else {
         None
     };
-    if let Some(path) = &args.out {
+    if let Some(path) = args.out.as_ref().filter(|p| extension(p) == "gpkg") {
+        write_gpkg(path, &geojson(), "hotspots")?;
+    } else if let Some(path) = &args.out {
         let bytes = match extension(path).as_str() {
             "csv" => out::hotspots_csv(&set, args.top),
             "geojson" | "json" => serde_json::to_vec_pretty(&geojson()).unwrap_or_default(),
             other => {
                 return Err(CliError::Usage(format!(
-                    "--out {}: unknown format '{other}'; use .geojson, .json or .csv",
+                    "--out {}: unknown format '{other}'; use .geojson, .json, .csv or .gpkg",
                     path.display()
                 )));
             }
@@ -293,7 +313,10 @@ pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Resul
     header(&l, out)?;
     writeln!(out, "band: {band} m; Gi* grid {} x {} cells over the data's extent", gg.grid.cols, gg.grid.rows)?;
     write!(out, "{}", out::gistar_text(g))?;
-    if let Some(path) = &args.out {
+    if let Some(path) = args.out.as_ref().filter(|p| extension(p) == "gpkg") {
+        write_gpkg(path, &out::gistar_geojson(&gg.grid, &gg.values, g, &l.prepared.params, &l.projector), "gistar")?;
+        writeln!(out, "wrote {}", path.display())?;
+    } else if let Some(path) = &args.out {
         let bytes = match extension(path).as_str() {
             "csv" => out::gistar_csv(&gg.grid, &gg.values, g, &l.projector),
             "geojson" | "json" => {
@@ -302,7 +325,7 @@ pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Resul
             }
             other => {
                 return Err(CliError::Usage(format!(
-                    "--out {}: unknown format '{other}'; use .geojson or .csv",
+                    "--out {}: unknown format '{other}'; use .geojson, .csv or .gpkg",
                     path.display()
                 )));
             }
@@ -371,28 +394,33 @@ pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, 
                 .collect(),
             None => counts.cells.iter().map(|h| (h.index, h.count, h.weight, None)).collect(),
         };
-        let bytes = match extension(path).as_str() {
-            "geojson" | "json" => {
-                let mut features = Vec::with_capacity(rows.len());
-                for &(cell, count, weight, k) in &rows {
-                    let mut ring: Vec<[f64; 2]> =
-                        hex_boundary_lonlat(cell).map_err(hex_err)?.into_iter().map(|(x, y)| [x, y]).collect();
-                    if let Some(&first) = ring.first() {
-                        ring.push(first);
-                    }
-                    let mut props = serde_json::json!({"h3": format!("{cell:x}"), "count": count, "weight": weight});
-                    if let (Some(k), Some(g), Some(obj)) = (k, &gi, props.as_object_mut()) {
-                        obj.insert("z".into(), g.gistar.z[k].into());
-                        obj.insert("p".into(), g.gistar.p[k].into());
-                        obj.insert("bin".into(), g.gistar.bin[k].into());
-                    }
-                    features.push(serde_json::json!({"type": "Feature",
-                        "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props}));
+        let hex_doc = || -> Result<serde_json::Value, CliError> {
+            let mut features = Vec::with_capacity(rows.len());
+            for &(cell, count, weight, k) in &rows {
+                let mut ring: Vec<[f64; 2]> =
+                    hex_boundary_lonlat(cell).map_err(hex_err)?.into_iter().map(|(x, y)| [x, y]).collect();
+                if let Some(&first) = ring.first() {
+                    ring.push(first);
                 }
-                serde_json::to_vec(&serde_json::json!({"type": "FeatureCollection", "features": features,
-                    "parameters": l.prepared.params, "resolution": args.resolution, "k": args.k}))
-                .unwrap_or_default()
+                let mut props = serde_json::json!({"h3": format!("{cell:x}"), "count": count, "weight": weight});
+                if let (Some(k), Some(g), Some(obj)) = (k, &gi, props.as_object_mut()) {
+                    obj.insert("z".into(), g.gistar.z[k].into());
+                    obj.insert("p".into(), g.gistar.p[k].into());
+                    obj.insert("bin".into(), g.gistar.bin[k].into());
+                }
+                features.push(serde_json::json!({"type": "Feature",
+                            "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props}));
             }
+            Ok(serde_json::json!({"type": "FeatureCollection", "features": features,
+                        "parameters": l.prepared.params, "resolution": args.resolution, "k": args.k}))
+        };
+        let bytes = match extension(path).as_str() {
+            "gpkg" => {
+                write_gpkg(path, &hex_doc()?, "hexagons")?;
+                writeln!(out, "wrote {}", path.display())?;
+                return Ok(super::EXIT_OK);
+            }
+            "geojson" | "json" => serde_json::to_vec(&hex_doc()?).unwrap_or_default(),
             "csv" => {
                 let mut w = csv::Writer::from_writer(Vec::new());
                 let _ = w.write_record(["h3", "lon", "lat", "count", "weight", "z", "p", "bin"]);
@@ -416,7 +444,7 @@ pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, 
             }
             other => {
                 return Err(CliError::Usage(format!(
-                    "--out {}: unknown format '{other}'; use .geojson or .csv",
+                    "--out {}: unknown format '{other}'; use .geojson, .csv or .gpkg",
                     path.display()
                 )));
             }

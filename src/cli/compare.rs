@@ -53,9 +53,13 @@ pub struct CompareArgs {
     /// Kernel bandwidth for --hotspot, metres (default: automatic).
     #[arg(long)]
     pub bandwidth_m: Option<f64>,
-    /// Write the change map (cells with before, after, difference, p, significant): .geojson or .csv.
+    /// Write the change map (cells with before, after, difference, p, significant): .geojson, .csv or (gdal
+    /// feature) .gpkg.
     #[arg(long)]
     pub map: Option<PathBuf>,
+    /// Write the comparison to a file: .json or .csv (as --json and --csv).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
     /// False discovery rate for the change map.
     #[arg(long, default_value_t = 0.05)]
     pub fdr_q: f64,
@@ -161,9 +165,15 @@ pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Resul
         let bytes = match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
             Some("csv") => out::change_csv(cg, &r.projector),
             Some("geojson" | "json") => serde_json::to_vec(&out::change_geojson(cg, &r.projector)).unwrap_or_default(),
-            _ => return Err(CliError::Usage(format!("--map {}: use .geojson or .csv", path.display()))),
+            Some("gpkg") => {
+                super::analysis::write_gpkg(path, &out::change_geojson(cg, &r.projector), "change")?;
+                Vec::new()
+            }
+            _ => return Err(CliError::Usage(format!("--map {}: use .geojson, .csv or .gpkg", path.display()))),
         };
-        write_file(path, &bytes)?;
+        if !bytes.is_empty() {
+            write_file(path, &bytes)?;
+        }
     }
     let by_area = match &args.by_area {
         Some(layer) => Some(super::areas::compare_by_area(

@@ -151,6 +151,7 @@ fn demo_compare_and_tasking(store: &Path, out: &mut dyn Write) -> Result<(), Cli
         cell_m: None,
         bandwidth_m: None,
         map: None,
+        out: None,
         fdr_q: 0.05,
         weight: crate::analysis::points::WeightMode::Count,
         harm: None,

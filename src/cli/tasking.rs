@@ -209,9 +209,15 @@ pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Res
         let bytes = match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
             Some("geojson" | "json") => serde_json::to_vec(&emerging_geojson(&run, &projector)).unwrap_or_default(),
             Some("csv") => emerging_csv(&run, &projector),
-            _ => return Err(CliError::Usage(format!("--out {}: use .geojson or .csv", path.display()))),
+            Some("gpkg") => {
+                super::analysis::write_gpkg(path, &emerging_geojson(&run, &projector), "emerging")?;
+                Vec::new()
+            }
+            _ => return Err(CliError::Usage(format!("--out {}: use .geojson, .csv or .gpkg", path.display()))),
         };
-        write_file(path, &bytes)?;
+        if !bytes.is_empty() {
+            write_file(path, &bytes)?;
+        }
     }
     if args.json {
         writeln!(w, "{}", serde_json::to_string_pretty(&run).unwrap_or_default())?;

@@ -10,7 +10,7 @@ mod read;
 pub mod write;
 
 pub use read::read_layer;
-pub use write::{write_area_counts_gpkg, write_density_tif};
+pub use write::{write_area_counts_gpkg, write_density_tif, write_geojson_gpkg};
 
 use crate::geo::CrsDef;
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};

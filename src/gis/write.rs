@@ -120,3 +120,80 @@ pub fn write_density_tif(path: &Path, s: &DensitySurface) -> Result<(), GisError
     }
     staged.finish(path)
 }
+
+/// The type of a GeoJSON property across features: integers, reals, or text (anything else, arrays and objects as
+/// JSON text).
+fn field_type(values: &[&serde_json::Value]) -> OGRFieldType::Type {
+    let present: Vec<&&serde_json::Value> = values.iter().filter(|v| !v.is_null()).collect();
+    if !present.is_empty() && present.iter().all(|v| v.is_i64() || v.is_u64() || v.is_boolean()) {
+        OGRFieldType::OFTInteger64
+    } else if !present.is_empty() && present.iter().all(|v| v.is_number()) {
+        OGRFieldType::OFTReal
+    } else {
+        OGRFieldType::OFTString
+    }
+}
+
+/// A GeoJSON FeatureCollection (lon/lat, as every GeoJSON this crate writes) as one GeoPackage layer in EPSG:4326:
+/// the geometries as they are, and one field per property name (the union over the features, in order of first
+/// appearance; integers, reals, or text).
+pub fn write_geojson_gpkg(path: &Path, doc: &serde_json::Value, layer_name: &str) -> Result<(), GisError> {
+    let features: &[serde_json::Value] = doc.get("features").and_then(|f| f.as_array()).map_or(&[], |v| v);
+    let mut names: Vec<String> = Vec::new();
+    for f in features {
+        if let Some(props) = f.get("properties").and_then(|p| p.as_object()) {
+            for k in props.keys() {
+                if !names.contains(k) {
+                    names.push(k.clone());
+                }
+            }
+        }
+    }
+    let types: Vec<OGRFieldType::Type> = names
+        .iter()
+        .map(|n| {
+            let values: Vec<&serde_json::Value> =
+                features.iter().filter_map(|f| f.get("properties").and_then(|p| p.get(n))).collect();
+            field_type(&values)
+        })
+        .collect();
+    let staged = Staged::new(path)?;
+    {
+        let driver = DriverManager::get_driver_by_name("GPKG").map_err(gdal_err("finding the GeoPackage driver"))?;
+        let mut ds = driver.create_vector_only(&staged.tmp).map_err(gdal_err("creating the GeoPackage"))?;
+        let srs = spatial_ref(&CrsDef::wgs84())?;
+        let out = ds
+            .create_layer(LayerOptions {
+                name: layer_name,
+                srs: Some(&srs),
+                ty: OGRwkbGeometryType::wkbUnknown,
+                options: None,
+            })
+            .map_err(gdal_err("creating the layer"))?;
+        let defs: Vec<(&str, OGRFieldType::Type)> =
+            names.iter().map(String::as_str).zip(types.iter().copied()).collect();
+        out.create_defn_fields(&defs).map_err(gdal_err("creating the fields"))?;
+        for (k, feature) in features.iter().enumerate() {
+            let what = format!("writing feature {}", k + 1);
+            let mut f = Feature::new(out.defn()).map_err(gdal_err(&what))?;
+            if let Some(g) = feature.get("geometry").filter(|g| !g.is_null()) {
+                let geometry = gdal::vector::Geometry::from_geojson(&g.to_string()).map_err(gdal_err(&what))?;
+                f.set_geometry(geometry).map_err(gdal_err(&what))?;
+            }
+            for (i, (name, ty)) in names.iter().zip(&types).enumerate() {
+                let v = feature.get("properties").and_then(|p| p.get(name)).unwrap_or(&serde_json::Value::Null);
+                match (v, *ty) {
+                    (serde_json::Value::Null, _) => f.set_field_null(i),
+                    (serde_json::Value::Bool(b), OGRFieldType::OFTInteger64) => f.set_field_integer64(i, i64::from(*b)),
+                    (v, OGRFieldType::OFTInteger64) => f.set_field_integer64(i, v.as_i64().unwrap_or(i64::MAX)),
+                    (v, OGRFieldType::OFTReal) => f.set_field_double(i, v.as_f64().unwrap_or(f64::NAN)),
+                    (serde_json::Value::String(s), _) => f.set_field_string(i, s),
+                    (v, _) => f.set_field_string(i, &v.to_string()),
+                }
+                .map_err(gdal_err(&what))?;
+            }
+            f.create(&out).map_err(gdal_err(&what))?;
+        }
+    }
+    staged.finish(path)
+}

@@ -201,3 +201,32 @@ fn a_written_geotiff_opens_in_gdalinfo_with_its_size_geotransform_and_crs() {
     let value: f64 = value.trim().parse().unwrap();
     assert!((value - peak).abs() <= 1e-9 * peak, "{value} at {at:?} vs {peak}");
 }
+
+#[test]
+fn every_feature_output_writes_a_geopackage_with_the_geojson_features() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = store_2024(dir.path());
+    let grid = ["--from", "2024-01", "--to", "2024-04", "--cell-m", "100", "--bandwidth-m", "300"];
+    let cases: Vec<(&str, Vec<&str>, &str)> = vec![
+        ("find", [&["find"][..], &grid[..], &["--top", "20"]].concat(), "hotspots"),
+        ("gistar", [&["gistar"][..], &grid[..], &["--band-m", "300"]].concat(), "gistar"),
+        ("hex", vec!["hex", "--from", "2024-01", "--to", "2024-04", "--resolution", "8"], "hexagons"),
+        ("compare", vec!["compare", "--before", "2024-01..2024-02", "--after", "2024-03..2024-04"], "change"),
+        ("emerging", vec!["emerging", "--period", "month"], "emerging"),
+    ];
+    for (name, args, layer) in cases {
+        let (geojson, gpkg) = (dir.path().join(format!("{name}.geojson")), dir.path().join(format!("{name}.gpkg")));
+        let flag = if name == "compare" { "--map" } else { "--out" };
+        for path in [&geojson, &gpkg] {
+            let mut a = args.clone();
+            a.extend([flag, path.to_str().unwrap()]);
+            ok(&store, &a);
+        }
+        let doc: Value = serde_json::from_slice(&std::fs::read(&geojson).unwrap()).unwrap();
+        let n = doc["features"].as_array().unwrap().len();
+        assert!(n > 0, "{name}: no features");
+        let info = tool("ogrinfo", &["-so", gpkg.to_str().unwrap(), layer]);
+        assert!(info.contains(&format!("Feature Count: {n}")), "{name}: {n} GeoJSON features; {info}");
+        assert!(info.contains("ID[\"EPSG\",4326]"), "{name}: {info}");
+    }
+}
