@@ -128,8 +128,19 @@ pub struct Candidate {
     pub area_share: f64,
     pub area_m2: f64,
     pub outline_lonlat: Vec<Vec<Vec<[f64; 2]>>>,
+    /// With an area layer ([`split_by_area`]): the candidate's incidents per area of that layer, most first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub by_area: Vec<AreaShare>,
     #[serde(skip)]
     pub cell_indices: Vec<usize>,
+}
+
+/// A candidate's incidents in one area of a boundary layer.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AreaShare {
+    pub key: String,
+    pub name: String,
+    pub incidents: u64,
 }
 
 /// The tasking list and how it was made.
@@ -357,6 +368,7 @@ pub fn tasking(
                 area_share: h.area_share,
                 area_m2: h.area_m2,
                 outline_lonlat: h.outline_lonlat,
+                by_area: Vec::new(),
                 cell_indices: h.cell_indices,
             }
         })
@@ -381,6 +393,55 @@ pub fn tasking(
         warnings,
         grid: prepared.grid.clone(),
     })
+}
+
+/// Split each candidate's incidents of the window by the areas of `layer` (by its edge rule), so the list says
+/// which beats, wards or neighbourhoods a place falls in; incidents in no area are left out of the split.
+pub fn split_by_area(
+    list: &mut TaskingList,
+    ds: &Dataset,
+    layer: &crate::areas::AreaLayer,
+) -> Result<(), TaskingError> {
+    let sel = Query {
+        from_s: Some(list.window.from_s),
+        to_s: Some(list.window.to_s),
+        categories: list.params.categories.clone(),
+    }
+    .select(ds)
+    .map_err(AnalysisError::Query)?;
+    let mut owner = vec![u32::MAX; list.grid.n_cells()];
+    for (k, c) in list.candidates.iter().enumerate() {
+        for &cell in &c.cell_indices {
+            owner[cell] = k as u32;
+        }
+    }
+    let inside: Vec<u32> = sel
+        .indices
+        .iter()
+        .copied()
+        .filter(|&i| {
+            list.grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize]).is_some_and(|c| owner[c] != u32::MAX)
+        })
+        .collect();
+    let areas = layer.assign(ds.lon(), ds.lat(), &inside);
+    let mut counts: Vec<std::collections::BTreeMap<u32, u64>> = vec![Default::default(); list.candidates.len()];
+    for (&i, area) in inside.iter().zip(areas) {
+        if let (Some(a), Some(cell)) = (area, list.grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize])) {
+            *counts[owner[cell] as usize].entry(a).or_insert(0) += 1;
+        }
+    }
+    for (c, per) in list.candidates.iter_mut().zip(counts) {
+        let mut v: Vec<AreaShare> = per
+            .into_iter()
+            .map(|(a, n)| {
+                let area = &layer.areas[a as usize];
+                AreaShare { key: area.key.clone(), name: area.name.clone(), incidents: n }
+            })
+            .collect();
+        v.sort_by(|x, y| y.incidents.cmp(&x.incidents).then_with(|| x.key.cmp(&y.key)));
+        c.by_area = v;
+    }
+    Ok(())
 }
 
 /// `--at` (default: the end of the data rounded up to midnight UTC, so windows are whole days) and the window

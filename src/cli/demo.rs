@@ -177,6 +177,7 @@ fn demo_compare_and_tasking(store: &Path, out: &mut dyn Write) -> Result<(), Cli
         bandwidth_m: 250.0,
         top_share: 0.01,
         harm: None,
+        by_area: None,
         areas: Vec::new(),
         crs: None,
     };

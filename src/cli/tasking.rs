@@ -66,6 +66,10 @@ pub struct TaskingArgs {
     /// Harm weights CSV instead of the built-in table.
     #[arg(long)]
     pub harm: Option<PathBuf>,
+    /// An area layer in the store (NAME, NAME@VERSION or id): each candidate's incidents split by its areas, and
+    /// its outlines on the brief's maps.
+    #[arg(long)]
+    pub by_area: Option<String>,
     /// Boundary layers (GeoJSON) drawn on the brief's maps.
     #[arg(long = "areas")]
     pub areas: Vec<PathBuf>,
@@ -100,10 +104,22 @@ pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Resul
         bandwidth_m: Some(args.bandwidth_m),
         top_share: args.top_share,
     };
-    let list = tasking(&ds, &harm, table.label(), &params).map_err(|e| match e {
+    let tasking_err = |e| match e {
         crate::analysis::tasking::TaskingError::Analysis(a) => CliError::Analysis(a),
         other => CliError::Usage(other.to_string()),
-    })?;
+    };
+    let mut list = tasking(&ds, &harm, table.label(), &params).map_err(tasking_err)?;
+    let by_area = match &args.by_area {
+        Some(spec) => {
+            let st = Store::open_existing(store)?;
+            let rec = st.resolve_area_layer(spec)?;
+            Some(st.load_area_layer(&rec)?)
+        }
+        None => None,
+    };
+    if let Some(layer) = &by_area {
+        crate::analysis::tasking::split_by_area(&mut list, &ds, layer).map_err(tasking_err)?;
+    }
     let bytes = match args.format.as_str() {
         "text" => crate::report::tasking::tasking_text(&list).into_bytes(),
         "csv" => crate::report::tasking::tasking_csv(&list),
@@ -113,11 +129,12 @@ pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Resul
             v
         }
         "html" => {
-            let areas = args
+            let mut areas = args
                 .areas
                 .iter()
                 .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
                 .collect::<Result<Vec<_>, _>>()?;
+            areas.extend(by_area);
             let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
             crate::report::brief::brief_html(&list, &ds, &projector, &areas).into_bytes()
         }

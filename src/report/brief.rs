@@ -218,7 +218,16 @@ pub fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector, areas
             ),
             ("where (lat, lon)", where_text(c)),
             ("streets", streets_text(&c.streets)),
-            ("areas", if c.area_codes.is_empty() { "-".into() } else { c.area_codes.join(", ") }),
+            (
+                "areas",
+                if !c.by_area.is_empty() {
+                    super::tasking::by_area_text(c)
+                } else if c.area_codes.is_empty() {
+                    "-".into()
+                } else {
+                    c.area_codes.join(", ")
+                },
+            ),
             ("incidents", format!("{} (harm {})", thousands(c.incidents), format_grouped(c.harm))),
             ("previous window", change_text(list, c)),
             ("crime mix", mix_text(&c.categories, 5)),

@@ -80,6 +80,15 @@ pub fn where_text(c: &Candidate) -> String {
     s
 }
 
+/// `Poole 001A (120); Poole 002B (14)`: the candidate's incidents per area of the `--by-area` layer.
+pub fn by_area_text(c: &Candidate) -> String {
+    c.by_area
+        .iter()
+        .map(|a| format!("{} ({})", if a.name.is_empty() { &a.key } else { &a.name }, a.incidents))
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// The list as readable text.
 pub fn tasking_text(list: &TaskingList) -> String {
     let mut s = parameters_text(list);
@@ -98,7 +107,9 @@ pub fn tasking_text(list: &TaskingList) -> String {
         ));
         s.push_str(&format!("   where:     {} (lat, lon)\n", where_text(c)));
         s.push_str(&format!("   streets:   {}\n", streets_text(&c.streets)));
-        if !c.area_codes.is_empty() {
+        if !c.by_area.is_empty() {
+            s.push_str(&format!("   in:        {}\n", by_area_text(c)));
+        } else if !c.area_codes.is_empty() {
             s.push_str(&format!("   areas:     {}\n", c.area_codes.join(", ")));
         }
         s.push_str(&format!("   incidents: {}, harm {}\n", thousands(c.incidents), format_grouped(c.harm)));
@@ -139,6 +150,7 @@ pub fn tasking_csv(list: &TaskingList) -> Vec<u8> {
         "pai",
         "hit_rate",
         "area_m2",
+        "by_area",
     ]);
     for c in &list.candidates {
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
@@ -162,6 +174,7 @@ pub fn tasking_csv(list: &TaskingList) -> Vec<u8> {
             c.pai.to_string(),
             c.hit_rate.to_string(),
             c.area_m2.to_string(),
+            by_area_text(c),
         ]);
     }
     w.into_inner().unwrap_or_default()

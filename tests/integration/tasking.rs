@@ -158,6 +158,27 @@ fn tasking_on_dorset_agrees_with_find_and_compare() {
     }
     assert!(checked >= 3, "only {checked} unmerged candidates");
 
+    // Split by a stored boundary layer: the split never exceeds the candidate, and Poole's candidates have one.
+    let lsoas = crate::common::shared_data().join("boundaries").join("lsoas_poole.geojson").display().to_string();
+    let (ok, _, err) =
+        run(&store, &["areas", "import", &lsoas, "--layer", "lsoas", "--key", "lsoa11cd", "--name-field", "lsoa11nm"]);
+    assert!(ok, "{err}");
+    let split = json(
+        &store,
+        &["tasking", "--at", "2024-04-01", "--window", "3m", "--top", "10", "--format", "json", "--by-area", "lsoas"],
+    );
+    let mut with_split = 0;
+    for c in split["candidates"].as_array().unwrap() {
+        let parts: u64 =
+            c["by_area"].as_array().map_or(0, |a| a.iter().map(|x| x["incidents"].as_u64().unwrap()).sum());
+        assert!(parts <= c["incidents"].as_u64().unwrap(), "{c}");
+        if parts > 0 {
+            with_split += 1;
+            assert!(c["by_area"][0]["name"].as_str().unwrap().starts_with("Poole"), "{}", c["by_area"]);
+        }
+    }
+    assert!(with_split >= 1, "no candidate lies in a Poole LSOA");
+
     // The text and the brief say why there is no change.
     let (ok, text, err) = run(&store, &["tasking", "--at", "2024-04-01", "--window", "3m", "--top", "10"]);
     assert!(ok, "{err}");
