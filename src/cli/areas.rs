@@ -223,13 +223,15 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
         out.write_all(&report::tally_csv(&t))?;
     } else {
         writeln!(out, "layer: {} (id {}, {} areas, key '{}')", rec.label(), rec.id, rec.features, rec.key_field)?;
-        let w = |v: &Option<String>| v.clone().unwrap_or_else(|| "-".into());
-        writeln!(
-            out,
-            "window: {} to {} (end exclusive)",
-            w(&query.from_s.map(format_instant)),
-            w(&query.to_s.map(format_instant))
-        )?;
+        match (query.from_s, query.to_s) {
+            (None, None) => writeln!(out, "window: all time")?,
+            (f, t) => writeln!(
+                out,
+                "window: {} to {} (end exclusive)",
+                f.map_or("the beginning".into(), format_instant),
+                t.map_or("the end".into(), format_instant)
+            )?,
+        }
         for warning in &warnings {
             writeln!(out, "warning: {warning}")?;
         }
