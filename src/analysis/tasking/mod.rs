@@ -19,66 +19,15 @@
 
 use super::change::{Change, change};
 use super::compare::Window;
-use super::emerging::EmergingOptions;
-use super::emerging::cube::{CubeParams, EmergingRun, Period, run as run_cube, steps as period_steps};
 use super::gistar::GiStarOptions;
 use super::hotspots::{CellRule, Hotspot, Named, RankBy, hotspots_of_cells};
 use super::kde::Kernel;
 use super::pipeline::{AnalysisError, AnalysisParams, ResolvedParams, prepare};
 use super::points::WeightMode;
 use crate::geo::{CrsDef, Projector};
-use crate::model::time::{TimePrecision, format_instant, month_index, month_start_s};
+use crate::model::time::format_instant;
 use crate::model::{Dataset, Query};
 use serde::Serialize;
-
-/// The length of the tasking window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum WindowLength {
-    Days(u32),
-    Months(u32),
-}
-
-impl std::str::FromStr for WindowLength {
-    type Err = String;
-    /// `28d`, `4w`, `3m`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        let bad = || format!("window '{s}' is not Nd, Nw or Nm (days, weeks, months), e.g. 28d or 3m");
-        let (n, unit) = t.split_at(t.len().saturating_sub(1));
-        let n: u32 = n.parse().map_err(|_| bad())?;
-        match (unit, n) {
-            (_, 0) => Err(bad()),
-            ("d", 1..=3660) => Ok(WindowLength::Days(n)),
-            ("w", 1..=520) => Ok(WindowLength::Days(7 * n)),
-            ("m", 1..=120) => Ok(WindowLength::Months(n)),
-            _ => Err(bad()),
-        }
-    }
-}
-
-impl WindowLength {
-    pub fn text(self) -> String {
-        match self {
-            WindowLength::Days(n) if n % 7 == 0 => format!("{} weeks", n / 7),
-            WindowLength::Days(n) => format!("{n} days"),
-            WindowLength::Months(1) => "1 month".into(),
-            WindowLength::Months(n) => format!("{n} months"),
-        }
-    }
-
-    /// The window of this length ending at `end_s` (for months, `end_s` rounded down to a month start first).
-    pub fn ending_at(self, end_s: i64) -> Option<Window> {
-        match self {
-            WindowLength::Days(n) => Some(Window { from_s: end_s - i64::from(n) * 86_400, to_s: end_s }),
-            WindowLength::Months(n) => {
-                let m = month_index(end_s);
-                let start = |k: i64| month_start_s(k.div_euclid(12) as i32, (k.rem_euclid(12) + 1) as u32);
-                let to = if start(m) == Some(end_s) { end_s } else { start(m)? };
-                Some(Window { from_s: start(month_index(to) - i64::from(n))?, to_s: to })
-            }
-        }
-    }
-}
 
 /// Parameters of [`tasking`].
 #[derive(Debug, Clone, PartialEq)]
@@ -183,23 +132,6 @@ pub enum TaskingError {
     BadTop(usize),
     #[error("cannot place the candidates on the map: {0}")]
     Projection(String),
-}
-
-/// The end of the data: the latest incident interval end.
-pub fn data_end_s(ds: &Dataset) -> Option<i64> {
-    ds.time_s().iter().zip(ds.precision()).map(|(&t, &p)| crate::model::time::interval_end_s(t, p)).max()
-}
-
-/// The window of equal length before `w`: as many whole months earlier for whole months, else as many days.
-pub fn previous_window(w: Window) -> Window {
-    match w.whole_months() {
-        Some(n) if n > 0 => {
-            let m = month_index(w.from_s) - n;
-            let from = month_start_s(m.div_euclid(12) as i32, (m.rem_euclid(12) + 1) as u32);
-            Window { from_s: from.unwrap_or(w.from_s - (w.to_s - w.from_s)), to_s: w.from_s }
-        }
-        _ => Window { from_s: w.from_s - (w.to_s - w.from_s), to_s: w.from_s },
-    }
 }
 
 fn any_incident(ds: &Dataset, w: Window) -> bool {
@@ -395,185 +327,14 @@ pub fn tasking(
     })
 }
 
-/// Split each candidate's incidents of the window by the areas of `layer` (by its edge rule), so the list says
-/// which beats, wards or neighbourhoods a place falls in; incidents in no area are left out of the split.
-pub fn split_by_area(
-    list: &mut TaskingList,
-    ds: &Dataset,
-    layer: &crate::areas::AreaLayer,
-) -> Result<(), TaskingError> {
-    let sel = Query {
-        from_s: Some(list.window.from_s),
-        to_s: Some(list.window.to_s),
-        categories: list.params.categories.clone(),
-    }
-    .select(ds)
-    .map_err(AnalysisError::Query)?;
-    let mut owner = vec![u32::MAX; list.grid.n_cells()];
-    for (k, c) in list.candidates.iter().enumerate() {
-        for &cell in &c.cell_indices {
-            owner[cell] = k as u32;
-        }
-    }
-    let inside: Vec<u32> = sel
-        .indices
-        .iter()
-        .copied()
-        .filter(|&i| {
-            list.grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize]).is_some_and(|c| owner[c] != u32::MAX)
-        })
-        .collect();
-    let areas = layer.assign(ds.lon(), ds.lat(), &inside);
-    let mut counts: Vec<std::collections::BTreeMap<u32, u64>> = vec![Default::default(); list.candidates.len()];
-    for (&i, area) in inside.iter().zip(areas) {
-        if let (Some(a), Some(cell)) = (area, list.grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize])) {
-            *counts[owner[cell] as usize].entry(a).or_insert(0) += 1;
-        }
-    }
-    for (c, per) in list.candidates.iter_mut().zip(counts) {
-        let mut v: Vec<AreaShare> = per
-            .into_iter()
-            .map(|(a, n)| {
-                let area = &layer.areas[a as usize];
-                AreaShare { key: area.key.clone(), name: area.name.clone(), incidents: n }
-            })
-            .collect();
-        v.sort_by(|x, y| y.incidents.cmp(&x.incidents).then_with(|| x.key.cmp(&y.key)));
-        c.by_area = v;
-    }
-    Ok(())
-}
-
-/// `--at` (default: the end of the data rounded up to midnight UTC, so windows are whole days) and the window
-/// ending there.
-pub fn tasking_window(ds: &Dataset, p: &TaskingParams) -> Result<(i64, Window), TaskingError> {
-    let ceil_day = |t: i64| t.div_euclid(86_400) * 86_400 + if t.rem_euclid(86_400) == 0 { 0 } else { 86_400 };
-    let at = p.at_s.or_else(|| data_end_s(ds).map(ceil_day)).ok_or(TaskingError::NoData)?;
-    let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
-    Ok((at, window))
-}
-
-/// `2024-01-01` for a midnight, else the full instant.
-fn day_text(t: i64) -> String {
-    let s = format_instant(t);
-    s.strip_suffix("T00:00:00Z").map(str::to_owned).unwrap_or(s)
-}
-
 fn groups_ids(groups: &[(Vec<usize>, Vec<String>)], cells: &[usize]) -> Vec<String> {
     groups.iter().find(|g| g.0 == cells).map(|g| g.1.clone()).unwrap_or_default()
 }
 
-/// The emerging hot spot analysis over the unbroken run of at most 12 steps with data that ends at `at`.
-fn emerging_for(
-    ds: &Dataset,
-    sel: &crate::model::Selection,
-    at: i64,
-    categories: &[String],
-) -> (Option<EmergingRun>, Option<String>) {
-    let monthly = sel.indices.iter().any(|&i| ds.precision()[i as usize] >= TimePrecision::Month);
-    let period = if monthly { Period::Month } else { Period::Week };
-    let span_s = if monthly { 13 * 31 * 86_400 } else { 13 * 7 * 86_400 };
-    let (candidates, _) = period_steps(period, at - span_s, at);
-    let mut kept: Vec<Window> = Vec::new();
-    for w in candidates.iter().rev().take(12) {
-        let q = Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() };
-        if !q.select(ds).is_ok_and(|s| !s.is_empty()) {
-            break;
-        }
-        kept.push(*w);
-    }
-    let Some(first) = kept.last().copied() else {
-        return (None, Some(format!("no {} step with data ends at {}", period.name(), day_text(at))));
-    };
-    if kept.len() < 2 {
-        return (
-            None,
-            Some(format!(
-                "only {} {} step with data ends at {}: emerging classes need at least 2",
-                kept.len(),
-                period.name(),
-                day_text(at)
-            )),
-        );
-    }
-    let params = CubeParams {
-        query: Query { from_s: Some(first.from_s), to_s: Some(at), categories: categories.to_vec() },
-        period,
-        cell_m: None,
-        band_m: None,
-        options: EmergingOptions::default(),
-    };
-    match run_cube(ds, &params) {
-        Ok(run) => {
-            let note = (kept.len() < 12).then(|| {
-                format!(
-                    "emerging classes over {} {} steps ({} to {}): the steps before have no data",
-                    kept.len(),
-                    period.name(),
-                    day_text(first.from_s),
-                    day_text(at)
-                )
-            });
-            (Some(run), note)
-        }
-        Err(e) => (None, Some(format!("no emerging classes: {e}"))),
-    }
-}
+mod by_area;
+mod emerging_class;
+mod window;
 
-/// The class of the hot emerging cell with the most incidents under the candidate's cells, else the class under its
-/// centroid.
-fn class_under(
-    e: &EmergingRun,
-    grid: &crate::grid::Grid,
-    cells: &[usize],
-    projector: &Projector,
-    centroid: [f64; 2],
-) -> super::emerging::EmergingClass {
-    let mut best: Option<usize> = None;
-    for &c in cells {
-        let (x, y) = grid.centre(c);
-        if let Some(k) = e.grid.cell_at(x, y)
-            && e.result.locations[k].class.is_hot()
-            && best.is_none_or(|b| e.result.locations[k].total > e.result.locations[b].total)
-        {
-            best = Some(k);
-        }
-    }
-    let k = best.or_else(|| projector.from_lonlat(centroid[0], centroid[1]).and_then(|(x, y)| e.grid.cell_at(x, y)));
-    k.map_or(super::emerging::EmergingClass::NoPattern, |k| e.result.locations[k].class)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn month(y: i32, m: u32) -> i64 {
-        month_start_s(y, m).unwrap_or_default()
-    }
-
-    #[test]
-    fn windows_parse_and_end_at_the_date() {
-        assert_eq!("28d".parse::<WindowLength>(), Ok(WindowLength::Days(28)));
-        assert_eq!("4w".parse::<WindowLength>(), Ok(WindowLength::Days(28)));
-        assert_eq!("3m".parse::<WindowLength>(), Ok(WindowLength::Months(3)));
-        for bad in ["0d", "3y", "m", "", "-2w", "12"] {
-            assert!(bad.parse::<WindowLength>().is_err(), "{bad}");
-        }
-        // Three months ending at 2024-04-01: January to March.
-        let w = WindowLength::Months(3).ending_at(month(2024, 4));
-        assert_eq!(w, Some(Window { from_s: month(2024, 1), to_s: month(2024, 4) }));
-        // Mid-month: the months end at the start of that month.
-        let w = WindowLength::Months(1).ending_at(month(2024, 4) + 86_400 * 10);
-        assert_eq!(w, Some(Window { from_s: month(2024, 3), to_s: month(2024, 4) }));
-        let w = WindowLength::Days(28).ending_at(month(2024, 4));
-        assert_eq!(w.map(|w| w.to_s - w.from_s), Some(28 * 86_400));
-    }
-
-    #[test]
-    fn previous_windows_are_equal_and_month_aware() {
-        let q1 = Window { from_s: month(2024, 1), to_s: month(2024, 4) };
-        assert_eq!(previous_window(q1), Window { from_s: month(2023, 10), to_s: month(2024, 1) });
-        let days = Window { from_s: month(2024, 3), to_s: month(2024, 3) + 28 * 86_400 };
-        assert_eq!(previous_window(days), Window { from_s: month(2024, 3) - 28 * 86_400, to_s: month(2024, 3) });
-    }
-}
+pub use by_area::split_by_area;
+use emerging_class::{class_under, emerging_for};
+pub use window::{WindowLength, data_end_s, previous_window, tasking_window};

@@ -1,0 +1,117 @@
+//! The tasking window: its length (`28d`, `4w`, `3m`), where it ends, and the equal window before it.
+
+use super::{TaskingError, TaskingParams};
+use crate::analysis::compare::Window;
+use crate::model::Dataset;
+use crate::model::time::{format_instant, month_index, month_start_s};
+use serde::Serialize;
+
+/// The length of the tasking window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum WindowLength {
+    Days(u32),
+    Months(u32),
+}
+
+impl std::str::FromStr for WindowLength {
+    type Err = String;
+    /// `28d`, `4w`, `3m`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        let t = s.trim().to_ascii_lowercase();
+        let bad = || format!("window '{s}' is not Nd, Nw or Nm (days, weeks, months), e.g. 28d or 3m");
+        let (n, unit) = t.split_at(t.len().saturating_sub(1));
+        let n: u32 = n.parse().map_err(|_| bad())?;
+        match (unit, n) {
+            (_, 0) => Err(bad()),
+            ("d", 1..=3660) => Ok(WindowLength::Days(n)),
+            ("w", 1..=520) => Ok(WindowLength::Days(7 * n)),
+            ("m", 1..=120) => Ok(WindowLength::Months(n)),
+            _ => Err(bad()),
+        }
+    }
+}
+
+impl WindowLength {
+    pub fn text(self) -> String {
+        match self {
+            WindowLength::Days(n) if n % 7 == 0 => format!("{} weeks", n / 7),
+            WindowLength::Days(n) => format!("{n} days"),
+            WindowLength::Months(1) => "1 month".into(),
+            WindowLength::Months(n) => format!("{n} months"),
+        }
+    }
+
+    /// The window of this length ending at `end_s` (for months, `end_s` rounded down to a month start first).
+    pub fn ending_at(self, end_s: i64) -> Option<Window> {
+        match self {
+            WindowLength::Days(n) => Some(Window { from_s: end_s - i64::from(n) * 86_400, to_s: end_s }),
+            WindowLength::Months(n) => {
+                let m = month_index(end_s);
+                let start = |k: i64| month_start_s(k.div_euclid(12) as i32, (k.rem_euclid(12) + 1) as u32);
+                let to = if start(m) == Some(end_s) { end_s } else { start(m)? };
+                Some(Window { from_s: start(month_index(to) - i64::from(n))?, to_s: to })
+            }
+        }
+    }
+}
+
+/// The end of the data: the latest incident interval end.
+pub fn data_end_s(ds: &Dataset) -> Option<i64> {
+    ds.time_s().iter().zip(ds.precision()).map(|(&t, &p)| crate::model::time::interval_end_s(t, p)).max()
+}
+
+/// The window of equal length before `w`: as many whole months earlier for whole months, else as many days.
+pub fn previous_window(w: Window) -> Window {
+    match w.whole_months() {
+        Some(n) if n > 0 => {
+            let m = month_index(w.from_s) - n;
+            let from = month_start_s(m.div_euclid(12) as i32, (m.rem_euclid(12) + 1) as u32);
+            Window { from_s: from.unwrap_or(w.from_s - (w.to_s - w.from_s)), to_s: w.from_s }
+        }
+        _ => Window { from_s: w.from_s - (w.to_s - w.from_s), to_s: w.from_s },
+    }
+}
+
+/// `--at` (default: the end of the data rounded up to midnight UTC, so windows are whole days) and the window
+/// ending there.
+pub fn tasking_window(ds: &Dataset, p: &TaskingParams) -> Result<(i64, Window), TaskingError> {
+    let ceil_day = |t: i64| t.div_euclid(86_400) * 86_400 + if t.rem_euclid(86_400) == 0 { 0 } else { 86_400 };
+    let at = p.at_s.or_else(|| data_end_s(ds).map(ceil_day)).ok_or(TaskingError::NoData)?;
+    let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
+    Ok((at, window))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn month(y: i32, m: u32) -> i64 {
+        month_start_s(y, m).unwrap_or_default()
+    }
+
+    #[test]
+    fn windows_parse_and_end_at_the_date() {
+        assert_eq!("28d".parse::<WindowLength>(), Ok(WindowLength::Days(28)));
+        assert_eq!("4w".parse::<WindowLength>(), Ok(WindowLength::Days(28)));
+        assert_eq!("3m".parse::<WindowLength>(), Ok(WindowLength::Months(3)));
+        for bad in ["0d", "3y", "m", "", "-2w", "12"] {
+            assert!(bad.parse::<WindowLength>().is_err(), "{bad}");
+        }
+        // Three months ending at 2024-04-01: January to March.
+        let w = WindowLength::Months(3).ending_at(month(2024, 4));
+        assert_eq!(w, Some(Window { from_s: month(2024, 1), to_s: month(2024, 4) }));
+        // Mid-month: the months end at the start of that month.
+        let w = WindowLength::Months(1).ending_at(month(2024, 4) + 86_400 * 10);
+        assert_eq!(w, Some(Window { from_s: month(2024, 3), to_s: month(2024, 4) }));
+        let w = WindowLength::Days(28).ending_at(month(2024, 4));
+        assert_eq!(w.map(|w| w.to_s - w.from_s), Some(28 * 86_400));
+    }
+
+    #[test]
+    fn previous_windows_are_equal_and_month_aware() {
+        let q1 = Window { from_s: month(2024, 1), to_s: month(2024, 4) };
+        assert_eq!(previous_window(q1), Window { from_s: month(2023, 10), to_s: month(2024, 1) });
+        let days = Window { from_s: month(2024, 3), to_s: month(2024, 3) + 28 * 86_400 };
+        assert_eq!(previous_window(days), Window { from_s: month(2024, 3) - 28 * 86_400, to_s: month(2024, 3) });
+    }
+}
