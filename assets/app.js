@@ -11,7 +11,7 @@ import { breaks as quantileBreaks, int } from './format.js';
 import { makeClient, pageToken, buildQuery, errorFromBody, absolute } from './client.js';
 import {
   COLOURS, DRAW_ORDER, kindOf, layerTitle, layerHelp, styleLayers, legendHtml, describeFeature, densityColour,
-  hexColour, changeColour, densityBreaksFromThreshold, esc,
+  hexColour, changeColour, densityBreaksFromThreshold, areaBreaks, areaFillPaint, esc,
 } from './layers.js';
 import { summaryHtml, hotspotRowHtml, hotspotPopupHtml, hotspotProps, hotspotPlace, parametersHtml } from './panels.js';
 import { makeCompare, changeTileQuery, compareParametersHtml } from './compare.js';
@@ -35,6 +35,7 @@ const app = {
   state: {
     from: null, to: null, categories: null, harm: false, visible: new Set(), compare: { before: null, after: null, target: null },
     tasking: null, emergingPeriod: 'month',
+    shade: new Set(), // boundary layers shaded by their incidents (all modes)
   },
   visibleByMode: { map: new Set(), compare: new Set(), tasking: new Set() },
   span: { from: null, end: null }, // the data held: first instant, exclusive end (midnight)
@@ -47,6 +48,7 @@ const app = {
   selectedId: null,
   popup: null,
   breaks: { density: [], hex: [], change: [] },
+  areaShade: {}, // boundary layer -> { breaks, max } of its shading, from the areas in the loaded tiles
   densityThreshold: null,
   generation: 0,
   aborts: {},
@@ -107,6 +109,7 @@ function readHash() {
   if (h.get('mode') === 'tasking') out.mode = 'tasking';
   out.tasking = taskingFromHash(h);
   out.emergingPeriod = periodFromHash(h);
+  out.shade = new Set((h.get('shade') || '').split(',').filter((l) => kindOf(l) === 'areas' && app.layers.includes(l)));
   const mode = out.mode || 'map';
   if (h.has('layers')) out.visible = new Set(h.get('layers').split(',').filter((l) => app.layers.includes(l) && offered(l, mode)));
   const before = parseWindowParam(h.get('before'));
@@ -132,6 +135,7 @@ function writeHash() {
     taskingToHash(app.state.tasking, h);
   }
   if (app.state.emergingPeriod !== 'month') h.set('period', app.state.emergingPeriod);
+  if (app.state.shade.size) h.set('shade', [...app.state.shade].join(','));
   // Keep MapLibre's own part of the address (the view), written as it writes it.
   const view = location.hash.slice(1).split('&').find((p) => p.startsWith('map='));
   history.replaceState(history.state, '', `${location.pathname}${location.search}#${h.toString()}${view ? `&${view}` : ''}`);
@@ -244,6 +248,16 @@ function buildControls() {
     input.checked = app.state.visible.has(layer);
     div.classList.toggle('off', !input.checked);
     input.addEventListener('change', () => setLayerVisible(layer, input.checked));
+    if (kindOf(layer) === 'areas') {
+      // Shading by incidents: off by default, so the heat map under the areas stays visible.
+      const opt = document.createElement('div');
+      opt.className = 'layer-options';
+      opt.innerHTML = `<label class="check"><input type="checkbox" id="${esc(id)}-shade" data-shade="${esc(layer)}"> Shade by incidents</label>`;
+      div.querySelector('.legend-box').before(opt);
+      const shade = opt.querySelector('input');
+      shade.checked = app.state.shade.has(layer);
+      shade.addEventListener('change', () => setAreaShade(layer, shade.checked));
+    }
     box.append(div);
     renderLegend(layer);
   }
@@ -324,8 +338,11 @@ function renderLegend(layer) {
   const el = document.getElementById(`layer-${layer}-legend`);
   if (!el) return;
   const k = kindOf(layer);
+  const shaded = app.areaShade[layer];
   el.innerHTML = legendHtml(layer, {
-    breaks: app.breaks[k] || [],
+    breaks: k === 'areas' ? (shaded ? shaded.breaks : null) : app.breaks[k] || [],
+    max: shaded ? shaded.max : null,
+    shade: app.state.shade.has(layer),
     threshold: k === 'density' ? app.densityThreshold : null,
     weight: harmOn() ? 'harm' : 'count',
     fdrQ: app.comparison?.change_map?.fdr_q,
@@ -415,7 +432,10 @@ function ensureSource(layer) {
     map.addSource(layer, { type: 'vector', url: tileJsonUrl(layer) });
     const before = beforeId(layer);
     const k = kindOf(layer);
-    for (const spec of styleLayers(layer, { breaks: app.breaks[k] || [] })) {
+    const opts = k === 'areas'
+      ? { shade: app.state.shade.has(layer), breaks: app.areaShade[layer]?.breaks || [] }
+      : { breaks: app.breaks[k] || [] };
+    for (const spec of styleLayers(layer, opts)) {
       if (spec.id === `${layer}:selected`) spec.filter = ['==', ['get', 'id'], app.selectedId || ''];
       map.addLayer(spec, before);
     }
@@ -456,6 +476,46 @@ function setLayerVisible(layer, on) {
   writeHash();
 }
 
+/** Shade a boundary layer's areas by their incidents, or back to outlines only; kept in the address. */
+function setAreaShade(layer, on) {
+  if (on) app.state.shade.add(layer);
+  else app.state.shade.delete(layer);
+  const box = document.getElementById(`layer-${layer}-shade`);
+  if (box && box.checked !== on) box.checked = on;
+  if (on) updateAreaShade(layer);
+  applyAreaShade(layer);
+  renderLegend(layer);
+  writeHash();
+}
+
+/** The shading's paint on the map, as the state and the breaks have it. */
+function applyAreaShade(layer) {
+  const map = app.map;
+  const id = `${layer}:fill`;
+  if (!map || !app.styleReady || !map.getLayer(id)) return;
+  const paint = areaFillPaint(app.state.shade.has(layer), app.areaShade[layer]?.breaks || []);
+  for (const [k, v] of Object.entries(paint)) map.setPaintProperty(id, k, v);
+}
+
+/**
+ * The shading's breaks from the counts of the areas in the loaded tiles (each area once: a polygon crossing tiles
+ * comes once per tile). Returns whether they changed.
+ */
+function updateAreaShade(layer) {
+  const map = app.map;
+  if (!map || !app.styleReady || !map.getSource(layer) || !map.isSourceLoaded(layer)) return false;
+  const counts = new Map();
+  for (const f of map.querySourceFeatures(layer, { sourceLayer: layer })) {
+    const p = f.properties || {};
+    counts.set(String(p.key ?? p.name ?? f.id), Number(p.count));
+  }
+  const values = [...counts.values()].filter((x) => Number.isFinite(x) && x > 0);
+  const next = { breaks: areaBreaks(values), max: values.length ? Math.max(...values) : null };
+  if (JSON.stringify(next) === JSON.stringify(app.areaShade[layer])) return false;
+  app.areaShade[layer] = next;
+  return true;
+}
+
 function interactiveLayers() {
   const out = [];
   for (const layer of app.state.visible) {
@@ -492,6 +552,12 @@ let mapErrorLayers = {};
 function onIdle() {
   updateZoomHint();
   updateAutoBreaks();
+  for (const layer of app.state.shade) {
+    if (app.state.visible.has(layer) && updateAreaShade(layer)) {
+      applyAreaShade(layer);
+      renderLegend(layer);
+    }
+  }
   updateClusterLabels();
   if (!app.ready && app.hotspotAnswer) {
     if (!app.viewChecked) {
@@ -593,7 +659,9 @@ function onMapClick(e) {
   const feats = app.map.queryRenderedFeatures(e.point, { layers: interactiveLayers() });
   if (!feats.length) return;
   const layerOf = (f) => f.layer.id.split(':')[0];
-  feats.sort((a, b) => PRIORITY.indexOf(kindOf(layerOf(a))) - PRIORITY.indexOf(kindOf(layerOf(b))));
+  // A shaded area covers the surfaces drawn under it (DRAW_ORDER): a click on it is about the area.
+  const rank = (l) => (app.state.shade.has(l) ? PRIORITY.indexOf('change') - 0.5 : PRIORITY.indexOf(kindOf(l)));
+  feats.sort((a, b) => rank(layerOf(a)) - rank(layerOf(b)));
   const f = feats[0];
   const layer = layerOf(f);
   if (kindOf(layer) === 'hotspots') {
@@ -869,6 +937,7 @@ async function start() {
   app.mode = fromHash.mode || 'map';
   app.state.tasking = fromHash.tasking;
   app.state.emergingPeriod = fromHash.emergingPeriod;
+  app.state.shade = fromHash.shade;
   for (const mode of ['map', 'compare', 'tasking']) {
     app.visibleByMode[mode] = mode === app.mode && fromHash.visible ? fromHash.visible : defaultVisible(app.layers, mode);
   }

@@ -20,6 +20,8 @@ export const COLOURS = {
   // Change between two windows (ColorBrewer RdBu): falls blue, rises red, strongest first; `same` near zero.
   change: { fall: ['#2166ac', '#67a9cf', '#d1e5f0'], same: '#f2f2f2', rise: ['#fddbc7', '#ef8a62', '#b2182b'] },
   changeOutline: { rise: '#67001f', fall: '#053061' },
+  // Boundary areas shaded by their incidents (ColorBrewer BuPu, sequential; unlike the heat map's and hexagons').
+  areaShade: ['#edf8fb', '#b3cde3', '#8c96c6', '#8856a7', '#810f7c'],
 };
 
 /** The order layers are drawn in, bottom first (areas' outlines above the surfaces, hotspots and points on top). */
@@ -71,7 +73,7 @@ export function layerHelp(layer) {
     case 'emerging':
       return EMERGING_HELP;
     case 'areas':
-      return 'Boundary outlines; click inside one for its count in the window.';
+      return 'Boundary outlines; click inside one for its count in the window. "Shade by incidents" colours each area by its count (it covers the heat map).';
     default:
       return '';
   }
@@ -111,11 +113,61 @@ export function densityBreaksFromThreshold(t) {
   return [0.1, 0.25, 0.5, 0.75, 1, 2].map((f) => Number((f * t).toPrecision(2)));
 }
 
+/** A class break rounded to a "nice" number: whole numbers under 10, then steps of half the leading power of ten. */
+function niceBreak(x) {
+  if (x < 10) return Math.round(x);
+  const step = Math.pow(10, Math.floor(Math.log10(x))) / 2;
+  return Math.round(x / step) * step;
+}
+
+/**
+ * The class breaks of a boundary layer's shading from the areas' incident counts (one value per area): the lower
+ * bound of each class, ascending whole numbers. The first is the smallest count above zero (so every area with
+ * incidents is in a class), the others quantiles of the counts above zero rounded to nice numbers: at most
+ * `classes` in all, strictly increasing, none above the largest count. No count above zero: [].
+ */
+export function areaBreaks(values, classes = 5) {
+  const v = values.map(Number).filter((x) => Number.isFinite(x) && x > 0).sort((a, b) => a - b);
+  if (!v.length) return [];
+  const out = [Math.max(1, Math.floor(v[0]))];
+  const max = v[v.length - 1];
+  for (let i = 1; i < classes; i++) {
+    const b = niceBreak(v[Math.floor((i * v.length) / classes)]);
+    // Strictly increasing, and some area at or above it (a break past the largest count would be an empty class).
+    if (b > out[out.length - 1] && b <= max) out.push(b);
+  }
+  return out;
+}
+
+/** The shading colour of each class: spread over the ramp so few classes still differ clearly. */
+export function areaShadeColours(n) {
+  const ramp = COLOURS.areaShade;
+  if (n <= 0) return [];
+  if (n === 1) return [ramp[Math.floor(ramp.length / 2)]];
+  return Array.from({ length: n }, (_, i) => ramp[Math.round((i * (ramp.length - 1)) / (n - 1))]);
+}
+
+/**
+ * The fill of a boundary layer: shaded (`shade`), each area with incidents by its class of `breaks` and areas with
+ * none left clear; else invisible, only there so a click inside an area finds it.
+ */
+export function areaFillPaint(shade, breaks = []) {
+  if (!shade) return { 'fill-color': COLOURS.area, 'fill-opacity': 0 };
+  const count = ['to-number', ['get', 'count'], 0];
+  const colours = areaShadeColours(Math.max(1, breaks.length));
+  let colour = colours[0];
+  if (breaks.length > 1) {
+    colour = ['step', count, colours[0]];
+    breaks.slice(1).forEach((b, i) => colour.push(b, colours[i + 1]));
+  }
+  return { 'fill-color': ['case', ['>', count, 0], colour, 'rgba(0,0,0,0)'], 'fill-opacity': 0.7 };
+}
+
 /**
  * The MapLibre style layers of one API layer, bottom first. Ids start with the layer name and a colon so a
  * click can be traced back to its API layer.
  */
-export function styleLayers(layer, { breaks = [] } = {}) {
+export function styleLayers(layer, { breaks = [], shade = false } = {}) {
   const src = { source: layer, 'source-layer': layer };
   const id = (s) => `${layer}:${s}`;
   switch (kindOf(layer)) {
@@ -181,8 +233,8 @@ export function styleLayers(layer, { breaks = [] } = {}) {
       return emergingStyleLayers(layer);
     case 'areas':
       return [
-        // Invisible fill: only there so a click inside an area finds it.
-        { id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': COLOURS.area, 'fill-opacity': 0 } },
+        // Invisible unless shaded by incidents: there so a click inside an area finds it.
+        { id: id('fill'), type: 'fill', ...src, paint: areaFillPaint(shade, breaks) },
         { id: id('line'), type: 'line', ...src, paint: { 'line-color': COLOURS.area, 'line-width': 1.2, 'line-opacity': 0.8 } },
       ];
     case 'hotspots':
@@ -293,11 +345,30 @@ export function legendHtml(layer, info = {}) {
     }
     case 'emerging':
       return emergingLegendHtml(info.emerging);
-    case 'areas':
-      return `<ul class="legend"><li>${swatch('transparent', 'line', COLOURS.area)}${esc(layer.slice(6))} boundary</li></ul>`;
+    case 'areas': {
+      const outline = `<ul class="legend"><li>${swatch('transparent', 'line', COLOURS.area)}${esc(layer.slice(6))} boundary</li></ul>`;
+      return info.shade ? outline + areaShadeLegendHtml(info.breaks, info.max) : outline;
+    }
     default:
       return '';
   }
+}
+
+/**
+ * The legend of a boundary layer's shading: one row per class of `breaks` (null: not worked out yet), the last up
+ * to `max` (the largest count) when known, and the areas left clear.
+ */
+export function areaShadeLegendHtml(breaks, max = null) {
+  if (!breaks) return `<p class="legend-note">Shading appears when the map has loaded.</p>`;
+  if (!breaks.length) return `<p class="legend-note">No area in the loaded part of the map has incidents in the window.</p>`;
+  const colours = areaShadeColours(breaks.length);
+  const range = (lo, hi) => (hi <= lo ? int(lo) : `${int(lo)} to ${int(hi)}`);
+  const rows = breaks.map((b, i) => {
+    const label = i + 1 < breaks.length ? range(b, breaks[i + 1] - 1) : Number.isFinite(max) ? range(b, max) : `${int(b)} or more`;
+    return `<li data-break="${esc(b)}">${swatch(colours[i])}${label}</li>`;
+  });
+  rows.push(`<li>${swatch('transparent', 'empty')}No incidents (not shaded)</li>`);
+  return `<p class="legend-note">incidents per area in the window</p><ul class="legend" data-testid="area-shade-legend">${rows.join('')}</ul>`;
 }
 
 /** What a click on a (non-hotspot) feature says, as HTML. */

@@ -18,11 +18,15 @@
 //       once and no entry shows a change; the outlines are drawn with rank badges; a chosen entry is marked and
 //       the map goes to it;
 //   (l) the address reproduces tasking mode and the chosen place in a new tab; back in the normal view the
-//       places' outlines are gone.
+//       places' outlines are gone;
+//   (m) the boundary layer's "Shade by incidents" box (off by default: outlines only) fills the areas by their
+//       counts with the class breaks in the legend, is kept in the address (and restored from it in a new tab),
+//       leaves the area popup working; unticked, the areas are outlines only again.
 // Usage: node tests/browser/page.test.mjs http://127.0.0.1:PORT/
 // Writes target/browser/page.png (the whole page, for a person to look at), target/browser/map.png,
 // target/browser/compare.png (compare mode with a target), target/browser/emerging.png, target/browser/tasking.png
-// (the tasking list and its places) and target/browser/tasking-selected.png.
+// (the tasking list and its places), target/browser/tasking-selected.png and target/browser/areas.png (the
+// boundary shaded by incidents).
 // Environment: CHROMIUM (default /usr/bin/chromium), BROWSER_TEST_TIMEOUT_MS (default 90000 per wait).
 
 import { chromium } from 'playwright-core';
@@ -282,6 +286,7 @@ async function main() {
     await waitForMapIdle(page, 'after flying to the hotspot');
     await page.screenshot({ path: path.join(outDir, 'page-selected.png') });
 
+    await areaChecks(context, page);
     await compareChecks(context, page);
     await emergingChecks(page);
     await taskingChecks(context, page);
@@ -489,6 +494,138 @@ async function compareChecks(context, page) {
     !offeredAgain && changeAfter === 0 && !new URL(page.url()).hash.includes('mode=compare'),
     `toggle visible: ${offeredAgain}; change tiles after switching back: ${changeAfter}`,
   );
+}
+
+/** The boundary layer's fill as the map has it, its shading state, its legend and the counts in its tiles. */
+async function areaState(page, layer) {
+  return page.evaluate((l) => {
+    const app = window.hotspotsApp;
+    const m = app.map;
+    const legend = document.getElementById(`layer-${l}-legend`);
+    return {
+      opacity: m.getPaintProperty(`${l}:fill`, 'fill-opacity'),
+      colour: m.getPaintProperty(`${l}:fill`, 'fill-color'),
+      lineVisible: m.getLayoutProperty(`${l}:line`, 'visibility') !== 'none',
+      shade: app.areaShade[l] || null,
+      counts: [...new Set(m.querySourceFeatures(l, { sourceLayer: l }).map((f) => Number(f.properties.count)))],
+      rendered: m.queryRenderedFeatures({ layers: [`${l}:fill`] }).length,
+      rows: [...legend.querySelectorAll('[data-testid=area-shade-legend] li')].map((li) => ({ brk: li.dataset.break, text: li.textContent.trim() })),
+      legend: legend.textContent.replace(/\s+/g, ' ').trim(),
+      box: document.querySelector(`input[data-shade="${l}"]`)?.checked,
+    };
+  }, layer);
+}
+
+async function areaChecks(context, page) {
+  // (m) Boundaries shaded by incidents. The popup of the hotspot chosen in (e) goes first.
+  await page.evaluate(() => window.hotspotsApp.popup && window.hotspotsApp.popup.remove());
+  const layer = await page.evaluate(() => window.hotspotsApp.layers.find((l) => l.startsWith('areas-')));
+  const before = layer ? await areaState(page, layer) : null;
+  check(
+    '(m) the boundary layer has a "Shade by incidents" box, off by default: outlines only',
+    Boolean(layer) && before.box === false && before.opacity === 0 && before.lineVisible &&
+      (await page.getByRole('checkbox', { name: 'Shade by incidents' }).isVisible()) && !/shade=/.test(new URL(page.url()).hash),
+    `${layer}: box ${before && before.box}, fill-opacity ${before && before.opacity}`,
+  );
+  // Frame the boundary the server was given, so its areas are in the loaded tiles (the view comes back at the end).
+  const view = await page.evaluate(() => {
+    const m = window.hotspotsApp.map;
+    return { center: m.getCenter().toArray(), zoom: m.getZoom() };
+  });
+  const gj = JSON.parse(await fs.readFile(path.join(repo, 'fixtures', 'boundaries', 'boundary_poole.geojson'), 'utf8'));
+  const xs = [];
+  const ys = [];
+  const walk = (c) => (typeof c[0] === 'number' ? (xs.push(c[0]), ys.push(c[1])) : c.forEach(walk));
+  for (const f of gj.features) walk(f.geometry.coordinates);
+  const bounds = [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]];
+  await page.evaluate((b) => window.hotspotsApp.map.fitBounds(b, { padding: 40, duration: 0 }), bounds);
+  await waitForMapIdle(page, 'framing the boundary');
+
+  await page.locator(`input[data-shade="${layer}"]`).check();
+  await waitForMapIdle(page, 'with the boundary shaded');
+  try {
+    await page.locator(`#layer-${layer}-legend [data-testid=area-shade-legend]`).waitFor({ timeout: WAIT });
+  } catch {
+    throw new CheckFailed(`(m) no shading legend after ticking "Shade by incidents": ${JSON.stringify(await areaState(page, layer))}`);
+  }
+  const on = await areaState(page, layer);
+  const positive = on.counts.filter((c) => c > 0);
+  const breaks = on.shade ? on.shade.breaks : [];
+  const colourText = JSON.stringify(on.colour);
+  check(
+    '(m) ticked: the areas are filled by their counts (a colour expression on `count`), areas with 0 left clear',
+    on.opacity > 0 && Array.isArray(on.colour) && on.colour[0] === 'case' && colourText.includes('"count"') &&
+      colourText.includes('rgba(0,0,0,0)') && on.rendered > 0 && on.lineVisible,
+    `fill-opacity ${on.opacity}; fill-color ${colourText.slice(0, 160)}; ${on.rendered} areas drawn; counts in the tiles ${JSON.stringify(on.counts)}`,
+  );
+  check(
+    '(m) the breaks fit the counts present, and the legend shows each of them',
+    positive.length > 0 && breaks.length >= 1 && breaks[0] === Math.min(...positive) && breaks.every((b) => b <= Math.max(...positive)) &&
+      on.rows.length === breaks.length + 1 && breaks.every((b, i) => on.rows[i].brk === String(b) && on.rows[i].text.startsWith(fmt(b))) &&
+      /incidents per area/.test(on.legend),
+    `breaks ${JSON.stringify(breaks)} for counts ${JSON.stringify(positive)}; legend ${JSON.stringify(on.rows.map((r) => r.text))}`,
+  );
+  const hash = new URLSearchParams(new URL(page.url()).hash.slice(1));
+  check('    the address keeps the shading', hash.get('shade') === layer, `shade=${hash.get('shade')}`);
+  await page.screenshot({ path: path.join(outDir, 'areas.png') });
+
+  // A click inside a shaded area (away from hotspots and incidents, which answer first) opens the area's popup with
+  // its count, not the heat map's it covers.
+  const spot = await page.evaluate((l) => {
+    const m = window.hotspotsApp.map;
+    const c = m.getCanvas();
+    const mine = (f) => f.layer.id.startsWith(`${l}:`);
+    for (let y = 40; y < c.clientHeight - 40; y += 17) {
+      for (let x = 40; x < c.clientWidth - 40; x += 17) {
+        const f = m.queryRenderedFeatures([x, y]).filter((g) => !g.layer.id.startsWith('tasking'));
+        if (f.some(mine) && !f.some((g) => /^(hotspots|incidents):/.test(g.layer.id))) {
+          const a = f.find(mine).properties;
+          return { x, y, count: Number(a.count), name: a.name || a.key, under: f.filter((g) => !mine(g)).map((g) => g.layer.id) };
+        }
+      }
+    }
+    return null;
+  }, layer);
+  check('    a shaded area away from hotspots is on screen', Boolean(spot), JSON.stringify(spot));
+  const box = await page.locator('#map').boundingBox();
+  await page.mouse.click(box.x + spot.x, box.y + spot.y);
+  await page.locator('.maplibregl-popup').waitFor({ timeout: WAIT });
+  const pop = (await page.locator('.maplibregl-popup').innerText()).replace(/\s+/g, ' ');
+  check(
+    '(m) a click on a shaded area opens its popup with its name and count (over the heat map under it)',
+    pop.includes(spot.name) && pop.includes(`Incidents in the window ${fmt(spot.count)}`),
+    `clicked over ${JSON.stringify(spot.under)}: ${JSON.stringify(pop.slice(0, 160))}`,
+  );
+  await page.evaluate(() => window.hotspotsApp.popup && window.hotspotsApp.popup.remove());
+
+  // The address reproduces the shading in a new tab.
+  const tab = await context.newPage();
+  try {
+    await tab.goto(page.url(), { waitUntil: 'load', timeout: WAIT });
+    await tab.waitForFunction(() => document.body.dataset.state === 'ready', null, { timeout: WAIT });
+    await waitForMapIdle(tab, 'in a new tab with the shading');
+    await tab.locator(`#layer-${layer}-legend [data-testid=area-shade-legend]`).waitFor({ timeout: WAIT });
+    const again = await areaState(tab, layer);
+    check(
+      '(m) the address reproduces the shading in a new tab',
+      again.box === true && again.opacity === on.opacity && JSON.stringify(again.shade) === JSON.stringify(on.shade),
+      `box ${again.box}, fill-opacity ${again.opacity}, breaks ${JSON.stringify(again.shade && again.shade.breaks)}`,
+    );
+  } finally {
+    await tab.close();
+  }
+
+  await page.locator(`input[data-shade="${layer}"]`).uncheck();
+  await waitForMapIdle(page, 'with the shading off');
+  const off = await areaState(page, layer);
+  check(
+    '(m) unticked: outlines only again, no shading legend, the address forgets it',
+    off.opacity === 0 && typeof off.colour === 'string' && off.lineVisible && off.rows.length === 0 &&
+      !/incidents per area/.test(off.legend) && !new URLSearchParams(new URL(page.url()).hash.slice(1)).has('shade'),
+    `fill-opacity ${off.opacity}, fill-color ${JSON.stringify(off.colour)}, legend ${JSON.stringify(off.legend)}`,
+  );
+  await page.evaluate((v) => window.hotspotsApp.map.jumpTo(v), view);
+  await waitForMapIdle(page, 'back at the view before the boundary checks');
 }
 
 /** Hide the map's controls and markers, measure its pixels, show them again. */

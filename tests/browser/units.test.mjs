@@ -8,7 +8,10 @@ import {
 import { trend, trendDirection, breaks, namedList, maybeJson, metres, int } from '../../assets/format.js';
 import { buildQuery, errorFromBody } from '../../assets/client.js';
 import { hotspotPopupHtml, parametersHtml, seriesSvg } from '../../assets/panels.js';
-import { densityBreaksFromThreshold, styleLayers, legendHtml, changeColour, describeFeature, DRAW_ORDER, kindOf } from '../../assets/layers.js';
+import {
+  densityBreaksFromThreshold, styleLayers, legendHtml, changeColour, describeFeature, DRAW_ORDER, kindOf, areaBreaks, areaShadeColours,
+  areaFillPaint, areaShadeLegendHtml, COLOURS,
+} from '../../assets/layers.js';
 import {
   compareApiQuery, changeTileQuery, comparisonHtml, targetHtml, wddText, compareNotes, changeMapText, compareStripHtml,
   changeDirection, compareParametersHtml,
@@ -125,6 +128,69 @@ test('every layer has style layers named after it and a legend', () => {
     assert.ok(legendHtml(layer, { breaks: [1, 2, 3] }).length > 0);
   }
   assert.match(legendHtml('gistar'), /99%/);
+});
+
+test('boundary shading breaks: none for no counts, one class for one value or identical values', () => {
+  assert.deepEqual(areaBreaks([]), []);
+  assert.deepEqual(areaBreaks([0, 0, NaN, -3, undefined]), []);
+  assert.deepEqual(areaBreaks([7]), [7]);
+  assert.deepEqual(areaBreaks([0, 7]), [7]);
+  assert.deepEqual(areaBreaks([1234]), [1234]);
+  assert.deepEqual(areaBreaks([4, 4, 4, 4]), [4]);
+  assert.deepEqual(areaBreaks([250, 250, 250]), [250]);
+});
+
+test('boundary shading breaks: quantiles of a typical spread as nice, increasing whole numbers', () => {
+  const counts = [3, 8, 12, 17, 23, 31, 38, 46, 57, 64, 88, 120, 143, 190, 260, 410, 0, 0];
+  const b = areaBreaks(counts);
+  assert.deepEqual(b, [3, 15, 40, 65, 150]);
+  assert.equal(b[0], Math.min(...counts.filter((x) => x > 0))); // every area with incidents is in a class
+  assert.ok(b.every((x, i) => Number.isInteger(x) && (i === 0 || x > b[i - 1])));
+  assert.ok(b.every((x) => x <= 410));
+  // Order does not matter; fewer classes when asked; small counts stay whole numbers.
+  assert.deepEqual(areaBreaks([...counts].reverse()), b);
+  assert.equal(areaBreaks(counts, 3).length, 3);
+  assert.deepEqual(areaBreaks([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]), [1, 3, 5, 7, 9]);
+  // Two distinct values: two classes, the larger its own.
+  assert.deepEqual(areaBreaks([5, 5, 5, 90]), [5, 90]);
+  // Strings from tile properties count too.
+  assert.deepEqual(areaBreaks(['7', '7']), [7]);
+});
+
+test('boundary shading: outlines only by default, a sequential fill by class when shaded, areas with 0 left clear', () => {
+  const [fill, line] = styleLayers('areas-wards');
+  assert.equal(fill.id, 'areas-wards:fill');
+  assert.equal(fill.paint['fill-opacity'], 0);
+  assert.equal(line.type, 'line');
+  assert.deepEqual(areaFillPaint(false, [1, 5]), fill.paint);
+  const shaded = styleLayers('areas-wards', { shade: true, breaks: [1, 10, 40] })[0].paint;
+  assert.equal(shaded['fill-opacity'], 0.7);
+  const [kase, test0, step, clear] = shaded['fill-color'];
+  assert.equal(kase, 'case');
+  assert.deepEqual(test0, ['>', ['to-number', ['get', 'count'], 0], 0]);
+  assert.equal(clear, 'rgba(0,0,0,0)');
+  const colours = areaShadeColours(3);
+  assert.deepEqual(step, ['step', ['to-number', ['get', 'count'], 0], colours[0], 10, colours[1], 40, colours[2]]);
+  assert.deepEqual(colours, [COLOURS.areaShade[0], COLOURS.areaShade[2], COLOURS.areaShade[4]]);
+  // One class (or none worked out yet): one colour for every area with incidents.
+  assert.equal(areaFillPaint(true, [7])['fill-color'][2], areaShadeColours(1)[0]);
+  assert.equal(typeof areaFillPaint(true, [])['fill-color'][2], 'string');
+  assert.equal(areaShadeColours(5).length, 5);
+  assert.deepEqual(areaShadeColours(0), []);
+});
+
+test('boundary shading legend: a row per class up to the largest count, and the areas left clear', () => {
+  const plain = legendHtml('areas-wards', { breaks: [1, 10], shade: false });
+  assert.match(plain, /wards boundary/);
+  assert.doesNotMatch(plain, /area-shade-legend/);
+  const html = legendHtml('areas-wards', { breaks: [1, 10, 40], max: 1234, shade: true });
+  assert.match(html, /wards boundary/);
+  const rows = [...html.matchAll(/<li[^>]*>(.*?)<\/li>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
+  assert.deepEqual(rows.slice(1), ['1 to 9', '10 to 39', '40 to 1,234', 'No incidents (not shaded)']);
+  assert.match(areaShadeLegendHtml([7], 7), />7<\/li>/);
+  assert.match(areaShadeLegendHtml([5, 6]), /5<\/li>.*6 or more/);
+  assert.match(areaShadeLegendHtml(null), /appears when the map has loaded/);
+  assert.match(areaShadeLegendHtml([]), /No area/);
 });
 
 // ---------------------------------------------------------------- compare mode
