@@ -8,7 +8,6 @@ use crate::analysis::kde::Kernel;
 use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare};
 use crate::analysis::points::WeightMode;
 use crate::geo::{CrsDef, Projector};
-use crate::ingest::timeparse::{TimeFormat, TimeParser};
 use crate::model::{Dataset, Query};
 use crate::report::analysis as out;
 use crate::store::Store;
@@ -16,9 +15,9 @@ use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// Options every analysis shares.
-#[derive(Debug, Clone, Args)]
-pub struct AnalysisArgs {
+/// The window and categories of every command that selects incidents.
+#[derive(Debug, Clone, Default, Args)]
+pub struct FilterArgs {
     /// Start of the window (inclusive): YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 time.
     #[arg(long)]
     pub from: Option<String>,
@@ -28,6 +27,28 @@ pub struct AnalysisArgs {
     /// Only these categories (repeatable).
     #[arg(long = "category")]
     pub categories: Vec<String>,
+}
+
+impl FilterArgs {
+    /// The window `[from, to)` (either end open) and categories.
+    pub fn window(from: Option<String>, to: Option<String>, categories: &[String]) -> FilterArgs {
+        FilterArgs { from, to, categories: categories.to_vec() }
+    }
+
+    pub fn query(&self) -> Result<Query, CliError> {
+        Ok(Query {
+            from_s: self.from.as_deref().map(|v| parse_time("--from", v)).transpose()?,
+            to_s: self.to.as_deref().map(|v| parse_time("--to", v)).transpose()?,
+            categories: self.categories.clone(),
+        })
+    }
+}
+
+/// Options every analysis shares.
+#[derive(Debug, Clone, Args)]
+pub struct AnalysisArgs {
+    #[command(flatten)]
+    pub filter: FilterArgs,
     /// Grid cell size, metres (default: automatic, printed).
     #[arg(long)]
     pub cell_m: Option<f64>,
@@ -49,13 +70,9 @@ pub struct AnalysisArgs {
 }
 
 /// Parse a `--from`/`--to` value to seconds.
-fn parse_time(flag: &str, value: &str) -> Result<i64, CliError> {
-    let v = value.trim();
-    let text = if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}-01") } else { v.to_owned() };
-    TimeParser::new(TimeFormat::Auto, None)
-        .parse(&text)
-        .map(|t| t.time_s)
-        .map_err(|e| CliError::Usage(format!("{flag} '{value}': {e}")))
+/// One instant of a flag (`YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601).
+pub fn parse_time(flag: &str, value: &str) -> Result<i64, CliError> {
+    crate::analysis::compare::Window::parse_instant(value).map_err(|e| CliError::Usage(format!("{flag} {e}")))
 }
 
 /// The loaded data and everything resolved for one analysis.
@@ -69,11 +86,7 @@ pub struct Loaded {
 
 impl AnalysisArgs {
     pub fn params(&self) -> Result<AnalysisParams, CliError> {
-        let query = Query {
-            from_s: self.from.as_deref().map(|v| parse_time("--from", v)).transpose()?,
-            to_s: self.to.as_deref().map(|v| parse_time("--to", v)).transpose()?,
-            categories: self.categories.clone(),
-        };
+        let query = self.filter.query()?;
         Ok(AnalysisParams {
             query,
             cell_m: self.cell_m,

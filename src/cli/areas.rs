@@ -1,9 +1,8 @@
 //! `hotspots areas import | list | counts`: boundary layers in the store, and incidents counted per area.
 
-use super::analysis::{AnalysisArgs, write_file};
+use super::analysis::write_file;
 use super::{CliError, EXIT_OK};
 use crate::analysis::harm::HarmTable;
-use crate::analysis::kde::Kernel;
 use crate::analysis::points::WeightMode;
 use crate::areas::file::read_layer_file;
 use crate::areas::{FieldChoice, tally::tally};
@@ -62,15 +61,8 @@ pub struct AreasCountsArgs {
     /// The layer: NAME (its newest version), NAME@N (version N) or a layer id.
     #[arg(long)]
     pub layer: String,
-    /// Start of the window (inclusive): YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 time.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// End of the window (exclusive).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Only these categories (repeatable).
-    #[arg(long = "category")]
-    pub categories: Vec<String>,
+    #[command(flatten)]
+    pub filter: super::analysis::FilterArgs,
     /// What density counts: incidents (count) or harm.
     #[arg(long, default_value = "count")]
     pub weight: WeightMode,
@@ -165,19 +157,7 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
     let rec = store.resolve_area_layer(&args.layer)?;
     let layer = store.load_area_layer(&rec)?;
     // The window and categories are read exactly as the analyses read them.
-    let query = AnalysisArgs {
-        from: args.from.clone(),
-        to: args.to.clone(),
-        categories: args.categories.clone(),
-        cell_m: None,
-        bandwidth_m: None,
-        kernel: Kernel::Quartic,
-        weight: args.weight,
-        harm: args.harm.clone(),
-        crs: args.crs.clone(),
-    }
-    .params()?
-    .query;
+    let query = args.filter.query()?;
     let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
     let ds = store.load_dataset(crs.as_ref())?;
     let sel = query.select(&ds).map_err(crate::analysis::pipeline::AnalysisError::from)?;

@@ -1,7 +1,7 @@
 //! `hotspots compare` and `hotspots accuracy`.
 
 use super::CliError;
-use super::analysis::{AnalysisArgs, write_file};
+use super::analysis::{AnalysisArgs, FilterArgs, write_file};
 use crate::analysis::compare::{Areas, Comparison, Window, change_grid, compare, to_metric};
 use crate::areas::AreaLayer;
 use crate::geo::Projector;
@@ -93,9 +93,11 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
     let before = parse_window("--before", &args.before)?;
     let after = parse_window("--after", &args.after)?;
     let analysis = AnalysisArgs {
-        from: Some(crate::model::time::format_instant(before.from_s)),
-        to: Some(crate::model::time::format_instant(before.to_s)),
-        categories: args.categories.clone(),
+        filter: FilterArgs::window(
+            Some(crate::model::time::format_instant(before.from_s)),
+            Some(crate::model::time::format_instant(before.to_s)),
+            &args.categories,
+        ),
         cell_m: args.cell_m,
         bandwidth_m: args.bandwidth_m,
         kernel: crate::analysis::kde::Kernel::Quartic,
@@ -251,9 +253,11 @@ pub fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Res
     let mut rows = Vec::new();
     for bw in bandwidths {
         let analysis = AnalysisArgs {
-            from: Some(crate::model::time::format_instant(train.from_s)),
-            to: Some(crate::model::time::format_instant(train.to_s)),
-            categories: args.categories.clone(),
+            filter: FilterArgs::window(
+                Some(crate::model::time::format_instant(train.from_s)),
+                Some(crate::model::time::format_instant(train.to_s)),
+                &args.categories,
+            ),
             cell_m: args.cell_m,
             bandwidth_m: bw,
             kernel: crate::analysis::kde::Kernel::Quartic,

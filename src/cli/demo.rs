@@ -77,9 +77,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     )?;
     let find = super::FindArgs {
         analysis: super::AnalysisArgs {
-            from: Some("2024-01".into()),
-            to: Some("2024-04".into()),
-            categories: Vec::new(),
+            filter: super::analysis::FilterArgs::window(Some("2024-01".into()), Some("2024-04".into()), &[]),
             cell_m: Some(50.0),
             bandwidth_m: Some(250.0),
             kernel: crate::analysis::kde::Kernel::Quartic,

@@ -10,7 +10,7 @@ use crate::analysis::points::WeightMode;
 use crate::analysis::tasking::{TaskingParams, WindowLength, tasking};
 use crate::areas::AreaLayer;
 use crate::geo::{CrsDef, Projector};
-use crate::model::{Dataset, Query};
+use crate::model::Dataset;
 use crate::report::{Align, Table, thousands};
 use crate::store::Store;
 use clap::Args;
@@ -18,9 +18,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-fn parse_time(flag: &str, v: &str) -> Result<i64, CliError> {
-    crate::analysis::compare::Window::parse_instant(v).map_err(|e| CliError::Usage(format!("{flag} {e}")))
-}
+use super::analysis::parse_time;
 
 fn load(store: &Path, crs: Option<&str>) -> Result<Dataset, CliError> {
     let store = Store::open_existing(store)?;
@@ -155,15 +153,9 @@ pub struct EmergingArgs {
     /// Time step: week, month or Nd (N days). Must not be finer than the data's time precision.
     #[arg(long, default_value = "month")]
     pub period: Period,
-    /// Start of the window (default: the data's start).
-    #[arg(long)]
-    pub from: Option<String>,
-    /// End of the window, exclusive (default: the data's end).
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Only these categories (repeatable).
-    #[arg(long = "category")]
-    pub categories: Vec<String>,
+    /// The window (default: the data's whole span) and categories.
+    #[command(flatten)]
+    pub filter: super::analysis::FilterArgs,
     /// Grid cell, metres (default: 4x the automatic density cell).
     #[arg(long)]
     pub cell_m: Option<f64>,
@@ -207,11 +199,7 @@ pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json:
 pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let ds = load(store, args.crs.as_deref())?;
     let params = CubeParams {
-        query: Query {
-            from_s: args.from.as_deref().map(|v| parse_time("--from", v)).transpose()?,
-            to_s: args.to.as_deref().map(|v| parse_time("--to", v)).transpose()?,
-            categories: args.categories.clone(),
-        },
+        query: args.filter.query()?,
         period: args.period,
         cell_m: args.cell_m,
         band_m: args.band_m,
