@@ -351,6 +351,48 @@ pub fn hotspots_of_cells(
     hotspots
 }
 
+/// Which group each of `n_cells` grid cells belongs to (`u32::MAX` for none), from each group's cell indices (a
+/// cell in two groups belongs to the later one).
+pub fn cell_owner<'a>(n_cells: usize, groups: impl IntoIterator<Item = &'a [usize]>) -> Vec<u32> {
+    let mut owner = vec![u32::MAX; n_cells];
+    for (k, cells) in groups.into_iter().enumerate() {
+        for &c in cells {
+            if let Some(slot) = owner.get_mut(c) {
+                *slot = k as u32;
+            }
+        }
+    }
+    owner
+}
+
+/// The group (under `owner`, from [`cell_owner`]) whose cells hold incident `i`, if any.
+pub fn group_of(ds: &Dataset, grid: &crate::grid::Grid, owner: &[u32], i: u32) -> Option<usize> {
+    let cell = grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize])?;
+    owner.get(cell).filter(|&&g| g != u32::MAX).map(|&g| g as usize)
+}
+
+/// Incidents and harm of each of `n_groups` groups among the incidents `indices` (e.g. the hotspots' cells in an
+/// earlier window).
+pub fn incidents_in_groups(
+    ds: &Dataset,
+    indices: &[u32],
+    grid: &crate::grid::Grid,
+    owner: &[u32],
+    n_groups: usize,
+    harm_by_category: &[f64],
+) -> Vec<(u64, f64)> {
+    let mut out = vec![(0u64, 0.0f64); n_groups];
+    let (ws, cats) = (ds.weight(), ds.category_ids());
+    for &i in indices {
+        if let Some(e) = group_of(ds, grid, owner, i).and_then(|g| out.get_mut(g)) {
+            e.0 += 1;
+            e.1 +=
+                f64::from(ws[i as usize]) * harm_by_category.get(usize::from(cats[i as usize])).copied().unwrap_or(1.0);
+        }
+    }
+    out
+}
+
 /// Polygons in grid metres to lon/lat rings (closed).
 fn outline_lonlat(mp: &MultiPolygon<f64>, projector: &Projector) -> Vec<Vec<Vec<[f64; 2]>>> {
     let ring = |ls: &geo_types::LineString<f64>| -> Vec<[f64; 2]> {

@@ -4,7 +4,8 @@ use super::error::AppError;
 use super::layers;
 use super::params::{self, RequestParams};
 use super::state::{AppState, TileBytes};
-use crate::analysis::hotspots::RankBy;
+use crate::analysis::hotspots::{RankBy, cell_owner, incidents_in_groups};
+use crate::analysis::tasking::previous_with_data;
 use crate::geo::Projector;
 use crate::model::Query;
 use crate::model::time::{format_instant, month_label};
@@ -172,62 +173,27 @@ fn hotspots_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
     Ok(doc)
 }
 
-/// The start of the window before `[from, to)`: as many whole months earlier when both ends are month starts (so
-/// month-precision data compares month with month), else the same length earlier.
-fn previous_start(from: i64, to: i64) -> i64 {
-    use chrono::Datelike;
-    let month_start = |t: i64| {
-        crate::model::time::epoch_to_utc(t)
-            .filter(|d| d.day() == 1 && t % 86_400 == 0)
-            .map(|d| d.year() as i64 * 12 + i64::from(d.month0()))
-    };
-    match (month_start(from), month_start(to)) {
-        (Some(a), Some(b)) if b > a => {
-            let m = a - (b - a);
-            crate::model::time::month_start_s(m.div_euclid(12) as i32, (m.rem_euclid(12) + 1) as u32)
-                .unwrap_or(from - (to - from))
-        }
-        _ => from - (to - from),
-    }
-}
-
-/// For each hotspot, incidents in its cells in the window of equal length just before; `None` without a window,
-/// or when that window begins before the data does or holds no incident of any kind (no earlier data: a change
-/// would be invented).
+/// For each hotspot, incidents in its cells in the window of equal length just before (as many whole months earlier
+/// for whole months); `None` without a window, or when the store has no data for that window
+/// ([`previous_with_data`]: a change would be invented).
 fn previous_counts(
     s: &AppState,
     p: &RequestParams,
     a: &super::state::Analysis,
     set: &crate::analysis::hotspots::HotspotSet,
 ) -> Option<Vec<u64>> {
-    let (from, to) = (p.analysis.query.from_s?, p.analysis.query.to_s?);
-    let start = previous_start(from, to);
-    if time_span(s).0.is_none_or(|first| start < first) {
-        return None;
-    }
-    // A gap in the data (police.uk months not imported) is no earlier data either, not zero crime.
-    let any = Query { from_s: Some(start), to_s: Some(from), categories: Vec::new() };
-    if any.select(&s.ds).ok()?.is_empty() {
-        return None;
-    }
-    let q = Query { from_s: Some(start), to_s: Some(from), categories: p.analysis.query.categories.clone() };
+    let window = crate::analysis::compare::Window { from_s: p.analysis.query.from_s?, to_s: p.analysis.query.to_s? };
+    let previous = previous_with_data(&s.ds, window)?;
+    let q = Query {
+        from_s: Some(previous.from_s),
+        to_s: Some(previous.to_s),
+        categories: p.analysis.query.categories.clone(),
+    };
     let sel = q.select(&s.ds).ok()?;
     let grid = &a.surface.grid;
-    let mut owner = vec![u32::MAX; grid.n_cells()];
-    for (k, h) in set.hotspots.iter().enumerate() {
-        for &c in &h.cell_indices {
-            owner[c] = k as u32;
-        }
-    }
-    let mut out = vec![0u64; set.hotspots.len()];
-    for &i in &sel.indices {
-        if let Some(c) = grid.cell_at(s.ds.x_m()[i as usize], s.ds.y_m()[i as usize])
-            && owner[c] != u32::MAX
-        {
-            out[owner[c] as usize] += 1;
-        }
-    }
-    Some(out)
+    let owner = cell_owner(grid.n_cells(), set.hotspots.iter().map(|h| h.cell_indices.as_slice()));
+    let counts = incidents_in_groups(&s.ds, &sel.indices, grid, &owner, set.hotspots.len(), &s.harm_by_category);
+    Some(counts.into_iter().map(|(n, _)| n).collect())
 }
 
 /// Field types of each layer, for TileJSON.

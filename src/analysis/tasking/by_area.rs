@@ -1,6 +1,7 @@
 //! A candidate's incidents split by the areas of a boundary layer (`tasking --by-area`).
 
 use super::{AreaShare, TaskingError, TaskingList};
+use crate::analysis::hotspots::{cell_owner, group_of};
 use crate::analysis::pipeline::AnalysisError;
 use crate::model::{Dataset, Query};
 
@@ -18,25 +19,14 @@ pub fn split_by_area(
     }
     .select(ds)
     .map_err(AnalysisError::Query)?;
-    let mut owner = vec![u32::MAX; list.grid.n_cells()];
-    for (k, c) in list.candidates.iter().enumerate() {
-        for &cell in &c.cell_indices {
-            owner[cell] = k as u32;
-        }
-    }
-    let inside: Vec<u32> = sel
-        .indices
-        .iter()
-        .copied()
-        .filter(|&i| {
-            list.grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize]).is_some_and(|c| owner[c] != u32::MAX)
-        })
-        .collect();
+    let owner = cell_owner(list.grid.n_cells(), list.candidates.iter().map(|c| c.cell_indices.as_slice()));
+    let (inside, groups): (Vec<u32>, Vec<usize>) =
+        sel.indices.iter().filter_map(|&i| group_of(ds, &list.grid, &owner, i).map(|g| (i, g))).unzip();
     let areas = layer.assign(ds.lon(), ds.lat(), &inside);
     let mut counts: Vec<std::collections::BTreeMap<u32, u64>> = vec![Default::default(); list.candidates.len()];
-    for (&i, area) in inside.iter().zip(areas) {
-        if let (Some(a), Some(cell)) = (area, list.grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize])) {
-            *counts[owner[cell] as usize].entry(a).or_insert(0) += 1;
+    for (g, area) in groups.into_iter().zip(areas) {
+        if let Some(a) = area {
+            *counts[g].entry(a).or_insert(0) += 1;
         }
     }
     for (c, per) in list.candidates.iter_mut().zip(counts) {

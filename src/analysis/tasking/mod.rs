@@ -20,7 +20,7 @@
 use super::change::{Change, change};
 use super::compare::Window;
 use super::gistar::GiStarOptions;
-use super::hotspots::{CellRule, Hotspot, Named, RankBy, hotspots_of_cells};
+use super::hotspots::{CellRule, Hotspot, Named, RankBy, cell_owner, hotspots_of_cells, incidents_in_groups};
 use super::kde::Kernel;
 use super::pipeline::{AnalysisError, AnalysisParams, ResolvedParams, prepare};
 use super::points::WeightMode;
@@ -134,11 +134,6 @@ pub enum TaskingError {
     Projection(String),
 }
 
-fn any_incident(ds: &Dataset, w: Window) -> bool {
-    let q = Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: Vec::new() };
-    q.select(ds).is_ok_and(|s| !s.is_empty())
-}
-
 /// Build the tasking list (see the module docs).
 pub fn tasking(
     ds: &Dataset,
@@ -213,39 +208,20 @@ pub fn tasking(
     }
     hotspots.truncate(p.top);
 
-    // The previous window.
+    // The previous window, when the store has data for it.
     let previous = previous_window(window);
-    let first = ds.time_s().iter().copied().min().unwrap_or(i64::MAX);
-    let previous_note = if previous.from_s < first || !any_incident(ds, previous) {
-        Some(format!(
+    let previous_note = previous_with_data(ds, window).is_none().then(|| {
+        format!(
             "the store has no data for the previous window ({}), so no change is given",
             previous.text().replace("T00:00:00Z", "")
-        ))
-    } else {
-        None
-    };
+        )
+    });
     let prev_sel = Query { from_s: Some(previous.from_s), to_s: Some(previous.to_s), categories: p.categories.clone() }
         .select(ds)
         .map_err(AnalysisError::Query)?;
     let grid = &prepared.grid;
-    let mut owner = vec![u32::MAX; grid.n_cells()];
-    for (k, h) in hotspots.iter().enumerate() {
-        for &c in &h.cell_indices {
-            owner[c] = k as u32;
-        }
-    }
-    let mut prev = vec![(0u64, 0.0f64); hotspots.len()];
-    let (xs, ys, ws, cats) = (ds.x_m(), ds.y_m(), ds.weight(), ds.category_ids());
-    for &i in &prev_sel.indices {
-        let i = i as usize;
-        if let Some(c) = grid.cell_at(xs[i], ys[i])
-            && owner[c] != u32::MAX
-        {
-            let e = &mut prev[owner[c] as usize];
-            e.0 += 1;
-            e.1 += f64::from(ws[i]) * harm_by_category.get(usize::from(cats[i])).copied().unwrap_or(1.0);
-        }
-    }
+    let owner = cell_owner(grid.n_cells(), hotspots.iter().map(|h| h.cell_indices.as_slice()));
+    let prev = incidents_in_groups(ds, &prev_sel.indices, grid, &owner, hotspots.len(), harm_by_category);
 
     // Emerging classes and Gi*.
     let (emerging, emerging_note) = emerging_for(ds, &prepared.selection, at, &p.categories);
@@ -337,4 +313,4 @@ mod window;
 
 pub use by_area::split_by_area;
 use emerging_class::{class_under, emerging_for};
-pub use window::{WindowLength, data_end_s, previous_window, tasking_window};
+pub use window::{WindowLength, data_end_s, previous_window, previous_with_data, tasking_window};
