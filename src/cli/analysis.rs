@@ -146,6 +146,39 @@ pub fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(
     }
 }
 
+/// How [`write_features`] writes GeoJSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JsonStyle {
+    Compact,
+    Pretty,
+}
+
+/// Features to `path` in the format its extension names: `.geojson` (or `.json`), `.csv` when the command has a CSV
+/// form, or `.gpkg` (one layer named `layer`; the gdal feature). `flag` names the option in errors.
+pub fn write_features(
+    flag: &str,
+    path: &Path,
+    layer: &str,
+    style: JsonStyle,
+    geojson: &dyn Fn() -> Result<serde_json::Value, CliError>,
+    csv: Option<&dyn Fn() -> Result<Vec<u8>, CliError>>,
+) -> Result<(), CliError> {
+    let json_bytes = |v: &serde_json::Value| match style {
+        JsonStyle::Compact => serde_json::to_vec(v),
+        JsonStyle::Pretty => serde_json::to_vec_pretty(v),
+    };
+    match (extension(path).as_str(), csv) {
+        ("geojson" | "json", _) => write_file(path, &json_bytes(&geojson()?).unwrap_or_default()),
+        ("csv", Some(csv)) => write_file(path, &csv()?),
+        ("gpkg", _) => write_gpkg(path, &geojson()?, layer),
+        (other, csv) => Err(CliError::Usage(format!(
+            "{flag} {}: unknown format '{other}'; use {}",
+            path.display(),
+            if csv.is_some() { ".geojson, .csv or .gpkg" } else { ".geojson or .gpkg" }
+        ))),
+    }
+}
+
 pub(super) fn extension(path: &Path) -> String {
     path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default()
 }
@@ -267,20 +300,15 @@ pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8
     } else {
         None
     };
-    if let Some(path) = args.out.as_ref().filter(|p| extension(p) == "gpkg") {
-        write_gpkg(path, &geojson(), "hotspots")?;
-    } else if let Some(path) = &args.out {
-        let bytes = match extension(path).as_str() {
-            "csv" => out::hotspots_csv(&set, args.top),
-            "geojson" | "json" => serde_json::to_vec_pretty(&geojson()).unwrap_or_default(),
-            other => {
-                return Err(CliError::Usage(format!(
-                    "--out {}: unknown format '{other}'; use .geojson, .json, .csv or .gpkg",
-                    path.display()
-                )));
-            }
-        };
-        write_file(path, &bytes)?;
+    if let Some(path) = &args.out {
+        write_features(
+            "--out",
+            path,
+            "hotspots",
+            JsonStyle::Pretty,
+            &|| Ok(geojson()),
+            Some(&|| Ok(out::hotspots_csv(&set, args.top))),
+        )?;
     }
     match body {
         Some(b) => {
@@ -326,24 +354,10 @@ pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Resul
     header(&l, out)?;
     writeln!(out, "band: {band} m; Gi* grid {} x {} cells over the data's extent", gg.grid.cols, gg.grid.rows)?;
     write!(out, "{}", out::gistar_text(g))?;
-    if let Some(path) = args.out.as_ref().filter(|p| extension(p) == "gpkg") {
-        write_gpkg(path, &out::gistar_geojson(&gg.grid, &gg.values, g, &l.prepared.params, &l.projector), "gistar")?;
-        writeln!(out, "wrote {}", path.display())?;
-    } else if let Some(path) = &args.out {
-        let bytes = match extension(path).as_str() {
-            "csv" => out::gistar_csv(&gg.grid, &gg.values, g, &l.projector),
-            "geojson" | "json" => {
-                serde_json::to_vec(&out::gistar_geojson(&gg.grid, &gg.values, g, &l.prepared.params, &l.projector))
-                    .unwrap_or_default()
-            }
-            other => {
-                return Err(CliError::Usage(format!(
-                    "--out {}: unknown format '{other}'; use .geojson, .csv or .gpkg",
-                    path.display()
-                )));
-            }
-        };
-        write_file(path, &bytes)?;
+    if let Some(path) = &args.out {
+        let geojson = || Ok(out::gistar_geojson(&gg.grid, &gg.values, g, &l.prepared.params, &l.projector));
+        let csv = || Ok(out::gistar_csv(&gg.grid, &gg.values, g, &l.projector));
+        write_features("--out", path, "gistar", JsonStyle::Compact, &geojson, Some(&csv))?;
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(super::EXIT_OK)
@@ -427,42 +441,28 @@ pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, 
             Ok(serde_json::json!({"type": "FeatureCollection", "features": features,
                         "parameters": l.prepared.params, "resolution": args.resolution, "k": args.k}))
         };
-        let bytes = match extension(path).as_str() {
-            "gpkg" => {
-                write_gpkg(path, &hex_doc()?, "hexagons")?;
-                writeln!(out, "wrote {}", path.display())?;
-                return Ok(super::EXIT_OK);
+        let hex_csv = || -> Result<Vec<u8>, CliError> {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            let _ = w.write_record(["h3", "lon", "lat", "count", "weight", "z", "p", "bin"]);
+            for &(cell, count, weight, k) in &rows {
+                let (lon, lat) = hex_centre_lonlat(cell).map_err(hex_err)?;
+                let g = |f: &dyn Fn(&crate::analysis::gistar::GiStar, usize) -> String| {
+                    k.zip(gi.as_ref()).map(|(k, g)| f(&g.gistar, k)).unwrap_or_default()
+                };
+                let _ = w.write_record([
+                    format!("{cell:x}"),
+                    lon.to_string(),
+                    lat.to_string(),
+                    count.to_string(),
+                    weight.to_string(),
+                    g(&|g, k| g.z[k].to_string()),
+                    g(&|g, k| g.p[k].to_string()),
+                    g(&|g, k| g.bin[k].to_string()),
+                ]);
             }
-            "geojson" | "json" => serde_json::to_vec(&hex_doc()?).unwrap_or_default(),
-            "csv" => {
-                let mut w = csv::Writer::from_writer(Vec::new());
-                let _ = w.write_record(["h3", "lon", "lat", "count", "weight", "z", "p", "bin"]);
-                for &(cell, count, weight, k) in &rows {
-                    let (lon, lat) = hex_centre_lonlat(cell).map_err(hex_err)?;
-                    let g = |f: &dyn Fn(&crate::analysis::gistar::GiStar, usize) -> String| {
-                        k.zip(gi.as_ref()).map(|(k, g)| f(&g.gistar, k)).unwrap_or_default()
-                    };
-                    let _ = w.write_record([
-                        format!("{cell:x}"),
-                        lon.to_string(),
-                        lat.to_string(),
-                        count.to_string(),
-                        weight.to_string(),
-                        g(&|g, k| g.z[k].to_string()),
-                        g(&|g, k| g.p[k].to_string()),
-                        g(&|g, k| g.bin[k].to_string()),
-                    ]);
-                }
-                w.into_inner().unwrap_or_default()
-            }
-            other => {
-                return Err(CliError::Usage(format!(
-                    "--out {}: unknown format '{other}'; use .geojson, .csv or .gpkg",
-                    path.display()
-                )));
-            }
+            Ok(w.into_inner().unwrap_or_default())
         };
-        write_file(path, &bytes)?;
+        write_features("--out", path, "hexagons", JsonStyle::Compact, &hex_doc, Some(&hex_csv))?;
         writeln!(out, "wrote {}", path.display())?;
     }
     Ok(super::EXIT_OK)

@@ -1,6 +1,6 @@
 //! `hotspots tasking` and `hotspots emerging`.
 
-use super::analysis::write_file;
+use super::analysis::{JsonStyle, write_features, write_file};
 use super::{CliError, EXIT_OK};
 use crate::analysis::emerging::cube::{CubeParams, EmergingRun, Period, run as run_cube};
 use crate::analysis::emerging::{EmergingClass, EmergingOptions};
@@ -211,18 +211,9 @@ pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Res
     let run = run_cube(&ds, &params).map_err(|e| CliError::Usage(e.to_string()))?;
     let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(path) = &args.out {
-        let bytes = match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
-            Some("geojson" | "json") => serde_json::to_vec(&emerging_geojson(&run, &projector)).unwrap_or_default(),
-            Some("csv") => emerging_csv(&run, &projector),
-            Some("gpkg") => {
-                super::analysis::write_gpkg(path, &emerging_geojson(&run, &projector), "emerging")?;
-                Vec::new()
-            }
-            _ => return Err(CliError::Usage(format!("--out {}: use .geojson, .csv or .gpkg", path.display()))),
-        };
-        if !bytes.is_empty() {
-            write_file(path, &bytes)?;
-        }
+        let geojson = || Ok(emerging_geojson(&run, &projector));
+        let csv = || Ok(emerging_csv(&run, &projector));
+        write_features("--out", path, "emerging", JsonStyle::Compact, &geojson, Some(&csv))?;
     }
     if args.json {
         writeln!(w, "{}", serde_json::to_string_pretty(&run).unwrap_or_default())?;
@@ -298,7 +289,7 @@ fn run_emerging_hex(
             .collect();
         let doc = json!({"type": "FeatureCollection", "features": features, "period": run.period.name(),
             "resolution": run.resolution, "k": run.k, "steps": run.steps.iter().map(|s| s.text()).collect::<Vec<_>>()});
-        write_file(path, &serde_json::to_vec(&doc).unwrap_or_default())?;
+        write_features("--out", path, "emerging", JsonStyle::Compact, &|| Ok(doc.clone()), None)?;
     }
     if args.json {
         writeln!(w, "{}", serde_json::to_string_pretty(&run).unwrap_or_default())?;

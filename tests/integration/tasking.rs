@@ -231,4 +231,11 @@ fn emerging_refuses_weeks_on_monthly_data_and_runs_on_months() {
     let (ok, text, err) = run(&store, &["emerging", "--period", "month", "--hex", "8", "--k", "1"]);
     assert!(ok, "{err}");
     assert!(text.contains("H3 resolution 8") && text.contains("hot spot"), "{text}");
+    let hex_out = dir.path().join("e.geojson");
+    assert!(run(&store, &["emerging", "--hex", "8", "--out", &hex_out.display().to_string()]).0);
+    let doc: Value = serde_json::from_slice(&std::fs::read(&hex_out).unwrap()).unwrap();
+    assert!(doc["features"][0]["properties"]["h3"].is_string(), "{}", doc["features"][0]);
+    let (ok, _, err) =
+        run(&store, &["emerging", "--hex", "8", "--out", &dir.path().join("e.txt").display().to_string()]);
+    assert!(!ok && err.contains("use .geojson or .gpkg"), "{err}");
 }
