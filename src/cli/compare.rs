@@ -1,7 +1,7 @@
 //! `hotspots compare` and `hotspots accuracy`.
 
 use super::CliError;
-use super::analysis::{AnalysisArgs, FilterArgs, write_file};
+use super::analysis::{AnalysisArgs, FilterArgs, JsonStyle, write_file};
 use crate::analysis::compare::{Areas, Comparison, Window, change_grid, compare, to_metric};
 use crate::areas::AreaLayer;
 use crate::geo::Projector;
@@ -164,18 +164,9 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
 pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let r = compute(store, args)?;
     if let (Some(path), Some(cg)) = (&args.map, &r.change) {
-        let bytes = match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
-            Some("csv") => out::change_csv(cg, &r.projector),
-            Some("geojson" | "json") => serde_json::to_vec(&out::change_geojson(cg, &r.projector)).unwrap_or_default(),
-            Some("gpkg") => {
-                super::analysis::write_gpkg(path, &out::change_geojson(cg, &r.projector), "change")?;
-                Vec::new()
-            }
-            _ => return Err(CliError::Usage(format!("--map {}: use .geojson, .csv or .gpkg", path.display()))),
-        };
-        if !bytes.is_empty() {
-            write_file(path, &bytes)?;
-        }
+        let geojson = || Ok(out::change_geojson(cg, &r.projector));
+        let csv = || Ok(out::change_csv(cg, &r.projector));
+        super::analysis::write_features("--map", path, "change", JsonStyle::Compact, &geojson, Some(&csv))?;
     }
     let by_area = match &args.by_area {
         Some(layer) => Some(super::areas::compare_by_area(
@@ -188,17 +179,34 @@ pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Resul
         )?),
         None => None,
     };
-    if args.json {
+    // What --json and --csv print, and --out FILE.json|.csv writes.
+    let json = || {
         let mut v = serde_json::to_value(&r.comparison).unwrap_or_default();
         if let (Some(b), Some(obj)) = (&by_area, v.as_object_mut()) {
             obj.insert("by_area".into(), serde_json::to_value(b).unwrap_or_default());
         }
-        writeln!(w, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
-    } else if args.csv {
-        match &by_area {
-            Some(b) => w.write_all(&crate::report::areas::area_changes_csv(b))?,
-            None => w.write_all(&out::comparison_csv(&r.comparison))?,
+        serde_json::to_string_pretty(&v).unwrap_or_default()
+    };
+    let csv = || match &by_area {
+        Some(b) => crate::report::areas::area_changes_csv(b),
+        None => out::comparison_csv(&r.comparison),
+    };
+    if let Some(path) = &args.out {
+        match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
+            Some("json") => write_file(path, json().as_bytes())?,
+            Some("csv") => write_file(path, &csv())?,
+            _ => {
+                return Err(CliError::Usage(format!(
+                    "--out {}: use .json or .csv (the change map's cells go to --map FILE.geojson|.csv|.gpkg)",
+                    path.display()
+                )));
+            }
         }
+    }
+    if args.json {
+        writeln!(w, "{}", json())?;
+    } else if args.csv {
+        w.write_all(&csv())?;
     } else {
         write!(w, "{}", out::comparison_text(&r.comparison))?;
         if let Some(b) = &by_area {

@@ -169,6 +169,17 @@ fn compare_on_dorset_equals_the_info_month_totals() {
             .sum()
     };
     let c = run(&["compare", "--before", "2018-10..2019-01", "--after", "2024-01..2024-04", "--json"]);
+    // --out FILE.json writes what --json prints.
+    let file = dir.path().join("c.json");
+    let out = Command::new(bin())
+        .args(["compare", "--before", "2018-10..2019-01", "--after", "2024-01..2024-04", "--out"])
+        .arg(&file)
+        .arg("--store")
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(serde_json::from_slice::<serde_json::Value>(&std::fs::read(&file).unwrap()).unwrap(), c);
     let (b, a) = (sum("2018-10", "2019-01"), sum("2024-01", "2024-04"));
     assert!(b > 10_000.0 && a > 10_000.0, "{b} {a}");
     assert_eq!(c["total"]["before"].as_f64().unwrap(), b);
