@@ -197,15 +197,7 @@ pub fn find_hotspots(
         comps.push(cells);
     }
 
-    let hotspots = hotspots_of_cells(ds, sel, surface, comps, rank_by, harm_by_category, projector);
-    let selected_harm = sel
-        .indices
-        .iter()
-        .map(|&i| {
-            let i = i as usize;
-            f64::from(ds.weight()[i]) * harm_by_category.get(usize::from(ds.category_ids()[i])).copied().unwrap_or(1.0)
-        })
-        .sum();
+    let (hotspots, selected_harm) = hotspots_and_harm(ds, sel, surface, comps, rank_by, harm_by_category, projector);
     Ok(HotspotSet {
         hotspots,
         rule,
@@ -228,18 +220,26 @@ pub fn hotspots_of_cells(
     harm_by_category: &[f64],
     projector: &Projector,
 ) -> Vec<Hotspot> {
+    hotspots_and_harm(ds, sel, surface, groups, rank_by, harm_by_category, projector).0
+}
+
+/// [`hotspots_of_cells`], and the harm of the whole selection (summed in the same pass).
+fn hotspots_and_harm(
+    ds: &Dataset,
+    sel: &Selection,
+    surface: &DensitySurface,
+    groups: Vec<Vec<usize>>,
+    rank_by: RankBy,
+    harm_by_category: &[f64],
+    projector: &Projector,
+) -> (Vec<Hotspot>, f64) {
     let grid = &surface.grid;
     let density = &surface.density_per_km2;
     let study_cells = density.iter().filter(|&&d| d > 0.0).count();
     let study_area_m2 = study_cells as f64 * grid.cell_area_m2();
-    let mut component = vec![u32::MAX; grid.n_cells()];
+    let component = cell_owner(grid.n_cells(), groups.iter().map(Vec::as_slice));
     let mut comps: Vec<Acc> = Vec::with_capacity(groups.len());
-    for (id, cells) in groups.into_iter().enumerate() {
-        for &c in &cells {
-            if let Some(slot) = component.get_mut(c) {
-                *slot = id as u32;
-            }
-        }
+    for cells in groups {
         comps.push(Acc {
             cells,
             incidents: 0,
@@ -254,9 +254,11 @@ pub fn hotspots_of_cells(
 
     let (xs, ys, cats, locs, areas, ws) =
         (ds.x_m(), ds.y_m(), ds.category_ids(), ds.location_ids(), ds.area_ids(), ds.weight());
+    let mut selected_harm = 0.0;
     for &i in &sel.indices {
         let i = i as usize;
         let harm = f64::from(ws[i]) * harm_by_category.get(usize::from(cats[i])).copied().unwrap_or(1.0);
+        selected_harm += harm;
         let Some(cell) = grid.cell_at(xs[i], ys[i]) else { continue };
         let comp = component[cell];
         if comp == u32::MAX {
@@ -348,7 +350,7 @@ pub fn hotspots_of_cells(
     for (k, h) in hotspots.iter_mut().enumerate() {
         h.rank = k + 1;
     }
-    hotspots
+    (hotspots, selected_harm)
 }
 
 /// Which group each of `n_cells` grid cells belongs to (`u32::MAX` for none), from each group's cell indices (a
