@@ -1,7 +1,7 @@
 //! Criterion benchmarks of the foundation: ingest end to end (parse, validate, store) and loading a store into
 //! memory. Load is measured apart from ingest, as the map server pays it once at start-up.
 //!
-//! Data: Chicago 2017 from `../shared/data`, and 1M synthetic rows generated once into `target/bench-data`.
+//! Data: Chicago 2017 from `fixtures/`, and 1M synthetic rows generated once into `target/bench-data`.
 //! Run with `cargo bench --bench ingest`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -38,7 +38,7 @@ fn ingest_once(file: &Path) {
 fn ingest(c: &mut Criterion) {
     let mut g = c.benchmark_group("ingest");
     g.sample_size(10).measurement_time(Duration::from_secs(20));
-    let chicago = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/chicago/chicago-2017.csv.gz");
+    let chicago = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/chicago/chicago-2017.csv.gz");
     g.bench_function("chicago_2017_gz_268k_rows", |b| b.iter(|| ingest_once(&chicago)));
     let synth = synthetic_1m();
     g.bench_function("synthetic_csv_1m_rows", |b| b.iter(|| ingest_once(&synth)));

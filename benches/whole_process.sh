@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Whole-process timings for BENCHMARKS.md: synth, ingest, load, and pandas.read_csv on the same files in the same
 # run. Usage: benches/whole_process.sh [--with-10m]
-# Needs: a Rust toolchain, python3 (a venv with pandas is made in target/bench-venv), ../shared/data.
+# Needs: a Rust toolchain, python3 (a venv with pandas is made in target/bench-venv).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
@@ -15,7 +15,7 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/pip" install --quiet pandas
 fi
 py="$venv/bin/python"
-chicago="$root/../shared/data/chicago/chicago-2017.csv.gz"
+chicago="$root/fixtures/chicago/chicago-2017.csv.gz"
 runs=${RUNS:-5}
 
 # median wall seconds of a command run $runs times; the store is removed before each run

@@ -1,4 +1,4 @@
-//! Integration tests on real data (`../shared/data`), the shipped fixtures and generated edge cases. One test
+//! Integration tests on the real data shipped in `fixtures/` and generated edge cases. One test
 //! binary with modules, so the crate is linked once.
 
 #[path = "integration/common.rs"]

@@ -49,7 +49,7 @@ from pyproj import Transformer
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
-DEFAULT_DATA = ROOT.parent / "shared" / "data" / "police-uk" / "dorset" / "2024-01-dorset-street.csv"
+DEFAULT_DATA = ROOT / "fixtures" / "police-uk" / "2024-01-dorset-street.csv"
 DEFAULT_OUT = ROOT / "fixtures" / "gistar" / "esda_reference.json"
 
 CELL_M = 100.0

@@ -6,13 +6,14 @@ use hotspots::ingest::{FileSummary, IngestError, IngestOptions, NoProgress, inge
 use hotspots::store::Store;
 use std::path::{Path, PathBuf};
 
-/// `../shared/data` beside the repository.
+/// The real data shipped in the repository (`fixtures/`): the eight Dorset months, Chicago 2017 and the boundary
+/// files, copied byte for byte from the project's shared data (attribution in README.md).
 pub fn shared_data() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("shared").join("data")
+    fixtures()
 }
 
 pub fn dorset_months() -> Vec<PathBuf> {
-    let dir = shared_data().join("police-uk").join("dorset");
+    let dir = shared_data().join("police-uk");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
         .map(|e| e.unwrap().path())
