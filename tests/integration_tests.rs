@@ -17,6 +17,8 @@ mod areas_cli;
 mod areas_gdal;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/cli_server_agree.rs"]
+mod cli_server_agree;
 #[path = "integration/compare_synth.rs"]
 mod compare_synth;
 #[path = "integration/ingest_chicago.rs"]
@@ -29,6 +31,8 @@ mod ingest_geojson;
 mod ingest_police_uk;
 #[path = "integration/ingest_property.rs"]
 mod ingest_property;
+#[path = "integration/layering.rs"]
+mod layering;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/store_atomicity.rs"]

@@ -10,71 +10,11 @@
 use super::change::{Change, Pair, Wdd, Wdq, change, format_grouped, wdd, wdq};
 use crate::geo::Projector;
 use crate::model::time::format_instant;
-use crate::model::{Dataset, Query, QueryError, Selection};
+use crate::model::{Dataset, Query, QueryError, Selection, Window};
 use geo::{Distance, Euclidean, Intersects};
 use geo_types::{MultiPolygon, Point};
 use serde::Serialize;
 use std::collections::BTreeMap;
-
-/// A window `[from, to)` in seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub struct Window {
-    pub from_s: i64,
-    pub to_s: i64,
-}
-
-impl Window {
-    /// Parse one instant: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601 (the start of that year, month or day).
-    pub fn parse_instant(text: &str) -> Result<i64, String> {
-        use crate::ingest::timeparse::{TimeFormat, TimeParser};
-        let v = text.trim();
-        let v = if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}-01") } else { v.to_owned() };
-        TimeParser::new(TimeFormat::Auto, None).parse(&v).map(|p| p.time_s).map_err(|e| format!("'{text}': {e}"))
-    }
-
-    /// Parse `FROM..TO`: each end `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601, `TO` exclusive (`2024-01..2024-04` is
-    /// January to March). The error quotes the text and says what is wrong.
-    pub fn parse(text: &str) -> Result<Window, String> {
-        use crate::ingest::timeparse::{TimeFormat, TimeParser};
-        let (a, b) = text.split_once("..").ok_or_else(|| format!("'{text}' is not FROM..TO, e.g. 2024-01..2024-04"))?;
-        let t = |v: &str| {
-            let v = v.trim();
-            let v =
-                if v.len() == 4 && v.bytes().all(|b| b.is_ascii_digit()) { format!("{v}-01") } else { v.to_owned() };
-            TimeParser::new(TimeFormat::Auto, None).parse(&v).map(|p| p.time_s).map_err(|e| format!("'{text}': {e}"))
-        };
-        let w = Window { from_s: t(a)?, to_s: t(b)? };
-        if w.from_s >= w.to_s {
-            return Err(format!("'{text}': the start must be before the end (the end is exclusive)"));
-        }
-        Ok(w)
-    }
-
-    /// `FROM..TO` as ISO 8601 instants (what [`Window::parse`] reads back).
-    pub fn text(&self) -> String {
-        format!("{}..{}", format_instant(self.from_s), format_instant(self.to_s))
-    }
-
-    pub fn days(&self) -> f64 {
-        (self.to_s - self.from_s) as f64 / 86_400.0
-    }
-
-    /// The number of whole calendar months, when the window starts and ends at month starts.
-    pub fn whole_months(&self) -> Option<i64> {
-        let m = |t: i64| {
-            let idx = crate::model::time::month_index(t);
-            (crate::model::time::month_start_s((idx.div_euclid(12)) as i32, (idx.rem_euclid(12) + 1) as u32) == Some(t))
-                .then_some(idx)
-        };
-        Some(m(self.to_s)? - m(self.from_s)?)
-    }
-
-    /// After length / before length, in days: months differ (February against March is 29 days against 31), so
-    /// counts are compared per day whenever the lengths differ.
-    pub fn length_ratio(before: Window, after: Window) -> f64 {
-        after.days() / before.days()
-    }
-}
 
 /// Errors of a comparison.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +27,11 @@ pub enum CompareError {
     },
     #[error("the target area cannot be placed in the dataset's CRS ({0})")]
     Projection(String),
+    #[error(
+        "hotspot={id}: no such hotspot over the before window with these settings ({settings}); the hotspots there are \
+         {}", known.join(", ")
+    )]
+    UnknownHotspot { id: String, settings: String, known: Vec<String> },
 }
 
 /// The target, buffer and control to compare.
@@ -100,6 +45,22 @@ pub struct Areas {
     /// A displacement control for the buffer (WDD); `None` = no displacement control (its change counts as 0).
     pub buffer_control_xy_m: Option<MultiPolygon<f64>>,
     pub description: String,
+}
+
+/// The outline, in the grid's metres, of hotspot `id` of a set found on `grid`; the error lists the ids there are
+/// (the first 20) and the settings that made them.
+pub fn hotspot_outline(
+    set: &super::hotspots::HotspotSet,
+    grid: &crate::grid::Grid,
+    id: &str,
+    settings: &str,
+) -> Result<MultiPolygon<f64>, CompareError> {
+    let h = set.hotspots.iter().find(|h| h.id == id).ok_or_else(|| CompareError::UnknownHotspot {
+        id: id.to_owned(),
+        settings: if settings.is_empty() { "the defaults".to_owned() } else { settings.to_owned() },
+        known: set.hotspots.iter().take(20).map(|h| h.id.clone()).collect(),
+    })?;
+    Ok(super::outline::trace_cells(grid, &h.cell_indices))
 }
 
 /// Polygons in lon/lat to the dataset's metric CRS.

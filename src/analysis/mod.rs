@@ -2,6 +2,8 @@
 //! [`Dataset`] and a [`Selection`]: no I/O, no HTTP.
 
 pub mod accuracy;
+pub mod area_change;
+pub mod area_tally;
 pub mod change;
 pub mod compare;
 pub mod counts;
@@ -14,6 +16,7 @@ pub mod kde;
 pub mod outline;
 pub mod pipeline;
 pub mod points;
+pub mod spec;
 pub mod tasking;
 
 pub use points::{Points, WeightMode};

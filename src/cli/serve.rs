@@ -4,7 +4,7 @@ use super::CliError;
 use crate::analysis::harm::HarmTable;
 use crate::areas::AreaLayer;
 use crate::geo::CrsDef;
-use crate::server::{AppState, ServerConfig};
+use crate::server::{AppState, Context, ServerConfig};
 use crate::store::Store;
 use clap::Args;
 use std::io::Write;
@@ -97,7 +97,7 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
         for l in &stored_layers {
             h.update(l.file_sha256.as_bytes());
         }
-        crate::ingest::source::hex(&h.finalize())[..8].to_owned()
+        crate::files::hex(&h.finalize())[..8].to_owned()
     };
     let mut config = ServerConfig::new(args.addr, args.assets.clone().unwrap_or_else(default_assets));
     config.public = args.public;
@@ -105,7 +105,7 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
     config.token = args.token.clone();
     config.basemap = args.basemap.clone();
     config.cache_bytes = args.cache_mb << 20;
-    Ok(AppState::new(ds, harm, table.label().to_owned(), areas, config, version))
+    Ok(AppState::new(Context::new(ds, harm, table.label().to_owned(), areas, config, version)))
 }
 
 /// Serve until Ctrl-C.

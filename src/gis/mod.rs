@@ -1,15 +1,10 @@
-//! GIS interop through GDAL (the `gdal` cargo feature, linking the system libgdal): boundary layers from any vector
-//! format OGR reads, and outputs every GIS opens: GeoPackage layers and GeoTIFF density surfaces.
+//! GIS outputs through GDAL (the `gdal` cargo feature, linking the system libgdal): files every GIS opens.
+//! (Reading boundary layers from any OGR format is `areas::ogr`.)
 //!
-//! - [`read_layer`]: the first layer of an OGR dataset (Shapefile, GeoPackage, FlatGeobuf, KML, ...) as areas, with
-//!   the same checks and messages as the GeoJSON reader. The layer's CRS is identified by its EPSG code; a layer
-//!   without a CRS is refused.
 //! - [`write`]: counts per area as a GeoPackage (EPSG:4326), and density surfaces as a GeoTIFF in the grid's CRS.
 
-mod read;
 pub mod write;
 
-pub use read::read_layer;
 pub use write::{write_area_counts_gpkg, write_density_tif, write_geojson_gpkg};
 
 use crate::geo::CrsDef;

@@ -2,8 +2,9 @@
 //! so a reader never sees half a file and a failed write leaves the old one.
 
 use super::{GisError, gdal_err, spatial_ref};
+use crate::analysis::area_tally::AreaTally;
 use crate::analysis::kde::DensitySurface;
-use crate::areas::{AreaLayer, AreaTally};
+use crate::areas::AreaLayer;
 use crate::geo::CrsDef;
 use gdal::raster::Buffer;
 use gdal::vector::{Feature, LayerAccess, LayerOptions, OGRFieldType, OGRwkbGeometryType, ToGdal};

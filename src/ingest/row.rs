@@ -4,35 +4,10 @@
 use super::reject::RejectReason;
 use super::timeparse::{ParsedTime, TimeParser};
 use crate::geo::Projector;
-use crate::model::{Interner, TimePrecision};
+use crate::model::Interner;
 use std::borrow::Cow;
 
-/// The category given to incidents whose category is empty or not given at all.
-pub const UNSPECIFIED_CATEGORY: &str = "Unspecified";
-
-/// An accepted row, ready for the store. Categories, area codes and location texts are ids into the import's
-/// [`Names`], interned on the parsing thread so the store writer only maps small integers.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParsedIncident {
-    pub line: u64,
-    pub lon: f64,
-    pub lat: f64,
-    pub time_s: i64,
-    pub precision: TimePrecision,
-    pub category: u32,
-    pub weight: f64,
-    pub area: Option<u32>,
-    pub location: Option<u32>,
-    pub source_id: Option<String>,
-}
-
-/// Names first seen in a batch, in id order (ids continue from the previous batch).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct NewNames {
-    pub categories: Vec<String>,
-    pub areas: Vec<String>,
-    pub locations: Vec<String>,
-}
+pub use crate::model::record::{NewNames, ParsedIncident, UNSPECIFIED_CATEGORY};
 
 /// The distinct categories, area codes and location texts of one import, as ids.
 #[derive(Debug, Default)]
@@ -202,7 +177,7 @@ pub fn non_empty(s: &str) -> Option<String> {
 mod tests {
     use super::*;
     use crate::geo::CrsDef;
-    use crate::ingest::timeparse::TimeFormat;
+    use crate::model::timeparse::TimeFormat;
 
     fn v(crs: &str) -> Validator {
         Validator::new(

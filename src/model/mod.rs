@@ -3,9 +3,13 @@
 pub mod dataset;
 pub mod interner;
 pub mod query;
+pub mod record;
 pub mod time;
+pub mod timeparse;
+pub mod window;
 
 pub use dataset::{Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile};
 pub use interner::Interner;
 pub use query::{Query, QueryError, Selection};
 pub use time::TimePrecision;
+pub use window::{Window, WindowLength};

@@ -135,9 +135,9 @@ pub fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: usize) -
 }
 
 /// Hotspots as CSV: one row each, the lists joined with `; `.
-pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Vec<u8> {
+pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    w.write_record([
         "rank",
         "id",
         "incidents",
@@ -152,12 +152,12 @@ pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Vec<u8> {
         "categories",
         "top_locations",
         "area_codes",
-    ]);
+    ])?;
     for h in set.hotspots.iter().take(top) {
         let join = |v: &[crate::analysis::hotspots::Named]| {
             v.iter().map(|n| format!("{} ({})", n.name, n.count)).collect::<Vec<_>>().join("; ")
         };
-        let _ = w.write_record([
+        w.write_record([
             h.rank.to_string(),
             h.id.clone(),
             h.incidents.to_string(),
@@ -172,9 +172,9 @@ pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Vec<u8> {
             join(&h.categories),
             join(&h.top_locations),
             h.area_codes.join("; "),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// A grid cell's outline in lon/lat, counter-clockwise and closed.
@@ -206,13 +206,13 @@ pub fn density_geojson(s: &DensitySurface, params: &ResolvedParams, projector: &
 }
 
 /// Every cell as CSV: row, col, centre x/y (metres), centre lon/lat, density per km^2, expected incidents.
-pub fn density_csv(s: &DensitySurface, projector: &Projector) -> Vec<u8> {
+pub fn density_csv(s: &DensitySurface, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "density_per_km2", "expected"]);
+    w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "density_per_km2", "expected"])?;
     for i in 0..s.grid.n_cells() {
         let (x, y) = s.grid.centre(i);
         let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
-        let _ = w.write_record([
+        w.write_record([
             (i / s.grid.cols).to_string(),
             (i % s.grid.cols).to_string(),
             x.to_string(),
@@ -221,9 +221,9 @@ pub fn density_csv(s: &DensitySurface, projector: &Projector) -> Vec<u8> {
             lat.to_string(),
             s.density_per_km2[i].to_string(),
             s.expected_in_cell(i).to_string(),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// Gi* cells with a non-zero value or a non-zero bin, as GeoJSON polygons with value, z, p, (p_sim) and bin.
@@ -251,13 +251,18 @@ pub fn gistar_geojson(
 }
 
 /// Every Gi* cell as CSV.
-pub fn gistar_csv(grid: &Grid, values: &[f64], g: &GiStar, projector: &Projector) -> Vec<u8> {
+pub fn gistar_csv(
+    grid: &Grid,
+    values: &[f64],
+    g: &GiStar,
+    projector: &Projector,
+) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "value", "neighbours", "z", "p", "p_sim", "bin"]);
+    w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "value", "neighbours", "z", "p", "p_sim", "bin"])?;
     for i in 0..grid.n_cells() {
         let (x, y) = grid.centre(i);
         let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
-        let _ = w.write_record([
+        w.write_record([
             (i / grid.cols).to_string(),
             (i % grid.cols).to_string(),
             x.to_string(),
@@ -270,9 +275,9 @@ pub fn gistar_csv(grid: &Grid, values: &[f64], g: &GiStar, projector: &Projector
             g.p[i].to_string(),
             g.p_sim.as_ref().map(|p| p[i].to_string()).unwrap_or_default(),
             g.bin[i].to_string(),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// A count summary of Gi* bins.

@@ -1,8 +1,9 @@
 //! Area layers and counts per area as text tables, CSV, JSON and GeoJSON.
 
 use super::{Align, Table, thousands};
+use crate::analysis::area_tally::{AreaRow, AreaTally};
+use crate::areas::AreaLayer;
 use crate::areas::geojson::multipolygon_to_json;
-use crate::areas::{AreaLayer, AreaRow, AreaTally};
 use crate::store::AreaLayerRecord;
 use serde_json::{Map, Value, json};
 
@@ -78,12 +79,12 @@ pub fn tally_text(t: &AreaTally) -> String {
 
 /// One row per area (file order) and a last row for incidents outside every area (empty key); one count column
 /// per category.
-pub fn tally_csv(t: &AreaTally) -> Vec<u8> {
+pub fn tally_csv(t: &AreaTally) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> =
         ["key", "name", "count", "harm", "area_km2", "density_per_km2"].iter().map(|s| (*s).to_owned()).collect();
     header.extend(t.categories.iter().cloned());
-    let _ = w.write_record(&header);
+    w.write_record(&header)?;
     for r in t.rows.iter().chain(std::iter::once(&t.outside)) {
         let mut rec = vec![
             r.key.clone(),
@@ -94,9 +95,9 @@ pub fn tally_csv(t: &AreaTally) -> Vec<u8> {
             r.density_per_km2.map_or_else(String::new, |v| v.to_string()),
         ];
         rec.extend(r.by_category.iter().map(u64::to_string));
-        let _ = w.write_record(&rec);
+        w.write_record(&rec)?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 fn row_props(t: &AreaTally, r: &AreaRow) -> Map<String, Value> {
@@ -157,7 +158,7 @@ pub fn tally_geojson(t: &AreaTally, layer: &AreaLayer, window: Value) -> Value {
 }
 
 /// `compare --by-area`: a table of each area's before, after and change, the outside row last.
-pub fn area_changes_text(c: &crate::areas::compare::AreaComparison) -> String {
+pub fn area_changes_text(c: &crate::analysis::area_change::AreaComparison) -> String {
     let mut t = Table::new(&[
         ("key", Align::Left),
         ("name", Align::Left),
@@ -172,11 +173,13 @@ pub fn area_changes_text(c: &crate::areas::compare::AreaComparison) -> String {
 }
 
 /// `compare --by-area --csv`: `key,name,before,after,absolute,relative,change`, the outside row last (empty key).
-pub fn area_changes_csv(c: &crate::areas::compare::AreaComparison) -> Vec<u8> {
+pub fn area_changes_csv(
+    c: &crate::analysis::area_change::AreaComparison,
+) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["key", "name", "before", "after", "absolute", "relative", "change"]);
+    w.write_record(["key", "name", "before", "after", "absolute", "relative", "change"])?;
     for r in c.areas.iter().chain(std::iter::once(&c.outside)) {
-        let _ = w.write_record([
+        w.write_record([
             r.key.clone(),
             r.name.clone(),
             r.before.to_string(),
@@ -184,7 +187,7 @@ pub fn area_changes_csv(c: &crate::areas::compare::AreaComparison) -> Vec<u8> {
             r.change.absolute.to_string(),
             r.change.relative.map_or_else(String::new, |v| v.to_string()),
             r.change.text.clone(),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }

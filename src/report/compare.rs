@@ -90,7 +90,7 @@ pub fn comparison_text(c: &Comparison) -> String {
 /// One CSV row per figure. Changes fill before, after, absolute, relative and text; the WDQ and WDD rows fill
 /// value (the quotient; the WDD total), and the WDD row also se, z, p, low95 and high95. Empty = not applicable or
 /// undefined (the text says why).
-pub fn comparison_csv(c: &Comparison) -> Vec<u8> {
+pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportError> {
     let header = [
         "scope", "name", "before", "after", "absolute", "relative", "text", "value", "se", "z", "p", "low95", "high95",
     ];
@@ -150,11 +150,11 @@ pub fn comparison_csv(c: &Comparison) -> Vec<u8> {
         rows.push(r);
     }
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(header);
+    w.write_record(header)?;
     for r in &rows {
-        let _ = w.write_record(r);
+        w.write_record(r)?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// Change-map cells with any incident, as GeoJSON polygons.
@@ -177,13 +177,13 @@ pub fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
 }
 
 /// Change-map cells with any incident, as CSV.
-pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Vec<u8> {
+pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["row", "col", "lon", "lat", "before", "after", "difference", "p", "significant"]);
+    w.write_record(["row", "col", "lon", "lat", "before", "after", "difference", "p", "significant"])?;
     for (i, c) in cg.map.cells.iter().enumerate().filter(|(_, c)| c.before + c.after > 0) {
         let (x, y) = cg.grid.centre(i);
         let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
-        let _ = w.write_record([
+        w.write_record([
             (i / cg.grid.cols).to_string(),
             (i % cg.grid.cols).to_string(),
             lon.to_string(),
@@ -193,9 +193,9 @@ pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Vec<u8> {
             c.difference.to_string(),
             c.p.to_string(),
             c.significant.to_string(),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// Accuracy rows as a table.

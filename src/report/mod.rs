@@ -11,3 +11,25 @@ pub mod table;
 pub mod tasking;
 
 pub use table::{Align, Table, thousands};
+
+/// An output that could not be made in memory. It is reported (with the file it was for, by the caller) rather than
+/// written as an empty or cut file.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    #[error("writing CSV: {0}")]
+    Csv(#[from] csv::Error),
+    #[error("writing JSON: {0}")]
+    Json(#[from] serde_json::Error),
+    #[error("finishing CSV: {0}")]
+    Flush(String),
+}
+
+/// The bytes of a CSV writer over memory, once flushed.
+pub fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
+    w.into_inner().map_err(|e| ReportError::Flush(e.to_string()))
+}
+
+/// A JSON value as pretty-printed bytes.
+pub fn json_pretty(v: &impl serde::Serialize) -> Result<Vec<u8>, ReportError> {
+    Ok(serde_json::to_vec_pretty(v)?)
+}

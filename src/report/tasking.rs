@@ -128,9 +128,9 @@ pub fn tasking_text(list: &TaskingList) -> String {
 }
 
 /// One CSV row per candidate.
-pub fn tasking_csv(list: &TaskingList) -> Vec<u8> {
+pub fn tasking_csv(list: &TaskingList) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    w.write_record([
         "rank",
         "id",
         "merged",
@@ -151,10 +151,10 @@ pub fn tasking_csv(list: &TaskingList) -> Vec<u8> {
         "hit_rate",
         "area_m2",
         "by_area",
-    ]);
+    ])?;
     for c in &list.candidates {
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        let _ = w.write_record([
+        w.write_record([
             c.rank.to_string(),
             c.id.clone(),
             c.merged.join(" "),
@@ -175,7 +175,7 @@ pub fn tasking_csv(list: &TaskingList) -> Vec<u8> {
             c.hit_rate.to_string(),
             c.area_m2.to_string(),
             by_area_text(c),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }

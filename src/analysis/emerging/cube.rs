@@ -16,68 +16,19 @@
 //! each cell's neighbourhood is itself and its eight neighbours) over the cells inside the convex hull of the
 //! selected incidents.
 
-use super::{Emerging, EmergingError, EmergingOptions, emerging_grid};
-use crate::analysis::compare::{CHANGE_CELL_FACTOR, Window};
+use super::{Emerging, EmergingError, emerging_grid};
+use crate::analysis::compare::CHANGE_CELL_FACTOR;
 use crate::analysis::pipeline::hull_mask;
 use crate::analysis::points::Points;
+pub use crate::analysis::spec::{EmergingSpec, Period};
 use crate::grid::{BoxM, Grid, auto_cell_m};
+use crate::model::Window;
 use crate::model::time::{TimePrecision, format_instant, interval_end_s, month_index, month_start_s};
-use crate::model::{Dataset, Query, QueryError};
+use crate::model::{Dataset, QueryError};
 use serde::Serialize;
 
 /// Most time steps accepted.
 pub const MAX_STEPS: usize = 2_000;
-
-/// The length of a time step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Period {
-    Week,
-    Month,
-    Days(u32),
-}
-
-impl std::str::FromStr for Period {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        match t.as_str() {
-            "week" | "weeks" | "1w" | "7d" => Ok(Period::Week),
-            "month" | "months" | "1m" => Ok(Period::Month),
-            _ => t
-                .strip_suffix('d')
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|n| (1..=366).contains(n))
-                .map(Period::Days)
-                .ok_or_else(|| format!("period '{s}' is not week, month or Nd (N days, 1 to 366), e.g. 14d")),
-        }
-    }
-}
-
-impl Period {
-    pub fn name(self) -> String {
-        match self {
-            Period::Week => "week".into(),
-            Period::Month => "month".into(),
-            Period::Days(n) => format!("{n}d"),
-        }
-    }
-
-    /// The coarsest time precision this period can be built from.
-    pub fn coarsest_precision(self) -> TimePrecision {
-        match self {
-            Period::Month => TimePrecision::Month,
-            Period::Week | Period::Days(_) => TimePrecision::Day,
-        }
-    }
-
-    fn seconds(self) -> Option<i64> {
-        match self {
-            Period::Week => Some(7 * 86_400),
-            Period::Days(n) => Some(i64::from(n) * 86_400),
-            Period::Month => None,
-        }
-    }
-}
 
 /// Errors of a space-time run.
 #[derive(Debug, thiserror::Error)]
@@ -99,16 +50,6 @@ pub enum CubeError {
     Grid(String),
     #[error(transparent)]
     Emerging(#[from] EmergingError),
-}
-
-/// What [`run`] needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CubeParams {
-    pub query: Query,
-    pub period: Period,
-    pub cell_m: Option<f64>,
-    pub band_m: Option<f64>,
-    pub options: EmergingOptions,
 }
 
 /// The cube and its analysis.
@@ -182,7 +123,7 @@ pub fn steps(period: Period, from_s: i64, to_s: i64) -> (Vec<Window>, Option<Str
 /// The selection, the steps and the warnings of a cube (precision and step checks done).
 fn prepare_steps(
     ds: &Dataset,
-    params: &CubeParams,
+    params: &EmergingSpec,
 ) -> Result<(crate::model::Selection, Vec<Window>, Vec<String>), CubeError> {
     let sel = params.query.select(ds)?;
     if sel.is_empty() {
@@ -238,7 +179,7 @@ fn step_of(ds: &Dataset, sel: &crate::model::Selection, steps: &[Window]) -> Vec
 }
 
 /// Build the cube for `params` and run the emerging hot spot analysis (see the module docs).
-pub fn run(ds: &Dataset, params: &CubeParams) -> Result<EmergingRun, CubeError> {
+pub fn run(ds: &Dataset, params: &EmergingSpec) -> Result<EmergingRun, CubeError> {
     let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
     let points = Points::from_selection(ds, &sel, None);
     let extent = BoxM::of_points(&points.x_m, &points.y_m).ok_or(CubeError::Empty)?;
@@ -277,7 +218,7 @@ pub struct HexEmergingRun {
 }
 
 /// The emerging hot spot analysis on H3 cells of `resolution`, Gi\* over `k` rings in each step.
-pub fn run_hex(ds: &Dataset, params: &CubeParams, resolution: u8, k: u32) -> Result<HexEmergingRun, CubeError> {
+pub fn run_hex(ds: &Dataset, params: &EmergingSpec, resolution: u8, k: u32) -> Result<HexEmergingRun, CubeError> {
     use crate::analysis::hex::{hex_counts, hex_neighbourhoods};
     let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
     let hex = |e: crate::analysis::hex::HexError| CubeError::Grid(e.to_string());

@@ -1,8 +1,8 @@
 //! Before and after per area (`compare --by-area NAME`): each area's incidents in both windows and the change, with
 //! the before count scaled to the after window's length as `compare` does everywhere (1 for like-for-like months).
 
-use super::AreaLayer;
 use crate::analysis::change::{Change, change};
+use crate::areas::AreaLayer;
 use crate::model::{Dataset, Selection};
 use serde::Serialize;
 
