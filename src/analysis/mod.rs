@@ -16,6 +16,8 @@ pub mod kde;
 pub mod outline;
 pub mod pipeline;
 pub mod points;
+#[cfg(test)]
+mod reference_tests;
 pub mod spec;
 pub mod tasking;
 

@@ -79,7 +79,7 @@ pub struct AreasCountsArgs {
     pub data: super::analysis::DataArgs,
 }
 
-pub fn run(store: &Path, args: &AreasArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store: &Path, args: &AreasArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     match &args.command {
         AreasCommand::Import(a) => run_import(store, a, out),
         AreasCommand::List(a) => run_list(store, a, out),
@@ -226,7 +226,7 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
 
 /// `compare --by-area LAYER`: each area's incidents in the two windows (with the categories of the comparison) and
 /// the change, the before count scaled to the after window's length as the comparison does.
-pub fn compare_by_area(
+pub(super) fn compare_by_area(
     store_path: &Path,
     layer_spec: &str,
     before: crate::model::Window,

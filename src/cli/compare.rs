@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Parse `FROM..TO` for a flag (see [`Window::parse`]).
-pub fn parse_window(flag: &str, text: &str) -> Result<Window, CliError> {
+pub(super) fn parse_window(flag: &str, text: &str) -> Result<Window, CliError> {
     Window::parse(text).map_err(|e| CliError::Usage(format!("{flag} {e}")))
 }
 
@@ -59,13 +59,13 @@ pub struct CompareArgs {
 }
 
 /// Everything `compare` computes.
-pub struct CompareRun {
+pub(super) struct CompareRun {
     pub comparison: Comparison,
     pub change: Option<crate::analysis::compare::ChangeGrid>,
     pub projector: Projector,
 }
 
-pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
+pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
     let spec = &args.spec.0;
     let (before, after) = spec.windows().map_err(|e| CliError::Usage(flag_error(&e)))?;
     let l = load(store, &args.data, &spec.before_analysis(before))?;
@@ -120,7 +120,7 @@ fn hotspot_settings(spec: &CompareSpec) -> String {
         .join(" ")
 }
 
-pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let r = compute(store, args)?;
     if let (Some(path), Some(cg)) = (&args.map, &r.change) {
         let geojson = || Ok(out::change_geojson(cg, &r.projector));
@@ -214,7 +214,7 @@ pub struct AccuracyArgs {
     pub json: bool,
 }
 
-pub fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let train = parse_window("--train", &args.train)?;
     let test = parse_window("--test", &args.test)?;
     let bandwidths: Vec<Option<f64>> =

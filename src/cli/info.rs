@@ -23,14 +23,14 @@ pub struct InfoArgs {
 }
 
 /// Load the store's dataset and measure it.
-pub fn load_summary(store: &Store, crs: Option<&str>) -> Result<LoadSummary, CliError> {
+pub(super) fn load_summary(store: &Store, crs: Option<&str>) -> Result<LoadSummary, CliError> {
     let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
     let started = std::time::Instant::now();
     let ds = store.load_dataset(crs.as_ref())?;
     Ok(LoadSummary::of(&ds, started.elapsed().as_secs_f64()))
 }
 
-pub fn run(store_path: &Path, args: &InfoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store_path: &Path, args: &InfoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let store = Store::open_existing(store_path)?;
     let info = store.info()?;
     let load = if args.load || args.crs.is_some() { Some(load_summary(&store, args.crs.as_deref())?) } else { None };

@@ -48,7 +48,7 @@ pub struct ServeArgs {
 }
 
 /// The repository's assets/ (or ./assets).
-pub fn default_assets() -> PathBuf {
+pub(super) fn default_assets() -> PathBuf {
     let local = Path::new("assets");
     if local.join("index.html").exists() {
         local.to_owned()
@@ -58,7 +58,7 @@ pub fn default_assets() -> PathBuf {
 }
 
 /// Build the server state from a store and the options.
-pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
+pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
     if !args.addr.ip().is_loopback() && args.token.is_none() {
         return Err(CliError::Usage(format!(
             "--addr {} is reachable from other machines: pass --token (or HOTSPOTS_TOKEN) so requests need it",
@@ -109,7 +109,7 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
 }
 
 /// Serve until Ctrl-C.
-pub fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     writeln!(
@@ -124,6 +124,6 @@ pub fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
     Ok(super::EXIT_OK)
 }
 
-pub fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     serve(state(store_path, args)?, out)
 }

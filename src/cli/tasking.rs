@@ -38,7 +38,7 @@ pub struct TaskingArgs {
     pub data: DataArgs,
 }
 
-pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let params = &args.spec.0;
     let data = args.data.load(store)?;
     let (ds, harm) = (data.ds, data.harm_by_category);
@@ -109,7 +109,7 @@ pub struct EmergingArgs {
 }
 
 /// The cells with a class (not "no pattern"), as GeoJSON features.
-pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json::Value {
+pub(super) fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json::Value {
     let features: Vec<serde_json::Value> = run
         .result
         .locations
@@ -127,7 +127,7 @@ pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json:
         "band_m": run.band_m, "steps": run.steps.iter().map(|s| s.text()).collect::<Vec<_>>()})
 }
 
-pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let ds = args.data.load(store)?.ds;
     let params = &args.spec.0;
     if let Some(resolution) = args.hex {

@@ -14,7 +14,7 @@ fn num(v: f64) -> String {
 }
 
 /// The comparison as a readable report: windows, totals, categories, then the areas and their tests.
-pub fn comparison_text(c: &Comparison) -> String {
+pub(crate) fn comparison_text(c: &Comparison) -> String {
     let mut s = format!(
         "before: {} ({:.0} days)\nafter:  {} ({:.0} days)\n",
         c.before_text,
@@ -90,7 +90,7 @@ pub fn comparison_text(c: &Comparison) -> String {
 /// One CSV row per figure. Changes fill before, after, absolute, relative and text; the WDQ and WDD rows fill
 /// value (the quotient; the WDD total), and the WDD row also se, z, p, low95 and high95. Empty = not applicable or
 /// undefined (the text says why).
-pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportError> {
     let header = [
         "scope", "name", "before", "after", "absolute", "relative", "text", "value", "se", "z", "p", "low95", "high95",
     ];
@@ -158,7 +158,7 @@ pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportEr
 }
 
 /// Change-map cells with any incident, as GeoJSON polygons.
-pub fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
+pub(crate) fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
     let features: Vec<Value> = cg
         .map
         .cells
@@ -177,7 +177,7 @@ pub fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
 }
 
 /// Change-map cells with any incident, as CSV.
-pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["row", "col", "lon", "lat", "before", "after", "difference", "p", "significant"])?;
     for (i, c) in cg.map.cells.iter().enumerate().filter(|(_, c)| c.before + c.after > 0) {
@@ -199,7 +199,7 @@ pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Result<Vec<u8>, cra
 }
 
 /// Accuracy rows as a table.
-pub fn accuracy_text(rows: &[AccuracyRow]) -> String {
+pub(crate) fn accuracy_text(rows: &[AccuracyRow]) -> String {
     let mut t = Table::new(&[
         ("bandwidth m", Align::Right),
         ("cell m", Align::Right),

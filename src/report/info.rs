@@ -10,7 +10,7 @@ fn pct(n: u64, total: u64) -> String {
 }
 
 /// A readable summary of the store.
-pub fn info_text(info: &StoreInfo) -> String {
+pub(crate) fn info_text(info: &StoreInfo) -> String {
     let mut s = format!("store: {} (schema v{})\n", info.store, info.schema_version);
     s.push_str(&format!("incidents: {}\n", thousands(info.incidents)));
     if let Some(t) = &info.time {
@@ -70,7 +70,7 @@ pub fn info_text(info: &StoreInfo) -> String {
 
 /// What loading the store into memory took.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LoadSummary {
+pub(crate) struct LoadSummary {
     pub incidents: usize,
     pub crs: String,
     pub seconds: f64,
@@ -82,7 +82,7 @@ pub struct LoadSummary {
 }
 
 impl LoadSummary {
-    pub fn of(ds: &Dataset, seconds: f64) -> Self {
+    pub(crate) fn of(ds: &Dataset, seconds: f64) -> Self {
         LoadSummary {
             incidents: ds.len(),
             crs: ds.crs().label.clone(),
@@ -95,7 +95,7 @@ impl LoadSummary {
 }
 
 /// One paragraph on the loaded dataset.
-pub fn load_text(l: &LoadSummary) -> String {
+pub(crate) fn load_text(l: &LoadSummary) -> String {
     format!(
         "loaded {} incidents into memory in {:.3} s, projected to {}: {:.1} bytes of columns per incident ({:.1} MB), \
          plus {:.1} MB of interned names",

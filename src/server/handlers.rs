@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
 
-pub async fn health(State(s): St) -> Json<Value> {
+pub(super) async fn health(State(s): St) -> Json<Value> {
     Json(json!({"status": "ok", "incidents": s.ds.len()}))
 }
 
@@ -29,7 +29,7 @@ fn time_span(s: &AppState) -> (Option<i64>, Option<i64>) {
     (from, to)
 }
 
-pub async fn meta(State(s): St) -> Json<Value> {
+pub(super) async fn meta(State(s): St) -> Json<Value> {
     let (from, to) = time_span(&s);
     let mut cats: Vec<&String> = s.ds.categories().names().iter().collect();
     cats.sort();
@@ -62,7 +62,7 @@ pub async fn meta(State(s): St) -> Json<Value> {
     }))
 }
 
-pub async fn summary(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+pub(super) async fn summary(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: Query = parse(q.as_deref())?;
     s.compute(move |state| summary_json(state, &p)).await.map(Json)
 }
@@ -117,7 +117,7 @@ fn summary_json(s: &AppState, q: &Query) -> Result<Value, AppError> {
     Ok(out)
 }
 
-pub async fn hotspots(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+pub(super) async fn hotspots(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: HotspotSpec = parse(q.as_deref())?;
     s.compute(move |state| hotspots_json(state, &p)).await.map(Json)
 }

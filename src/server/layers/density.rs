@@ -61,7 +61,7 @@ fn density(ctx: &Context, a: &Analysis, t: TileId, projector: &Projector) -> Til
     layer
 }
 
-pub struct Density;
+pub(super) struct Density;
 
 impl LayerDef for Density {
     type Spec = AnalysisParams;
