@@ -21,6 +21,8 @@ mod cli;
 mod cli_server_agree;
 #[path = "integration/compare_synth.rs"]
 mod compare_synth;
+#[path = "integration/coverage.rs"]
+mod coverage;
 #[path = "integration/ingest_chicago.rs"]
 mod ingest_chicago;
 #[path = "integration/ingest_edge_cases.rs"]

@@ -63,6 +63,7 @@ pub(super) struct CompareRun {
     pub comparison: Comparison,
     pub change: Option<crate::analysis::compare::ChangeGrid>,
     pub projector: Projector,
+    pub ds: crate::model::Dataset,
 }
 
 pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
@@ -104,7 +105,7 @@ pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, Cl
         Some(_) => change_grid(&l.ds, before, after, cats, spec.analysis.cell_m, spec.fdr_q).map_err(usage)?,
         None => None,
     };
-    Ok(CompareRun { comparison, change, projector })
+    Ok(CompareRun { comparison, change, projector, ds: l.ds })
 }
 
 /// The settings that make a comparison's hotspot ids, in the command line's words (for the unknown-id error).
@@ -131,10 +132,9 @@ pub(super) fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -
         Some(layer) => Some(super::areas::compare_by_area(
             store,
             layer,
-            r.comparison.before,
-            r.comparison.after,
+            &r.ds,
+            &r.comparison,
             &args.spec.analysis.query.categories,
-            args.data.crs.as_deref(),
         )?),
         None => None,
     };

@@ -157,14 +157,7 @@ pub(super) fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write)
     for warning in &run.warnings {
         writeln!(w, "warning: {warning}")?;
     }
-    let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
-    for (class, n) in run.result.class_counts() {
-        if n > 0 {
-            let incidents: f64 = run.result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
-            t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
-        }
-    }
-    write!(w, "\n{}", t.render(0))?;
+    write!(w, "\n{}", class_table(&run.result))?;
     if let Some(path) = &args.out {
         writeln!(w, "cells with a class written to {}", path.display())?;
     }
@@ -176,9 +169,19 @@ fn class_table(result: &crate::analysis::emerging::Emerging) -> String {
     let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
     for (class, n) in result.class_counts() {
         if n > 0 {
-            let incidents: f64 = result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
+            let incidents: f64 =
+                result.locations.iter().filter(|l| l.analysed && l.class == class).map(|l| l.total).sum();
             t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
         }
+    }
+    let skipped = result.not_analysed();
+    if skipped > 0 {
+        let incidents: f64 = result.locations.iter().filter(|l| !l.analysed).map(|l| l.total).sum();
+        t.row(vec![
+            "not analysed (no incidents, or outside the study area)".to_owned(),
+            thousands(skipped as u64),
+            thousands(incidents as u64),
+        ]);
     }
     t.render(0)
 }

@@ -184,7 +184,7 @@ pub(crate) fn area_changes_csv(
             r.name.clone(),
             r.before.to_string(),
             r.after.to_string(),
-            r.change.absolute.to_string(),
+            r.change.absolute.map(|v| v.to_string()).unwrap_or_default(),
             r.change.relative.map_or_else(String::new, |v| v.to_string()),
             r.change.text.clone(),
         ])?;

@@ -16,6 +16,19 @@ pub(crate) fn info_text(info: &StoreInfo) -> String {
     if let Some(t) = &info.time {
         s.push_str(&format!("time: {} to {} (end exclusive)\n", t.from, t.to));
     }
+    if !info.months.is_empty() {
+        let held = crate::model::Coverage::from_month_labels(info.months.keys().map(String::as_str));
+        let gaps = held.gaps().len();
+        s.push_str(&format!(
+            "data held: {}{}\n",
+            held.held_text(),
+            match gaps {
+                0 => String::new(),
+                1 => " (one gap: no change is given across it)".to_owned(),
+                n => format!(" ({n} gaps: no change is given across them)"),
+            }
+        ));
+    }
     if !info.precision.is_empty() {
         let p: Vec<String> = info.precision.iter().map(|(k, v)| format!("{k} {}", thousands(*v))).collect();
         s.push_str(&format!("time precision: {}\n", p.join(", ")));

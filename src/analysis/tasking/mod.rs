@@ -194,12 +194,23 @@ pub fn tasking(
 
     // The previous window, when the store has data for it.
     let previous = previous_window(window);
-    let previous_note = previous_with_data(ds, window).is_none().then(|| {
+    let coverage = crate::model::Coverage::of(ds);
+    let previous_cov = coverage.window(previous);
+    let previous_note = (!previous_cov.full).then(|| {
         format!(
-            "the store has no data for the previous window ({}), so no change is given",
+            "the store holds no data for {} of the previous window ({}), so no change is given",
+            previous_cov.missing_text,
             previous.text().replace("T00:00:00Z", "")
         )
     });
+    let window_cov = coverage.window(window);
+    if !window_cov.full {
+        warnings.push(format!(
+            "the store holds no data for {} of the window {}: the places are chosen on the part it holds",
+            window_cov.missing_text,
+            window.text().replace("T00:00:00Z", "")
+        ));
+    }
     let prev_sel = Query { from_s: Some(previous.from_s), to_s: Some(previous.to_s), categories: p.categories.clone() }
         .select(ds)
         .map_err(AnalysisError::Query)?;
