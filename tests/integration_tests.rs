@@ -31,6 +31,8 @@ mod ingest_police_uk;
 mod ingest_property;
 #[path = "integration/server.rs"]
 mod server;
+#[path = "integration/snapshot.rs"]
+mod snapshot;
 #[path = "integration/store_atomicity.rs"]
 mod store_atomicity;
 #[path = "integration/tasking.rs"]

@@ -159,7 +159,7 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
     // The window and categories are read exactly as the analyses read them.
     let query = args.filter.query()?;
     let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
+    let ds = super::load_dataset(&store, crs.as_ref())?;
     let sel = query.select(&ds).map_err(crate::analysis::pipeline::AnalysisError::from)?;
     let table = match &args.harm {
         Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
@@ -246,7 +246,7 @@ pub fn compare_by_area(
     let rec = store.resolve_area_layer(layer_spec)?;
     let layer = store.load_area_layer(&rec)?;
     let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
+    let ds = super::load_dataset(&store, crs.as_ref())?;
     let select = |w: crate::analysis::compare::Window| {
         crate::model::Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() }
             .select(&ds)

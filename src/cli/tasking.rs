@@ -23,7 +23,7 @@ use super::analysis::parse_time;
 fn load(store: &Path, crs: Option<&str>) -> Result<Dataset, CliError> {
     let store = Store::open_existing(store)?;
     let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    Ok(store.load_dataset(crs.as_ref())?)
+    super::load_dataset(&store, crs.as_ref())
 }
 
 #[derive(Debug, Clone, Args)]

@@ -1,11 +1,16 @@
 //! The data model: incidents as columns ([`dataset::Dataset`]), interned strings, and incident times.
 
+pub mod column;
 pub mod dataset;
 pub mod interner;
 pub mod query;
 pub mod time;
 
-pub use dataset::{Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile};
+pub use column::{Column, SharedBytes};
+pub use dataset::{
+    Dataset, DatasetBuilder, DatasetError, DatasetParts, IncidentRecord, IncidentRef, NONE_ID, SourceFile,
+    project_lonlat,
+};
 pub use interner::Interner;
 pub use query::{Query, QueryError, Selection};
 pub use time::TimePrecision;
