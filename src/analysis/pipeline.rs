@@ -57,6 +57,9 @@ pub struct ResolvedParams {
     pub cell_m: f64,
     pub cell_rule: Option<&'static str>,
     pub crs: String,
+    /// The WGS84 box `[west, south, east, north]` incidents were kept in, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
     pub grid_cols: usize,
     pub grid_rows: usize,
     pub grid_origin_m: [f64; 2],
@@ -174,7 +177,22 @@ pub fn prepare(
     harm_by_category: &[f64],
     harm_label: &str,
 ) -> Result<Prepared, AnalysisError> {
-    let selection = params.query.select(ds)?;
+    prepare_within(ds, params, None, harm_by_category, harm_label)
+}
+
+/// [`prepare`] keeping only the incidents inside a WGS84 box `[west, south, east, north]` when one is given (a county
+/// or force area of a national store); the grid then covers those incidents only.
+pub fn prepare_within(
+    ds: &Dataset,
+    params: &AnalysisParams,
+    bbox: Option<[f64; 4]>,
+    harm_by_category: &[f64],
+    harm_label: &str,
+) -> Result<Prepared, AnalysisError> {
+    let mut selection = params.query.select(ds)?;
+    if let Some(b) = bbox {
+        selection = selection.within_lonlat(ds, b);
+    }
     if selection.is_empty() {
         return Err(AnalysisError::Empty);
     }
@@ -211,6 +229,7 @@ pub fn prepare(
         cell_m,
         cell_rule,
         crs: ds.crs().label.clone(),
+        bbox,
         grid_cols: grid.cols,
         grid_rows: grid.rows,
         grid_origin_m: [grid.origin_x_m, grid.origin_y_m],

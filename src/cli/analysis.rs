@@ -5,7 +5,7 @@ use crate::analysis::gistar::GiStarOptions;
 use crate::analysis::harm::HarmTable;
 use crate::analysis::hotspots::{CellRule, RankBy};
 use crate::analysis::kde::Kernel;
-use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare};
+use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare_within};
 use crate::analysis::points::WeightMode;
 use crate::geo::{CrsDef, Projector};
 use crate::model::{Dataset, Query};
@@ -67,6 +67,26 @@ pub struct AnalysisArgs {
     /// Metric CRS for the grid (default: the UTM zone of the data's centre), e.g. EPSG:27700.
     #[arg(long)]
     pub crs: Option<String>,
+    /// Only incidents inside this WGS84 box, W,S,E,N in degrees (a county or force area of a national store).
+    #[arg(long, value_parser = parse_bbox)]
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// A `--bbox W,S,E,N` value: four finite numbers, W < E, S < N, within lon/lat ranges.
+pub fn parse_bbox(v: &str) -> Result<[f64; 4], String> {
+    let parts: Vec<f64> = v
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|_| format!("'{}' in '{v}' is not a number", p.trim())))
+        .collect::<Result<_, _>>()?;
+    let &[w, s, e, n] = parts.as_slice() else {
+        return Err(format!("'{v}' is not W,S,E,N (four numbers, WGS84 degrees)"));
+    };
+    let lon = -180.0..=180.0;
+    let lat = -90.0..=90.0;
+    if !(lon.contains(&w) && lon.contains(&e) && lat.contains(&s) && lat.contains(&n) && w < e && s < n) {
+        return Err(format!("'{v}' is not a box W,S,E,N with W < E and S < N in WGS84 degrees"));
+    }
+    Ok([w, s, e, n])
 }
 
 /// Parse a `--from`/`--to` value to seconds.
@@ -116,7 +136,7 @@ impl AnalysisArgs {
                 missing.join(", ")
             ));
         }
-        let prepared = prepare(&ds, &params, &harm_by_category, table.label())?;
+        let prepared = prepare_within(&ds, &params, self.bbox, &harm_by_category, table.label())?;
         let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
         Ok(Loaded { ds, harm_by_category, prepared, projector, notes })
     }

@@ -104,6 +104,7 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
         weight: args.weight,
         harm: args.harm.clone(),
         crs: args.crs.clone(),
+        bbox: None,
     };
     let l = analysis.load(store)?;
     let projector = l.projector;
@@ -272,6 +273,7 @@ pub fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Res
             weight: crate::analysis::points::WeightMode::Count,
             harm: None,
             crs: args.crs.clone(),
+            bbox: None,
         };
         let l = analysis.load(store)?;
         let test_query = crate::model::Query {

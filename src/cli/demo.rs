@@ -84,6 +84,7 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
             weight: crate::analysis::points::WeightMode::Count,
             harm: None,
             crs: None,
+            bbox: None,
         },
         top: 5,
         method: "kde".into(),

@@ -39,6 +39,17 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Keep only the incidents whose lon/lat lie in the WGS84 box `[west, south, east, north]` (edges included).
+    pub fn within_lonlat(mut self, ds: &Dataset, bbox: [f64; 4]) -> Selection {
+        let [w, s, e, n] = bbox;
+        let (lon, lat) = (ds.lon(), ds.lat());
+        self.indices.retain(|&i| {
+            let (x, y) = (lon[i as usize], lat[i as usize]);
+            (w..=e).contains(&x) && (s..=n).contains(&y)
+        });
+        self
+    }
+
     pub fn len(&self) -> usize {
         self.indices.len()
     }
@@ -145,6 +156,14 @@ mod tests {
         assert!(e.to_string().contains("Burglary, Drugs") || e.to_string().contains("Drugs, Burglary"), "{e}");
         let e = Query { from_s: Some(5), to_s: Some(5), ..Default::default() }.select(&d).unwrap_err();
         assert!(matches!(e, QueryError::EmptyWindow { .. }));
+    }
+
+    #[test]
+    fn a_box_keeps_the_incidents_inside_it() {
+        let d = ds();
+        let all = Query::default().select(&d).unwrap();
+        assert_eq!(all.clone().within_lonlat(&d, [-2.0, 50.0, -1.9, 50.7]).indices, vec![0, 1, 2], "edges count");
+        assert!(all.within_lonlat(&d, [-1.8, 50.0, -1.0, 51.0]).is_empty());
     }
 
     #[test]

@@ -223,3 +223,51 @@ fn readers_during_imports_see_old_or_new_data_never_an_error() {
     let distinct: std::collections::BTreeSet<_> = seen.iter().map(|s| s.0).collect();
     assert!(distinct.len() >= 2, "the reader saw the store change: {distinct:?}");
 }
+
+/// `--bbox` keeps an analysis to a county of a bigger store: only the incidents inside the box count, and the box is
+/// printed with the parameters.
+#[test]
+fn an_analysis_can_keep_to_a_box() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("d.db");
+    let month = &dorset_months()[5];
+    let run = |args: &[&str]| {
+        let out =
+            std::process::Command::new(crate::common::bin()).args(args).arg("--store").arg(&store).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    run(&["ingest", month.to_str().unwrap()]);
+    // Poole and Bournemouth, not the rest of Dorset.
+    let (w, s, e, n) = (-2.05, 50.68, -1.75, 50.80);
+    let text = std::fs::read_to_string(month).unwrap();
+    let inside = text
+        .lines()
+        .skip(1)
+        .filter(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            match (f[4].parse::<f64>(), f[5].parse::<f64>()) {
+                (Ok(lon), Ok(lat)) => (w..=e).contains(&lon) && (s..=n).contains(&lat),
+                _ => false,
+            }
+        })
+        .count();
+    assert!(inside > 1000);
+    let bbox = format!("--bbox={w},{s},{e},{n}");
+    let out = run(&["density", &bbox, "--cell-m", "100", "--bandwidth-m", "300"]);
+    assert!(out.contains(&format!("density: {inside} incidents")), "{out}");
+    assert!(out.contains("within: lon -2.05 to -1.75, lat 50.68 to 50.8 (--bbox)"), "{out}");
+    let v: serde_json::Value =
+        serde_json::from_str(&run(&["find", "--json", &bbox, "--cell-m", "100", "--bandwidth-m", "300"])).unwrap();
+    assert_eq!(v["parameters"]["bbox"], serde_json::json!([w, s, e, n]));
+    let total: u64 =
+        v["features"].as_array().unwrap().iter().map(|f| f["properties"]["incidents"].as_u64().unwrap()).sum();
+    assert!(total > 0 && total <= inside as u64);
+    // A bad box is refused before anything is read.
+    let bad = std::process::Command::new(crate::common::bin())
+        .args(["find", "--bbox=-1,50,-2,51", "--store"])
+        .arg(&store)
+        .output()
+        .unwrap();
+    assert!(!bad.status.success() && String::from_utf8_lossy(&bad.stderr).contains("W < E"));
+}
