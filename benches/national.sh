@@ -2,7 +2,8 @@
 # National-scale timings for BENCHMARKS.md: 20 million synthetic incidents over England and Wales (3 years).
 # Usage: benches/national.sh [DATA_DIR]   (default target/national-data; needs about 9 GB there: a 2.1 GB CSV, a
 # 3.3 GB store holding the archived CSV, a 1.2 GB snapshot, and a month to append). Needs wrk (apt-get install wrk),
-# curl and python3. N=... changes the size. Prints markdown rows; the criterion figures come from
+# curl and python3. N=... changes the size; PARTS=load,cli,kde,serve,append (the default: all) runs some parts only.
+# Prints markdown rows; the criterion figures come from
 # `HOTSPOTS_NATIONAL_STORE=DATA_DIR/national.db cargo bench --bench national`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,8 @@ csv="$data/national.csv"
 store="$data/national.db"
 dorset="--bbox=-2.96,50.51,-1.68,51.08"
 month="--from 2024-03 --to 2024-04"
+parts=${PARTS:-load,cli,kde,serve,append}
+part() { [[ ",$parts," == *",$1,"* ]]; }
 timed() { /usr/bin/time -f "%e s wall, %U s user, %S s sys, %M KB peak RSS" "$@" 2>&1 >/dev/null | tail -1; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ ! -f "$csv" ]; then
@@ -27,19 +30,22 @@ if [ ! -f "$store" ]; then
   echo "| ingest $n rows ($(du -h "$csv" | cut -f1) CSV) | $(timed "$bin" ingest --store "$store" "$csv") |"
 fi
 echo "| store on disk | $(du -h "$store" | cut -f1) (incl. the archived CSV), snapshot $(du -h "$store.snap" | cut -f1) |"
-for i in 1 2 3; do
+if part load; then for i in 1 2 3; do
   load=$("$bin" info --store "$store" --load --json | python3 -c 'import json, sys; d = json.load(sys.stdin)["load"]; print("%.3f s in process, %.1f bytes/incident" % (d["seconds"], d["column_bytes_per_incident"]))')
   echo "| info --load (snapshot), run $i | $load; whole process $(timed "$bin" info --store "$store" --load) |"
-done
-for cmd in find density; do
+done; fi
+if part cli; then for cmd in find density; do
   for i in 1 2 3; do
     echo "| $cmd $month $dorset, run $i | $(timed "$bin" $cmd --store "$store" $month $dorset) |"
   done
 done
-echo "| find $month (all of England and Wales) | $(timed "$bin" find --store "$store" $month) |"
-echo "| density --cell-m 200 (all 20M incidents, exact KDE) | $(timed "$bin" density --store "$store" --cell-m 200) |"
+echo "| find $month (all of England and Wales) | $(timed "$bin" find --store "$store" $month) |"; fi
+if part kde; then
+  echo "| density --cell-m 200 (all 20M incidents, exact KDE) | $(timed "$bin" density --store "$store" --cell-m 200) |"
+fi
 
 # The server: time until /health answers, memory, uncached and cached tiles.
+if part serve; then
 port=18090
 base="http://127.0.0.1:$port"
 t0=$(date +%s.%N)
@@ -69,7 +75,7 @@ for x in range(x0, x1 + 1):
 for spec in "8 -5.75 49.95 1.8 55.82" "11 -2.96 50.51 -1.68 51.08" "14 -2.02 50.69 -1.84 50.76"; do
   set -- $spec
   list=$(tiles $spec)
-  echo "$list" | sed "s|^|/tiles/density/|; s|$|.mvt?$q|" >> "$data/urls.txt"
+  for t in $list; do echo "/tiles/density/$t.mvt?$q"; done >> "$data/urls.txt"
   echo "$list" | xargs -P 8 -I{} curl -s -o /dev/null -w "%{http_code} %{time_total}\n" "$base/tiles/density/{}.mvt?$q" \
     | python3 -c "
 import sys
@@ -81,11 +87,13 @@ print(f'| uncached density tiles z$1 ({len(t)} tiles, 8 at a time) | p50 {pct(50
 "
 done
 xargs -P 8 -I{} curl -s -o /dev/null "$base{}" < "$data/urls.txt"
-wrk -t2 -c64 -d30s --latency -s benches/load/urls.lua "$base" -- "$data/urls.txt" | grep -E "^requests " | sed 's/^/| cached density tiles, 64 connections, 30 s | /; s/$/ |/'
+echo "| cached density tiles, 64 connections, 30 s ($(wc -l < "$data/urls.txt") tiles) | $(wrk -t2 -c64 -d30s --latency -s benches/load/urls.lua "$base" -- "$data/urls.txt" | grep -E "^requests ") |"
 echo "| serve: RSS after the load test | $(ps -o rss= -p $server) KB |"
 kill $server; trap - EXIT
+fi
 
 # Appending a month costs in proportion to the month.
+if part append; then
 m="$data/month.csv"
 [ -f "$m" ] || "$bin" synth --n $((n / 36)) --seed 2 --extent england-wales --hotspots 400 --days 31 --start 2025-01-01 --out "$m" >/dev/null
 rm -rf "$data/month-only.db"*
@@ -93,3 +101,4 @@ echo "| ingest one more month ($((n / 36)) rows) into an empty store | $(timed "
 echo "| ingest the same month into the $n store | $(timed "$bin" ingest --store "$store" "$m") |"
 echo "| info --load after the append | $(timed "$bin" info --store "$store" --load) |"
 rm -rf "$data/month-only.db"*
+fi
