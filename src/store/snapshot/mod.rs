@@ -1,6 +1,6 @@
 //! The columnar snapshot of the incidents, beside the store: `hotspots.db.snap` (format in [`format`]).
 //!
-//! Loading 20 million incidents row by row from SQLite takes about 9 s; the snapshot holds the same columns ready
+//! Loading 20 million incidents row by row from SQLite takes about 20 s of CPU; the snapshot holds the same columns ready
 //! to use (x/y already projected into the store's default CRS) and is memory-mapped, so [`Store::load_dataset`] is
 //! one map and a checksum pass. Every import appends its rows to it in the same breath as its SQLite transaction
 //! ([`append`]), so adding a month costs in proportion to the month. The snapshot is stamped with the store's
