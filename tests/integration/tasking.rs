@@ -182,7 +182,10 @@ fn tasking_on_dorset_agrees_with_find_and_compare() {
     // The text and the brief say why there is no change.
     let (ok, text, err) = run(&store, &["tasking", "--at", "2024-04-01", "--window", "3m", "--top", "10"]);
     assert!(ok, "{err}");
-    assert!(text.contains("no data for Oct 2023 to Dec 2023 of the previous window (2023-10-01..2024-01-01)"), "{text}");
+    assert!(
+        text.contains("no data for Oct 2023 to Dec 2023 of the previous window (2023-10-01..2024-01-01)"),
+        "{text}"
+    );
     let html = dir.path().join("brief.html");
     let (ok, _, err) = run(
         &store,
