@@ -9,8 +9,8 @@ use super::format::{Col, Layout, NAME_AREA, NAME_CATEGORY, NAME_LOCATION, NAME_S
 use super::write::{Stamp, Writer};
 use super::{Expected, auto_crs_for, compare, expected, lock_file, read, snapshot_path};
 use crate::geo::CrsDef;
-use crate::model::record::ParsedIncident;
 use crate::model::NONE_ID;
+use crate::model::record::ParsedIncident;
 use rusqlite::Connection;
 use std::path::{Path, PathBuf};
 
