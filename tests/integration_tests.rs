@@ -29,6 +29,8 @@ mod ingest_geojson;
 mod ingest_police_uk;
 #[path = "integration/ingest_property.rs"]
 mod ingest_property;
+#[path = "integration/nearrepeat.rs"]
+mod nearrepeat;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/store_atomicity.rs"]

@@ -11,6 +11,7 @@ pub mod harm;
 pub mod hex;
 pub mod hotspots;
 pub mod kde;
+pub mod nearrepeat;
 pub mod outline;
 pub mod pipeline;
 pub mod points;

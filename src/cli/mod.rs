@@ -7,6 +7,7 @@ mod compare;
 mod demo;
 mod info;
 mod ingest;
+mod nearrepeat;
 mod serve;
 mod synth;
 mod tasking;
@@ -17,6 +18,7 @@ pub use compare::{AccuracyArgs, CompareArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
+pub use nearrepeat::NearRepeatArgs;
 pub use serve::ServeArgs;
 pub use synth::SynthArgs;
 pub use tasking::{EmergingArgs, TaskingArgs};
@@ -75,6 +77,8 @@ pub enum Command {
     Areas(Box<AreasArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
+    /// Near repeats: the Knox test (space-time bands, Monte Carlo p-values); --zones-at for near-repeat zones.
+    Nearrepeat(Box<NearRepeatArgs>),
 }
 
 /// Errors of the command layer.
@@ -120,5 +124,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Emerging(args) => tasking::run_emerging(&cli.store, &args, out),
         Command::Tasking(args) => tasking::run_tasking(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
+        Command::Nearrepeat(args) => nearrepeat::run(&cli.store, &args, out),
     }
 }

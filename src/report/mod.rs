@@ -6,6 +6,7 @@ pub mod brief;
 pub mod compare;
 pub mod info;
 pub mod ingest;
+pub mod nearrepeat;
 pub mod png;
 pub mod table;
 pub mod tasking;
