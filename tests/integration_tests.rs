@@ -37,3 +37,5 @@ mod server;
 mod store_atomicity;
 #[path = "integration/tasking.rs"]
 mod tasking;
+#[path = "integration/when.rs"]
+mod when;

@@ -16,5 +16,6 @@ pub mod outline;
 pub mod pipeline;
 pub mod points;
 pub mod tasking;
+pub mod when;
 
 pub use points::{Points, WeightMode};

@@ -11,6 +11,7 @@ mod nearrepeat;
 mod serve;
 mod synth;
 mod tasking;
+mod when;
 
 pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use areas::{AreasArgs, AreasCommand, AreasCountsArgs, AreasImportArgs, AreasListArgs};
@@ -22,6 +23,7 @@ pub use nearrepeat::NearRepeatArgs;
 pub use serve::ServeArgs;
 pub use synth::SynthArgs;
 pub use tasking::{EmergingArgs, TaskingArgs};
+pub use when::WhenArgs;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -79,6 +81,9 @@ pub enum Command {
     Demo(DemoArgs),
     /// Near repeats: the Knox test (space-time bands, Monte Carlo p-values); --zones-at for near-repeat zones.
     Nearrepeat(Box<NearRepeatArgs>),
+    /// When incidents happen: counts by hour of day x day of week (aoristic for time ranges), and the sentence
+    /// "most incidents here happen ..." when the concentration is real.
+    When(Box<WhenArgs>),
 }
 
 /// Errors of the command layer.
@@ -125,5 +130,6 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Tasking(args) => tasking::run_tasking(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
         Command::Nearrepeat(args) => nearrepeat::run(&cli.store, &args, out),
+        Command::When(args) => when::run(&cli.store, &args, out),
     }
 }

@@ -10,5 +10,6 @@ pub mod nearrepeat;
 pub mod png;
 pub mod table;
 pub mod tasking;
+pub mod when;
 
 pub use table::{Align, Table, thousands};

@@ -76,6 +76,89 @@ pub(crate) struct Tables {
     pub permuted: Vec<Vec<u32>>,
 }
 
+/// Permutations counted together in one pass over the pair list (the lanes of [`count_lanes`]).
+const LANES: usize = 8;
+/// The most temporal bands of the lane kernel; more fall back to one pass per permutation.
+const MAX_LANE_BANDS: usize = 32;
+
+/// `LANES` permutations in one pass: `tp[p * LANES + l]` is the time of sorted point `p` in lane `l`. For each pair
+/// and lane, the time difference is compared with every edge, counting `cum[s * nt + k][l]` = pairs of spatial
+/// band `s` closer in time than edge `k + 1`; band counts are differences of these. Branch-free and the same for
+/// every pair, so the lanes and the `NT` running counts stay in vector registers (the count is a const generic for
+/// that); one pass over the pair list serves eight permutations, which divides the memory traffic by eight.
+#[inline(always)]
+fn lanes_kernel<const NT: usize>(pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
+    let ns = pairs.bands;
+    let mut e = [0u32; NT];
+    e.copy_from_slice(&edges[..NT]);
+    let lanes = |p: usize| -> [u32; LANES] {
+        let mut v = [0u32; LANES];
+        v.copy_from_slice(&tp[p * LANES..(p + 1) * LANES]);
+        v
+    };
+    for i in 0..pairs.order.len() {
+        let ti = lanes(i);
+        for s in 0..ns {
+            let (a, b) = (pairs.offsets[i * ns + s], pairs.offsets[i * ns + s + 1]);
+            if a == b {
+                continue;
+            }
+            let mut acc = [[0u32; LANES]; NT];
+            for &j in &pairs.partners[a..b] {
+                let tj = lanes(j as usize);
+                let mut dt = [0u32; LANES];
+                for l in 0..LANES {
+                    dt[l] = ti[l].abs_diff(tj[l]);
+                }
+                for k in 0..NT {
+                    for l in 0..LANES {
+                        acc[k][l] += u32::from(dt[l] < e[k]);
+                    }
+                }
+            }
+            for k in 0..NT {
+                for l in 0..LANES {
+                    cum[s * NT + k][l] += acc[k][l];
+                }
+            }
+        }
+    }
+}
+
+macro_rules! lane_kernels {
+    ($($nt:literal)*) => {
+        /// The kernel for `edges.len()` temporal bands (1 to [`MAX_LANE_BANDS`]).
+        #[inline(always)]
+        fn count_lanes_body(pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
+            cum.iter_mut().for_each(|c| *c = [0; LANES]);
+            match edges.len() {
+                $($nt => lanes_kernel::<$nt>(pairs, tp, edges, cum),)*
+                _ => {}
+            }
+        }
+    };
+}
+lane_kernels!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn count_lanes_avx2(pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
+    count_lanes_body(pairs, tp, edges, cum);
+}
+
+/// [`count_lanes_body`], with AVX2 when the processor has it (the same integer results either way).
+fn count_lanes(pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor supports AVX2, checked just above.
+            unsafe { count_lanes_avx2(pairs, tp, edges, cum) };
+            return;
+        }
+    }
+    count_lanes_body(pairs, tp, edges, cum);
+}
+
 /// The observed table and `iterations` permuted ones. `times` are relative seconds in input order.
 pub(crate) fn tables(pairs: &PairList, times: &[u32], bands: &TimeBands, iterations: usize, seed: u64) -> Tables {
     let lookup = TimeLookup::new(bands);
@@ -93,20 +176,62 @@ pub(crate) fn tables(pairs: &PairList, times: &[u32], bands: &TimeBands, iterati
     sorted(times, &mut tp);
     count_table(pairs, &tp, lookup.as_ref(), bands, &mut full);
     let observed = strip(&full);
-    let permuted = (0..iterations)
-        .into_par_iter()
-        .map_init(
-            || (Vec::with_capacity(times.len()), Vec::with_capacity(times.len()), vec![0u32; ns * width]),
-            |(shuffled, tp, full): &mut (Vec<u32>, Vec<u32>, Vec<u32>), k| {
-                shuffled.clear();
-                shuffled.extend_from_slice(times);
-                shuffle(shuffled, seed, k as u64);
-                sorted(shuffled, tp);
-                count_table(pairs, tp, lookup.as_ref(), bands, full);
-                strip(full)
-            },
-        )
-        .collect();
+    // Edges 1..=nt as u32 (each below 2^32 by TimeBands' check).
+    let edges: Vec<u32> = bands.edges_s[1..].iter().map(|&e| e as u32).collect();
+    let permuted = if nt <= MAX_LANE_BANDS {
+        let blocks = iterations.div_ceil(LANES);
+        let per_block: Vec<Vec<Vec<u32>>> = (0..blocks)
+            .into_par_iter()
+            .map_init(
+                || (Vec::with_capacity(times.len()), vec![0u32; times.len() * LANES], vec![[0u32; LANES]; ns * nt]),
+                |(shuffled, tp, cum): &mut (Vec<u32>, Vec<u32>, Vec<[u32; LANES]>), block| {
+                    let first = block * LANES;
+                    let lanes = LANES.min(iterations - first);
+                    for l in 0..LANES {
+                        shuffled.clear();
+                        shuffled.extend_from_slice(times);
+                        if l < lanes {
+                            shuffle(shuffled, seed, (first + l) as u64);
+                        }
+                        for (p, &i) in pairs.order.iter().enumerate() {
+                            tp[p * LANES + l] = shuffled[i as usize];
+                        }
+                    }
+                    count_lanes(pairs, tp, &edges, cum);
+                    (0..lanes)
+                        .map(|l| {
+                            let mut table = vec![0u32; ns * nt];
+                            for s in 0..ns {
+                                let mut below = 0u32;
+                                for k in 0..nt {
+                                    let c = cum[s * nt + k][l];
+                                    table[s * nt + k] = c - below;
+                                    below = c;
+                                }
+                            }
+                            table
+                        })
+                        .collect()
+                },
+            )
+            .collect();
+        per_block.into_iter().flatten().collect()
+    } else {
+        (0..iterations)
+            .into_par_iter()
+            .map_init(
+                || (Vec::with_capacity(times.len()), Vec::with_capacity(times.len()), vec![0u32; ns * width]),
+                |(shuffled, tp, full): &mut (Vec<u32>, Vec<u32>, Vec<u32>), k| {
+                    shuffled.clear();
+                    shuffled.extend_from_slice(times);
+                    shuffle(shuffled, seed, k as u64);
+                    sorted(shuffled, tp);
+                    count_table(pairs, tp, lookup.as_ref(), bands, full);
+                    strip(full)
+                },
+            )
+            .collect()
+    };
     Tables { observed, permuted }
 }
 

@@ -177,3 +177,15 @@ fn planted_near_repeats_are_found_and_shuffled_ones_are_not() {
     let r = knox(&x, &y, &shuffled, &p).unwrap();
     assert!(!r.cell(1, 0).significant, "{:?}", r.cell(1, 0));
 }
+
+#[test]
+fn many_time_bands_take_the_per_permutation_path() {
+    // 40 temporal bands: more than the lane kernel takes; still the brute force's tables.
+    let n = 60;
+    let x: Vec<f64> = (0..n).map(|i| f64::from((i * 37) % 11) * 30.0).collect();
+    let y: Vec<f64> = (0..n).map(|i| f64::from((i * 53) % 7) * 30.0).collect();
+    let t: Vec<i64> = (0..n).map(|i| i64::from((i * 7919) % 90) * 86_400).collect();
+    let time: Vec<f64> = (0..=40).map(f64::from).collect();
+    let p = params(&[0.0, 50.0, 120.0], true, &time, DistanceMetric::Manhattan, 7, 5);
+    check_against_brute(&x, &y, &t, &p);
+}
