@@ -57,6 +57,7 @@ def main():
     ap.add_argument("--iterations", type=int, default=999)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--out", default=os.path.join(ROOT, "target", "bench-data", "knox-peer.json"))
+    ap.add_argument("--write-points", help="also write x_m,y_m,t_days of the incidents here (for the R peer)")
     a = ap.parse_args()
     cats = a.category or ["THEFT", "BURGLARY", "MOTOR VEHICLE THEFT", "ROBBERY"]
 
@@ -64,6 +65,8 @@ def main():
     x, y, t_s = load(cats)
     n = len(x)
     t_load = time.perf_counter() - t0
+    if a.write_points:
+        pd.DataFrame({"x_m": x, "y_m": y, "t_days": t_s / 86400.0}).to_csv(a.write_points, index=False, float_format="%.17g")
 
     s_edges = np.arange(a.space_bands + 1) * a.space_bandwidth_m
     t_edges = (np.arange(a.time_bands + 1) * a.time_bandwidth_d * 86400).astype(np.int64)
