@@ -89,7 +89,10 @@ fn uniform_synthetic_times_get_no_sentence() {
         state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
         let t = start + ((state >> 33) % (365 * 86_400)) as i64;
         let iso = chrono::DateTime::from_timestamp(t, 0).unwrap().format("%Y-%m-%dT%H:%M:%SZ");
-        text.push_str(&format!("-1.9,50.7,{iso},Burglary\n"));
+        // Around Poole, so that a stored LSOA layer holds some of them.
+        let lon = -2.0 + ((state >> 8) % 1000) as f64 / 1000.0 * 0.1;
+        let lat = 50.70 + ((state >> 18) % 1000) as f64 / 1000.0 * 0.05;
+        text.push_str(&format!("{lon},{lat},{iso},Burglary\n"));
     }
     std::fs::write(&csv, text).unwrap();
     let (ok, _, err) = run(&store, &["ingest", &csv.display().to_string()]);
@@ -99,6 +102,34 @@ fn uniform_synthetic_times_get_no_sentence() {
     assert!(v["sentence"].is_null(), "{}", v["concentration"]);
     let (ok, out, _) = run(&store, &["when"]);
     assert!(ok && out.contains("no concentration beyond chance"), "{out}");
+
+    // --area LAYER:KEY counts the incidents `areas counts` puts in that area.
+    let lsoas = crate::common::fixtures().join("boundaries").join("lsoas_poole.geojson");
+    let (ok, _, err) = run(
+        &store,
+        &[
+            "areas",
+            "import",
+            &lsoas.display().to_string(),
+            "--layer",
+            "lsoas",
+            "--key",
+            "lsoa11cd",
+            "--name-field",
+            "lsoa11nm",
+        ],
+    );
+    assert!(ok, "{err}");
+    let counts = json(&store, &["areas", "counts", "--layer", "lsoas", "--json"]);
+    let busiest =
+        counts["areas"].as_array().unwrap().iter().max_by_key(|a| a["count"].as_u64().unwrap()).unwrap().clone();
+    let key = busiest["key"].as_str().unwrap();
+    assert!(busiest["count"].as_u64().unwrap() > 0);
+    let v = json(&store, &["when", "--area", &format!("lsoas:{key}"), "--json"]);
+    assert_eq!(v["incidents"], busiest["count"]);
+    assert!(v["place"].as_str().unwrap().starts_with(&format!("lsoas:{key}")));
+    let (ok, _, err) = run(&store, &["when", "--area", "lsoas:NOPE"]);
+    assert!(!ok && err.contains("no area with key 'NOPE'"), "{err}");
 }
 
 #[test]
