@@ -83,7 +83,7 @@ pub fn when_text(w: &WeekHours, c: Option<&Concentration>, ctx: &WhenContext) ->
     s.push_str(&concentration_text(c));
     let max = w.cells.iter().copied().fold(0.0f64, f64::max);
     let shades = [' ', '.', ':', '-', '=', '+', '*', '#', '%', '@'];
-    s.push_str("\n           0     6     12    18   \n");
+    s.push_str(&format!("\n{:12}{:<6}{:<6}{:<6}{}\n", "", "0", "6", "12", "18"));
     for (d, name) in DAY_NAMES.iter().enumerate() {
         let row: String = (0..24)
             .map(|h| {
