@@ -189,3 +189,41 @@ fn many_time_bands_take_the_per_permutation_path() {
     let p = params(&[0.0, 50.0, 120.0], true, &time, DistanceMetric::Manhattan, 7, 5);
     check_against_brute(&x, &y, &t, &p);
 }
+
+#[test]
+fn the_dataset_precision_is_checked() {
+    use crate::geo::CrsDef;
+    use crate::model::{DatasetBuilder, IncidentRecord, Query, SourceFile, TimePrecision};
+    let make = |precision: TimePrecision| {
+        let mut b = DatasetBuilder::new(&CrsDef::utm_for(-87.6, 41.8), 3).unwrap();
+        b.add_source(SourceFile { import_id: 1, file: "f.csv".into() }).unwrap();
+        for k in 0..3u32 {
+            b.push(&IncidentRecord {
+                lon: -87.6 + f64::from(k) * 1e-4,
+                lat: 41.8,
+                time_s: 1_483_228_800 + i64::from(k) * 86_400,
+                precision,
+                category: "BURGLARY",
+                weight: 1.0,
+                area: None,
+                location: None,
+                source: 0,
+                line: k + 2,
+            })
+            .unwrap();
+        }
+        b.finish().unwrap()
+    };
+    let p = params(&[0.0, 100.0], true, &[0.0, 0.5, 1.0], DistanceMetric::Euclidean, 9, 1);
+    let ds = make(TimePrecision::Day);
+    let sel = Query::default().select(&ds).unwrap();
+    let e = knox_selection(&ds, &sel, &p).unwrap_err();
+    assert!(matches!(e, NearRepeatError::SubDayBands { count: 3, .. }), "{e}");
+    let whole = params(&[0.0, 100.0], true, &[0.0, 1.0, 2.0], DistanceMetric::Euclidean, 9, 1);
+    assert_eq!(knox_selection(&ds, &sel, &whole).unwrap().cell(1, 1).observed, 2);
+    let ds = make(TimePrecision::Month);
+    let e = knox_selection(&ds, &sel, &whole).unwrap_err().to_string();
+    assert!(e.contains("3 of the selected incidents are known only to the month (e.g. 2017-01)"), "{e}");
+    let ds = make(TimePrecision::Minute);
+    assert!(knox_selection(&ds, &sel, &p).is_ok());
+}
