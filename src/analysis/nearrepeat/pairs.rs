@@ -114,6 +114,8 @@ pub fn find_pairs(
             let mut counts: Vec<u32> = Vec::new();
             let mut partners: Vec<u32> = Vec::new();
             let mut found: Vec<(u8, u32)> = Vec::new();
+            let mut per_band = vec![0u32; ns];
+            let mut next = vec![0usize; ns];
             for &(a, b) in cells {
                 let key = keys[a];
                 let (cy, cx) = (key >> 32, key & 0xffff_ffff);
@@ -129,11 +131,22 @@ pub fn find_pairs(
                             found.push((s as u8, j as u32));
                         }
                     }
-                    found.sort_unstable();
-                    let mut per_band = vec![0u32; ns];
-                    for &(s, j) in &found {
+                    // Group by band (a counting sort: partners keep their scan order within a band).
+                    per_band.iter_mut().for_each(|c| *c = 0);
+                    for &(s, _) in &found {
                         per_band[usize::from(s)] += 1;
-                        partners.push(j);
+                    }
+                    let base = partners.len();
+                    let mut at = base;
+                    for (slot, &c) in next.iter_mut().zip(&per_band) {
+                        *slot = at;
+                        at += c as usize;
+                    }
+                    partners.resize(at, 0);
+                    for &(s, j) in &found {
+                        let slot = &mut next[usize::from(s)];
+                        partners[*slot] = j;
+                        *slot += 1;
                     }
                     counts.extend_from_slice(&per_band);
                 }
