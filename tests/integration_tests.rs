@@ -35,6 +35,8 @@ mod ingest_police_uk;
 mod ingest_property;
 #[path = "integration/layering.rs"]
 mod layering;
+#[path = "integration/nearrepeat.rs"]
+mod nearrepeat;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/snapshot.rs"]
@@ -43,3 +45,5 @@ mod snapshot;
 mod store_atomicity;
 #[path = "integration/tasking.rs"]
 mod tasking;
+#[path = "integration/when.rs"]
+mod when;

@@ -13,6 +13,7 @@ pub mod harm;
 pub mod hex;
 pub mod hotspots;
 pub mod kde;
+pub mod nearrepeat;
 pub mod outline;
 pub mod pipeline;
 pub mod points;
@@ -20,5 +21,6 @@ pub mod points;
 mod reference_tests;
 pub mod spec;
 pub mod tasking;
+pub mod when;
 
 pub use points::{Points, WeightMode};

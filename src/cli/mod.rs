@@ -7,10 +7,12 @@ mod compare;
 mod demo;
 mod info;
 mod ingest;
+mod nearrepeat;
 pub mod params;
 mod serve;
 mod synth;
 mod tasking;
+mod when;
 
 pub use analysis::{DataArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use areas::{AreasArgs, AreasCommand, AreasCountsArgs, AreasImportArgs, AreasListArgs};
@@ -18,9 +20,11 @@ pub use compare::{AccuracyArgs, CompareArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
+pub use nearrepeat::NearRepeatArgs;
 pub use serve::ServeArgs;
 pub use synth::SynthArgs;
 pub use tasking::{EmergingArgs, TaskingArgs};
+pub use when::WhenArgs;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -76,6 +80,11 @@ pub enum Command {
     Areas(Box<AreasArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
+    /// Near repeats: the Knox test (space-time bands, Monte Carlo p-values); --zones-at for near-repeat zones.
+    Nearrepeat(Box<NearRepeatArgs>),
+    /// When incidents happen: counts by hour of day x day of week (aoristic for time ranges), and the sentence
+    /// "most incidents here happen ..." when the concentration is real.
+    When(Box<WhenArgs>),
 }
 
 /// Errors of the command layer.
@@ -142,5 +151,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Emerging(args) => tasking::run_emerging(&cli.store, &args, out),
         Command::Tasking(args) => tasking::run_tasking(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
+        Command::Nearrepeat(args) => nearrepeat::run(&cli.store, &args, out),
+        Command::When(args) => when::run(&cli.store, &args, out),
     }
 }

@@ -6,9 +6,11 @@ pub(crate) mod brief;
 pub(crate) mod compare;
 pub(crate) mod info;
 pub(crate) mod ingest;
+pub(crate) mod nearrepeat;
 pub(crate) mod png;
 pub(crate) mod table;
 pub(crate) mod tasking;
+pub(crate) mod when;
 
 pub(crate) use table::{Align, Table, thousands};
 
