@@ -23,6 +23,9 @@ mod cli_server_agree;
 mod compare_synth;
 #[path = "integration/coverage.rs"]
 mod coverage;
+/// Statistics an analyst can defend: permutations, strays, one study area (issue 12).
+#[path = "integration/defensible.rs"]
+mod defensible;
 #[path = "integration/ingest_chicago.rs"]
 mod ingest_chicago;
 #[path = "integration/ingest_edge_cases.rs"]
