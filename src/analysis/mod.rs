@@ -2,6 +2,7 @@
 //! [`Dataset`] and a [`Selection`]: no I/O, no HTTP.
 
 pub mod accuracy;
+pub mod backtest;
 pub mod change;
 pub mod compare;
 pub mod counts;
@@ -14,6 +15,7 @@ pub mod kde;
 pub mod outline;
 pub mod pipeline;
 pub mod points;
+pub mod predict;
 pub mod tasking;
 
 pub use points::{Points, WeightMode};

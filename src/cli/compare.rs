@@ -280,7 +280,16 @@ pub fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Res
             categories: args.categories.clone(),
         };
         let test_sel = test_query.select(&l.ds).map_err(|e| CliError::Usage(format!("--test: {e}")))?;
-        let acc = crate::analysis::accuracy::accuracy(&l.ds, &l.prepared, &test_sel, &args.coverage)?;
+        // Every category in both windows: the incidents strays are judged against.
+        let mut reference = crate::model::Query { categories: Vec::new(), ..test_query.clone() }
+            .select(&l.ds)
+            .map_err(|e| CliError::Usage(format!("--test: {e}")))?;
+        let train_all =
+            crate::model::Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: Vec::new() }
+                .select(&l.ds)
+                .map_err(|e| CliError::Usage(format!("--train: {e}")))?;
+        reference.indices.extend(train_all.indices);
+        let acc = crate::analysis::accuracy::accuracy(&l.ds, &l.prepared, &test_sel, &reference, &args.coverage)?;
         rows.extend(acc);
     }
     if args.json {

@@ -2,6 +2,7 @@
 
 pub mod analysis;
 pub mod areas;
+pub mod backtest;
 pub mod brief;
 pub mod compare;
 pub mod info;

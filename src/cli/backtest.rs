@@ -1,0 +1,102 @@
+//! `hotspots backtest`: the rolling-origin evaluation of prediction methods on the store's own history.
+
+use super::analysis::{parse_time, write_file};
+use super::{CliError, EXIT_OK};
+use crate::analysis::backtest::{
+    BacktestParams, DEFAULT_CELL_M, DEFAULT_FOLDS, backtest, choose::CHOICE_COVERAGE_PCT, choose_from, default_methods,
+};
+use crate::analysis::harm::HarmTable;
+use crate::analysis::points::WeightMode;
+use crate::analysis::predict::{Period, PredictMethod, Weights};
+use crate::geo::CrsDef;
+use crate::report::backtest as out;
+use crate::store::Store;
+use clap::Args;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Args)]
+pub struct BacktestArgs {
+    /// Methods to compare, comma-separated: counts:N, decay:H[:N], kde:B[:N], prospective:B:T, blend:H:B:A[:N]
+    /// (default: counts over 1, 3, 6, 12 periods, three decays, three KDEs, prospective and a blend).
+    #[arg(long, value_delimiter = ',')]
+    pub methods: Vec<PredictMethod>,
+    /// Coverages, percent of the study area (comma-separated).
+    #[arg(long, default_value = "0.5,1,2,5", value_delimiter = ',')]
+    pub coverage: Vec<f64>,
+    /// At most this many folds (the newest held periods).
+    #[arg(long, default_value_t = DEFAULT_FOLDS)]
+    pub folds: usize,
+    /// Period: month, week, Nd or Nw (default: month on month-precision data, else 28d).
+    #[arg(long)]
+    pub period: Option<Period>,
+    /// End of the history tested (exclusive; default: the end of the data).
+    #[arg(long)]
+    pub at: Option<String>,
+    /// Grid cell, metres.
+    #[arg(long, default_value_t = DEFAULT_CELL_M)]
+    pub cell_m: f64,
+    /// Only these categories (repeatable).
+    #[arg(long = "category")]
+    pub categories: Vec<String>,
+    /// Fit on counts, or on harm (harm-weighted variants of every method; the choice then ranks by harm captured).
+    #[arg(long, default_value = "count")]
+    pub weight: WeightMode,
+    /// Harm weights CSV (`category,weight`) instead of the built-in table.
+    #[arg(long)]
+    pub harm: Option<PathBuf>,
+    /// Metric CRS for the grid (default: the UTM zone of the data's centre).
+    #[arg(long)]
+    pub crs: Option<String>,
+    /// Write a chart of hit rate against coverage, one line per method (SVG).
+    #[arg(long)]
+    pub chart: Option<PathBuf>,
+    #[arg(long)]
+    pub json: bool,
+    #[arg(long)]
+    pub csv: bool,
+}
+
+pub fn run(store: &Path, args: &BacktestArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+    let store = Store::open_existing(store)?;
+    let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+    let ds = store.load_dataset(crs.as_ref())?;
+    let table = match &args.harm {
+        Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
+        None => HarmTable::police_uk_default(),
+    };
+    let (harm_by_category, missing) = table.weights_for(ds.categories().names(), 1.0);
+    let mut params = BacktestParams::new(Weights { mode: args.weight, harm_by_category });
+    params.categories = args.categories.clone();
+    params.methods = if args.methods.is_empty() { default_methods() } else { args.methods.clone() };
+    params.coverages_pct = args.coverage.clone();
+    params.folds = args.folds;
+    params.period = args.period;
+    params.at_s = args.at.as_deref().map(|a| parse_time("--at", a)).transpose()?;
+    params.cell_m = args.cell_m;
+    let mut bt = backtest(&ds, &params).map_err(|e| CliError::Usage(e.to_string()))?;
+    if !missing.is_empty() {
+        bt.notes.push(format!(
+            "harm table '{}' has no weight for {} categories (they weigh 1 in harm captured)",
+            table.label(),
+            missing.len()
+        ));
+    }
+    let choice = bt.coverages_pct.contains(&CHOICE_COVERAGE_PCT).then(|| choose_from(&bt));
+    if let Some(path) = &args.chart {
+        write_file(path, out::chart_svg(&bt).as_bytes())?;
+    }
+    if args.json {
+        let v = serde_json::json!({ "backtest": bt, "choice": choice });
+        let text = serde_json::to_string_pretty(&v).map_err(|e| CliError::Usage(format!("JSON output: {e}")))?;
+        writeln!(w, "{text}")?;
+    } else if args.csv {
+        w.write_all(&out::backtest_csv(&bt)?)?;
+    } else {
+        write!(w, "{}", out::backtest_text(&bt, choice.as_ref()))?;
+        if let Some(path) = &args.chart {
+            writeln!(w, "chart written to {}", path.display())?;
+        }
+    }
+    Ok(EXIT_OK)
+}
