@@ -452,6 +452,19 @@ fn cli_backtest_prints_writes_and_charts() {
     assert!(csv.starts_with("method,description,coverage_pct,fold,"));
     // 3 methods x 4 coverages x (2 folds + mean, min, max) rows, and the header.
     assert_eq!(csv.lines().count(), 1 + 3 * 4 * 5);
+    // The same bytes at any thread count.
+    let threads = |n: &str| {
+        let out = Command::new(bin())
+            .arg("--store")
+            .arg(&store)
+            .args(["backtest", "--json"])
+            .env("RAYON_NUM_THREADS", n)
+            .output()
+            .unwrap();
+        assert!(out.status.success());
+        out.stdout
+    };
+    assert_eq!(threads("1"), threads("2"));
     // Bad input is a clear error.
     let out =
         Command::new(bin()).arg("--store").arg(&store).args(["backtest", "--methods", "count:3"]).output().unwrap();

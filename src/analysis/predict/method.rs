@@ -131,12 +131,12 @@ impl PredictMethod {
                 "prospective hotspotting (Bowers, Johnson & Pease 2004): 1/(1+cells away) x 1/(1+weeks ago), within {} m \
                  and {}",
                 num(band_m),
-                days(time_band_days)
+                days_words(time_band_days)
             ),
             PredictMethod::Blend { half_life_days, bandwidth_m, smoothing, periods } => format!(
                 "{}% decayed incidents per cell (half-life {}) + {}% their quartic kernel density (bandwidth {} m), over {}",
                 num(100.0 * (1.0 - smoothing)),
-                days(half_life_days),
+                days_words(half_life_days),
                 num(100.0 * smoothing),
                 num(bandwidth_m),
                 over(periods)
@@ -190,6 +190,18 @@ impl PredictMethod {
                 lookback(periods)
             }
         }
+    }
+}
+
+/// `3650 days (10 years)`, `8 weeks`, `60 days`: a duration in words.
+fn days_words(d: u32) -> String {
+    let plural = |n: u32, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
+    if d >= 365 && d.is_multiple_of(365) {
+        format!("{} ({})", plural(d, "day"), plural(d / 365, "year"))
+    } else if d.is_multiple_of(7) {
+        plural(d / 7, "week")
+    } else {
+        plural(d, "day")
     }
 }
 
@@ -370,6 +382,10 @@ mod tests {
         let d = m.describe("month");
         assert!(d.contains("75%") && d.contains("25%") && d.contains("100 m") && d.contains("last 3 months"), "{d}");
         assert_eq!(PredictMethod::Counts { periods: 1 }.describe("month"), "incidents per cell over the last month");
+        let d = "blend:3650d:300:0.1:6".parse::<PredictMethod>().unwrap().describe("month");
+        assert!(d.contains("half-life 3650 days (10 years)"), "{d}");
+        let d = "prospective:400:8w".parse::<PredictMethod>().unwrap().describe("month");
+        assert!(d.contains("within 400 m and 8 weeks"), "{d}");
         assert!(
             PredictMethod::Counts { periods: 1 }.complexity()
                 < "decay:60d:1".parse::<PredictMethod>().unwrap().complexity()
