@@ -246,7 +246,7 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
         m.validate().map_err(|problem| PredictError::BadMethod { method: m.to_string(), problem })?;
     }
     if params.methods.is_empty() {
-        return Err(PredictError::BadMethod { method: String::new(), problem: "no method to test".into() });
+        return Err(PredictError::NoMethods);
     }
     let selected = select_categories(ds, &params.categories)?;
     if selected.is_empty() {

@@ -193,11 +193,11 @@ impl PredictMethod {
     }
 }
 
-/// `3650 days (10 years)`, `8 weeks`, `60 days`: a duration in words.
+/// `10 years`, `8 weeks`, `60 days`: a duration in words.
 fn days_words(d: u32) -> String {
     let plural = |n: u32, unit: &str| if n == 1 { format!("1 {unit}") } else { format!("{n} {unit}s") };
     if d >= 365 && d.is_multiple_of(365) {
-        format!("{} ({})", plural(d, "day"), plural(d / 365, "year"))
+        plural(d / 365, "year")
     } else if d.is_multiple_of(7) {
         plural(d / 7, "week")
     } else {
@@ -383,7 +383,7 @@ mod tests {
         assert!(d.contains("75%") && d.contains("25%") && d.contains("100 m") && d.contains("last 3 months"), "{d}");
         assert_eq!(PredictMethod::Counts { periods: 1 }.describe("month"), "incidents per cell over the last month");
         let d = "blend:3650d:300:0.1:6".parse::<PredictMethod>().unwrap().describe("month");
-        assert!(d.contains("half-life 3650 days (10 years)"), "{d}");
+        assert!(d.contains("half-life 10 years)"), "{d}");
         let d = "prospective:400:8w".parse::<PredictMethod>().unwrap().describe("month");
         assert!(d.contains("within 400 m and 8 weeks"), "{d}");
         assert!(

@@ -88,6 +88,8 @@ pub enum PredictError {
     NoData(String),
     #[error("coverage {0}% is not a share of the study area above 0 and at most 100")]
     BadCoverage(f64),
+    #[error("no method to test: give at least one method")]
+    NoMethods,
     #[error("folds must be at least 1 (got {0})")]
     BadFolds(usize),
     #[error("internal error: {0}")]
