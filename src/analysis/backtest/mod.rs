@@ -1,6 +1,6 @@
 //! Rolling-origin backtest: how much of each next period the places chosen by each method caught.
 //!
-//! For each fold (one of the newest held periods, see [`folds`]), every method is fitted on the incidents before
+//! For each fold (one of the newest held periods; `folds.rs` says which), every method is fitted on the incidents before
 //! the fold only ([`crate::analysis::predict`]) and its best cells are compared with the fold's incidents, at equal
 //! area: at each coverage `c`% the places are the best `floor(c% x study cells)` cells of one fixed study area
 //! ([`crate::analysis::predict::cut`], the same rule `accuracy` uses).

@@ -3,7 +3,7 @@
 //!
 //! An incident is placed in period `j` (`[bounds[j + 1], bounds[j])`) when its whole time interval lies inside it;
 //! one whose interval crosses a boundary (a month-precision incident cut by a day period, or by a fit ending
-//! mid-month) is in no period and counted in [`Binned::straddling`]. Sums run in dataset order within each
+//! mid-month) is in no period and counted in `Binned::straddling`. Sums run in dataset order within each
 //! (period, cell), so they are the same at any thread count.
 
 use super::Weights;
