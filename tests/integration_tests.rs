@@ -19,8 +19,12 @@ mod areas_gdal;
 mod backtest;
 #[path = "integration/cli.rs"]
 mod cli;
+#[path = "integration/cli_server_agree.rs"]
+mod cli_server_agree;
 #[path = "integration/compare_synth.rs"]
 mod compare_synth;
+#[path = "integration/coverage.rs"]
+mod coverage;
 #[path = "integration/ingest_chicago.rs"]
 mod ingest_chicago;
 #[path = "integration/ingest_edge_cases.rs"]
@@ -31,6 +35,8 @@ mod ingest_geojson;
 mod ingest_police_uk;
 #[path = "integration/ingest_property.rs"]
 mod ingest_property;
+#[path = "integration/layering.rs"]
+mod layering;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/store_atomicity.rs"]

@@ -350,8 +350,9 @@ fn permutation_p(values: &[f64], lag: &[f64], w: &[u32], permutations: usize, se
 }
 
 /// The reference: Gi* z by the definition, with neighbours found by comparing every pair of cell centres.
-/// `O(n^2)`; for tests.
-pub fn gistar_brute_force(values: &[f64], grid: &Grid, band_m: f64) -> Vec<f64> {
+/// `O(n^2)`; for tests only.
+#[cfg(test)]
+pub(crate) fn gistar_brute_force(values: &[f64], grid: &Grid, band_m: f64) -> Vec<f64> {
     let n = values.len();
     let Ok((mean, sd)) = moments(values) else { return vec![0.0; n] };
     (0..n)

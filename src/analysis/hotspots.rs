@@ -51,7 +51,7 @@ pub enum RankBy {
 /// Errors finding hotspots.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HotspotError {
-    #[error("--top-share {0} is not between 0 and 1")]
+    #[error("top_share={0}: give a share above 0 and at most 1")]
     BadShare(f64),
     #[error("the density cut {0} is not a finite number")]
     BadCut(f64),

@@ -2,6 +2,8 @@
 //! [`Dataset`] and a [`Selection`]: no I/O, no HTTP.
 
 pub mod accuracy;
+pub mod area_change;
+pub mod area_tally;
 pub mod backtest;
 pub mod change;
 pub mod compare;
@@ -16,6 +18,9 @@ pub mod outline;
 pub mod pipeline;
 pub mod points;
 pub mod predict;
+#[cfg(test)]
+mod reference_tests;
+pub mod spec;
 pub mod tasking;
 
 pub use points::{Points, WeightMode};

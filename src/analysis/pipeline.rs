@@ -7,9 +7,11 @@ use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid_in};
 use super::hotspots::{CellRule, HotspotError, HotspotSet, RankBy, find_hotspots};
 use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, auto_bandwidth, kde};
 use super::points::{Points, WeightMode};
+pub use super::spec::AnalysisParams;
+use super::spec::{HotspotRule, Method};
 use crate::geo::{CrsError, Projector};
 use crate::grid::{AUTO_CELL_RULE, BoxM, Grid, GridError, auto_cell_m};
-use crate::model::{Dataset, Query, QueryError, Selection};
+use crate::model::{Dataset, QueryError, Selection};
 use serde::Serialize;
 
 /// Errors of an analysis run.
@@ -29,16 +31,6 @@ pub enum AnalysisError {
     Crs(#[from] CrsError),
     #[error("no incidents match the query (window and categories); widen the window or drop a --category")]
     Empty,
-}
-
-/// What the user asked for (`None` = choose automatically).
-#[derive(Debug, Clone, PartialEq, Serialize, Default)]
-pub struct AnalysisParams {
-    pub query: Query,
-    pub cell_m: Option<f64>,
-    pub bandwidth_m: Option<f64>,
-    pub kernel: Kernel,
-    pub weight: WeightMode,
 }
 
 /// The parameters as resolved, printed with every result so it can be reproduced.
@@ -235,6 +227,28 @@ impl Prepared {
         let study = hull_mask(&self.points, grid);
         let result = gistar_grid_in(&values, Some(&study), grid, band_m, opts)?;
         Ok(GridGiStar { grid: grid.clone(), values, study, result })
+    }
+
+    /// Hotspots by a request's rule: Gi* for the rule's band is computed here when the rule needs it and `gistar`
+    /// (a cached run for that band) is not given.
+    pub fn rule_hotspots(
+        &self,
+        ds: &Dataset,
+        surface: &DensitySurface,
+        rule: &HotspotRule,
+        gistar: Option<&GridGiStar>,
+        harm_by_category: &[f64],
+    ) -> Result<HotspotSet, AnalysisError> {
+        let own;
+        let gi = match (rule.method, gistar) {
+            (Method::GiStar, Some(g)) => Some(g),
+            (Method::GiStar, None) => {
+                own = self.gistar(rule.band_m(self.params.bandwidth_m), GiStarOptions::default())?;
+                Some(&own)
+            }
+            (Method::Kde, _) => None,
+        };
+        self.hotspots(ds, surface, gi, rule.cell_rule(), rule.rank_by(self.params.weight), harm_by_category)
     }
 
     /// Hotspots from the density surface (and Gi* when the rule asks for it).

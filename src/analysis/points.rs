@@ -21,7 +21,16 @@ impl std::str::FromStr for WeightMode {
         match s.trim().to_ascii_lowercase().as_str() {
             "count" => Ok(WeightMode::Count),
             "harm" => Ok(WeightMode::Harm),
-            other => Err(format!("--weight '{other}' is not count or harm")),
+            other => Err(format!("'{other}' is not count or harm")),
+        }
+    }
+}
+
+impl WeightMode {
+    pub fn name(self) -> &'static str {
+        match self {
+            WeightMode::Count => "count",
+            WeightMode::Harm => "harm",
         }
     }
 }

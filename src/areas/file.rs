@@ -43,7 +43,7 @@ pub fn content_sha256(path: &Path) -> Result<String, AreaError> {
         let bytes = std::fs::read(&f).map_err(|source| AreaError::Io { path: f.display().to_string(), source })?;
         h.update(&bytes);
     }
-    Ok(crate::ingest::source::hex(&h.finalize()))
+    Ok(crate::files::hex(&h.finalize()))
 }
 
 /// Read and check a boundary file (see the module docs for formats).
@@ -52,7 +52,7 @@ pub fn read_layer_file(path: &Path, fields: &FieldChoice) -> Result<LayerFile, A
     if is_geojson(path) {
         let bytes = std::fs::read(path).map_err(|source| AreaError::Io { path: origin.clone(), source })?;
         let layer = read_geojson(&bytes, &origin, fields)?;
-        let sha256 = crate::ingest::source::hex(&Sha256::digest(&bytes));
+        let sha256 = crate::files::hex(&Sha256::digest(&bytes));
         return Ok(LayerFile { layer, format: "geojson".into(), sha256 });
     }
     read_other(path, fields, &origin)
@@ -60,7 +60,7 @@ pub fn read_layer_file(path: &Path, fields: &FieldChoice) -> Result<LayerFile, A
 
 #[cfg(feature = "gdal")]
 fn read_other(path: &Path, fields: &FieldChoice, _origin: &str) -> Result<LayerFile, AreaError> {
-    let (layer, format) = crate::gis::read_layer(path, fields)?;
+    let (layer, format) = super::ogr::read_layer(path, fields)?;
     Ok(LayerFile { layer, format, sha256: content_sha256(path)? })
 }
 

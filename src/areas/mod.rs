@@ -4,7 +4,7 @@
 //!
 //! - [`geojson`] reads and validates a GeoJSON FeatureCollection of polygons ([`read_geojson`]).
 //! - [`validate`] checks rings (closed, at least 4 positions, finite coordinates) with the feature named.
-//! - [`tally`] counts incidents per area ([`AreaTally`]) and measures areas in km² in a metric CRS.
+//! - counting incidents per area is `analysis::area_tally`, before and after per area `analysis::area_change`.
 //! - [`file`] reads a boundary file of any supported format; [`wkb`] is how the store keeps outlines.
 //!
 //! **Edge rule.** An incident is assigned to the **first area in file order whose polygon contains it or has it on
@@ -13,15 +13,14 @@
 //! counted as outside the layer. Layers kept in the store keep their file order, so the rule gives the same answer
 //! after a round trip through the store.
 
-pub mod compare;
 pub mod file;
 pub mod geojson;
-pub mod tally;
+#[cfg(feature = "gdal")]
+pub mod ogr;
 pub mod validate;
 pub mod wkb;
 
 pub use geojson::{FieldChoice, SourceLayer, read_geojson};
-pub use tally::{AreaRow, AreaTally, area_km2};
 
 use geo::{BoundingRect, Intersects};
 use geo_types::{MultiPolygon, Point};

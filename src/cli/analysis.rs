@@ -1,104 +1,44 @@
-//! The analysis commands: `density`, `find`, `gistar`. They share the selection and surface options.
+//! The analysis commands: `density`, `find`, `gistar`, `hex`. Their parameters are the library's requests
+//! ([`crate::analysis::spec`]) as flags, followed by the data options every analysis shares.
 
 use super::CliError;
+use super::params::SpecArgs;
 use crate::analysis::gistar::GiStarOptions;
 use crate::analysis::harm::HarmTable;
-use crate::analysis::hotspots::{CellRule, RankBy};
-use crate::analysis::kde::Kernel;
 use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare};
 use crate::analysis::points::WeightMode;
+use crate::analysis::spec::{GiStarSpec, HexSpec, HotspotSpec};
 use crate::geo::{CrsDef, Projector};
-use crate::model::{Dataset, Query};
+use crate::model::Dataset;
 use crate::report::analysis as out;
 use crate::store::Store;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-/// The window and categories of every command that selects incidents.
+/// Where the data's weights and metric grid come from: options of every command that analyses incidents.
 #[derive(Debug, Clone, Default, Args)]
-pub struct FilterArgs {
-    /// Start of the window (inclusive): YYYY, YYYY-MM, YYYY-MM-DD or an ISO 8601 time.
-    #[arg(long)]
-    pub from: Option<String>,
-    /// End of the window (exclusive), same forms: `--to 2024-04` ends at the start of April.
-    #[arg(long)]
-    pub to: Option<String>,
-    /// Only these categories (repeatable).
-    #[arg(long = "category")]
-    pub categories: Vec<String>,
-}
-
-impl FilterArgs {
-    /// The window `[from, to)` (either end open) and categories.
-    pub fn window(from: Option<String>, to: Option<String>, categories: &[String]) -> FilterArgs {
-        FilterArgs { from, to, categories: categories.to_vec() }
-    }
-
-    pub fn query(&self) -> Result<Query, CliError> {
-        Ok(Query {
-            from_s: self.from.as_deref().map(|v| parse_time("--from", v)).transpose()?,
-            to_s: self.to.as_deref().map(|v| parse_time("--to", v)).transpose()?,
-            categories: self.categories.clone(),
-        })
-    }
-}
-
-/// Options every analysis shares.
-#[derive(Debug, Clone, Args)]
-pub struct AnalysisArgs {
-    #[command(flatten)]
-    pub filter: FilterArgs,
-    /// Grid cell size, metres (default: automatic, printed).
-    #[arg(long)]
-    pub cell_m: Option<f64>,
-    /// Kernel bandwidth, metres (default: automatic, printed).
-    #[arg(long)]
-    pub bandwidth_m: Option<f64>,
-    /// Kernel: quartic (default), epanechnikov, triangular, uniform, gaussian.
-    #[arg(long, default_value = "quartic")]
-    pub kernel: Kernel,
-    /// Count incidents, or weight them by harm.
-    #[arg(long, default_value = "count")]
-    pub weight: WeightMode,
-    /// Harm weights CSV (`category,weight`) instead of the built-in table.
-    #[arg(long)]
+pub struct DataArgs {
+    /// Harm weights CSV (`category,weight`) instead of the built-in police.uk table.
+    #[arg(long, help_heading = "Data")]
     pub harm: Option<PathBuf>,
-    /// Metric CRS for the grid (default: the UTM zone of the data's centre), e.g. EPSG:27700.
-    #[arg(long)]
+    /// Metric CRS for grids and distances (default: the UTM zone of the data's centre), e.g. EPSG:27700.
+    #[arg(long, help_heading = "Data")]
     pub crs: Option<String>,
 }
 
-/// Parse a `--from`/`--to` value to seconds.
-/// One instant of a flag (`YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601).
-pub fn parse_time(flag: &str, value: &str) -> Result<i64, CliError> {
-    crate::analysis::compare::Window::parse_instant(value).map_err(|e| CliError::Usage(format!("{flag} {e}")))
-}
-
-/// The loaded data and everything resolved for one analysis.
-pub struct Loaded {
+/// The store's dataset with its harm weights, in the metric CRS asked for.
+pub struct Data {
     pub ds: Dataset,
     pub harm_by_category: Vec<f64>,
-    pub prepared: Prepared,
+    pub harm_label: String,
     pub projector: Projector,
     pub notes: Vec<String>,
 }
 
-impl AnalysisArgs {
-    pub fn params(&self) -> Result<AnalysisParams, CliError> {
-        let query = self.filter.query()?;
-        Ok(AnalysisParams {
-            query,
-            cell_m: self.cell_m,
-            bandwidth_m: self.bandwidth_m,
-            kernel: self.kernel,
-            weight: self.weight,
-        })
-    }
-
-    /// Open the store, load the dataset, resolve the harm table and prepare the analysis.
-    pub fn load(&self, store_path: &Path) -> Result<Loaded, CliError> {
-        let params = self.params()?;
+impl DataArgs {
+    /// Open the store, load the dataset and resolve the harm table.
+    pub fn load(&self, store_path: &Path) -> Result<Data, CliError> {
         let store = Store::open_existing(store_path)?;
         let crs =
             self.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
@@ -116,20 +56,35 @@ impl AnalysisArgs {
                 missing.join(", ")
             ));
         }
-        let prepared = prepare(&ds, &params, &harm_by_category, table.label())?;
         let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
-        Ok(Loaded { ds, harm_by_category, prepared, projector, notes })
+        Ok(Data { ds, harm_by_category, harm_label: table.label().to_owned(), projector, notes })
     }
 }
 
+/// The loaded data and everything resolved for one analysis.
+pub(super) struct Loaded {
+    pub ds: Dataset,
+    pub harm_by_category: Vec<f64>,
+    pub prepared: Prepared,
+    pub projector: Projector,
+    pub notes: Vec<String>,
+}
+
+/// Load the data and prepare the analysis of `params`.
+pub(super) fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) -> Result<Loaded, CliError> {
+    let d = data.load(store_path)?;
+    let prepared = prepare(&d.ds, params, &d.harm_by_category, &d.harm_label)?;
+    Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
+}
+
 /// Write bytes to a file atomically.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+pub(super) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     crate::files::write_atomic(path, bytes)
         .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Write a GeoJSON FeatureCollection as a GeoPackage layer (the `gdal` feature), or say what is needed.
-pub fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(), CliError> {
+pub(super) fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(), CliError> {
     #[cfg(feature = "gdal")]
     {
         crate::gis::write_geojson_gpkg(path, doc, layer)
@@ -148,14 +103,14 @@ pub fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(
 
 /// How [`write_features`] writes GeoJSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonStyle {
+pub(super) enum JsonStyle {
     Compact,
     Pretty,
 }
 
 /// Features to `path` in the format its extension names: `.geojson` (or `.json`), `.csv` when the command has a CSV
 /// form, or `.gpkg` (one layer named `layer`; the gdal feature). `flag` names the option in errors.
-pub fn write_features(
+pub(super) fn write_features(
     flag: &str,
     path: &Path,
     layer: &str,
@@ -168,7 +123,9 @@ pub fn write_features(
         JsonStyle::Pretty => serde_json::to_vec_pretty(v),
     };
     match (extension(path).as_str(), csv) {
-        ("geojson" | "json", _) => write_file(path, &json_bytes(&geojson()?).unwrap_or_default()),
+        ("geojson" | "json", _) => {
+            write_file(path, &json_bytes(&geojson()?).map_err(crate::report::ReportError::from)?)
+        }
         ("csv", Some(csv)) => write_file(path, &csv()?),
         ("gpkg", _) => write_gpkg(path, &geojson()?, layer),
         (other, csv) => Err(CliError::Usage(format!(
@@ -193,16 +150,18 @@ fn header(l: &Loaded, out: &mut dyn Write) -> Result<(), CliError> {
 
 #[derive(Debug, Clone, Args)]
 pub struct DensityArgs {
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
     /// Write the surface: .geojson (positive cells), .csv (every cell), .png (heatmap) or, with the gdal feature,
     /// .tif (GeoTIFF in the grid's CRS).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub spec: SpecArgs<AnalysisParams>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
-pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Result<u8, CliError> {
-    let l = args.analysis.load(store)?;
+pub(super) fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let l = load(store, &args.data, &args.spec)?;
     let s = l.prepared.density()?;
     header(&l, out)?;
     writeln!(
@@ -216,9 +175,10 @@ pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Res
         match extension(path).as_str() {
             "geojson" | "json" => write_file(
                 path,
-                &serde_json::to_vec(&out::density_geojson(&s, &l.prepared.params, &l.projector)).unwrap_or_default(),
+                &serde_json::to_vec(&out::density_geojson(&s, &l.prepared.params, &l.projector))
+                    .map_err(crate::report::ReportError::from)?,
             )?,
-            "csv" => write_file(path, &out::density_csv(&s, &l.projector))?,
+            "csv" => write_file(path, &out::density_csv(&s, &l.projector)?)?,
             "png" => {
                 let style =
                     crate::report::png::HeatmapStyle { scale: crate::report::png::Scale::Sqrt, ..Default::default() };
@@ -244,59 +204,35 @@ pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Res
 
 #[derive(Debug, Clone, Args)]
 pub struct FindArgs {
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
-    /// How many hotspots to show.
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
-    /// kde: the densest cells; gistar: cells hot at 95% or more.
-    #[arg(long, default_value = "kde")]
-    pub method: String,
-    /// Share of the study area taken as hot by the kde method (0..1).
-    #[arg(long, default_value_t = 0.01)]
-    pub top_share: f64,
-    /// Instead of --top-share: a density threshold per km2.
-    #[arg(long)]
-    pub density_cut: Option<f64>,
-    /// Gi* distance band, metres (gistar method; default: the bandwidth).
-    #[arg(long)]
-    pub band_m: Option<f64>,
-    /// Rank by incidents (count) or harm.
-    #[arg(long, default_value = "count")]
-    pub rank_by: String,
+    /// Print the hotspots as GeoJSON (with the settings used) instead of a table.
     #[arg(long)]
     pub json: bool,
+    /// The same as --json.
     #[arg(long)]
     pub geojson: bool,
+    /// Print the hotspots as CSV, one row each.
     #[arg(long)]
     pub csv: bool,
-    /// Write to a file (.geojson, .json, .csv) instead of the terminal.
+    /// Write to a file (.geojson, .json, .csv, or .gpkg with the gdal feature) as well as the terminal.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub spec: SpecArgs<HotspotSpec>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
-pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8, CliError> {
-    let l = args.analysis.load(store)?;
-    let rank_by = match args.rank_by.as_str() {
-        "count" => RankBy::Count,
-        "harm" => RankBy::Harm,
-        other => return Err(CliError::Usage(format!("--rank-by '{other}' is not count or harm"))),
-    };
+pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let spec = &args.spec.0;
+    let l = load(store, &args.data, &spec.analysis)?;
     let s = l.prepared.density()?;
-    let (rule, gistar) = match args.method.as_str() {
-        "kde" => (args.density_cut.map_or(CellRule::TopShare(args.top_share), CellRule::Cut), None),
-        "gistar" => {
-            let band = args.band_m.unwrap_or(l.prepared.params.bandwidth_m);
-            (CellRule::GiStarHot, Some(l.prepared.gistar(band, GiStarOptions::default())?))
-        }
-        other => return Err(CliError::Usage(format!("--method '{other}' is not kde or gistar"))),
-    };
-    let set = l.prepared.hotspots(&l.ds, &s, gistar.as_ref(), rule, rank_by, &l.harm_by_category)?;
-    let geojson = || out::hotspots_geojson(&set, &l.prepared.params, args.top);
+    let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category)?;
+    let top = spec.top;
+    let geojson = || out::hotspots_geojson(&set, &l.prepared.params, top);
     let body: Option<Vec<u8>> = if args.json || args.geojson {
-        Some(serde_json::to_vec_pretty(&geojson()).unwrap_or_default())
+        Some(crate::report::json_pretty(&geojson())?)
     } else if args.csv {
-        Some(out::hotspots_csv(&set, args.top))
+        Some(out::hotspots_csv(&set, top)?)
     } else {
         None
     };
@@ -307,7 +243,7 @@ pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8
             "hotspots",
             JsonStyle::Pretty,
             &|| Ok(geojson()),
-            Some(&|| Ok(out::hotspots_csv(&set, args.top))),
+            Some(&|| Ok(out::hotspots_csv(&set, top)?)),
         )?;
     }
     match body {
@@ -318,7 +254,7 @@ pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8
         None => {
             header(&l, out)?;
             writeln!(out)?;
-            write!(out, "{}", out::hotspots_text(&set, args.top))?;
+            write!(out, "{}", out::hotspots_text(&set, top))?;
         }
     }
     Ok(super::EXIT_OK)
@@ -326,29 +262,20 @@ pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8
 
 #[derive(Debug, Clone, Args)]
 pub struct GiStarArgs {
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
-    /// Distance band, metres (default: the bandwidth).
-    #[arg(long)]
-    pub band_m: Option<f64>,
-    /// Permutations for pseudo p-values (0: analytic only).
-    #[arg(long, default_value_t = 0)]
-    pub permutations: usize,
-    /// Seed for the permutations.
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Bins without the false discovery rate correction.
-    #[arg(long)]
-    pub no_fdr: bool,
-    /// Write cells: .geojson (non-empty or significant cells) or .csv (every cell).
+    /// Write cells: .geojson (non-empty or significant cells), .csv (every cell) or .gpkg (gdal feature).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub spec: SpecArgs<GiStarSpec>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
-pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Result<u8, CliError> {
-    let l = args.analysis.load(store)?;
-    let band = args.band_m.unwrap_or(l.prepared.params.bandwidth_m);
-    let opts = GiStarOptions { permutations: args.permutations, seed: args.seed, fdr: !args.no_fdr };
+pub(super) fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    let spec = &args.spec.0;
+    let l = load(store, &args.data, &spec.analysis)?;
+    let band = spec.band_m.unwrap_or(l.prepared.params.bandwidth_m);
+    let opts = GiStarOptions { permutations: spec.permutations, seed: spec.seed, fdr: spec.fdr };
     let gg = l.prepared.gistar(band, opts)?;
     let g = &gg.result;
     header(&l, out)?;
@@ -356,7 +283,7 @@ pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Resul
     write!(out, "{}", out::gistar_text(g))?;
     if let Some(path) = &args.out {
         let geojson = || Ok(out::gistar_geojson(&gg.grid, &gg.values, g, &l.prepared.params, &l.projector));
-        let csv = || Ok(out::gistar_csv(&gg.grid, &gg.values, g, &l.projector));
+        let csv = || Ok(out::gistar_csv(&gg.grid, &gg.values, g, &l.projector)?);
         write_features("--out", path, "gistar", JsonStyle::Compact, &geojson, Some(&csv))?;
         writeln!(out, "wrote {}", path.display())?;
     }
@@ -365,43 +292,35 @@ pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Resul
 
 #[derive(Debug, Clone, Args)]
 pub struct HexArgs {
-    #[command(flatten)]
-    pub analysis: AnalysisArgs,
-    /// H3 resolution, 0 (coarsest) to 15; 8 to 10 suit street-level crime.
-    #[arg(long, default_value_t = 9)]
-    pub resolution: u8,
-    /// Also compute Gi* with neighbourhoods of k rings.
-    #[arg(long)]
-    pub k: Option<u32>,
-    /// Permutations for Gi* pseudo p-values.
-    #[arg(long, default_value_t = 0)]
-    pub permutations: usize,
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-    /// Write hexagons: .geojson or .csv.
+    /// Write hexagons: .geojson, .csv or .gpkg (gdal feature).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub spec: SpecArgs<HexSpec>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
-pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     use crate::analysis::hex::{hex_boundary_lonlat, hex_centre_lonlat, hex_counts, hex_gistar};
-    let l = args.analysis.load(store)?;
-    let weights = (args.analysis.weight == WeightMode::Harm).then_some(l.harm_by_category.as_slice());
+    let spec = &args.spec.0;
+    let l = load(store, &args.data, &spec.analysis)?;
+    let weights = (spec.analysis.weight == WeightMode::Harm).then_some(l.harm_by_category.as_slice());
     let hex_err = |e: crate::analysis::hex::HexError| CliError::Usage(e.to_string());
-    let counts = hex_counts(&l.ds, &l.prepared.selection, weights, args.resolution).map_err(hex_err)?;
+    let counts = hex_counts(&l.ds, &l.prepared.selection, weights, spec.resolution).map_err(hex_err)?;
     header(&l, out)?;
     writeln!(
         out,
         "H3 resolution {}: {} incidents in {} hexagons{}",
-        args.resolution,
+        spec.resolution,
         counts.total_count(),
         counts.cells.len(),
         if counts.skipped > 0 { format!(" ({} could not be placed)", counts.skipped) } else { String::new() }
     )?;
-    let opts = GiStarOptions { permutations: args.permutations, seed: args.seed, fdr: true };
-    let gi = args
+    let opts = GiStarOptions { permutations: spec.permutations, seed: spec.seed, fdr: true };
+    let gi = spec
         .k
-        .map(|k| hex_gistar(&counts, k, args.analysis.weight == WeightMode::Harm, opts))
+        .map(|k| hex_gistar(&counts, k, spec.analysis.weight == WeightMode::Harm, opts))
         .transpose()
         .map_err(hex_err)?;
     if let Some(g) = &gi {
@@ -439,17 +358,17 @@ pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, 
                             "geometry": {"type": "Polygon", "coordinates": [ring]}, "properties": props}));
             }
             Ok(serde_json::json!({"type": "FeatureCollection", "features": features,
-                        "parameters": l.prepared.params, "resolution": args.resolution, "k": args.k}))
+                        "parameters": l.prepared.params, "resolution": spec.resolution, "k": spec.k}))
         };
         let hex_csv = || -> Result<Vec<u8>, CliError> {
             let mut w = csv::Writer::from_writer(Vec::new());
-            let _ = w.write_record(["h3", "lon", "lat", "count", "weight", "z", "p", "bin"]);
+            w.write_record(["h3", "lon", "lat", "count", "weight", "z", "p", "bin"])?;
             for &(cell, count, weight, k) in &rows {
                 let (lon, lat) = hex_centre_lonlat(cell).map_err(hex_err)?;
                 let g = |f: &dyn Fn(&crate::analysis::gistar::GiStar, usize) -> String| {
                     k.zip(gi.as_ref()).map(|(k, g)| f(&g.gistar, k)).unwrap_or_default()
                 };
-                let _ = w.write_record([
+                w.write_record([
                     format!("{cell:x}"),
                     lon.to_string(),
                     lat.to_string(),
@@ -458,9 +377,9 @@ pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, 
                     g(&|g, k| g.z[k].to_string()),
                     g(&|g, k| g.p[k].to_string()),
                     g(&|g, k| g.bin[k].to_string()),
-                ]);
+                ])?;
             }
-            Ok(w.into_inner().unwrap_or_default())
+            Ok(crate::report::csv_bytes(w)?)
         };
         write_features("--out", path, "hexagons", JsonStyle::Compact, &hex_doc, Some(&hex_csv))?;
         writeln!(out, "wrote {}", path.display())?;

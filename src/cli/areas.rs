@@ -2,11 +2,11 @@
 
 use super::analysis::write_file;
 use super::{CliError, EXIT_OK};
-use crate::analysis::harm::HarmTable;
+use crate::analysis::area_tally::tally;
 use crate::analysis::points::WeightMode;
+use crate::areas::FieldChoice;
 use crate::areas::file::read_layer_file;
-use crate::areas::{FieldChoice, tally::tally};
-use crate::geo::{CrsDef, Projector};
+use crate::geo::Projector;
 use crate::model::time::format_instant;
 use crate::report::areas as report;
 use crate::store::{AreaImportOutcome, NewAreaLayer, Store, valid_layer_name};
@@ -61,27 +61,25 @@ pub struct AreasCountsArgs {
     /// The layer: NAME (its newest version), NAME@N (version N) or a layer id.
     #[arg(long)]
     pub layer: String,
-    #[command(flatten)]
-    pub filter: super::analysis::FilterArgs,
     /// What density counts: incidents (count) or harm.
     #[arg(long, default_value = "count")]
     pub weight: WeightMode,
-    /// Harm weights CSV (`category,weight`) instead of the built-in table.
-    #[arg(long)]
-    pub harm: Option<PathBuf>,
-    /// Metric CRS areas are measured in (default: the UTM zone of the data's centre), e.g. EPSG:27700.
-    #[arg(long)]
-    pub crs: Option<String>,
+    /// Print the counts as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the counts as CSV.
     #[arg(long)]
     pub csv: bool,
     /// Write to a file: .csv, .geojson (or .json), or .gpkg with the gdal feature.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub filter: super::params::SpecArgs<crate::model::Query>,
+    #[command(flatten)]
+    pub data: super::analysis::DataArgs,
 }
 
-pub fn run(store: &Path, args: &AreasArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store: &Path, args: &AreasArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     match &args.command {
         AreasCommand::Import(a) => run_import(store, a, out),
         AreasCommand::List(a) => run_list(store, a, out),
@@ -156,22 +154,16 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
     let store = Store::open_existing(store_path)?;
     let rec = store.resolve_area_layer(&args.layer)?;
     let layer = store.load_area_layer(&rec)?;
+    drop(store);
     // The window and categories are read exactly as the analyses read them.
-    let query = args.filter.query()?;
-    let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
-    let sel = query.select(&ds).map_err(crate::analysis::pipeline::AnalysisError::from)?;
-    let table = match &args.harm {
-        Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
-        None => HarmTable::police_uk_default(),
-    };
-    let (harm_by_category, missing) = table.weights_for(ds.categories().names(), 1.0);
+    let query = &args.filter.0;
+    let data = args.data.load(store_path)?;
+    let ds = &data.ds;
+    let sel = query.select(ds).map_err(crate::analysis::pipeline::AnalysisError::from)?;
     let metric = Projector::new_metric(ds.crs()).map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let t = tally(&layer, &ds, &sel, &harm_by_category, &metric, args.weight);
+    let t = tally(&layer, ds, &sel, &data.harm_by_category, &metric, args.weight);
     let mut warnings = sel.warnings.clone();
-    if !missing.is_empty() {
-        warnings.push(format!("harm table '{}' has no weight for {}: they weigh 1", table.label(), missing.join(", ")));
-    }
+    warnings.extend(data.notes.iter().cloned());
     let window = json!({
         "from": query.from_s.map(format_instant),
         "to": query.to_s.map(format_instant),
@@ -179,7 +171,7 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
     });
     if let Some(path) = &args.out {
         match extension(path).as_str() {
-            "csv" => write_file(path, &report::tally_csv(&t))?,
+            "csv" => write_file(path, &report::tally_csv(&t)?)?,
             "geojson" | "json" => write_file(
                 path,
                 &serde_json::to_vec(&report::tally_geojson(&t, &layer, window.clone())).unwrap_or_default(),
@@ -200,7 +192,7 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
         let v = report::tally_json(&t, &rec, window, &warnings);
         writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
     } else if args.csv {
-        out.write_all(&report::tally_csv(&t))?;
+        out.write_all(&report::tally_csv(&t)?)?;
     } else {
         writeln!(out, "layer: {} (id {}, {} areas, key '{}')", rec.label(), rec.id, rec.features, rec.key_field)?;
         match (query.from_s, query.to_s) {
@@ -233,26 +225,24 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
 }
 
 /// `compare --by-area LAYER`: each area's incidents in the two windows (with the categories of the comparison) and
-/// the change, the before count scaled to the after window's length as the comparison does.
-pub fn compare_by_area(
+/// the change, the before count scaled to the after window's length as the comparison does, and no change where the
+/// comparison gives none.
+pub(super) fn compare_by_area(
     store_path: &Path,
     layer_spec: &str,
-    before: crate::analysis::compare::Window,
-    after: crate::analysis::compare::Window,
+    ds: &crate::model::Dataset,
+    comparison: &crate::analysis::compare::Comparison,
     categories: &[String],
-    crs: Option<&str>,
-) -> Result<crate::areas::compare::AreaComparison, CliError> {
+) -> Result<crate::analysis::area_change::AreaComparison, CliError> {
     let store = Store::open_existing(store_path)?;
     let rec = store.resolve_area_layer(layer_spec)?;
     let layer = store.load_area_layer(&rec)?;
-    let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
-    let select = |w: crate::analysis::compare::Window| {
+    let select = |w: crate::model::Window| {
         crate::model::Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() }
-            .select(&ds)
+            .select(ds)
             .map_err(crate::analysis::pipeline::AnalysisError::from)
     };
-    let (b, a) = (select(before)?, select(after)?);
-    let ratio = crate::analysis::compare::Window::length_ratio(before, after);
-    Ok(crate::areas::compare::compare_areas(&layer, &ds, &b, &a, ratio))
+    let (b, a) = (select(comparison.before)?, select(comparison.after)?);
+    let why = crate::analysis::compare::not_covered_reason(&comparison.before_coverage, &comparison.after_coverage);
+    Ok(crate::analysis::area_change::compare_areas(&layer, ds, &b, &a, comparison.length_ratio, why.as_deref()))
 }

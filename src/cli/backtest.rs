@@ -1,16 +1,13 @@
 //! `hotspots backtest`: the rolling-origin evaluation of prediction methods on the store's own history.
 
-use super::analysis::{parse_time, write_file};
+use super::analysis::{DataArgs, write_file};
 use super::{CliError, EXIT_OK};
 use crate::analysis::backtest::{
     BacktestParams, DEFAULT_CELL_M, DEFAULT_FOLDS, backtest, choose::CHOICE_COVERAGE_PCT, choose_from, default_methods,
 };
-use crate::analysis::harm::HarmTable;
 use crate::analysis::points::WeightMode;
 use crate::analysis::predict::{Period, PredictMethod, Weights};
-use crate::geo::CrsDef;
 use crate::report::backtest as out;
-use crate::store::Store;
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -43,12 +40,8 @@ pub struct BacktestArgs {
     /// Fit on counts, or on harm (harm-weighted variants of every method; the choice then ranks by harm captured).
     #[arg(long, default_value = "count")]
     pub weight: WeightMode,
-    /// Harm weights CSV (`category,weight`) instead of the built-in table.
-    #[arg(long)]
-    pub harm: Option<PathBuf>,
-    /// Metric CRS for the grid (default: the UTM zone of the data's centre).
-    #[arg(long)]
-    pub crs: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
     /// Write a chart of hit rate against coverage, one line per method (SVG).
     #[arg(long)]
     pub chart: Option<PathBuf>,
@@ -58,31 +51,24 @@ pub struct BacktestArgs {
     pub csv: bool,
 }
 
-pub fn run(store: &Path, args: &BacktestArgs, w: &mut dyn Write) -> Result<u8, CliError> {
-    let store = Store::open_existing(store)?;
-    let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
-    let table = match &args.harm {
-        Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
-        None => HarmTable::police_uk_default(),
-    };
-    let (harm_by_category, missing) = table.weights_for(ds.categories().names(), 1.0);
-    let mut params = BacktestParams::new(Weights { mode: args.weight, harm_by_category });
+pub(super) fn run(store: &Path, args: &BacktestArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+    let data = args.data.load(store)?;
+    let ds = &data.ds;
+    let mut params =
+        BacktestParams::new(Weights { mode: args.weight, harm_by_category: data.harm_by_category.clone() });
     params.categories = args.categories.clone();
     params.methods = if args.methods.is_empty() { default_methods() } else { args.methods.clone() };
     params.coverages_pct = args.coverage.clone();
     params.folds = args.folds;
     params.period = args.period;
-    params.at_s = args.at.as_deref().map(|a| parse_time("--at", a)).transpose()?;
+    params.at_s = args
+        .at
+        .as_deref()
+        .map(|a| crate::model::Window::parse_instant(a).map_err(|e| CliError::Usage(format!("--at {e}"))))
+        .transpose()?;
     params.cell_m = args.cell_m;
-    let mut bt = backtest(&ds, &params).map_err(|e| CliError::Usage(e.to_string()))?;
-    if !missing.is_empty() {
-        bt.notes.push(format!(
-            "harm table '{}' has no weight for {} categories (they weigh 1 in harm captured)",
-            table.label(),
-            missing.len()
-        ));
-    }
+    let mut bt = backtest(ds, &params).map_err(|e| CliError::Usage(e.to_string()))?;
+    bt.notes.extend(data.notes.iter().cloned());
     let choice = bt.coverages_pct.contains(&CHOICE_COVERAGE_PCT).then(|| choose_from(&bt));
     if let Some(path) = &args.chart {
         write_file(path, out::chart_svg(&bt).as_bytes())?;

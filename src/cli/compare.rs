@@ -1,10 +1,14 @@
 //! `hotspots compare` and `hotspots accuracy`.
 
 use super::CliError;
-use super::analysis::{AnalysisArgs, FilterArgs, JsonStyle, write_file};
-use crate::analysis::compare::{Areas, Comparison, Window, change_grid, compare, to_metric};
+use super::analysis::{DataArgs, JsonStyle, load, write_file};
+use super::params::{SpecArgs, flag_error};
+use crate::analysis::compare::{Areas, Comparison, change_grid, compare, hotspot_outline, to_metric};
+use crate::analysis::pipeline::AnalysisParams;
+use crate::analysis::spec::{CompareSpec, Params};
 use crate::areas::AreaLayer;
 use crate::geo::Projector;
+use crate::model::Window;
 use crate::report::compare as out;
 use clap::Args;
 use geo_types::MultiPolygon;
@@ -12,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Parse `FROM..TO` for a flag (see [`Window::parse`]).
-pub fn parse_window(flag: &str, text: &str) -> Result<Window, CliError> {
+pub(super) fn parse_window(flag: &str, text: &str) -> Result<Window, CliError> {
     Window::parse(text).map_err(|e| CliError::Usage(format!("{flag} {e}")))
 }
 
@@ -23,118 +27,61 @@ fn polygons(path: &Path) -> Result<MultiPolygon<f64>, CliError> {
 
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
-    /// The window before: FROM..TO (TO exclusive), e.g. 2024-01..2024-02.
-    #[arg(long)]
-    pub before: String,
-    /// The window after: FROM..TO.
-    #[arg(long)]
-    pub after: String,
-    /// Only these categories (repeatable).
-    #[arg(long = "category")]
-    pub categories: Vec<String>,
-    /// The target area (GeoJSON polygons; all features together).
+    /// The target area (GeoJSON polygons; all features together). Or --hotspot ID.
     #[arg(long)]
     pub target: Option<PathBuf>,
-    /// The target is a hotspot from `find` (its id), found again with --cell-m/--bandwidth-m over the before window.
-    #[arg(long)]
-    pub hotspot: Option<String>,
-    /// Width of the buffer around the target, metres.
-    #[arg(long, default_value_t = 250.0)]
-    pub buffer_m: f64,
     /// The control area (default: everything outside the target and the buffer).
     #[arg(long)]
     pub control: Option<PathBuf>,
     /// A control area for the buffer, for the WDD test (default: none).
     #[arg(long)]
     pub buffer_control: Option<PathBuf>,
-    /// Grid cell for --hotspot and --map, metres (default: automatic).
-    #[arg(long)]
-    pub cell_m: Option<f64>,
-    /// Kernel bandwidth for --hotspot, metres (default: automatic).
-    #[arg(long)]
-    pub bandwidth_m: Option<f64>,
     /// Write the change map (cells with before, after, difference, p, significant): .geojson, .csv or (gdal
     /// feature) .gpkg.
     #[arg(long)]
     pub map: Option<PathBuf>,
-    /// Write the comparison to a file: .json or .csv (as --json and --csv).
-    #[arg(long)]
-    pub out: Option<PathBuf>,
-    /// False discovery rate for the change map.
-    #[arg(long, default_value_t = 0.05)]
-    pub fdr_q: f64,
-    /// count or harm: the weight of the density surface that --hotspot ids come from (as `find --weight`). Totals
-    /// and categories show both; the area measures and tests count incidents (their statistics are for counts).
-    #[arg(long, default_value = "count")]
-    pub weight: crate::analysis::points::WeightMode,
-    /// Harm weights CSV instead of the built-in table.
-    #[arg(long)]
-    pub harm: Option<PathBuf>,
-    /// Metric CRS (default: the UTM zone of the data's centre).
-    #[arg(long)]
-    pub crs: Option<String>,
     /// Also compare per area of a stored boundary layer (`hotspots areas import`): NAME, NAME@N or a layer id.
     #[arg(long)]
     pub by_area: Option<String>,
+    /// Write the comparison to a file: .json or .csv (as --json and --csv).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Print the comparison as JSON.
     #[arg(long)]
     pub json: bool,
+    /// Print the comparison as CSV, one row per figure.
     #[arg(long)]
     pub csv: bool,
+    #[command(flatten)]
+    pub spec: SpecArgs<CompareSpec>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// Everything `compare` computes.
-pub struct CompareRun {
+pub(super) struct CompareRun {
     pub comparison: Comparison,
     pub change: Option<crate::analysis::compare::ChangeGrid>,
     pub projector: Projector,
+    pub ds: crate::model::Dataset,
 }
 
-pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
-    let before = parse_window("--before", &args.before)?;
-    let after = parse_window("--after", &args.after)?;
-    let analysis = AnalysisArgs {
-        filter: FilterArgs::window(
-            Some(crate::model::time::format_instant(before.from_s)),
-            Some(crate::model::time::format_instant(before.to_s)),
-            &args.categories,
-        ),
-        cell_m: args.cell_m,
-        bandwidth_m: args.bandwidth_m,
-        kernel: crate::analysis::kde::Kernel::Quartic,
-        weight: args.weight,
-        harm: args.harm.clone(),
-        crs: args.crs.clone(),
-    };
-    let l = analysis.load(store)?;
+pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
+    let spec = &args.spec.0;
+    let (before, after) = spec.windows().map_err(|e| CliError::Usage(flag_error(&e)))?;
+    let l = load(store, &args.data, &spec.before_analysis(before))?;
     let projector = l.projector;
     let usage = |e: crate::analysis::compare::CompareError| CliError::Usage(e.to_string());
     let metric =
         |p: &Path| -> Result<MultiPolygon<f64>, CliError> { to_metric(&polygons(p)?, &projector).map_err(usage) };
-    let target = match (&args.target, &args.hotspot) {
+    let target = match (&args.target, &spec.hotspot) {
         (Some(_), Some(_)) => return Err(CliError::Usage("give --target or --hotspot, not both".into())),
         (Some(p), None) => Some((metric(p)?, format!("target {}", p.display()))),
         (None, Some(id)) => {
             let s = l.prepared.density()?;
-            let set = l.prepared.hotspots(
-                &l.ds,
-                &s,
-                None,
-                crate::analysis::hotspots::CellRule::TopShare(0.01),
-                match args.weight {
-                    crate::analysis::points::WeightMode::Harm => crate::analysis::hotspots::RankBy::Harm,
-                    crate::analysis::points::WeightMode::Count => crate::analysis::hotspots::RankBy::Count,
-                },
-                &l.harm_by_category,
-            )?;
-            let h = set.hotspots.iter().find(|h| &h.id == id).ok_or_else(|| {
-                let ids: Vec<&str> = set.hotspots.iter().take(20).map(|h| h.id.as_str()).collect();
-                CliError::Usage(format!(
-                    "no hotspot '{id}' over the before window with these --cell-m/--bandwidth-m; the hotspots there are \
-                     {}",
-                    ids.join(", ")
-                ))
-            })?;
-            let outline = crate::analysis::outline::trace_cells(&l.prepared.grid, &h.cell_indices);
+            let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category)?;
+            let settings = hotspot_settings(spec);
+            let outline = hotspot_outline(&set, &l.prepared.grid, id, &settings).map_err(usage)?;
             Some((outline, format!("hotspot {id}")))
         }
         (None, None) => None,
@@ -142,7 +89,7 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
     let areas = match target {
         Some((target_xy_m, description)) => Some(Areas {
             target_xy_m,
-            buffer_m: args.buffer_m,
+            buffer_m: spec.buffer_m,
             control_xy_m: args.control.as_deref().map(metric).transpose()?,
             buffer_control_xy_m: args.buffer_control.as_deref().map(metric).transpose()?,
             description,
@@ -152,49 +99,63 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
         }
         None => None,
     };
-    let comparison =
-        compare(&l.ds, before, after, &args.categories, &l.harm_by_category, areas.as_ref()).map_err(usage)?;
+    let cats = &spec.analysis.query.categories;
+    let comparison = compare(&l.ds, before, after, cats, &l.harm_by_category, areas.as_ref()).map_err(usage)?;
     let change = match &args.map {
-        Some(_) => change_grid(&l.ds, before, after, &args.categories, args.cell_m, args.fdr_q).map_err(usage)?,
+        Some(_) => change_grid(&l.ds, before, after, cats, spec.analysis.cell_m, spec.fdr_q).map_err(usage)?,
         None => None,
     };
-    Ok(CompareRun { comparison, change, projector })
+    Ok(CompareRun { comparison, change, projector, ds: l.ds })
 }
 
-pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+/// The settings that make a comparison's hotspot ids, in the command line's words (for the unknown-id error).
+fn hotspot_settings(spec: &CompareSpec) -> String {
+    let mut pairs = Vec::new();
+    spec.analysis.pairs(false, &mut pairs);
+    spec.rule.pairs(false, &mut pairs);
+    pairs
+        .iter()
+        .filter(|(k, _)| *k != "from" && *k != "to" && *k != "category")
+        .map(|(k, v)| format!("{} {v}", super::params::flag(k)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(super) fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let r = compute(store, args)?;
     if let (Some(path), Some(cg)) = (&args.map, &r.change) {
         let geojson = || Ok(out::change_geojson(cg, &r.projector));
-        let csv = || Ok(out::change_csv(cg, &r.projector));
+        let csv = || Ok(out::change_csv(cg, &r.projector)?);
         super::analysis::write_features("--map", path, "change", JsonStyle::Compact, &geojson, Some(&csv))?;
     }
     let by_area = match &args.by_area {
         Some(layer) => Some(super::areas::compare_by_area(
             store,
             layer,
-            r.comparison.before,
-            r.comparison.after,
-            &args.categories,
-            args.crs.as_deref(),
+            &r.ds,
+            &r.comparison,
+            &args.spec.analysis.query.categories,
         )?),
         None => None,
     };
     // What --json and --csv print, and --out FILE.json|.csv writes.
-    let json = || {
-        let mut v = serde_json::to_value(&r.comparison).unwrap_or_default();
+    let json = || -> Result<String, CliError> {
+        let mut v = serde_json::to_value(&r.comparison).map_err(crate::report::ReportError::from)?;
         if let (Some(b), Some(obj)) = (&by_area, v.as_object_mut()) {
-            obj.insert("by_area".into(), serde_json::to_value(b).unwrap_or_default());
+            obj.insert("by_area".into(), serde_json::to_value(b).map_err(crate::report::ReportError::from)?);
         }
-        serde_json::to_string_pretty(&v).unwrap_or_default()
+        Ok(serde_json::to_string_pretty(&v).map_err(crate::report::ReportError::from)?)
     };
-    let csv = || match &by_area {
-        Some(b) => crate::report::areas::area_changes_csv(b),
-        None => out::comparison_csv(&r.comparison),
+    let csv = || -> Result<Vec<u8>, CliError> {
+        Ok(match &by_area {
+            Some(b) => crate::report::areas::area_changes_csv(b)?,
+            None => out::comparison_csv(&r.comparison)?,
+        })
     };
     if let Some(path) = &args.out {
         match path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).as_deref() {
-            Some("json") => write_file(path, json().as_bytes())?,
-            Some("csv") => write_file(path, &csv())?,
+            Some("json") => write_file(path, json()?.as_bytes())?,
+            Some("csv") => write_file(path, &csv()?)?,
             _ => {
                 return Err(CliError::Usage(format!(
                     "--out {}: use .json or .csv (the change map's cells go to --map FILE.geojson|.csv|.gpkg)",
@@ -204,9 +165,9 @@ pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Resul
         }
     }
     if args.json {
-        writeln!(w, "{}", json())?;
+        writeln!(w, "{}", json()?)?;
     } else if args.csv {
-        w.write_all(&csv())?;
+        w.write_all(&csv()?)?;
     } else {
         write!(w, "{}", out::comparison_text(&r.comparison))?;
         if let Some(b) = &by_area {
@@ -253,47 +214,41 @@ pub struct AccuracyArgs {
     pub json: bool,
 }
 
-pub fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let train = parse_window("--train", &args.train)?;
     let test = parse_window("--test", &args.test)?;
     let bandwidths: Vec<Option<f64>> =
         if args.bandwidth_m.is_empty() { vec![None] } else { args.bandwidth_m.iter().map(|&b| Some(b)).collect() };
     let mut rows = Vec::new();
+    let data = DataArgs { harm: None, crs: args.crs.clone() }.load(store)?;
+    let test_query =
+        crate::model::Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: args.categories.clone() };
+    let test_sel = test_query.select(&data.ds).map_err(|e| CliError::Usage(format!("--test: {e}")))?;
+    // Every category in both windows: the incidents strays are judged against.
+    let mut reference = crate::model::Query { categories: Vec::new(), ..test_query.clone() }
+        .select(&data.ds)
+        .map_err(|e| CliError::Usage(format!("--test: {e}")))?;
+    let train_all = crate::model::Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: Vec::new() }
+        .select(&data.ds)
+        .map_err(|e| CliError::Usage(format!("--train: {e}")))?;
+    reference.indices.extend(train_all.indices);
     for bw in bandwidths {
-        let analysis = AnalysisArgs {
-            filter: FilterArgs::window(
-                Some(crate::model::time::format_instant(train.from_s)),
-                Some(crate::model::time::format_instant(train.to_s)),
-                &args.categories,
-            ),
+        let params = AnalysisParams {
+            query: crate::model::Query {
+                from_s: Some(train.from_s),
+                to_s: Some(train.to_s),
+                categories: args.categories.clone(),
+            },
             cell_m: args.cell_m,
             bandwidth_m: bw,
-            kernel: crate::analysis::kde::Kernel::Quartic,
-            weight: crate::analysis::points::WeightMode::Count,
-            harm: None,
-            crs: args.crs.clone(),
+            ..Default::default()
         };
-        let l = analysis.load(store)?;
-        let test_query = crate::model::Query {
-            from_s: Some(test.from_s),
-            to_s: Some(test.to_s),
-            categories: args.categories.clone(),
-        };
-        let test_sel = test_query.select(&l.ds).map_err(|e| CliError::Usage(format!("--test: {e}")))?;
-        // Every category in both windows: the incidents strays are judged against.
-        let mut reference = crate::model::Query { categories: Vec::new(), ..test_query.clone() }
-            .select(&l.ds)
-            .map_err(|e| CliError::Usage(format!("--test: {e}")))?;
-        let train_all =
-            crate::model::Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: Vec::new() }
-                .select(&l.ds)
-                .map_err(|e| CliError::Usage(format!("--train: {e}")))?;
-        reference.indices.extend(train_all.indices);
-        let acc = crate::analysis::accuracy::accuracy(&l.ds, &l.prepared, &test_sel, &reference, &args.coverage)?;
+        let prepared = crate::analysis::pipeline::prepare(&data.ds, &params, &data.harm_by_category, &data.harm_label)?;
+        let acc = crate::analysis::accuracy::accuracy(&data.ds, &prepared, &test_sel, &reference, &args.coverage)?;
         rows.extend(acc);
     }
     if args.json {
-        writeln!(w, "{}", serde_json::to_string_pretty(&rows).unwrap_or_default())?;
+        writeln!(w, "{}", serde_json::to_string_pretty(&rows).map_err(crate::report::ReportError::from)?)?;
     } else {
         write!(w, "{}", out::accuracy_text(&rows))?;
     }

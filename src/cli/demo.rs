@@ -44,7 +44,7 @@ fn incident_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let dir = args.fixtures.clone().unwrap_or_else(default_fixtures);
     let files = incident_files(&dir)
         .map_err(|e| CliError::Usage(format!("cannot list the demo fixtures in {}: {e}", dir.display())))?;
@@ -75,28 +75,11 @@ pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         out,
         "\ntop hotspots, January to March 2024 (hotspots find --from 2024-01 --to 2024-04 --cell-m 50 --bandwidth-m 250 --top 5):\n"
     )?;
-    let find = super::FindArgs {
-        analysis: super::AnalysisArgs {
-            filter: super::analysis::FilterArgs::window(Some("2024-01".into()), Some("2024-04".into()), &[]),
-            cell_m: Some(50.0),
-            bandwidth_m: Some(250.0),
-            kernel: crate::analysis::kde::Kernel::Quartic,
-            weight: crate::analysis::points::WeightMode::Count,
-            harm: None,
-            crs: None,
-        },
-        top: 5,
-        method: "kde".into(),
-        top_share: 0.01,
-        density_cut: None,
-        band_m: None,
-        rank_by: "count".into(),
-        json: false,
-        geojson: false,
-        csv: false,
-        out: None,
-    };
-    super::analysis::run_find(&store_path, &find, out)?;
+    run_command(
+        &store_path,
+        &["find", "--from", "2024-01", "--to", "2024-04", "--cell-m", "50", "--bandwidth-m", "250", "--top", "5"],
+        out,
+    )?;
     demo_compare_and_tasking(&store_path, out)?;
     if args.keep.is_some() {
         writeln!(out, "store kept at {}: try `hotspots info --store {}`", store_path.display(), store_path.display())?;
@@ -137,49 +120,14 @@ fn demo_compare_and_tasking(store: &Path, out: &mut dyn Write) -> Result<(), Cli
         out,
         "\nMarch against February 2024 (hotspots compare --before 2024-02..2024-03 --after 2024-03..2024-04):\n"
     )?;
-    let compare = super::CompareArgs {
-        before: "2024-02..2024-03".into(),
-        after: "2024-03..2024-04".into(),
-        categories: Vec::new(),
-        target: None,
-        hotspot: None,
-        buffer_m: 250.0,
-        control: None,
-        buffer_control: None,
-        cell_m: None,
-        bandwidth_m: None,
-        map: None,
-        out: None,
-        fdr_q: 0.05,
-        weight: crate::analysis::points::WeightMode::Count,
-        harm: None,
-        crs: None,
-        by_area: None,
-        json: false,
-        csv: false,
-    };
-    if let Err(e) = super::compare::run_compare(store, &compare, out) {
+    if let Err(e) = run_command(store, &["compare", "--before", "2024-02..2024-03", "--after", "2024-03..2024-04"], out)
+    {
         writeln!(out, "(compare: {e})")?;
     }
     writeln!(out, "\ntasking list for April 2024 (hotspots tasking --at 2024-04-01 --window 3m --top 3):\n")?;
-    let tasking = super::TaskingArgs {
-        at: Some("2024-04-01".into()),
-        window: crate::analysis::tasking::WindowLength::Months(3),
-        top: 3,
-        min_separation_m: 400.0,
-        weight: "harm".into(),
-        categories: Vec::new(),
-        format: "text".into(),
-        out: None,
-        cell_m: 50.0,
-        bandwidth_m: 250.0,
-        top_share: 0.01,
-        harm: None,
-        by_area: None,
-        areas: Vec::new(),
-        crs: None,
-    };
-    if let Err(e) = super::tasking::run_tasking(store, &tasking, out) {
+    if let Err(e) =
+        run_command(store, &["tasking", "--at", "2024-04-01", "--window", "3m", "--top", "3", "--weight", "harm"], out)
+    {
         writeln!(out, "(tasking: {e})")?;
     }
     writeln!(
@@ -189,8 +137,18 @@ fn demo_compare_and_tasking(store: &Path, out: &mut dyn Write) -> Result<(), Cli
     Ok(())
 }
 
+/// Run one command as its command line would (`hotspots --store STORE ARGS...`), so what the demo prints is exactly
+/// what the command it names prints.
+fn run_command(store: &Path, args: &[&str], out: &mut dyn Write) -> Result<u8, CliError> {
+    use clap::Parser;
+    let store = store.display().to_string();
+    let argv = ["hotspots", "--store", store.as_str()].into_iter().chain(args.iter().copied());
+    let cli = super::Cli::try_parse_from(argv).map_err(|e| CliError::Usage(e.to_string()))?;
+    super::run(cli, out)
+}
+
 /// Boundary outlines shipped with the fixtures, drawn on the demo map.
-pub fn boundary_files() -> Vec<PathBuf> {
+pub(super) fn boundary_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("boundaries");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| {

@@ -8,11 +8,12 @@ mod compare;
 mod demo;
 mod info;
 mod ingest;
+pub mod params;
 mod serve;
 mod synth;
 mod tasking;
 
-pub use analysis::{AnalysisArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
+pub use analysis::{DataArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use areas::{AreasArgs, AreasCommand, AreasCountsArgs, AreasImportArgs, AreasListArgs};
 pub use backtest::BacktestArgs;
 pub use compare::{AccuracyArgs, CompareArgs};
@@ -97,8 +98,16 @@ pub enum CliError {
     Areas(#[from] crate::areas::AreaError),
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    #[error(transparent)]
+    Report(#[from] crate::report::ReportError),
     #[error("{0}")]
     Usage(String),
+}
+
+impl From<csv::Error> for CliError {
+    fn from(e: csv::Error) -> Self {
+        CliError::Report(crate::report::ReportError::Csv(e))
+    }
 }
 
 impl CliError {

@@ -4,7 +4,7 @@ use super::CliError;
 use crate::analysis::harm::HarmTable;
 use crate::areas::AreaLayer;
 use crate::geo::CrsDef;
-use crate::server::{AppState, ServerConfig};
+use crate::server::{AppState, Context, ServerConfig};
 use crate::store::Store;
 use clap::Args;
 use std::io::Write;
@@ -48,7 +48,7 @@ pub struct ServeArgs {
 }
 
 /// The repository's assets/ (or ./assets).
-pub fn default_assets() -> PathBuf {
+pub(super) fn default_assets() -> PathBuf {
     let local = Path::new("assets");
     if local.join("index.html").exists() {
         local.to_owned()
@@ -58,7 +58,7 @@ pub fn default_assets() -> PathBuf {
 }
 
 /// Build the server state from a store and the options.
-pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
+pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
     if !args.addr.ip().is_loopback() && args.token.is_none() {
         return Err(CliError::Usage(format!(
             "--addr {} is reachable from other machines: pass --token (or HOTSPOTS_TOKEN) so requests need it",
@@ -97,7 +97,7 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
         for l in &stored_layers {
             h.update(l.file_sha256.as_bytes());
         }
-        crate::ingest::source::hex(&h.finalize())[..8].to_owned()
+        crate::files::hex(&h.finalize())[..8].to_owned()
     };
     let mut config = ServerConfig::new(args.addr, args.assets.clone().unwrap_or_else(default_assets));
     config.public = args.public;
@@ -105,11 +105,11 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
     config.token = args.token.clone();
     config.basemap = args.basemap.clone();
     config.cache_bytes = args.cache_mb << 20;
-    Ok(AppState::new(ds, harm, table.label().to_owned(), areas, config, version))
+    Ok(AppState::new(Context::new(ds, harm, table.label().to_owned(), areas, config, version)))
 }
 
 /// Serve until Ctrl-C.
-pub fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     writeln!(
@@ -124,6 +124,6 @@ pub fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
     Ok(super::EXIT_OK)
 }
 
-pub fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     serve(state(store_path, args)?, out)
 }

@@ -39,7 +39,7 @@ pub struct SynthArgs {
     pub trends: Vec<crate::synth::Trend>,
 }
 
-pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let params = SynthParams {
         n: args.n,
         seed: args.seed,

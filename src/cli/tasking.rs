@@ -1,15 +1,14 @@
 //! `hotspots tasking` and `hotspots emerging`.
 
-use super::analysis::{JsonStyle, write_features, write_file};
+use super::analysis::{DataArgs, JsonStyle, write_features, write_file};
+use super::params::SpecArgs;
 use super::{CliError, EXIT_OK};
-use crate::analysis::emerging::cube::{CubeParams, EmergingRun, Period, run as run_cube};
-use crate::analysis::emerging::{EmergingClass, EmergingOptions};
-use crate::analysis::harm::HarmTable;
-use crate::analysis::hotspots::RankBy;
-use crate::analysis::points::WeightMode;
-use crate::analysis::tasking::{TaskingParams, WindowLength, tasking};
+use crate::analysis::emerging::EmergingClass;
+use crate::analysis::emerging::cube::{EmergingRun, run as run_cube};
+use crate::analysis::spec::EmergingSpec;
+use crate::analysis::tasking::{TaskingParams, tasking};
 use crate::areas::AreaLayer;
-use crate::geo::{CrsDef, Projector};
+use crate::geo::Projector;
 use crate::model::Dataset;
 use crate::report::{Align, Table, thousands};
 use crate::store::Store;
@@ -18,95 +17,36 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use super::analysis::parse_time;
-
-fn load(store: &Path, crs: Option<&str>) -> Result<Dataset, CliError> {
-    let store = Store::open_existing(store)?;
-    let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    Ok(store.load_dataset(crs.as_ref())?)
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct TaskingArgs {
-    /// The start of the period being planned; the window ends here (default: the end of the data).
-    #[arg(long)]
-    pub at: Option<String>,
-    /// Length of the window before --at: Nd, Nw or Nm (e.g. 28d, 4w, 3m).
-    #[arg(long, default_value = "28d")]
-    pub window: WindowLength,
-    /// How many candidates.
-    #[arg(long, default_value_t = 10)]
-    pub top: usize,
-    /// Candidates whose centres are closer than this merge, metres.
-    #[arg(long, default_value_t = 400.0)]
-    pub min_separation_m: f64,
-    /// Rank by harm or count.
-    #[arg(long, default_value = "harm")]
-    pub weight: String,
-    /// Only these categories (repeatable).
-    #[arg(long = "category")]
-    pub categories: Vec<String>,
     /// text, json, csv or html (the printable brief).
     #[arg(long, default_value = "text")]
     pub format: String,
     /// Write to this file instead of standard output.
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Grid cell, metres: street scale by default, for places a patrol can cover.
-    #[arg(long, default_value_t = 50.0)]
-    pub cell_m: f64,
-    /// Kernel bandwidth, metres.
-    #[arg(long, default_value_t = 250.0)]
-    pub bandwidth_m: f64,
-    /// Share of the study area taken as hot cells.
-    #[arg(long, default_value_t = 0.01)]
-    pub top_share: f64,
-    /// Harm weights CSV instead of the built-in table.
-    #[arg(long)]
-    pub harm: Option<PathBuf>,
     /// An area layer in the store (NAME, NAME@VERSION or id): each candidate's incidents split by its areas, and
     /// its outlines on the brief's maps.
     #[arg(long)]
     pub by_area: Option<String>,
-    /// Boundary layers (GeoJSON) drawn on the brief's maps.
+    /// Boundary layers (GeoJSON) drawn on the brief's maps (repeatable).
     #[arg(long = "areas")]
     pub areas: Vec<PathBuf>,
-    #[arg(long)]
-    pub crs: Option<String>,
+    #[command(flatten)]
+    pub spec: SpecArgs<TaskingParams>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
-pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
-    let rank_by = match args.weight.as_str() {
-        "harm" => RankBy::Harm,
-        "count" => RankBy::Count,
-        other => return Err(CliError::Usage(format!("--weight {other}: use harm or count"))),
-    };
-    if !(args.top_share > 0.0 && args.top_share <= 1.0) {
-        return Err(CliError::Usage(format!("--top-share {}: give a share between 0 and 1", args.top_share)));
-    }
-    let ds = load(store, args.crs.as_deref())?;
-    let table = match &args.harm {
-        Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
-        None => HarmTable::police_uk_default(),
-    };
-    let (harm, _) = table.weights_for(ds.categories().names(), 1.0);
-    let params = TaskingParams {
-        at_s: args.at.as_deref().map(|v| parse_time("--at", v)).transpose()?,
-        window: args.window,
-        top: args.top,
-        min_separation_m: args.min_separation_m,
-        rank_by,
-        weight: if rank_by == RankBy::Harm { WeightMode::Harm } else { WeightMode::Count },
-        categories: args.categories.clone(),
-        cell_m: Some(args.cell_m),
-        bandwidth_m: Some(args.bandwidth_m),
-        top_share: args.top_share,
-    };
+pub(super) fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+    let params = &args.spec.0;
+    let data = args.data.load(store)?;
+    let (ds, harm) = (data.ds, data.harm_by_category);
     let tasking_err = |e| match e {
         crate::analysis::tasking::TaskingError::Analysis(a) => CliError::Analysis(a),
         other => CliError::Usage(other.to_string()),
     };
-    let mut list = tasking(&ds, &harm, table.label(), &params).map_err(tasking_err)?;
+    let mut list = tasking(&ds, &harm, &data.harm_label, params).map_err(tasking_err)?;
     let by_area = match &args.by_area {
         Some(spec) => {
             let st = Store::open_existing(store)?;
@@ -120,9 +60,9 @@ pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Resul
     }
     let bytes = match args.format.as_str() {
         "text" => crate::report::tasking::tasking_text(&list).into_bytes(),
-        "csv" => crate::report::tasking::tasking_csv(&list),
+        "csv" => crate::report::tasking::tasking_csv(&list)?,
         "json" => {
-            let mut v = serde_json::to_vec_pretty(&list).unwrap_or_default();
+            let mut v = crate::report::json_pretty(&list)?;
             v.push(b'\n');
             v
         }
@@ -150,35 +90,26 @@ pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Resul
 
 #[derive(Debug, Clone, Args)]
 pub struct EmergingArgs {
-    /// Time step: week, month or Nd (N days). Must not be finer than the data's time precision.
-    #[arg(long, default_value = "month")]
-    pub period: Period,
-    /// The window (default: the data's whole span) and categories.
-    #[command(flatten)]
-    pub filter: super::analysis::FilterArgs,
-    /// Grid cell, metres (default: 4x the automatic density cell).
-    #[arg(long)]
-    pub cell_m: Option<f64>,
-    /// Gi* distance band, metres (default: 1.5 cells).
-    #[arg(long)]
-    pub band_m: Option<f64>,
     /// Use H3 hexagons of this resolution (0-15) instead of square cells.
     #[arg(long)]
     pub hex: Option<u8>,
     /// With --hex: Gi* over this many rings of neighbours.
     #[arg(long, default_value_t = 1)]
     pub k: u32,
-    /// Cells with a class, as GeoJSON (.geojson) or CSV (.csv).
+    /// Cells with a class, as GeoJSON (.geojson), CSV (.csv) or GeoPackage (.gpkg, gdal feature).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Print the whole run as JSON.
     #[arg(long)]
     pub json: bool,
-    #[arg(long)]
-    pub crs: Option<String>,
+    #[command(flatten)]
+    pub spec: SpecArgs<EmergingSpec>,
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 /// The cells with a class (not "no pattern"), as GeoJSON features.
-pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json::Value {
+pub(super) fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json::Value {
     let features: Vec<serde_json::Value> = run
         .result
         .locations
@@ -196,27 +127,21 @@ pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json:
         "band_m": run.band_m, "steps": run.steps.iter().map(|s| s.text()).collect::<Vec<_>>()})
 }
 
-pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
-    let ds = load(store, args.crs.as_deref())?;
-    let params = CubeParams {
-        query: args.filter.query()?,
-        period: args.period,
-        cell_m: args.cell_m,
-        band_m: args.band_m,
-        options: EmergingOptions::default(),
-    };
+pub(super) fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+    let ds = args.data.load(store)?.ds;
+    let params = &args.spec.0;
     if let Some(resolution) = args.hex {
-        return run_emerging_hex(&ds, &params, resolution, args, w);
+        return run_emerging_hex(&ds, params, resolution, args, w);
     }
-    let run = run_cube(&ds, &params).map_err(|e| CliError::Usage(e.to_string()))?;
+    let run = run_cube(&ds, params).map_err(|e| CliError::Usage(e.to_string()))?;
     let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(path) = &args.out {
         let geojson = || Ok(emerging_geojson(&run, &projector));
-        let csv = || Ok(emerging_csv(&run, &projector));
+        let csv = || Ok(emerging_csv(&run, &projector)?);
         write_features("--out", path, "emerging", JsonStyle::Compact, &geojson, Some(&csv))?;
     }
     if args.json {
-        writeln!(w, "{}", serde_json::to_string_pretty(&run).unwrap_or_default())?;
+        writeln!(w, "{}", serde_json::to_string_pretty(&run).map_err(crate::report::ReportError::from)?)?;
         return Ok(EXIT_OK);
     }
     writeln!(
@@ -232,14 +157,7 @@ pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Res
     for warning in &run.warnings {
         writeln!(w, "warning: {warning}")?;
     }
-    let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
-    for (class, n) in run.result.class_counts() {
-        if n > 0 {
-            let incidents: f64 = run.result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
-            t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
-        }
-    }
-    write!(w, "\n{}", t.render(0))?;
+    write!(w, "\n{}", class_table(&run.result))?;
     if let Some(path) = &args.out {
         writeln!(w, "cells with a class written to {}", path.display())?;
     }
@@ -251,16 +169,26 @@ fn class_table(result: &crate::analysis::emerging::Emerging) -> String {
     let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
     for (class, n) in result.class_counts() {
         if n > 0 {
-            let incidents: f64 = result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
+            let incidents: f64 =
+                result.locations.iter().filter(|l| l.analysed && l.class == class).map(|l| l.total).sum();
             t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
         }
+    }
+    let skipped = result.not_analysed();
+    if skipped > 0 {
+        let incidents: f64 = result.locations.iter().filter(|l| !l.analysed).map(|l| l.total).sum();
+        t.row(vec![
+            "not analysed (no incidents, or outside the study area)".to_owned(),
+            thousands(skipped as u64),
+            thousands(incidents as u64),
+        ]);
     }
     t.render(0)
 }
 
 fn run_emerging_hex(
     ds: &Dataset,
-    params: &CubeParams,
+    params: &EmergingSpec,
     resolution: u8,
     args: &EmergingArgs,
     w: &mut dyn Write,
@@ -268,31 +196,31 @@ fn run_emerging_hex(
     let run = crate::analysis::emerging::cube::run_hex(ds, params, resolution, args.k)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     if let Some(path) = &args.out {
-        let features: Vec<serde_json::Value> = run
+        let features = run
             .cells
             .iter()
             .zip(&run.result.locations)
             .filter(|(_, l)| l.class != EmergingClass::NoPattern)
-            .map(|(&cell, l)| {
+            .map(|(&cell, l)| -> Result<serde_json::Value, CliError> {
                 let mut ring: Vec<[f64; 2]> = crate::analysis::hex::hex_boundary_lonlat(cell)
-                    .unwrap_or_default()
+                    .map_err(|e| CliError::Usage(e.to_string()))?
                     .into_iter()
                     .map(|(lon, lat)| [lon, lat])
                     .collect();
                 if let Some(&first) = ring.first() {
                     ring.push(first);
                 }
-                json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
+                Ok(json!({"type": "Feature", "geometry": {"type": "Polygon", "coordinates": [ring]},
                     "properties": {"h3": format!("{cell:x}"), "class": l.class, "name": l.class.name(),
-                        "hot_steps": l.hot_steps, "cold_steps": l.cold_steps, "mk_z": l.mk_z, "incidents": l.total}})
+                        "hot_steps": l.hot_steps, "cold_steps": l.cold_steps, "mk_z": l.mk_z, "incidents": l.total}}))
             })
-            .collect();
+            .collect::<Result<Vec<_>, _>>()?;
         let doc = json!({"type": "FeatureCollection", "features": features, "period": run.period.name(),
             "resolution": run.resolution, "k": run.k, "steps": run.steps.iter().map(|s| s.text()).collect::<Vec<_>>()});
         write_features("--out", path, "emerging", JsonStyle::Compact, &|| Ok(doc.clone()), None)?;
     }
     if args.json {
-        writeln!(w, "{}", serde_json::to_string_pretty(&run).unwrap_or_default())?;
+        writeln!(w, "{}", serde_json::to_string_pretty(&run).map_err(crate::report::ReportError::from)?)?;
         return Ok(EXIT_OK);
     }
     writeln!(
@@ -310,15 +238,14 @@ fn run_emerging_hex(
     Ok(EXIT_OK)
 }
 
-fn emerging_csv(run: &EmergingRun, projector: &Projector) -> Vec<u8> {
+fn emerging_csv(run: &EmergingRun, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut out = csv::Writer::from_writer(Vec::new());
-    let _ =
-        out.write_record(["row", "col", "lon", "lat", "class", "hot_steps", "cold_steps", "mk_z", "mk_p", "incidents"]);
+    out.write_record(["row", "col", "lon", "lat", "class", "hot_steps", "cold_steps", "mk_z", "mk_p", "incidents"])?;
     for (i, l) in run.result.locations.iter().enumerate().filter(|(_, l)| l.class != EmergingClass::NoPattern) {
         let (x, y) = run.grid.centre(i);
         let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
         let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
-        let _ = out.write_record([
+        out.write_record([
             (i / run.grid.cols).to_string(),
             (i % run.grid.cols).to_string(),
             lon.to_string(),
@@ -329,7 +256,7 @@ fn emerging_csv(run: &EmergingRun, projector: &Projector) -> Vec<u8> {
             opt(l.mk_z),
             opt(l.mk_p),
             l.total.to_string(),
-        ]);
+        ])?;
     }
-    out.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(out)
 }

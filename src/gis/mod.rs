@@ -1,23 +1,18 @@
-//! GIS interop through GDAL (the `gdal` cargo feature, linking the system libgdal): boundary layers from any vector
-//! format OGR reads, and outputs every GIS opens: GeoPackage layers and GeoTIFF density surfaces.
+//! GIS outputs through GDAL (the `gdal` cargo feature, linking the system libgdal): files every GIS opens.
+//! (Reading boundary layers from any OGR format is `areas::ogr`.)
 //!
-//! - [`read_layer`]: the first layer of an OGR dataset (Shapefile, GeoPackage, FlatGeobuf, KML, ...) as areas, with
-//!   the same checks and messages as the GeoJSON reader. The layer's CRS is identified by its EPSG code; a layer
-//!   without a CRS is refused.
 //! - [`write`]: counts per area as a GeoPackage (EPSG:4326), and density surfaces as a GeoTIFF in the grid's CRS.
 
-mod read;
-pub mod write;
+pub(crate) mod write;
 
-pub use read::read_layer;
-pub use write::{write_area_counts_gpkg, write_density_tif, write_geojson_gpkg};
+pub(crate) use write::{write_area_counts_gpkg, write_density_tif, write_geojson_gpkg};
 
 use crate::geo::CrsDef;
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 
 /// Errors writing GIS files.
 #[derive(Debug, thiserror::Error)]
-pub enum GisError {
+pub(crate) enum GisError {
     #[error("{what}: {source}")]
     Gdal {
         what: String,
@@ -42,7 +37,7 @@ fn epsg_in(label: &str) -> Option<u32> {
 
 /// A GDAL spatial reference for a CRS: by its EPSG code when it has one, else from its proj string; axes in the
 /// traditional GIS order (x = easting or longitude), as every file this crate writes holds them.
-pub fn spatial_ref(def: &CrsDef) -> Result<SpatialRef, GisError> {
+pub(crate) fn spatial_ref(def: &CrsDef) -> Result<SpatialRef, GisError> {
     let mut srs = match epsg_in(&def.label) {
         Some(code) => SpatialRef::from_epsg(code),
         None if def.is_wgs84() => SpatialRef::from_epsg(4326),

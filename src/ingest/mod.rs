@@ -16,7 +16,7 @@ pub mod progress;
 mod reject;
 mod row;
 pub mod source;
-pub mod timeparse;
+pub use crate::model::timeparse;
 
 pub use columns::{ColumnOptions, ColumnUse, MissingColumn, Role};
 pub use progress::{ImportProgress, NoProgress, TerminalProgress};

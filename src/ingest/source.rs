@@ -22,16 +22,7 @@ pub struct SourceFileInfo {
     pub gzip: bool,
 }
 
-/// Lower-case hex of a digest.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for &b in bytes {
-        s.push(char::from(DIGITS[usize::from(b >> 4)]));
-        s.push(char::from(DIGITS[usize::from(b & 0xf)]));
-    }
-    s
-}
+pub use crate::files::hex;
 
 /// Hash the file and detect gzip.
 pub fn inspect(path: &Path) -> std::io::Result<SourceFileInfo> {

@@ -1,11 +1,17 @@
 //! The data model: incidents as columns ([`dataset::Dataset`]), interned strings, and incident times.
 
+pub mod coverage;
 pub mod dataset;
 pub mod interner;
 pub mod query;
+pub mod record;
 pub mod time;
+pub mod timeparse;
+pub mod window;
 
+pub use coverage::{Coverage, WindowCoverage};
 pub use dataset::{Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile};
 pub use interner::Interner;
 pub use query::{Query, QueryError, Selection};
 pub use time::TimePrecision;
+pub use window::{Window, WindowLength};

@@ -10,7 +10,7 @@ use crate::grid::Grid;
 use serde_json::{Value, json};
 
 /// The parameters, one per line, so every result can be reproduced.
-pub fn params_text(p: &ResolvedParams) -> String {
+pub(crate) fn params_text(p: &ResolvedParams) -> String {
     let mut s = String::new();
     let window = match (&p.from, &p.to) {
         (None, None) => "all time".to_owned(),
@@ -51,7 +51,7 @@ pub fn params_text(p: &ResolvedParams) -> String {
 }
 
 /// A ranked table of hotspots.
-pub fn hotspots_text(set: &HotspotSet, top: usize) -> String {
+pub(crate) fn hotspots_text(set: &HotspotSet, top: usize) -> String {
     let mut t = Table::new(&[
         ("rank", Align::Right),
         ("id", Align::Left),
@@ -101,7 +101,7 @@ pub fn hotspots_text(set: &HotspotSet, top: usize) -> String {
 
 /// Hotspots as a GeoJSON FeatureCollection (MultiPolygon outlines in lon/lat), with the parameters as a foreign
 /// member `parameters`.
-pub fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: usize) -> Value {
+pub(crate) fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: usize) -> Value {
     let features: Vec<Value> = set
         .hotspots
         .iter()
@@ -135,9 +135,9 @@ pub fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: usize) -
 }
 
 /// Hotspots as CSV: one row each, the lists joined with `; `.
-pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Vec<u8> {
+pub(crate) fn hotspots_csv(set: &HotspotSet, top: usize) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record([
+    w.write_record([
         "rank",
         "id",
         "incidents",
@@ -152,12 +152,12 @@ pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Vec<u8> {
         "categories",
         "top_locations",
         "area_codes",
-    ]);
+    ])?;
     for h in set.hotspots.iter().take(top) {
         let join = |v: &[crate::analysis::hotspots::Named]| {
             v.iter().map(|n| format!("{} ({})", n.name, n.count)).collect::<Vec<_>>().join("; ")
         };
-        let _ = w.write_record([
+        w.write_record([
             h.rank.to_string(),
             h.id.clone(),
             h.incidents.to_string(),
@@ -172,13 +172,13 @@ pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Vec<u8> {
             join(&h.categories),
             join(&h.top_locations),
             h.area_codes.join("; "),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// A grid cell's outline in lon/lat, counter-clockwise and closed.
-pub fn cell_ring_lonlat(grid: &Grid, i: usize, projector: &Projector) -> Vec<[f64; 2]> {
+pub(crate) fn cell_ring_lonlat(grid: &Grid, i: usize, projector: &Projector) -> Vec<[f64; 2]> {
     let (r, c) = (i / grid.cols, i % grid.cols);
     let x0 = grid.origin_x_m + c as f64 * grid.cell_m;
     let y0 = grid.origin_y_m + r as f64 * grid.cell_m;
@@ -190,7 +190,7 @@ pub fn cell_ring_lonlat(grid: &Grid, i: usize, projector: &Projector) -> Vec<[f6
 }
 
 /// Positive-density cells as GeoJSON polygons with `density_per_km2` and `expected`.
-pub fn density_geojson(s: &DensitySurface, params: &ResolvedParams, projector: &Projector) -> Value {
+pub(crate) fn density_geojson(s: &DensitySurface, params: &ResolvedParams, projector: &Projector) -> Value {
     let features: Vec<Value> = (0..s.grid.n_cells())
         .filter(|&i| s.density_per_km2[i] > 0.0)
         .map(|i| {
@@ -206,13 +206,13 @@ pub fn density_geojson(s: &DensitySurface, params: &ResolvedParams, projector: &
 }
 
 /// Every cell as CSV: row, col, centre x/y (metres), centre lon/lat, density per km^2, expected incidents.
-pub fn density_csv(s: &DensitySurface, projector: &Projector) -> Vec<u8> {
+pub(crate) fn density_csv(s: &DensitySurface, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "density_per_km2", "expected"]);
+    w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "density_per_km2", "expected"])?;
     for i in 0..s.grid.n_cells() {
         let (x, y) = s.grid.centre(i);
         let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
-        let _ = w.write_record([
+        w.write_record([
             (i / s.grid.cols).to_string(),
             (i % s.grid.cols).to_string(),
             x.to_string(),
@@ -221,13 +221,13 @@ pub fn density_csv(s: &DensitySurface, projector: &Projector) -> Vec<u8> {
             lat.to_string(),
             s.density_per_km2[i].to_string(),
             s.expected_in_cell(i).to_string(),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// Gi* cells with a non-zero value or a non-zero bin, as GeoJSON polygons with value, z, p, (p_sim) and bin.
-pub fn gistar_geojson(
+pub(crate) fn gistar_geojson(
     grid: &Grid,
     values: &[f64],
     g: &GiStar,
@@ -251,13 +251,18 @@ pub fn gistar_geojson(
 }
 
 /// Every Gi* cell as CSV.
-pub fn gistar_csv(grid: &Grid, values: &[f64], g: &GiStar, projector: &Projector) -> Vec<u8> {
+pub(crate) fn gistar_csv(
+    grid: &Grid,
+    values: &[f64],
+    g: &GiStar,
+    projector: &Projector,
+) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
-    let _ = w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "value", "neighbours", "z", "p", "p_sim", "bin"]);
+    w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "value", "neighbours", "z", "p", "p_sim", "bin"])?;
     for i in 0..grid.n_cells() {
         let (x, y) = grid.centre(i);
         let (lon, lat) = projector.to_lonlat(x, y).unwrap_or((f64::NAN, f64::NAN));
-        let _ = w.write_record([
+        w.write_record([
             (i / grid.cols).to_string(),
             (i % grid.cols).to_string(),
             x.to_string(),
@@ -270,13 +275,13 @@ pub fn gistar_csv(grid: &Grid, values: &[f64], g: &GiStar, projector: &Projector
             g.p[i].to_string(),
             g.p_sim.as_ref().map(|p| p[i].to_string()).unwrap_or_default(),
             g.bin[i].to_string(),
-        ]);
+        ])?;
     }
-    w.into_inner().unwrap_or_default()
+    crate::report::csv_bytes(w)
 }
 
 /// A count summary of Gi* bins.
-pub fn gistar_text(g: &GiStar) -> String {
+pub(crate) fn gistar_text(g: &GiStar) -> String {
     let count = |b: i8| g.bin.iter().filter(|&&x| x == b).count() as u64;
     let mut s = format!(
         "Gi* over {} cells{}: hot 99% {}, 95% {}, 90% {}; cold 99% {}, 95% {}, 90% {}; max z {:.2}\n",

@@ -20,7 +20,7 @@ fn mean_num(s: Option<Stat>) -> String {
 }
 
 /// The parameters, the methods with theirs, the table, the notes and the choice.
-pub fn backtest_text(bt: &Backtest, choice: Option<&MethodChoice>) -> String {
+pub(crate) fn backtest_text(bt: &Backtest, choice: Option<&MethodChoice>) -> String {
     let mut s = String::new();
     let word = bt.period.word();
     let labels: Vec<&str> = bt.folds.iter().map(|f| f.label.as_str()).collect();
@@ -114,7 +114,7 @@ pub fn backtest_text(bt: &Backtest, choice: Option<&MethodChoice>) -> String {
 }
 
 /// One row per method, coverage and fold, then the mean, min and max rows (`fold` = `mean`, `min`, `max`).
-pub fn backtest_csv(bt: &Backtest) -> Result<Vec<u8>, std::io::Error> {
+pub(crate) fn backtest_csv(bt: &Backtest) -> Result<Vec<u8>, super::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "method",
@@ -165,7 +165,7 @@ pub fn backtest_csv(bt: &Backtest) -> Result<Vec<u8>, std::io::Error> {
             }
         }
     }
-    w.into_inner().map_err(|e| e.into_error())
+    super::csv_bytes(w)
 }
 
 /// Colours of the lines, in turn.
@@ -180,7 +180,7 @@ fn esc(s: &str) -> String {
 
 /// Mean hit rate against coverage, one line per evaluated method, with axes and a legend. Small and
 /// self-contained (no script, no fonts beyond the default sans-serif).
-pub fn chart_svg(bt: &Backtest) -> String {
+pub(crate) fn chart_svg(bt: &Backtest) -> String {
     let (w, h) = (760.0, 420.0);
     let (left, right, top, bottom) = (60.0, 230.0, 30.0, 50.0);
     let (pw, ph) = (w - left - right, h - top - bottom);

@@ -40,7 +40,7 @@ fn frame(c: &Candidate, projector: &Projector) -> Option<(f64, f64, f64)> {
 }
 
 /// The map of one candidate as SVG text.
-pub fn candidate_svg(
+pub(crate) fn candidate_svg(
     list: &TaskingList,
     c: &Candidate,
     ds: &Dataset,
@@ -157,7 +157,7 @@ tr { border-bottom: 0.3mm solid #ccc; } th { background: #eee; }
 .key { font-size: 9pt; color: #444; } .facts th { width: 38mm; background: none; }";
 
 /// The whole brief (see the module docs).
-pub fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector, areas: &[AreaLayer]) -> String {
+pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector, areas: &[AreaLayer]) -> String {
     let mut h = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tasking brief: {}</title><style>{STYLE}\
          </style></head><body>",

@@ -1,90 +1,38 @@
-//! Before and after on the server: `GET /api/compare` (the comparison, with a hotspot as the target when asked)
-//! and the `change` tile layer (the change map's cells). Both take `before=FROM..TO` and `after=FROM..TO` with the
-//! shared filters; the change map is computed once per query and cached.
+//! `GET /api/compare`: two windows compared (totals, categories, a hotspot of the before window as the target with
+//! its buffer and control, WDQ and WDD) with the change map's summary. The `change` tile layer is
+//! [`super::layers`]' `change`.
 
+use super::context::compare_error;
 use super::error::AppError;
-use super::layers::{Lattice, best_cell, block_cells, block_starts, cells_in_tile};
-use super::params::{self, RequestParams};
+use super::layers::parse;
 use super::state::AppState;
-use crate::analysis::compare::{Areas, ChangeGrid, CompareError, Window, change_grid, compare};
-use crate::analysis::hotspots::RankBy;
-use crate::analysis::pipeline::AnalysisParams;
-use crate::geo::Projector;
-use crate::model::Query;
-use crate::tiles::{PropValue, TileId, TileLayer};
+use crate::analysis::compare::{Areas, compare, hotspot_outline};
+use crate::analysis::spec::{CompareSpec, Params, canonical};
+use crate::model::Window;
 use axum::Json;
 use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// The change map's default false discovery rate.
-pub const DEFAULT_FDR_Q: f64 = 0.05;
-
-fn compare_error(e: CompareError) -> AppError {
-    match e {
-        CompareError::Query { which, source } => AppError::bad(which, format!("{which}: {source}")),
-        CompareError::Projection(m) => AppError::Internal(m),
-    }
-}
-
-/// The change map for the request's windows, categories and cell, from the cache or computed.
-pub fn change_for(s: &AppState, p: &RequestParams) -> Result<Option<Arc<ChangeGrid>>, AppError> {
-    let (before, after) = p.windows()?;
-    let q = p.fdr_q.unwrap_or(DEFAULT_FDR_Q);
-    let cats = &p.analysis.query.categories;
-    let key = format!(
-        "{}|{}|{}|{:?}|{}",
-        before.text(),
-        after.text(),
-        cats.join("\u{1f}"),
-        p.analysis.cell_m.map(f64::to_bits),
-        q.to_bits()
-    );
-    if let Some(c) = s.changes.get(&key) {
-        return Ok(Some(c));
-    }
-    let Some(cg) = change_grid(&s.ds, before, after, cats, p.analysis.cell_m, q).map_err(compare_error)? else {
-        return Ok(None);
-    };
-    let cg = Arc::new(cg);
-    s.changes.insert(key, cg.clone(), cg.map.cells.len() * 32 + 256);
-    Ok(Some(cg))
-}
-
-/// The target of a comparison: hotspot `id` over the before window, found with the request's analysis parameters
-/// (cell, bandwidth, categories, weight, method, share, ranking), in the dataset's metric CRS.
-fn hotspot_target(s: &AppState, p: &RequestParams, id: &str, before: Window) -> Result<Areas, AppError> {
-    let analysis = AnalysisParams {
-        query: Query {
-            from_s: Some(before.from_s),
-            to_s: Some(before.to_s),
-            categories: p.analysis.query.categories.clone(),
-        },
-        ..p.analysis.clone()
-    };
-    let Some(a) = s.analysis(&analysis)? else {
+/// The target of a comparison: hotspot `id` over the before window, found exactly as `find` (and `compare
+/// --hotspot`) finds it with the request's grid, weight and rule.
+fn hotspot_target(s: &AppState, spec: &CompareSpec, id: &str, before: Window) -> Result<Areas, AppError> {
+    let Some(a) = s.analysis(&spec.before_analysis(before))? else {
         return Err(AppError::bad("hotspot", format!("hotspot={id}: the before window has no incidents")));
     };
-    let band = p.band_m.unwrap_or(a.prepared.params.bandwidth_m);
-    let rank = if p.rank_by.as_deref() == Some("harm") { RankBy::Harm } else { RankBy::Count };
-    let set = super::layers::hotspots_for(
-        s,
-        &a,
-        p.method.as_deref().unwrap_or("kde"),
-        band,
-        p.top_share.unwrap_or(0.01),
-        rank,
-    )?;
-    let h = set.hotspots.iter().find(|h| h.id == id).ok_or_else(|| {
-        let ids: Vec<&str> = set.hotspots.iter().take(20).map(|h| h.id.as_str()).collect();
-        AppError::bad(
-            "hotspot",
-            format!("no hotspot '{id}' over the before window with these parameters; there are {}", ids.join(", ")),
-        )
-    })?;
+    let set = s.hotspots_for(&a, &spec.rule)?;
+    let mut pairs = Vec::new();
+    spec.analysis.pairs(false, &mut pairs);
+    spec.rule.pairs(false, &mut pairs);
+    let settings: Vec<String> = pairs
+        .iter()
+        .filter(|(k, _)| !matches!(*k, "from" | "to" | "category"))
+        .map(|(k, v)| format!("{k}={v}"))
+        .collect();
+    let target_xy_m = hotspot_outline(&set, &a.prepared.grid, id, &settings.join("&")).map_err(compare_error)?;
     Ok(Areas {
-        target_xy_m: crate::analysis::outline::trace_cells(&a.prepared.grid, &h.cell_indices),
-        buffer_m: p.buffer_m.unwrap_or(250.0),
+        target_xy_m,
+        buffer_m: spec.buffer_m,
         control_xy_m: None,
         buffer_control_xy_m: None,
         description: format!("hotspot {id}"),
@@ -92,17 +40,16 @@ fn hotspot_target(s: &AppState, p: &RequestParams, id: &str, before: Window) -> 
 }
 
 pub async fn compare_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
-    let p = params::parse(q.as_deref())?;
-    p.windows()?;
-    s.compute(move |state| compare_json(state, &p)).await.map(Json)
+    let spec: CompareSpec = parse(q.as_deref())?;
+    s.compute(move |state| compare_json(state, &spec)).await.map(Json)
 }
 
-fn compare_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
-    let (before, after) = p.windows()?;
-    let areas = p.hotspot.as_deref().map(|id| hotspot_target(s, p, id, before)).transpose()?;
-    let cats = &p.analysis.query.categories;
+fn compare_json(s: &AppState, spec: &CompareSpec) -> Result<Value, AppError> {
+    let (before, after) = spec.windows()?;
+    let areas = spec.hotspot.as_deref().map(|id| hotspot_target(s, spec, id, before)).transpose()?;
+    let cats = &spec.analysis.query.categories;
     let c = compare(&s.ds, before, after, cats, &s.harm_by_category, areas.as_ref()).map_err(compare_error)?;
-    let cg = change_for(s, p)?;
+    let cg = s.change_for(spec)?;
     let mut doc = serde_json::to_value(&c).map_err(|e| AppError::Internal(e.to_string()))?;
     let change_map = match &cg {
         Some(cg) => {
@@ -122,6 +69,7 @@ fn compare_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
         obj.insert("change_map".into(), change_map);
         obj.insert("before_window".into(), json!(before.text()));
         obj.insert("after_window".into(), json!(after.text()));
+        obj.insert("settings".into(), json!(canonical(spec)));
         if s.config.public {
             let min = f64::from(s.config.min_count);
             if let Some(rows) = obj.get_mut("categories").and_then(Value::as_array_mut) {
@@ -133,42 +81,4 @@ fn compare_json(s: &AppState, p: &RequestParams) -> Result<Value, AppError> {
         }
     }
     Ok(doc)
-}
-
-/// The change layer: cells with any incident in either window, with `before`, `after`, `difference` (after minus
-/// before scaled to the after window), `p` and `significant` (+1 rose, -1 fell, 0 neither, after the FDR
-/// correction). Below the zoom where a cell spans 32 tile units, blocks of cells are merged: counts and differences
-/// add up, and the block's `p` and `significant` are those of its most significant cell. Public mode leaves out
-/// cells with fewer than `min_count` incidents in both windows together.
-pub fn change_layer(state: &AppState, cg: &ChangeGrid, t: TileId, projector: &Projector) -> TileLayer {
-    let mut layer = TileLayer::new(t, "change");
-    let grid = &cg.grid;
-    let Some(range) = cells_in_tile(grid, projector, t) else { return layer };
-    let block = range.4;
-    let mut lattice = Lattice::new(grid, projector, range);
-    let min = u64::from(state.config.min_count);
-    let cells = &cg.map.cells;
-    for (r, c) in block_starts(range) {
-        let tested = || block_cells(grid, r, c, block).filter(|&i| cells[i].before + cells[i].after > 0);
-        let Some(b) = best_cell(tested(), |i, b| cells[i].p < cells[b].p) else { continue };
-        let before: u64 = tested().map(|i| u64::from(cells[i].before)).sum();
-        let after: u64 = tested().map(|i| u64::from(cells[i].after)).sum();
-        let diff: f64 = tested().map(|i| cells[i].difference).sum();
-        if state.config.public && before + after < min {
-            continue;
-        }
-        if let Some(ring) = lattice.ring(r, c) {
-            layer.add_polygon(
-                &[ring],
-                &[
-                    ("before", PropValue::Double(before as f64)),
-                    ("after", PropValue::Double(after as f64)),
-                    ("difference", PropValue::Double(diff)),
-                    ("p", PropValue::Double(cells[b].p)),
-                    ("significant", PropValue::Int(i64::from(cells[b].significant))),
-                ],
-            );
-        }
-    }
-    layer
 }

@@ -52,6 +52,12 @@ impl IntoResponse for AppError {
     }
 }
 
+impl From<crate::analysis::spec::SpecError> for AppError {
+    fn from(e: crate::analysis::spec::SpecError) -> Self {
+        AppError::BadRequest { error: e.to_string(), parameter: e.parameter }
+    }
+}
+
 impl From<crate::analysis::pipeline::AnalysisError> for AppError {
     fn from(e: crate::analysis::pipeline::AnalysisError) -> Self {
         use crate::analysis::pipeline::AnalysisError as E;

@@ -6,15 +6,17 @@
 
 pub mod cache;
 pub mod compare;
+pub mod context;
 pub mod error;
 mod handlers;
 pub mod layers;
-pub mod params;
 pub mod state;
 pub mod tasking;
+mod tiles;
 
+pub use context::{Context, ServerConfig};
 pub use error::AppError;
-pub use state::{AppState, ServerConfig};
+pub use state::AppState;
 
 use axum::Router;
 use axum::extract::{Request, State};
@@ -37,8 +39,8 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/compare", get(compare::compare_route))
         .route("/api/emerging", get(tasking::emerging_route))
         .route("/api/tasking", get(tasking::tasking_route))
-        .route("/tiles/{name}", get(handlers::tilejson))
-        .route("/tiles/{layer}/{z}/{x}/{y}", get(handlers::tile))
+        .route("/tiles/{name}", get(tiles::tilejson))
+        .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         // The token guards the data routes; the page's own files hold no data, and a browser cannot put a header
         // on the <script> and <link> requests of a page opened as /?token=...
         .route_layer(middleware::from_fn_with_state(state.clone(), auth))

@@ -1,7 +1,7 @@
 //! The archived copy of each imported file, and original rows recovered from it by line.
 
 use super::{Store, StoreError};
-use crate::ingest::encode_csv_record;
+use crate::model::record::encode_csv_record;
 use std::io::Read;
 
 impl Store {

@@ -1,7 +1,7 @@
 //! Writing one import as one transaction.
 
 use super::{Store, StoreError};
-use crate::ingest::{NewNames, ParsedIncident, RejectedRow, encode_csv_record};
+use crate::model::record::{NewNames, ParsedIncident, RejectedRow, encode_csv_record};
 use crate::model::time::{interval_end_s, month_index, month_index_label};
 use rusqlite::{Connection, OptionalExtension, Statement, params};
 use std::collections::{BTreeMap, HashMap};
@@ -411,7 +411,7 @@ impl Store {
         let mut raws = Vec::new();
         for row in rows {
             let (line, reason, detail, raw) = row.map_err(self.sql_err("reading a rejected row"))?;
-            let reason = crate::ingest::RejectReason::from_key(&reason).ok_or_else(|| StoreError::Corrupt {
+            let reason = crate::model::record::RejectReason::from_key(&reason).ok_or_else(|| StoreError::Corrupt {
                 path: self.path.clone(),
                 what: format!("unknown reject reason '{reason}'"),
             })?;

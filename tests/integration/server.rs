@@ -35,7 +35,7 @@ fn state(public: bool, token: Option<&str>) -> Arc<AppState> {
         .unwrap(),
     ];
     let harm = vec![1.0; ds.categories().len()];
-    Arc::new(AppState::new(ds, harm, "unit".into(), areas, config, "test".into()))
+    Arc::new(AppState::new(hotspots::server::Context::new(ds, harm, "unit".into(), areas, config, "test".into())))
 }
 
 struct Got {
@@ -74,8 +74,8 @@ async fn health_meta_summary_and_hotspots() {
     let m = get(&s, "/api/meta", &[]).await.json();
     assert_eq!(m["categories"].as_array().unwrap().len(), 14);
     assert_eq!(m["time"]["from"], "2024-01-01T00:00:00Z");
-    assert!(m["layers"].as_array().unwrap().iter().any(|l| l == "incidents"));
-    assert!(m["layers"].as_array().unwrap().iter().any(|l| l == "areas-boundary_poole"));
+    assert!(m["layers"].as_array().unwrap().iter().any(|l| l["name"] == "incidents"));
+    assert!(m["layers"].as_array().unwrap().iter().any(|l| l["name"] == "areas-boundary_poole"));
 
     let sum = get(&s, &format!("/api/summary?{WINDOW}"), &[]).await.json();
     assert_eq!(sum["incidents"], dataset().len());
@@ -243,7 +243,7 @@ async fn incidents_are_conserved_across_the_tiles_of_a_zoom() {
 async fn public_mode_serves_aggregates_only() {
     let s = state(true, None);
     let m = get(&s, "/api/meta", &[]).await.json();
-    assert!(!m["layers"].as_array().unwrap().iter().any(|l| l == "incidents"));
+    assert!(!m["layers"].as_array().unwrap().iter().any(|l| l["name"] == "incidents"));
     assert_eq!(get(&s, "/tiles/incidents/13/4062/2752.mvt", &[]).await.status, 404);
     let h = get(&s, &format!("/api/hotspots?{WINDOW}&top=50"), &[]).await.json();
     for f in h["features"].as_array().unwrap() {
@@ -416,8 +416,11 @@ async fn emerging_and_tasking_routes() {
     assert!(!e["classes"].as_array().unwrap().is_empty(), "{e}");
     let g = get(&s, "/tiles/emerging.json?period=week", &[]).await;
     assert_eq!((g.status.as_u16(), g.json()["parameter"].as_str()), (400, Some("period")), "TileJSON refuses too");
+    // A month is the default period: the canonical request, and so the tile URL, leaves it out.
     let tj = get(&s, "/tiles/emerging.json?period=month", &[]).await.json();
-    assert!(tj["tiles"][0].as_str().unwrap().contains("period=month"));
+    let plain = get(&s, "/tiles/emerging.json", &[]).await.json();
+    assert_eq!(tj["tiles"], plain["tiles"]);
+    assert!(!tj["tiles"][0].as_str().unwrap().contains("period="));
     let (x, y) = tile_of(-1.8760, 50.7200, 12);
     let g = get(&s, &format!("/tiles/emerging/12/{x}/{y}.mvt?period=month"), &[]).await;
     assert_eq!(g.status, 200, "{}", String::from_utf8_lossy(&g.body));
@@ -431,8 +434,11 @@ async fn emerging_and_tasking_routes() {
     assert!(t["previous_note"].as_str().unwrap().contains("no data"), "{}", t["previous_note"]);
     assert!(cands[0]["streets"].as_array().is_some_and(|a| !a.is_empty()));
     assert_eq!(get(&s, "/api/tasking?window=3y", &[]).await.json()["parameter"], "window");
-    // Harm by default; an empty window still says which window it was.
+    // Counts by default, as every command and the page; harm when asked; an empty window still says which window
+    // it was.
     let t = get(&s, "/api/tasking?at=2024-04-01&window=3m&top=3", &[]).await.json();
+    assert_eq!(t["rank_by"], "count");
+    let t = get(&s, "/api/tasking?at=2024-04-01&window=3m&top=3&weight=harm", &[]).await.json();
     assert_eq!(t["rank_by"], "harm");
     let e = get(&s, "/api/tasking?at=2023-06-01&window=28d", &[]).await.json();
     assert_eq!(e["candidates"].as_array().unwrap().len(), 0);

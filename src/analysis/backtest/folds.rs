@@ -1,7 +1,7 @@
 //! Which folds a backtest tests, and which methods can be fitted before each.
 //!
 //! Periods are counted back from the end ([`super::BacktestParams::at_s`]). A period is a **fold** when the data
-//! hold it and the period before it (see [`crate::analysis::predict::Holdings`]); the newest `folds` such periods are taken, walking back
+//! hold it and the period before it (see [`crate::model::Coverage`]); the newest `folds` such periods are taken, walking back
 //! over gaps. A method can be fitted for a fold when every period of its lookback is held: a fit never spans a gap.
 //!
 //! **One fold set for every method.** Means over different folds would compare different months, so every method

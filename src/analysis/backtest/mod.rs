@@ -26,8 +26,8 @@ pub use folds::MIN_FOLDS;
 use crate::analysis::points::WeightMode;
 use crate::analysis::predict::method::MAX_LOOKBACK_PERIODS;
 use crate::analysis::predict::{
-    Binned, Holdings, Period, PredictError, PredictMethod, STUDY_AREA_RULE, Strays, StudyMask, Weights,
-    cells_for_coverage, check_precision, data_end_s, half_lives, ranked_cells, score_sparse, select_categories,
+    Binned, Period, PredictError, PredictMethod, STUDY_AREA_RULE, Strays, StudyMask, Weights, cells_for_coverage,
+    check_precision, data_end_s, half_lives, held_periods, ranked_cells, score_sparse, select_categories,
 };
 use crate::grid::{BoxM, Grid};
 use crate::model::Dataset;
@@ -264,7 +264,7 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
         let last = *bounds.last().unwrap_or(&at);
         bounds.push(period.step_back(last));
     }
-    let held = Holdings::of(ds).held_periods(&bounds);
+    let held = held_periods(&crate::model::Coverage::of(ds), &bounds);
     let plan = folds::plan(period, &bounds, &held, &params.methods, params.folds);
     notes.extend(plan.notes.iter().cloned());
     if plan.folds.len() < plan.candidates.len() {

@@ -16,68 +16,19 @@
 //! each cell's neighbourhood is itself and its eight neighbours) over the cells inside the convex hull of the
 //! selected incidents.
 
-use super::{Emerging, EmergingError, EmergingOptions, emerging_grid};
-use crate::analysis::compare::{CHANGE_CELL_FACTOR, Window};
+use super::{Emerging, EmergingError, emerging_grid};
+use crate::analysis::compare::CHANGE_CELL_FACTOR;
 use crate::analysis::pipeline::hull_mask;
 use crate::analysis::points::Points;
+pub use crate::analysis::spec::{EmergingSpec, Period};
 use crate::grid::{BoxM, Grid, auto_cell_m};
+use crate::model::Window;
 use crate::model::time::{TimePrecision, format_instant, interval_end_s, month_index, month_start_s};
-use crate::model::{Dataset, Query, QueryError};
+use crate::model::{Dataset, QueryError};
 use serde::Serialize;
 
 /// Most time steps accepted.
 pub const MAX_STEPS: usize = 2_000;
-
-/// The length of a time step.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum Period {
-    Week,
-    Month,
-    Days(u32),
-}
-
-impl std::str::FromStr for Period {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        match t.as_str() {
-            "week" | "weeks" | "1w" | "7d" => Ok(Period::Week),
-            "month" | "months" | "1m" => Ok(Period::Month),
-            _ => t
-                .strip_suffix('d')
-                .and_then(|n| n.parse::<u32>().ok())
-                .filter(|n| (1..=366).contains(n))
-                .map(Period::Days)
-                .ok_or_else(|| format!("period '{s}' is not week, month or Nd (N days, 1 to 366), e.g. 14d")),
-        }
-    }
-}
-
-impl Period {
-    pub fn name(self) -> String {
-        match self {
-            Period::Week => "week".into(),
-            Period::Month => "month".into(),
-            Period::Days(n) => format!("{n}d"),
-        }
-    }
-
-    /// The coarsest time precision this period can be built from.
-    pub fn coarsest_precision(self) -> TimePrecision {
-        match self {
-            Period::Month => TimePrecision::Month,
-            Period::Week | Period::Days(_) => TimePrecision::Day,
-        }
-    }
-
-    fn seconds(self) -> Option<i64> {
-        match self {
-            Period::Week => Some(7 * 86_400),
-            Period::Days(n) => Some(i64::from(n) * 86_400),
-            Period::Month => None,
-        }
-    }
-}
 
 /// Errors of a space-time run.
 #[derive(Debug, thiserror::Error)]
@@ -97,18 +48,13 @@ pub enum CubeError {
     TooManySteps { steps: usize, period: String, max: usize },
     #[error("{0}")]
     Grid(String),
+    #[error(
+        "the store holds no data for {missing} of the window: no trend can be measured across it; choose a window \
+         inside the data held (see `hotspots info`)"
+    )]
+    NotCovered { missing: String },
     #[error(transparent)]
     Emerging(#[from] EmergingError),
-}
-
-/// What [`run`] needs.
-#[derive(Debug, Clone, PartialEq)]
-pub struct CubeParams {
-    pub query: Query,
-    pub period: Period,
-    pub cell_m: Option<f64>,
-    pub band_m: Option<f64>,
-    pub options: EmergingOptions,
 }
 
 /// The cube and its analysis.
@@ -182,7 +128,7 @@ pub fn steps(period: Period, from_s: i64, to_s: i64) -> (Vec<Window>, Option<Str
 /// The selection, the steps and the warnings of a cube (precision and step checks done).
 fn prepare_steps(
     ds: &Dataset,
-    params: &CubeParams,
+    params: &EmergingSpec,
 ) -> Result<(crate::model::Selection, Vec<Window>, Vec<String>), CubeError> {
     let sel = params.query.select(ds)?;
     if sel.is_empty() {
@@ -211,14 +157,34 @@ fn prepare_steps(
         Period::Month => month_start_of_index(month_index(last_end - 1) + 1).unwrap_or(last_end),
         _ => (last_end + 86_399).div_euclid(86_400) * 86_400,
     });
-    let (steps, remainder) = steps(params.period, from, to);
+    let (mut steps, remainder) = steps(params.period, from, to);
+    let mut warnings: Vec<String> = sel.warnings.clone();
+    // A step the store does not fully cover would count as a step without crime: no trend is invented from it.
+    let coverage = crate::model::Coverage::of(ds);
+    let uncovered: Vec<usize> = (0..steps.len()).filter(|&k| !coverage.window(steps[k]).full).collect();
+    if let Some(&last_gap) = uncovered.last() {
+        let missing = coverage.window(Window { from_s: from, to_s: to }).missing_text;
+        if params.query.from_s.is_some() || params.query.to_s.is_some() {
+            return Err(CubeError::NotCovered { missing });
+        }
+        steps.drain(..=last_gap);
+        if let (Some(a), Some(b)) = (steps.first(), steps.last()) {
+            warnings.push(format!(
+                "the store holds no data for {missing}: the analysis uses the latest unbroken stretch of data, {} to \
+                 {} ({} {} steps)",
+                format_instant(a.from_s).replace("T00:00:00Z", ""),
+                format_instant(b.to_s).replace("T00:00:00Z", ""),
+                steps.len(),
+                params.period.name()
+            ));
+        }
+    }
     if steps.len() > MAX_STEPS {
         return Err(CubeError::TooManySteps { steps: steps.len(), period: params.period.name(), max: MAX_STEPS });
     }
     if steps.len() < 2 {
         return Err(CubeError::TooFewSteps { steps: steps.len(), period: params.period.name() });
     }
-    let mut warnings: Vec<String> = sel.warnings.clone();
     warnings.extend(remainder);
 
     Ok((sel, steps, warnings))
@@ -238,7 +204,7 @@ fn step_of(ds: &Dataset, sel: &crate::model::Selection, steps: &[Window]) -> Vec
 }
 
 /// Build the cube for `params` and run the emerging hot spot analysis (see the module docs).
-pub fn run(ds: &Dataset, params: &CubeParams) -> Result<EmergingRun, CubeError> {
+pub fn run(ds: &Dataset, params: &EmergingSpec) -> Result<EmergingRun, CubeError> {
     let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
     let points = Points::from_selection(ds, &sel, None);
     let extent = BoxM::of_points(&points.x_m, &points.y_m).ok_or(CubeError::Empty)?;
@@ -277,7 +243,7 @@ pub struct HexEmergingRun {
 }
 
 /// The emerging hot spot analysis on H3 cells of `resolution`, Gi\* over `k` rings in each step.
-pub fn run_hex(ds: &Dataset, params: &CubeParams, resolution: u8, k: u32) -> Result<HexEmergingRun, CubeError> {
+pub fn run_hex(ds: &Dataset, params: &EmergingSpec, resolution: u8, k: u32) -> Result<HexEmergingRun, CubeError> {
     use crate::analysis::hex::{hex_counts, hex_neighbourhoods};
     let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
     let hex = |e: crate::analysis::hex::HexError| CubeError::Grid(e.to_string());

@@ -50,7 +50,7 @@ pub(crate) struct Binned {
 
 impl Binned {
     /// Bin the incidents `selected` (dataset indices) that fall in the periods of `bounds`.
-    pub fn build(
+    pub(crate) fn build(
         ds: &Dataset,
         selected: &[u32],
         grid: &Grid,
@@ -156,17 +156,17 @@ impl Binned {
         b
     }
 
-    pub fn n_periods(&self) -> usize {
+    pub(crate) fn n_periods(&self) -> usize {
         self.entry_ranges.len()
     }
 
     /// Incidents placed in period `j` (inside the grid or not).
-    pub fn incidents_in(&self, j: usize) -> usize {
+    pub(crate) fn incidents_in(&self, j: usize) -> usize {
         self.inc_ranges.get(j).map_or(0, ExactSizeIterator::len)
     }
 
     /// The column of `entry_decay` for a half-life.
-    pub fn decay_column(&self, half_life_s: f64) -> Option<usize> {
+    pub(crate) fn decay_column(&self, half_life_s: f64) -> Option<usize> {
         self.half_lives_s.iter().position(|&h| h == half_life_s)
     }
 }

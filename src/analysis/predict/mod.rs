@@ -13,13 +13,13 @@
 //! **Weights.** `count` fits on each incident's weight (1 unless the file gave a weight column); `harm` on that
 //! times its category's harm weight ([`Weights`]).
 //!
-//! **Cost.** Incidents are binned once into (period, cell) sums ([`bins`]); count and decay methods are then sums
+//! **Cost.** Incidents are binned once into (period, cell) sums (`bins.rs`); count and decay methods are then sums
 //! over periods of sparse cell lists (exponential decay factors out of each period exactly:
 //! `2^(-(fit_end - t) / h) = 2^(-(fit_end - period_end) / h) x 2^(-(period_end - t) / h)`), KDE runs the exact
 //! kernel of [`crate::analysis::kde`] on the lookback's incidents, and prospective hotspotting spreads per-cell
 //! sums over a stencil.
 
-pub mod bins;
+mod bins;
 pub mod cut;
 pub mod method;
 pub mod periods;
@@ -27,7 +27,7 @@ mod score;
 
 pub use cut::{STUDY_AREA_RULE, Strays, StudyMask, cells_for_coverage, ranked_cells, ranked_cells_dense, study_area};
 pub use method::{DEFAULT_LOOKBACK_PERIODS, MethodParseError, PredictMethod};
-pub use periods::{Holdings, Period, data_end_s};
+pub use periods::{Period, data_end_s, held_periods};
 
 pub(crate) use bins::Binned;
 pub(crate) use score::score_sparse;

@@ -5,14 +5,12 @@
 //! whole multiples of their length. Period `0` is the one just before the end, period `1` the one before it, and so
 //! on: period `j` is `[bounds[j + 1], bounds[j])`.
 //!
-//! **Held.** A period is held when the data cover all of it, judged on every incident of every category (what the
-//! store holds, not what a category filter selected): on month-precision data, every calendar month it overlaps
-//! has at least one incident; on finer data, every UTC day it overlaps has at least one incident. A period the
-//! data do not hold is never tested on, and a method is never fitted across it (a fold needs its whole lookback
-//! held).
+//! **Held.** A period is held when the store covers all of it ([`Coverage`], the rule every command uses: each day
+//! has an incident of any category, or lies in a month that has a month-precision incident). A period the data do
+//! not hold is never tested on, and a method is never fitted across it (a fold needs its whole lookback held).
 
-use crate::model::Dataset;
 use crate::model::time::{TimePrecision, interval_end_s, month_index, month_index_label, month_start_s};
+use crate::model::{Coverage, Dataset, Window};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -138,67 +136,9 @@ fn month_start_of(index: i64) -> i64 {
     month_start_s(index.div_euclid(12) as i32, (index.rem_euclid(12) + 1) as u32).unwrap_or(i64::MIN / 4)
 }
 
-/// Which months and days the data hold (see the module docs).
-#[derive(Debug, Clone)]
-pub struct Holdings {
-    /// Month indices ([`month_index`]) with an incident of month or coarser precision, sorted.
-    months: Vec<i64>,
-    /// Day numbers (days since the epoch) with an incident known to the day or finer, sorted.
-    days: Vec<i64>,
-    /// Whether any incident is known only to the month (or coarser).
-    month_data: bool,
-}
-
-impl Holdings {
-    /// The holdings of every incident of `ds`.
-    pub fn of(ds: &Dataset) -> Holdings {
-        let mut months = Vec::new();
-        let mut days = Vec::new();
-        for (&t, &p) in ds.time_s().iter().zip(ds.precision()) {
-            if p >= TimePrecision::Month {
-                months.push(month_index(t));
-            } else {
-                days.push(t.div_euclid(DAY_S));
-            }
-        }
-        months.sort_unstable();
-        months.dedup();
-        days.sort_unstable();
-        days.dedup();
-        let month_data = !months.is_empty();
-        // Finer incidents also mark their month (a month with day-precision data only is held when its days are).
-        Holdings { months, days, month_data }
-    }
-
-    /// Whether `[from_s, to_s)` is held.
-    pub fn holds(&self, from_s: i64, to_s: i64) -> bool {
-        if to_s <= from_s {
-            return false;
-        }
-        if self.month_data {
-            let (m0, m1) = (month_index(from_s), month_index(to_s - 1));
-            (m0..=m1).all(|m| self.months.binary_search(&m).is_ok() || self.month_held_by_days(m))
-        } else {
-            let (d0, d1) = (from_s.div_euclid(DAY_S), (to_s - 1).div_euclid(DAY_S));
-            self.days_held(d0, d1)
-        }
-    }
-
-    fn days_held(&self, d0: i64, d1: i64) -> bool {
-        let lo = self.days.partition_point(|&d| d < d0);
-        let hi = self.days.partition_point(|&d| d <= d1);
-        (hi - lo) as i64 == d1 - d0 + 1
-    }
-
-    fn month_held_by_days(&self, m: i64) -> bool {
-        let (s, e) = (month_start_of(m), month_start_of(m + 1));
-        !self.days.is_empty() && self.days_held(s.div_euclid(DAY_S), (e - 1).div_euclid(DAY_S))
-    }
-
-    /// The held periods among `bounds` (period `j` is `[bounds[j + 1], bounds[j])`).
-    pub fn held_periods(&self, bounds: &[i64]) -> Vec<bool> {
-        bounds.windows(2).map(|w| self.holds(w[1], w[0])).collect()
-    }
+/// Which of the periods of `bounds` (period `j` is `[bounds[j + 1], bounds[j])`) the store covers entirely.
+pub fn held_periods(coverage: &Coverage, bounds: &[i64]) -> Vec<bool> {
+    bounds.windows(2).map(|w| w[1] < w[0] && coverage.window(Window { from_s: w[1], to_s: w[0] }).full).collect()
 }
 
 /// The end of the data: the latest end of any incident's time interval.
@@ -272,17 +212,18 @@ mod tests {
     }
 
     #[test]
-    fn holdings_see_gaps_in_months_and_days() {
+    fn held_periods_see_gaps_in_months_and_days() {
         let d = ds(&[
             (m(2018, 10), TimePrecision::Month),
             (m(2018, 11), TimePrecision::Month),
             (m(2024, 1), TimePrecision::Month),
         ]);
-        let h = Holdings::of(&d);
-        assert!(h.holds(m(2018, 10), m(2018, 12)));
-        assert!(!h.holds(m(2018, 11), m(2019, 1)));
-        assert!(h.holds(m(2024, 1), m(2024, 2)));
-        assert!(!h.holds(m(2023, 12), m(2024, 2)));
+        let c = Coverage::of(&d);
+        let holds = |a: i64, b: i64| held_periods(&c, &[b, a])[0];
+        assert!(holds(m(2018, 10), m(2018, 12)));
+        assert!(!holds(m(2018, 11), m(2019, 1)));
+        assert!(holds(m(2024, 1), m(2024, 2)));
+        assert!(!holds(m(2023, 12), m(2024, 2)));
         assert_eq!(Period::natural(&d), Period::Month);
 
         // Second precision: every day of the period needs an incident.
@@ -291,12 +232,10 @@ mod tests {
             (0..60).filter(|&k| k != 40).map(|k| (t0 + k * DAY_S + 3_600, TimePrecision::Second)).collect();
         times.push((t0 + 5 * DAY_S, TimePrecision::Second));
         let d = ds(&times);
-        let h = Holdings::of(&d);
-        assert!(h.holds(t0, t0 + 28 * DAY_S));
-        assert!(!h.holds(t0 + 28 * DAY_S, t0 + 56 * DAY_S), "day 40 is empty");
-        assert!(!h.holds(t0 - DAY_S, t0 + DAY_S));
+        let c = Coverage::of(&d);
+        assert_eq!(held_periods(&c, &[t0 + 56 * DAY_S, t0 + 28 * DAY_S, t0]), vec![false, true], "day 40 is empty");
+        assert_eq!(held_periods(&c, &[t0 + DAY_S, t0 - DAY_S]), vec![false]);
         assert_eq!(Period::natural(&d), Period::Days(28));
         assert_eq!(data_end_s(&d), Some(t0 + 59 * DAY_S + 3_601));
-        assert_eq!(h.held_periods(&[t0 + 56 * DAY_S, t0 + 28 * DAY_S, t0]), vec![false, true]);
     }
 }

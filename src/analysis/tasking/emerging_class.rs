@@ -1,9 +1,9 @@
 //! The emerging class of each candidate: an emerging hot spot analysis over the steps with data that end at `at`.
 
-use crate::analysis::compare::Window;
-use crate::analysis::emerging::cube::{CubeParams, EmergingRun, Period, run as run_cube, steps as period_steps};
+use crate::analysis::emerging::cube::{EmergingRun, EmergingSpec, Period, run as run_cube, steps as period_steps};
 use crate::analysis::emerging::{EmergingClass, EmergingOptions};
 use crate::geo::Projector;
+use crate::model::Window;
 use crate::model::time::{TimePrecision, format_instant};
 use crate::model::{Dataset, Query, Selection};
 
@@ -40,7 +40,7 @@ pub(super) fn emerging_for(
             )),
         );
     }
-    let params = CubeParams {
+    let params = EmergingSpec {
         query: Query { from_s: Some(first.from_s), to_s: Some(at), categories: categories.to_vec() },
         period,
         cell_m: None,

@@ -18,34 +18,17 @@
 //! **Gi\* z.** The largest Gi\* z-score among the candidate's cells (band = the kernel bandwidth, on the window).
 
 use super::change::{Change, change};
-use super::compare::Window;
 use super::gistar::GiStarOptions;
 use super::hotspots::{CellRule, Hotspot, Named, RankBy, cell_owner, hotspots_of_cells, incidents_in_groups};
 use super::kde::Kernel;
 use super::pipeline::{AnalysisError, AnalysisParams, ResolvedParams, prepare};
-use super::points::WeightMode;
 use crate::geo::{CrsDef, Projector};
+use crate::model::Window;
 use crate::model::time::format_instant;
 use crate::model::{Dataset, Query};
 use serde::Serialize;
 
-/// Parameters of [`tasking`].
-#[derive(Debug, Clone, PartialEq)]
-pub struct TaskingParams {
-    /// The end of the window (the start of the period being planned); `None` = the end of the data (rounded up to
-    /// midnight UTC).
-    pub at_s: Option<i64>,
-    pub window: WindowLength,
-    pub top: usize,
-    pub min_separation_m: f64,
-    pub rank_by: RankBy,
-    pub weight: WeightMode,
-    pub categories: Vec<String>,
-    pub cell_m: Option<f64>,
-    pub bandwidth_m: Option<f64>,
-    /// Share of the study area taken as hot cells.
-    pub top_share: f64,
-}
+pub use super::spec::TaskingParams;
 
 /// One candidate place.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -126,9 +109,9 @@ pub enum TaskingError {
     NoData,
     #[error("the window {0} is outside the representable dates")]
     BadWindow(String),
-    #[error("--min-separation-m {0} is not a distance in metres")]
+    #[error("min_separation_m={0}: not a distance in metres")]
     BadSeparation(f64),
-    #[error("--top {0}: give at least 1")]
+    #[error("top={0}: give at least 1")]
     BadTop(usize),
     #[error("cannot place the candidates on the map: {0}")]
     Projection(String),
@@ -164,7 +147,8 @@ pub fn tasking(
     let prepared = prepare(ds, &params, harm_by_category, harm_label)?;
     let mut warnings = prepared.warnings.clone();
     let surface = prepared.density()?;
-    let set = prepared.hotspots(ds, &surface, None, CellRule::TopShare(p.top_share), p.rank_by, harm_by_category)?;
+    let rank_by = p.rank_by();
+    let set = prepared.hotspots(ds, &surface, None, CellRule::TopShare(p.top_share), rank_by, harm_by_category)?;
     let projector = Projector::new(ds.crs()).map_err(|e| TaskingError::Projection(e.to_string()))?;
 
     // Merge candidates closer than the separation, until none are.
@@ -178,7 +162,7 @@ pub fn tasking(
             &prepared.selection,
             &surface,
             groups.iter().map(|g| g.0.clone()).collect(),
-            p.rank_by,
+            rank_by,
             harm_by_category,
             &projector,
         );
@@ -210,12 +194,23 @@ pub fn tasking(
 
     // The previous window, when the store has data for it.
     let previous = previous_window(window);
-    let previous_note = previous_with_data(ds, window).is_none().then(|| {
+    let coverage = crate::model::Coverage::of(ds);
+    let previous_cov = coverage.window(previous);
+    let previous_note = (!previous_cov.full).then(|| {
         format!(
-            "the store has no data for the previous window ({}), so no change is given",
+            "the store holds no data for {} of the previous window ({}), so no change is given",
+            previous_cov.missing_text,
             previous.text().replace("T00:00:00Z", "")
         )
     });
+    let window_cov = coverage.window(window);
+    if !window_cov.full {
+        warnings.push(format!(
+            "the store holds no data for {} of the window {}: the places are chosen on the part it holds",
+            window_cov.missing_text,
+            window.text().replace("T00:00:00Z", "")
+        ));
+    }
     let prev_sel = Query { from_s: Some(previous.from_s), to_s: Some(previous.to_s), categories: p.categories.clone() }
         .select(ds)
         .map_err(AnalysisError::Query)?;
@@ -289,7 +284,7 @@ pub fn tasking(
         previous_window: previous,
         previous_note,
         params: prepared.params.clone(),
-        rank_by: p.rank_by,
+        rank_by,
         top: p.top,
         top_share: p.top_share,
         min_separation_m: p.min_separation_m,

@@ -1,59 +1,11 @@
 //! The tasking window: its length (`28d`, `4w`, `3m`), where it ends, and the equal window before it.
 
 use super::{TaskingError, TaskingParams};
-use crate::analysis::compare::Window;
-use crate::model::Dataset;
+use crate::model::Window;
 use crate::model::time::{format_instant, month_index, month_start_s};
-use serde::Serialize;
+use crate::model::{Coverage, Dataset};
 
-/// The length of the tasking window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-pub enum WindowLength {
-    Days(u32),
-    Months(u32),
-}
-
-impl std::str::FromStr for WindowLength {
-    type Err = String;
-    /// `28d`, `4w`, `3m`.
-    fn from_str(s: &str) -> Result<Self, String> {
-        let t = s.trim().to_ascii_lowercase();
-        let bad = || format!("window '{s}' is not Nd, Nw or Nm (days, weeks, months), e.g. 28d or 3m");
-        let (n, unit) = t.split_at(t.len().saturating_sub(1));
-        let n: u32 = n.parse().map_err(|_| bad())?;
-        match (unit, n) {
-            (_, 0) => Err(bad()),
-            ("d", 1..=3660) => Ok(WindowLength::Days(n)),
-            ("w", 1..=520) => Ok(WindowLength::Days(7 * n)),
-            ("m", 1..=120) => Ok(WindowLength::Months(n)),
-            _ => Err(bad()),
-        }
-    }
-}
-
-impl WindowLength {
-    pub fn text(self) -> String {
-        match self {
-            WindowLength::Days(n) if n % 7 == 0 => format!("{} weeks", n / 7),
-            WindowLength::Days(n) => format!("{n} days"),
-            WindowLength::Months(1) => "1 month".into(),
-            WindowLength::Months(n) => format!("{n} months"),
-        }
-    }
-
-    /// The window of this length ending at `end_s` (for months, `end_s` rounded down to a month start first).
-    pub fn ending_at(self, end_s: i64) -> Option<Window> {
-        match self {
-            WindowLength::Days(n) => Some(Window { from_s: end_s - i64::from(n) * 86_400, to_s: end_s }),
-            WindowLength::Months(n) => {
-                let m = month_index(end_s);
-                let start = |k: i64| month_start_s(k.div_euclid(12) as i32, (k.rem_euclid(12) + 1) as u32);
-                let to = if start(m) == Some(end_s) { end_s } else { start(m)? };
-                Some(Window { from_s: start(month_index(to) - i64::from(n))?, to_s: to })
-            }
-        }
-    }
-}
+pub use crate::model::window::WindowLength;
 
 /// The end of the data: the latest incident interval end.
 pub fn data_end_s(ds: &Dataset) -> Option<i64> {
@@ -72,14 +24,12 @@ pub fn previous_window(w: Window) -> Window {
     }
 }
 
-/// [`previous_window`] of `w` when the store holds data for it; `None` when it begins before the first incident or
-/// holds no incident of any category (a gap in the imports): no earlier data is not zero crime, and a change
+/// [`previous_window`] of `w` when the store fully covers it ([`crate::model::Coverage`]); `None` when any of it is
+/// missing (before the data starts, or a gap in the imports): no earlier data is not zero crime, and a change
 /// against it would be invented.
-pub fn previous_with_data(ds: &Dataset, w: Window) -> Option<Window> {
+pub fn previous_with_data(coverage: &Coverage, w: Window) -> Option<Window> {
     let previous = previous_window(w);
-    let first = ds.time_s().iter().copied().min()?;
-    let any = crate::model::Query { from_s: Some(previous.from_s), to_s: Some(previous.to_s), categories: Vec::new() };
-    (previous.from_s >= first && any.select(ds).is_ok_and(|s| !s.is_empty())).then_some(previous)
+    coverage.window(previous).full.then_some(previous)
 }
 
 /// `--at` (default: the end of the data rounded up to midnight UTC, so windows are whole days) and the window

@@ -5,8 +5,8 @@
 //! each outline vertex and taking the planar area; within a UTM zone this is within 0.1% of the area on the
 //! ellipsoid. Density is the count (or, with `--weight harm`, the harm) divided by the area.
 
-use super::AreaLayer;
 use crate::analysis::points::WeightMode;
+use crate::areas::AreaLayer;
 use crate::geo::Projector;
 use crate::model::{Dataset, Selection};
 use geo::Area as _;

@@ -1,7 +1,7 @@
 //! Boundary layers from any vector format OGR reads.
 
-use crate::areas::geojson::polygon_from_rings;
-use crate::areas::{Area, AreaError, FieldChoice, SourceLayer};
+use super::geojson::polygon_from_rings;
+use super::{Area, AreaError, FieldChoice, SourceLayer};
 use crate::geo::{CrsDef, Projector};
 use gdal::Dataset;
 use gdal::spatial_ref::SpatialRef;

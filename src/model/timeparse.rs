@@ -16,7 +16,7 @@
 //! daylight-saving change skips is refused, and one that occurs twice takes the earlier instant.
 //! Years outside 1900..2100 are refused as out of range.
 
-use super::super::model::TimePrecision;
+use super::TimePrecision;
 use chrono::format::{Parsed, StrftimeItems};
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeZone};
 use chrono_tz::Tz;
