@@ -39,6 +39,8 @@ mod ingest_property;
 mod layering;
 #[path = "integration/server.rs"]
 mod server;
+#[path = "integration/snapshot.rs"]
+mod snapshot;
 #[path = "integration/store_atomicity.rs"]
 mod store_atomicity;
 #[path = "integration/tasking.rs"]

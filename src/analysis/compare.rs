@@ -153,7 +153,12 @@ pub fn compare(
     harm_by_category: &[f64],
     areas: Option<&Areas>,
 ) -> Result<Comparison, CompareError> {
-    let q = |w: Window| Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() };
+    let q = |w: Window| Query {
+        from_s: Some(w.from_s),
+        to_s: Some(w.to_s),
+        categories: categories.to_vec(),
+        ..Default::default()
+    };
     let sb = q(before).select(ds).map_err(|source| CompareError::Query { which: "before", source })?;
     let sa = q(after).select(ds).map_err(|source| CompareError::Query { which: "after", source })?;
     let ratio = Window::length_ratio(before, after);
@@ -326,7 +331,7 @@ pub fn change_grid(
 ) -> Result<Option<ChangeGrid>, CompareError> {
     use crate::grid::{BoxM, Grid, auto_cell_m};
     let sel = |w: Window, which| {
-        Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() }
+        Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec(), ..Default::default() }
             .select(ds)
             .map_err(|source| CompareError::Query { which, source })
     };

@@ -42,7 +42,7 @@ impl DataArgs {
         let store = Store::open_existing(store_path)?;
         let crs =
             self.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-        let ds = store.load_dataset(crs.as_ref())?;
+        let ds = super::load_dataset(&store, crs.as_ref())?;
         let table = match &self.harm {
             Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
             None => HarmTable::police_uk_default(),

@@ -238,9 +238,14 @@ pub(super) fn compare_by_area(
     let rec = store.resolve_area_layer(layer_spec)?;
     let layer = store.load_area_layer(&rec)?;
     let select = |w: crate::model::Window| {
-        crate::model::Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() }
-            .select(ds)
-            .map_err(crate::analysis::pipeline::AnalysisError::from)
+        crate::model::Query {
+            from_s: Some(w.from_s),
+            to_s: Some(w.to_s),
+            categories: categories.to_vec(),
+            ..Default::default()
+        }
+        .select(ds)
+        .map_err(crate::analysis::pipeline::AnalysisError::from)
     };
     let (b, a) = (select(comparison.before)?, select(comparison.after)?);
     let why = crate::analysis::compare::not_covered_reason(&comparison.before_coverage, &comparison.after_coverage);

@@ -221,16 +221,25 @@ pub(super) fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write)
         if args.bandwidth_m.is_empty() { vec![None] } else { args.bandwidth_m.iter().map(|&b| Some(b)).collect() };
     let mut rows = Vec::new();
     let data = DataArgs { harm: None, crs: args.crs.clone() }.load(store)?;
-    let test_query =
-        crate::model::Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: args.categories.clone() };
+    let test_query = crate::model::Query {
+        from_s: Some(test.from_s),
+        to_s: Some(test.to_s),
+        categories: args.categories.clone(),
+        ..Default::default()
+    };
     let test_sel = test_query.select(&data.ds).map_err(|e| CliError::Usage(format!("--test: {e}")))?;
     // Every category in both windows: the incidents strays are judged against.
     let mut reference = crate::model::Query { categories: Vec::new(), ..test_query.clone() }
         .select(&data.ds)
         .map_err(|e| CliError::Usage(format!("--test: {e}")))?;
-    let train_all = crate::model::Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: Vec::new() }
-        .select(&data.ds)
-        .map_err(|e| CliError::Usage(format!("--train: {e}")))?;
+    let train_all = crate::model::Query {
+        from_s: Some(train.from_s),
+        to_s: Some(train.to_s),
+        categories: Vec::new(),
+        ..test_query.clone()
+    }
+    .select(&data.ds)
+    .map_err(|e| CliError::Usage(format!("--train: {e}")))?;
     reference.indices.extend(train_all.indices);
     for bw in bandwidths {
         let params = AnalysisParams {
@@ -238,6 +247,7 @@ pub(super) fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write)
                 from_s: Some(train.from_s),
                 to_s: Some(train.to_s),
                 categories: args.categories.clone(),
+                ..Default::default()
             },
             cell_m: args.cell_m,
             bandwidth_m: bw,

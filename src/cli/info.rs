@@ -26,7 +26,7 @@ pub struct InfoArgs {
 pub(super) fn load_summary(store: &Store, crs: Option<&str>) -> Result<LoadSummary, CliError> {
     let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
     let started = std::time::Instant::now();
-    let ds = store.load_dataset(crs.as_ref())?;
+    let ds = super::load_dataset(store, crs.as_ref())?;
     Ok(LoadSummary::of(&ds, started.elapsed().as_secs_f64()))
 }
 

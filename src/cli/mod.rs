@@ -117,6 +117,19 @@ impl CliError {
     }
 }
 
+/// Load the store's dataset (from its snapshot when that matches the store). Notes about the snapshot (rebuilt, or
+/// not used) go to stderr, so they never mix with a command's output, which may be JSON or CSV.
+pub(crate) fn load_dataset(
+    store: &crate::store::Store,
+    crs: Option<&crate::geo::CrsDef>,
+) -> Result<crate::model::Dataset, CliError> {
+    let (ds, notes) = store.load_dataset_noted(crs)?;
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    Ok(ds)
+}
+
 /// Run a parsed command, writing its report to `out`. Returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
     match cli.command {

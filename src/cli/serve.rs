@@ -67,7 +67,7 @@ pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, Cli
     }
     let store = Store::open_existing(store_path)?;
     let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
+    let ds = super::load_dataset(&store, crs.as_ref())?;
     let table = match &args.harm {
         Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
         None => HarmTable::police_uk_default(),

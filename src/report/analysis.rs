@@ -23,6 +23,9 @@ pub(crate) fn params_text(p: &ResolvedParams) -> String {
     s.push_str(&format!("window: {window}\n"));
     let cats = if p.categories.is_empty() { "all".to_owned() } else { p.categories.join(", ") };
     s.push_str(&format!("categories: {cats}\n"));
+    if let Some([w, so, e, n]) = p.bbox {
+        s.push_str(&format!("within: lon {w} to {e}, lat {so} to {n} (bbox)\n"));
+    }
     match &p.harm_table {
         Some(t) => s.push_str(&format!("weight: harm ({t})\n")),
         None => s.push_str("weight: count\n"),

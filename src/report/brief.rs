@@ -94,6 +94,7 @@ pub(crate) fn candidate_svg(
         from_s: Some(list.window.from_s),
         to_s: Some(list.window.to_s),
         categories: list.params.categories.clone(),
+        ..Default::default()
     };
     let mut at_point: BTreeMap<(i64, i64), (u32, bool)> = BTreeMap::new();
     if let Ok(sel) = q.select(ds) {

@@ -200,6 +200,7 @@ fn previous_counts(
         from_s: Some(previous.from_s),
         to_s: Some(previous.to_s),
         categories: p.analysis.query.categories.clone(),
+        ..Default::default()
     };
     let sel = q.select(&s.ds).ok()?;
     let grid = &a.surface.grid;

@@ -77,6 +77,8 @@ pub(super) const MIGRATIONS: &[&str] = &[
     "#,
     // v2: boundary layers (`hotspots areas import`), see store/areas.rs.
     super::areas::MIGRATION_AREA_LAYERS,
+    // v3: the data version (`store_state`), see store/version.rs.
+    super::version::MIGRATION_STORE_STATE,
 ];
 
 /// The schema version this build writes.

@@ -276,6 +276,9 @@ pub(super) struct Scene<'a> {
     pub hotspots: &'a [Hotspot],
     pub streets: &'a [Street],
     pub projector: &'a Projector,
+    /// A national extent's towns: town points come from a town chosen by population, and "uniform" points from
+    /// the rural surroundings of one (see [`super::national`]).
+    pub towns: Option<&'a super::national::TownSet>,
 }
 
 impl Scene<'_> {
@@ -286,8 +289,14 @@ impl Scene<'_> {
                 self.frame.redraw_inside(rng, |r| gaussian(r, h.centre_xy_m, 1.5 * h.sigma_m))
             }
             Kind::Street(s) => self.frame.redraw_inside(rng, |r| self.streets[s].point(r, 4.0)),
-            Kind::Town => self.frame.redraw_inside(rng, |r| gaussian(r, self.town.centre_xy_m, self.town.sigma_m)),
-            Kind::Uniform => self.frame.uniform(rng),
+            Kind::Town => match self.towns {
+                Some(t) => self.frame.redraw_inside(rng, |r| t.town_point(r)),
+                None => self.frame.redraw_inside(rng, |r| gaussian(r, self.town.centre_xy_m, self.town.sigma_m)),
+            },
+            Kind::Uniform => match self.towns {
+                Some(t) => self.frame.redraw_inside(rng, |r| t.rural_point(r)),
+                None => self.frame.uniform(rng),
+            },
         }
     }
 
@@ -334,7 +343,7 @@ pub(super) fn draw_map_points(count: usize, scene: &Scene, rng: &mut ChaCha8Rng)
     }
 
     let salt: u64 = rng.random();
-    let areas = AreaGrid::new(&scene.frame);
+    let areas = if scene.towns.is_some() { AreaGrid::national(&scene.frame) } else { AreaGrid::new(&scene.frame) };
     let places_total = named_places_total();
     let mut points = MapPoints {
         xy_m: Vec::with_capacity(kept.len()),
@@ -395,23 +404,36 @@ fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The coarse grid of fake area codes: 1 km cells, or extent / 100 for areas over 100 km, so at most 10,000 codes.
+/// The coarse grid of fake area codes: 1 km cells, or extent / 100 for areas over 100 km, so at most 10,000 codes;
+/// national extents use 2 km cells over the whole frame with `E01` codes.
 struct AreaGrid {
     min_xy_m: [f64; 2],
     cell_m: f64,
     cols: u32,
+    rows: u32,
+    national: bool,
 }
 
 impl AreaGrid {
     fn new(frame: &Frame) -> Self {
         let cell_m = (frame.extent_m() / 100.0).max(1000.0);
         let cols = ((frame.extent_m() / cell_m).ceil() as u32).clamp(1, 100);
-        AreaGrid { min_xy_m: frame.min_xy_m, cell_m, cols }
+        AreaGrid { min_xy_m: frame.min_xy_m, cell_m, cols, rows: cols, national: false }
+    }
+
+    fn national(frame: &Frame) -> Self {
+        let cell_m = super::national::AREA_CELL_M;
+        let n = |axis: usize| (((frame.max_xy_m[axis] - frame.min_xy_m[axis]) / cell_m).ceil() as u32).clamp(1, 999);
+        AreaGrid { min_xy_m: frame.min_xy_m, cell_m, cols: n(0), rows: n(1), national: true }
     }
 
     fn code(&self, p: [f64; 2]) -> String {
         let col = (((p[0] - self.min_xy_m[0]) / self.cell_m).floor() as i64).clamp(0, i64::from(self.cols) - 1) as u32;
-        let row = (((p[1] - self.min_xy_m[1]) / self.cell_m).floor() as i64).clamp(0, i64::from(self.cols) - 1) as u32;
-        area_code(row * self.cols + col)
+        let row = (((p[1] - self.min_xy_m[1]) / self.cell_m).floor() as i64).clamp(0, i64::from(self.rows) - 1) as u32;
+        if self.national {
+            super::national::area_code(u64::from(row) * u64::from(self.cols) + u64::from(col))
+        } else {
+            area_code(row * self.cols + col)
+        }
     }
 }

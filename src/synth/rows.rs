@@ -97,6 +97,8 @@ pub(super) struct RowSampler<'a> {
     id_width: usize,
     /// `Some` for the uniform pattern: uniform background, and points printed where drawn (not snapped).
     unsnapped: Option<&'a crate::geo::Projector>,
+    /// A national extent's towns: background from a town chosen by population, or its rural surroundings.
+    towns: Option<&'a super::national::TownSet>,
 }
 
 /// Shares of a mix as a cumulative table.
@@ -162,7 +164,14 @@ impl<'a> RowSampler<'a> {
             day_text,
             id_width: n.to_string().len().max(8),
             unsnapped: None,
+            towns: None,
         }
+    }
+
+    /// Draw the background from many towns (a national extent) instead of one.
+    pub(super) fn with_towns(mut self, towns: Option<&'a super::national::TownSet>) -> Self {
+        self.towns = towns;
+        self
     }
 
     /// Switch to the uniform pattern (homogeneous background, no snapping); `projector` prints drawn points.
@@ -198,6 +207,18 @@ impl<'a> RowSampler<'a> {
         match source.hotspot {
             Some(h) => self.frame.redraw_inside(rng, |r| gaussian(r, h.centre_xy_m, h.sigma_m)),
             None if self.unsnapped.is_some() => self.frame.uniform(rng),
+            None if self.towns.is_some() => self.frame.redraw_inside(rng, |r| {
+                let Some(towns) = self.towns else { return self.frame.uniform(r) };
+                let u = r.random::<f64>();
+                if u < BACKGROUND_TOWN {
+                    towns.town_point(r)
+                } else if u < BACKGROUND_TOWN + BACKGROUND_STREETS && !self.streets.is_empty() {
+                    let s = r.random_range(0..self.streets.len());
+                    self.streets[s].point(r, STREET_JITTER_M)
+                } else {
+                    towns.rural_point(r)
+                }
+            }),
             None => self.frame.redraw_inside(rng, |r| {
                 let u = r.random::<f64>();
                 if u < BACKGROUND_TOWN {

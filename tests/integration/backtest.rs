@@ -380,17 +380,34 @@ fn accuracy_and_backtest_agree_on_the_same_split() {
         let bt = backtest(&ds, &p).unwrap();
         assert_eq!(bt.folds[0].label, "2024-03");
         let params = AnalysisParams {
-            query: Query { from_s: Some(month(2024, 1)), to_s: Some(month(2024, 3)), categories: vec![] },
+            query: Query {
+                from_s: Some(month(2024, 1)),
+                to_s: Some(month(2024, 3)),
+                categories: vec![],
+                ..Default::default()
+            },
             cell_m: Some(CELL_M),
             bandwidth_m: Some(bandwidth_m),
             kernel: Kernel::Quartic,
             weight: WeightMode::Count,
         };
         let prepared = prepare(&ds, &params, &vec![1.0; ds.categories().len()], "unit").unwrap();
-        let test =
-            Query { from_s: Some(month(2024, 3)), to_s: Some(month(2024, 4)), categories: vec![] }.select(&ds).unwrap();
-        let every =
-            Query { from_s: Some(month(2024, 1)), to_s: Some(month(2024, 4)), categories: vec![] }.select(&ds).unwrap();
+        let test = Query {
+            from_s: Some(month(2024, 3)),
+            to_s: Some(month(2024, 4)),
+            categories: vec![],
+            ..Default::default()
+        }
+        .select(&ds)
+        .unwrap();
+        let every = Query {
+            from_s: Some(month(2024, 1)),
+            to_s: Some(month(2024, 4)),
+            categories: vec![],
+            ..Default::default()
+        }
+        .select(&ds)
+        .unwrap();
         let rows = accuracy(&ds, &prepared, &test, &every, &coverages).unwrap();
         for (row, c) in rows.iter().zip(&bt.methods[0].coverages) {
             assert_eq!(row.study_cells, bt.study_area.cells, "{bandwidth_m} m");

@@ -121,15 +121,19 @@ fn pai(pattern: Pattern, hotspots: usize, seed: u64) -> Vec<f64> {
     let harm = vec![1.0; ds.categories().len()];
     let (train, test) = halves();
     let params = AnalysisParams {
-        query: Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: vec![] },
+        query: Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: vec![], ..Default::default() },
         cell_m: Some(100.0),
         bandwidth_m: Some(300.0),
         kernel: Kernel::Quartic,
         weight: WeightMode::Count,
     };
     let prepared = prepare(&ds, &params, &harm, "unit").unwrap();
-    let test_sel = Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: vec![] }.select(&ds).unwrap();
-    let every = Query { from_s: Some(train.from_s), to_s: Some(test.to_s), categories: vec![] }.select(&ds).unwrap();
+    let test_sel = Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: vec![], ..Default::default() }
+        .select(&ds)
+        .unwrap();
+    let every = Query { from_s: Some(train.from_s), to_s: Some(test.to_s), categories: vec![], ..Default::default() }
+        .select(&ds)
+        .unwrap();
     let rows = accuracy(&ds, &prepared, &test_sel, &every, &[1.0, 2.0, 5.0]).unwrap();
     for r in &rows {
         assert_eq!(r.train_total + r.test_total, 20_000);

@@ -98,7 +98,7 @@ pub enum PredictError {
 
 /// The dataset indices of the incidents in `categories` (all when empty), with unknown names refused.
 pub(crate) fn select_categories(ds: &Dataset, categories: &[String]) -> Result<Vec<u32>, PredictError> {
-    Ok(Query { from_s: None, to_s: None, categories: categories.to_vec() }.select(ds)?.indices)
+    Ok(Query { categories: categories.to_vec(), ..Query::default() }.select(ds)?.indices)
 }
 
 /// Refuse a day period on data known only to the month (or a month period on data known only to the year).

@@ -81,6 +81,24 @@ pub(super) fn window(name: &str, value: &str) -> Result<Window, SpecError> {
     Window::parse(value).map_err(|e| SpecError::new(name, value, e))
 }
 
+/// A box `W,S,E,N` in WGS84 degrees: four finite numbers, west below east, south below north, within range.
+pub(super) fn bbox(name: &str, value: &str) -> Result<[f64; 4], SpecError> {
+    let bad = |why: &str| SpecError::new(name, value, why.to_owned());
+    let parts: Vec<f64> = value
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| bad("give four numbers W,S,E,N in WGS84 degrees, e.g. -2.5,50.5,-1.7,51.0"))?;
+    let &[w, s, e, n] = parts.as_slice() else {
+        return Err(bad("give four numbers W,S,E,N in WGS84 degrees, e.g. -2.5,50.5,-1.7,51.0"));
+    };
+    let (lon, lat) = (-180.0..=180.0, -90.0..=90.0);
+    if !(lon.contains(&w) && lon.contains(&e) && lat.contains(&s) && lat.contains(&n) && w < e && s < n) {
+        return Err(bad("the box needs west < east and south < north, within -180..180 and -90..90"));
+    }
+    Ok([w, s, e, n])
+}
+
 /// A value with a `FromStr` whose error says what is allowed.
 pub(super) fn parsed<T: std::str::FromStr<Err = String>>(name: &str, value: &str) -> Result<T, SpecError> {
     value.parse::<T>().map_err(|e| SpecError::new(name, value, e))

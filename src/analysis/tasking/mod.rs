@@ -136,7 +136,12 @@ pub fn tasking(
         .or_else(|| data_end_s(ds).map(|t| t.div_euclid(86_400) * 86_400 + if t % 86_400 == 0 { 0 } else { 86_400 }))
         .ok_or(TaskingError::NoData)?;
     let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
-    let query = Query { from_s: Some(window.from_s), to_s: Some(window.to_s), categories: p.categories.clone() };
+    let query = Query {
+        from_s: Some(window.from_s),
+        to_s: Some(window.to_s),
+        categories: p.categories.clone(),
+        ..Default::default()
+    };
     let params = AnalysisParams {
         query: query.clone(),
         cell_m: p.cell_m,
@@ -211,9 +216,14 @@ pub fn tasking(
             window.text().replace("T00:00:00Z", "")
         ));
     }
-    let prev_sel = Query { from_s: Some(previous.from_s), to_s: Some(previous.to_s), categories: p.categories.clone() }
-        .select(ds)
-        .map_err(AnalysisError::Query)?;
+    let prev_sel = Query {
+        from_s: Some(previous.from_s),
+        to_s: Some(previous.to_s),
+        categories: p.categories.clone(),
+        ..Default::default()
+    }
+    .select(ds)
+    .map_err(AnalysisError::Query)?;
     let grid = &prepared.grid;
     let owner = cell_owner(grid.n_cells(), hotspots.iter().map(|h| h.cell_indices.as_slice()));
     let prev = incidents_in_groups(ds, &prev_sel.indices, grid, &owner, hotspots.len(), harm_by_category);
