@@ -15,6 +15,8 @@ mod areas_cli;
 #[cfg(feature = "gdal")]
 #[path = "integration/areas_gdal.rs"]
 mod areas_gdal;
+#[path = "integration/backtest.rs"]
+mod backtest;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/cli_server_agree.rs"]
