@@ -18,7 +18,7 @@
 
 use super::{Emerging, EmergingError, emerging_grid};
 use crate::analysis::compare::CHANGE_CELL_FACTOR;
-use crate::analysis::pipeline::hull_mask;
+use crate::analysis::predict::hull_mask;
 use crate::analysis::points::Points;
 pub use crate::analysis::spec::{EmergingSpec, Period};
 use crate::grid::{BoxM, Grid, auto_cell_m};
