@@ -2,9 +2,9 @@
 //! (automatically when not given, saying how), then density, Gi* and hotspots as asked. The CLI and the server call
 //! this, so both resolve parameters the same way.
 
+use super::backtest::{DEFAULT_METHOD, MethodChoice, choose_method, stray_note};
 use super::counts::{GridCounts, grid_counts};
 use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid_in};
-use super::backtest::{DEFAULT_METHOD, MethodChoice, choose_method, stray_note};
 use super::hotspots::{CellInputs, CellRule, HotspotError, HotspotSet, RankBy, find_hotspots_in};
 use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, auto_bandwidth, kde};
 use super::points::{Points, WeightMode};

@@ -3,9 +3,9 @@
 
 use super::CliError;
 use super::params::SpecArgs;
+use crate::analysis::backtest::MethodChoice;
 use crate::analysis::gistar::GiStarOptions;
 use crate::analysis::harm::HarmTable;
-use crate::analysis::backtest::MethodChoice;
 use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare, prepare_for_rule};
 use crate::analysis::points::WeightMode;
 use crate::analysis::spec::{GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method};

@@ -190,11 +190,8 @@ pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector
     };
     h.push_str("</table>");
     h.push_str(&record);
-    let _ = write!(
-        h,
-        "<h2 style=\"margin-top:6mm\">Parameters</h2><pre>{}</pre></section>",
-        esc(&parameters_text(list))
-    );
+    let _ =
+        write!(h, "<h2 style=\"margin-top:6mm\">Parameters</h2><pre>{}</pre></section>", esc(&parameters_text(list)));
     // One page per candidate.
     for c in &list.candidates {
         let img = candidate_svg(list, c, ds, projector, areas)

@@ -4,11 +4,11 @@
 
 use super::cache::ByteCache;
 use super::error::AppError;
+use crate::analysis::backtest::MethodChoice;
 use crate::analysis::compare::{ChangeGrid, CompareError, change_grid};
 use crate::analysis::emerging::cube::{CubeError, EmergingRun, run as run_cube};
 use crate::analysis::gistar::GiStarOptions;
 use crate::analysis::hex::HexCounts;
-use crate::analysis::backtest::MethodChoice;
 use crate::analysis::hotspots::HotspotSet;
 use crate::analysis::kde::DensitySurface;
 use crate::analysis::pipeline::{
@@ -166,7 +166,11 @@ impl Context {
 
     /// The analysis a hotspot rule works on ([`rule_params`]: `predict` without a cell size on patrol-scale cells,
     /// [`prepare_for_rule`]), from the cache or computed; `None` when no incident matches.
-    pub fn rule_analysis(&self, params: &AnalysisParams, rule: &HotspotRule) -> Result<Option<Arc<Analysis>>, AppError> {
+    pub fn rule_analysis(
+        &self,
+        params: &AnalysisParams,
+        rule: &HotspotRule,
+    ) -> Result<Option<Arc<Analysis>>, AppError> {
         let key = canonical(&rule_params(params, rule));
         self.analysis_keyed(key, || prepare_for_rule(&self.ds, params, rule, &self.harm_by_category, &self.harm_label))
     }
@@ -210,7 +214,8 @@ impl Context {
         };
         let choice = self.predictor_for(a, rule)?;
         let predictor = choice.as_ref().map(|c| &c.method);
-        let set = a.prepared.rule_hotspots(&self.ds, &a.surface, rule, gi.as_deref(), &self.harm_by_category, predictor)?;
+        let set =
+            a.prepared.rule_hotspots(&self.ds, &a.surface, rule, gi.as_deref(), &self.harm_by_category, predictor)?;
         let set = Arc::new(set);
         if let Ok(mut m) = a.hotspots.lock() {
             m.insert(key, set.clone());
@@ -226,13 +231,7 @@ impl Context {
             return Ok(None);
         }
         let p = &a.prepared;
-        let key = format!(
-            "{:?}|{}|{:?}|{}",
-            p.params.categories,
-            p.params.weight.name(),
-            p.fit_end_s,
-            p.grid.cell_m
-        );
+        let key = format!("{:?}|{}|{:?}|{}", p.params.categories, p.params.weight.name(), p.fit_end_s, p.grid.cell_m);
         if let Some(c) = self.choices.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(Some(c));
         }

@@ -81,7 +81,8 @@ fn strays_are_left_out_of_the_study_area_and_named() {
     let dir = tempfile::tempdir().unwrap();
     let stray_file = january_with_strays(dir.path());
     let mut clean = TempStore::new();
-    clean.ingest(&crate::common::fixtures().join("police-uk/2024-01-dorset-street.csv"), &IngestOptions::default())
+    clean
+        .ingest(&crate::common::fixtures().join("police-uk/2024-01-dorset-street.csv"), &IngestOptions::default())
         .unwrap();
     let mut strayed = TempStore::new();
     strayed.ingest(&stray_file, &IngestOptions::default()).unwrap();
@@ -118,7 +119,8 @@ fn find_by_default_places_predict_next_month_at_least_as_well_as_counts() {
     let harm = vec![1.0; ds.categories().len()];
     let month = |m: u32| month_start_s(2024, m).unwrap();
     let window = Query { from_s: Some(month(1)), to_s: Some(month(3)), ..Default::default() };
-    let spec = HotspotSpec { analysis: AnalysisParams { query: window.clone(), ..Default::default() }, ..Default::default() };
+    let spec =
+        HotspotSpec { analysis: AnalysisParams { query: window.clone(), ..Default::default() }, ..Default::default() };
     let prepared = prepare_for_rule(&ds, &spec.analysis, &spec.rule, &harm, "unit").unwrap();
     assert_eq!(prepared.grid.cell_m, 50.0, "patrol-scale cells by default");
     let surface = prepared.density().unwrap();

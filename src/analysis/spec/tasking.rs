@@ -1,14 +1,14 @@
 //! The tasking list (`tasking`, `/api/tasking`): `at`, `window`, `top`, `min_separation_m`, the categories, weight
 //! and ranking, and the street-scale grid its candidates are drawn on.
 
+use super::hotspot::Method;
 use super::values::{
     Limits, distance, instant, instant_text, is_auto, metres, parsed, push, push_opt, share, text, whole,
 };
 use super::{ParamDoc, Params, SpecError};
-use super::hotspot::Method;
 use crate::analysis::hotspots::RankBy;
-use crate::analysis::predict::{MethodParseError, PredictMethod};
 use crate::analysis::points::WeightMode;
+use crate::analysis::predict::{MethodParseError, PredictMethod};
 use crate::model::window::WindowLength;
 use serde::Serialize;
 

@@ -22,13 +22,13 @@
 //!
 //! **Gi\* z.** The largest Gi\* z-score among the candidate's cells (band = the kernel bandwidth, on the window).
 
+use super::backtest::MethodChoice;
 use super::change::{Change, change};
 use super::gistar::GiStarOptions;
-use super::backtest::MethodChoice;
 use super::hotspots::{Hotspot, Named, RankBy, cell_owner, hotspots_of_cells, incidents_in_groups};
-use super::spec::{HotspotRule, Method};
 use super::kde::Kernel;
 use super::pipeline::{AnalysisError, AnalysisParams, ResolvedParams, prepare};
+use super::spec::{HotspotRule, Method};
 use crate::geo::{CrsDef, Projector};
 use crate::model::Window;
 use crate::model::time::format_instant;
