@@ -69,7 +69,7 @@ pub fn capped_places(chosen: &[bool], scores: &[f64], grid: &Grid, max_cells: us
             places.push(group);
             continue;
         }
-        group.sort_by(|&a, &b| key(b).cmp(&key(a)));
+        group.sort_by_key(|&i| Reverse(key(i)));
         for &seed in &group {
             if taken[seed] {
                 continue;
