@@ -45,8 +45,10 @@ pub struct BacktestArgs {
     /// Write a chart of hit rate against coverage, one line per method (SVG).
     #[arg(long)]
     pub chart: Option<PathBuf>,
+    /// Print the backtest as JSON (every fold).
     #[arg(long)]
     pub json: bool,
+    /// Print the backtest as CSV, one row per method, coverage and fold.
     #[arg(long)]
     pub csv: bool,
 }

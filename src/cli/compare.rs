@@ -210,8 +210,10 @@ pub struct AccuracyArgs {
     /// Only these categories (repeatable).
     #[arg(long = "category")]
     pub categories: Vec<String>,
+    /// Metric CRS for grids and distances (default: the UTM zone of the data's centre), e.g. EPSG:27700.
     #[arg(long)]
     pub crs: Option<String>,
+    /// Print the rows as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -45,7 +45,14 @@ pub const EXIT_PARTIAL: u8 = 3;
 #[command(name = "hotspots", version, about = "Hotspot analysis of geocoded incidents", long_about = None)]
 pub struct Cli {
     /// The store file (SQLite).
-    #[arg(long, global = true, env = "HOTSPOTS_STORE", default_value = crate::store::DEFAULT_STORE_PATH)]
+    #[arg(
+        long,
+        global = true,
+        env = "HOTSPOTS_STORE",
+        default_value = crate::store::DEFAULT_STORE_PATH,
+        help_heading = "Store",
+        display_order = 1000
+    )]
     pub store: PathBuf,
     #[command(subcommand)]
     pub command: Command,
@@ -83,7 +90,8 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Boundary layers: import (GeoJSON; any OGR format with the gdal feature), list, counts per area.
     Areas(Box<AreasArgs>),
-    /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
+    /// Ingest the shipped fixtures into a temporary store and show what the engine knows (--keep PATH keeps the
+    /// store; --store is not used).
     Demo(DemoArgs),
     /// Near repeats: the Knox test (space-time bands, Monte Carlo p-values); --zones-at for near-repeat zones.
     Nearrepeat(Box<NearRepeatArgs>),
@@ -156,7 +164,16 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Backtest(args) => backtest::run(&cli.store, &args, out),
         Command::Emerging(args) => tasking::run_emerging(&cli.store, &args, out),
         Command::Tasking(args) => tasking::run_tasking(&cli.store, &args, out),
-        Command::Demo(args) => demo::run(&args, out),
+        Command::Demo(args) => {
+            if cli.store != std::path::Path::new(crate::store::DEFAULT_STORE_PATH) {
+                return Err(CliError::Usage(format!(
+                    "demo builds its own store from the fixtures and does not use --store {} (or HOTSPOTS_STORE); give \
+                     --keep PATH to keep the demo's store",
+                    cli.store.display()
+                )));
+            }
+            demo::run(&args, out)
+        }
         Command::Nearrepeat(args) => nearrepeat::run(&cli.store, &args, out),
         Command::When(args) => when::run(&cli.store, &args, out),
     }

@@ -43,11 +43,13 @@ pub struct WhenArgs {
     /// Monte Carlo draws of the uniform null for the concentration sentence.
     #[arg(long, default_value_t = 199)]
     pub draws: usize,
+    /// Seed of the Monte Carlo draws.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// The sentence is given when p <= alpha.
     #[arg(long, default_value_t = 0.05)]
     pub alpha: f64,
+    /// Metric CRS for distances (default: the UTM zone of the data's centre), e.g. EPSG:27700.
     #[arg(long)]
     pub crs: Option<String>,
     /// The window (default: the data's whole span) and categories.
