@@ -13,6 +13,7 @@ pub mod harm;
 pub mod hex;
 pub mod hotspots;
 pub mod kde;
+pub mod naming;
 pub mod outline;
 pub mod pipeline;
 pub mod points;

@@ -77,6 +77,21 @@ pub fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) -> Resu
     Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
 }
 
+/// Area names for hotspot names: from the layer (of the store's boundary layers and `extra`) whose keys match most
+/// of the dataset's area codes ([`crate::analysis::naming::AreaNames`]); none when no layer matches.
+pub fn area_names(
+    store_path: &Path,
+    ds: &crate::model::Dataset,
+    extra: &[crate::areas::AreaLayer],
+) -> Result<crate::analysis::naming::AreaNames, CliError> {
+    let store = Store::open_existing(store_path)?;
+    let mut layers: Vec<crate::areas::AreaLayer> = Vec::new();
+    for rec in store.newest_area_layers()? {
+        layers.push(store.load_area_layer(&rec)?);
+    }
+    Ok(crate::analysis::naming::AreaNames::from_layers(extra.iter().chain(layers.iter()), ds.areas()))
+}
+
 /// Write bytes to a file atomically.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     crate::files::write_atomic(path, bytes)
@@ -226,7 +241,8 @@ pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8
     let spec = &args.spec.0;
     let l = load(store, &args.data, &spec.analysis)?;
     let s = l.prepared.density()?;
-    let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category)?;
+    let mut set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category)?;
+    set.name_areas(&area_names(store, &l.ds, &[])?);
     let top = spec.top;
     let geojson = || out::hotspots_geojson(&set, &l.prepared.params, top);
     let body: Option<Vec<u8>> = if args.json || args.geojson {

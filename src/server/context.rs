@@ -119,6 +119,8 @@ pub struct Context {
     pub emerging: ByteCache<EmergingRun>,
     /// Identifies the data (changes when the store does), part of every ETag.
     pub data_version: String,
+    /// Names of the incidents' area codes, from the boundary layer that matches them (hotspot names).
+    pub area_names: crate::analysis::naming::AreaNames,
 }
 
 impl Context {
@@ -130,7 +132,9 @@ impl Context {
         config: ServerConfig,
         data_version: String,
     ) -> Self {
+        let area_names = crate::analysis::naming::AreaNames::from_layers(&areas, ds.areas());
         Context {
+            area_names,
             ds,
             harm_by_category,
             harm_label,
@@ -184,8 +188,9 @@ impl Context {
             crate::analysis::spec::Method::GiStar => Some(a.gistar_for(rule.band_m(a.prepared.params.bandwidth_m))?),
             crate::analysis::spec::Method::Kde => None,
         };
-        let set =
-            Arc::new(a.prepared.rule_hotspots(&self.ds, &a.surface, rule, gi.as_deref(), &self.harm_by_category)?);
+        let mut set = a.prepared.rule_hotspots(&self.ds, &a.surface, rule, gi.as_deref(), &self.harm_by_category)?;
+        set.name_areas(&self.area_names);
+        let set = Arc::new(set);
         if let Ok(mut m) = a.hotspots.lock() {
             m.insert(key, set.clone());
         }

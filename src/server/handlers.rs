@@ -145,6 +145,11 @@ fn hotspots_json(s: &AppState, p: &HotspotSpec) -> Result<Value, AppError> {
                 props.insert("previous_incidents".into(), previous.as_ref().map_or(Value::Null, |v| json!(v[k])));
                 if s.config.public {
                     props.remove("top_locations");
+                    // No street in public mode: the area's name only.
+                    if let Some(h) = set.hotspots.get(k) {
+                        let area = h.main_area.as_deref().map(|c| s.area_names.name_or_code(c));
+                        props.insert("name".into(), json!(crate::analysis::naming::place_name(area, None)));
+                    }
                 }
             }
         }

@@ -49,7 +49,7 @@ pub async fn tasking_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery
 }
 
 fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError> {
-    let list = match tasking(&s.ds, &s.harm_by_category, &s.harm_label, params) {
+    let mut list = match tasking(&s.ds, &s.harm_by_category, &s.harm_label, params) {
         Ok(l) => l,
         Err(TaskingError::Analysis(crate::analysis::pipeline::AnalysisError::Empty)) => {
             let (at, window) = crate::analysis::tasking::tasking_window(&s.ds, params)
@@ -67,6 +67,7 @@ fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError>
         }
         Err(e) => return Err(AppError::Internal(e.to_string())),
     };
+    list.name_areas(&s.area_names);
     let mut doc = serde_json::to_value(&list).map_err(|e| AppError::Internal(e.to_string()))?;
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("settings".into(), json!(canonical(params)));
@@ -79,6 +80,12 @@ fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError>
         for c in cands.iter_mut() {
             if let Some(obj) = c.as_object_mut() {
                 obj.remove("streets");
+                // No street in public mode: the area's name only.
+                let code = obj.get("id").and_then(Value::as_str).and_then(|id| {
+                    list.candidates.iter().find(|k| k.id == id).and_then(|k| k.main_area.clone())
+                });
+                let area = code.as_deref().map(|c| s.area_names.name_or_code(c));
+                obj.insert("name".into(), json!(crate::analysis::naming::place_name(area, None)));
             }
         }
     }
