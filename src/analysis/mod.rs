@@ -16,6 +16,7 @@ pub mod kde;
 pub mod naming;
 pub mod outline;
 pub mod pipeline;
+pub mod places;
 pub mod points;
 pub mod spec;
 pub mod tasking;

@@ -31,6 +31,8 @@ pub struct ServerConfig {
     pub token: Option<String>,
     /// A basemap style URL or raster tile template for the page.
     pub basemap: Option<String>,
+    /// A local PMTiles basemap, served at `/basemap.pmtiles` (see [`super::basemap`]).
+    pub basemap_pmtiles: Option<PathBuf>,
     /// The web page's directory.
     pub assets_dir: PathBuf,
     /// Bytes of analysis results and of tiles kept in memory (each).
@@ -53,6 +55,7 @@ impl ServerConfig {
             min_count: 5,
             token: None,
             basemap: None,
+            basemap_pmtiles: None,
             assets_dir,
             cache_bytes: 256 << 20,
             compute_permits: 2 * cores,
@@ -121,6 +124,8 @@ pub struct Context {
     pub data_version: String,
     /// Names of the incidents' area codes, from the boundary layer that matches them (hotspot names).
     pub area_names: crate::analysis::naming::AreaNames,
+    /// Streets at their map points and named areas (the `labels` layer, `/api/search`), built at first use.
+    pub places: OnceLock<crate::analysis::places::Places>,
 }
 
 impl Context {
@@ -135,6 +140,7 @@ impl Context {
         let area_names = crate::analysis::naming::AreaNames::from_layers(&areas, ds.areas());
         Context {
             area_names,
+            places: OnceLock::new(),
             ds,
             harm_by_category,
             harm_label,
@@ -145,6 +151,11 @@ impl Context {
             config,
             data_version,
         }
+    }
+
+    /// Streets (never in public mode) and named areas, built at first use.
+    pub fn places(&self) -> &crate::analysis::places::Places {
+        self.places.get_or_init(|| crate::analysis::places::Places::build(&self.ds, &self.areas, !self.config.public))
     }
 
     /// Converts between lon/lat and the dataset's metric CRS.

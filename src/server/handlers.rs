@@ -50,7 +50,10 @@ pub async fn meta(State(s): St) -> Json<Value> {
         "areas": s.areas.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
         "public": s.config.public,
         "min_count": s.config.min_count,
-        "basemap": s.config.basemap,
+        "basemap": match &s.config.basemap_pmtiles {
+            Some(_) => json!({"pmtiles": super::basemap::PATH.trim_start_matches('/')}),
+            None => json!(s.config.basemap),
+        },
         "parameters": all_docs(),
         "defaults": {
             "hotspots": settings(&HotspotSpec::default()).into_iter().collect::<BTreeMap<_, _>>(),

@@ -13,6 +13,9 @@ use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// Fewest time steps at which an emerging hot spot map means something.
+pub const MIN_MEANINGFUL_STEPS: usize = 5;
+
 pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: EmergingSpec = parse(q.as_deref())?;
     s.compute(move |state| {
@@ -28,7 +31,19 @@ pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuer
             .filter(|(c, n)| *n > 0 && *c != EmergingClass::NoPattern)
             .map(|(c, n)| json!({"class": c, "name": c.name(), "cells": n}))
             .collect();
+        // With fewer than 5 steps no Mann-Kendall trend can be significant (the module docs of
+        // analysis::emerging): the classes that need a trend cannot occur, so the page leaves the layer off.
+        let steps = run.steps.len();
+        let reason = (steps < MIN_MEANINGFUL_STEPS).then(|| {
+            format!(
+                "needs at least {MIN_MEANINGFUL_STEPS} time steps to tell a trend from chance; this window has {steps}                  {}{}: choose a longer window",
+                run.period.name(),
+                if steps == 1 { "" } else { "s" }
+            )
+        });
         Ok(json!({
+            "meaningful": reason.is_none(),
+            "reason": reason,
             "period": run.period.name(),
             "steps": run.steps.iter().map(|w| w.text()).collect::<Vec<_>>(),
             "step_totals": run.step_totals,
