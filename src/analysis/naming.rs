@@ -41,6 +41,9 @@ pub const GENERIC_LOCATIONS: &[&str] = &[
 /// The street or place of a location text: police.uk's "On or near " left out, spaces trimmed.
 pub fn street_of(location: &str) -> &str {
     let t = location.trim();
+    if t.eq_ignore_ascii_case("on or near") {
+        return "";
+    }
     t.strip_prefix("On or near ").map_or(t, str::trim)
 }
 

@@ -3,15 +3,21 @@
 //! the areas of boundary layers by name. [`Places::search`] finds them by name for a search box; the map points
 //! label streets on the map when there is no basemap.
 //!
+//! A street name used in several towns ("High Street") is one place per town: map points of one name further than
+//! [`SAME_STREET_DEG`] from every point of an existing place start another.
+//!
 //! Matching ([`match_rank`]): the name equal to the query (case and spacing ignored), then names starting with it,
 //! then names with a word starting with each word of the query, then names containing it; within a rank, the place
 //! with more incidents first (areas count the incidents inside them), then the shorter name, then by name.
 
-use super::naming::{is_generic, street_of};
+use super::naming::{AreaNames, is_generic, street_of};
 use crate::areas::AreaLayer;
 use crate::model::{Dataset, NONE_ID};
 use rustc_hash::FxHashMap;
 use serde::Serialize;
+
+/// Map points of one name within this many degrees (about 1 km north-south) belong to the same street.
+pub const SAME_STREET_DEG: f64 = 0.01;
 
 /// One map point of a street: where police.uk publishes incidents on it.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -26,7 +32,7 @@ pub struct StreetPoint {
 
 /// What a place is.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PlaceKind {
     Street,
     /// An area of a boundary layer (the layer's name).
@@ -46,6 +52,9 @@ pub struct Place {
     pub bbox: [f64; 4],
     /// Incidents at a street's map points, or inside an area (all times).
     pub incidents: u64,
+    /// Where a street is: the name (or code) of the area of its busiest point's incidents; empty for areas.
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub area: String,
 }
 
 /// The streets and areas of a dataset, and the streets' map points.
@@ -81,63 +90,77 @@ pub fn match_rank(name: &str, query: &str) -> Option<u8> {
 impl Places {
     /// The places of a dataset: its streets (unless `streets` is false, as in public mode) and the areas of
     /// `layers` with their incidents.
-    pub fn build(ds: &Dataset, layers: &[AreaLayer], streets: bool) -> Places {
-        let mut places = Vec::new();
+    pub fn build(ds: &Dataset, layers: &[AreaLayer], names: &AreaNames, streets: bool) -> Places {
+        let mut places: Vec<Place> = Vec::new();
         let mut points = Vec::new();
         if streets {
-            let (lon, lat, locs) = (ds.lon(), ds.lat(), ds.location_ids());
-            // Location id -> street index; (street, point) -> incidents.
-            let mut street_of_loc: FxHashMap<u32, Option<u32>> = FxHashMap::default();
-            let mut by_name: FxHashMap<String, u32> = FxHashMap::default();
-            let mut at: FxHashMap<(u32, u64, u64), u32> = FxHashMap::default();
+            let (lon, lat, locs, area_ids) = (ds.lon(), ds.lat(), ds.location_ids(), ds.area_ids());
+            // Location id -> street name (None: generic); (name, point) -> incidents and an area id.
+            let mut name_of_loc: FxHashMap<u32, Option<String>> = FxHashMap::default();
+            let mut at: FxHashMap<(String, u64, u64), (u32, u32)> = FxHashMap::default();
             for i in 0..ds.len() {
                 let loc = locs[i];
                 if loc == NONE_ID || !lon[i].is_finite() || !lat[i].is_finite() {
                     continue;
                 }
-                let street = *street_of_loc.entry(loc).or_insert_with(|| {
+                let name = name_of_loc.entry(loc).or_insert_with(|| {
                     let text = ds.locations().name(loc).unwrap_or("");
-                    if is_generic(text) {
-                        return None;
-                    }
-                    let name = street_of(text).to_owned();
-                    let next = by_name.len() as u32;
-                    Some(*by_name.entry(name).or_insert(next))
+                    (!is_generic(text)).then(|| street_of(text).to_owned())
                 });
-                if let Some(s) = street {
-                    *at.entry((s, lon[i].to_bits(), lat[i].to_bits())).or_insert(0) += 1;
+                if let Some(name) = name {
+                    let e = at.entry((name.clone(), lon[i].to_bits(), lat[i].to_bits())).or_insert((0, area_ids[i]));
+                    e.0 += 1;
                 }
             }
-            let mut names: Vec<(String, u32)> = by_name.into_iter().collect();
-            names.sort_by_key(|(_, id)| *id);
-            places = names
-                .into_iter()
-                .map(|(name, _)| Place {
-                    name,
-                    kind: PlaceKind::Street,
-                    lon: f64::NAN,
-                    lat: f64::NAN,
-                    bbox: [f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY],
-                    incidents: 0,
-                })
-                .collect();
-            points = at
-                .into_iter()
-                .map(|((s, x, y), n)| StreetPoint { lon: f64::from_bits(x), lat: f64::from_bits(y), place: s, incidents: n })
-                .collect();
+            // Points in a fixed order (name, lon, lat), then grouped: a point joins the first place of its name
+            // within SAME_STREET_DEG of one of its points' bounding box, else starts one.
+            let mut pts: Vec<(String, f64, f64, u32, u32)> =
+                at.into_iter().map(|((n, x, y), (c, a))| (n, f64::from_bits(x), f64::from_bits(y), c, a)).collect();
+            pts.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.total_cmp(&b.1)).then(a.2.total_cmp(&b.2)));
+            let mut by_name: FxHashMap<String, Vec<u32>> = FxHashMap::default();
+            let mut best: Vec<(u32, u32)> = Vec::new(); // per place: incidents at its busiest point, that point's area
+            for (name, x, y, n, area) in pts {
+                let d = SAME_STREET_DEG;
+                let candidates = by_name.entry(name.clone()).or_default();
+                let found = candidates.iter().copied().find(|&k| {
+                    let b = places[k as usize].bbox;
+                    x >= b[0] - d && x <= b[2] + d && y >= b[1] - d && y <= b[3] + d
+                });
+                let k = match found {
+                    Some(k) => k,
+                    None => {
+                        places.push(Place {
+                            name,
+                            kind: PlaceKind::Street,
+                            lon: x,
+                            lat: y,
+                            bbox: [x, y, x, y],
+                            incidents: 0,
+                            area: String::new(),
+                        });
+                        best.push((0, area));
+                        let k = (places.len() - 1) as u32;
+                        candidates.push(k);
+                        k
+                    }
+                };
+                let pl = &mut places[k as usize];
+                pl.bbox = [pl.bbox[0].min(x), pl.bbox[1].min(y), pl.bbox[2].max(x), pl.bbox[3].max(y)];
+                pl.incidents += u64::from(n);
+                if n > best[k as usize].0 {
+                    best[k as usize] = (n, area);
+                    pl.lon = x;
+                    pl.lat = y;
+                }
+                points.push(StreetPoint { lon: x, lat: y, place: k, incidents: n });
+            }
+            for (pl, &(_, area)) in places.iter_mut().zip(&best) {
+                if area != NONE_ID {
+                    let code = ds.areas().name(area).unwrap_or("");
+                    pl.area = names.name_or_code(code).to_owned();
+                }
+            }
             points.sort_by(|a, b| a.lon.total_cmp(&b.lon).then(a.lat.total_cmp(&b.lat)).then(a.place.cmp(&b.place)));
-            let mut best: Vec<u32> = vec![0; places.len()];
-            for p in &points {
-                let pl = &mut places[p.place as usize];
-                pl.bbox = [pl.bbox[0].min(p.lon), pl.bbox[1].min(p.lat), pl.bbox[2].max(p.lon), pl.bbox[3].max(p.lat)];
-                pl.incidents += u64::from(p.incidents);
-                // The busiest point (ties: the first in sorted order).
-                if p.incidents > best[p.place as usize] {
-                    best[p.place as usize] = p.incidents;
-                    pl.lon = p.lon;
-                    pl.lat = p.lat;
-                }
-            }
         }
         let all: Vec<u32> = (0..ds.len() as u32).collect();
         for layer in layers {
@@ -154,6 +177,7 @@ impl Places {
                     lat: pt.y(),
                     bbox: [r.min().x, r.min().y, r.max().x, r.max().y],
                     incidents: counts.get(k).copied().unwrap_or(0),
+                    area: String::new(),
                 });
             }
         }
@@ -228,18 +252,20 @@ mod tests {
             (-1.99, 50.70, "On or near Parking Area"),
             (-1.96, 50.73, "On or near Old High Street"),
             (-1.95, 50.74, "On or near Highmoor Road"),
+            (-2.40, 50.90, "On or near High Street"),
         ]);
-        let p = Places::build(&ds, &[], true);
+        let p = Places::build(&ds, &[], &AreaNames::default(), true);
         let names: Vec<&str> = p.places.iter().map(|x| x.name.as_str()).collect();
-        assert_eq!(names.len(), 3, "{names:?}");
+        assert_eq!(names.len(), 4, "{names:?}: High Street in two towns is two places");
         assert!(!names.contains(&"Parking Area"));
-        let high = p.places.iter().find(|x| x.name == "High Street").expect("high street");
+        let high = p.places.iter().find(|x| x.name == "High Street" && x.incidents == 3).expect("high street");
         assert_eq!((high.lon, high.lat, high.incidents), (-1.98, 50.71, 3));
         assert_eq!(high.bbox, [-1.98, 50.71, -1.97, 50.72]);
         let hits: Vec<&str> = p.search("high", 10).iter().map(|x| x.name.as_str()).collect();
-        assert_eq!(hits, ["High Street", "Highmoor Road", "Old High Street"]);
-        assert_eq!(p.points.len(), 4);
+        assert_eq!(hits, ["High Street", "High Street", "Highmoor Road", "Old High Street"]);
+        assert_eq!(p.points.len(), 5);
         assert_eq!(p.points_in([-1.985, 50.705, -1.965, 50.725]).count(), 2);
-        assert!(Places::build(&ds, &[], false).places.is_empty());
+        assert!(Places::build(&ds, &[], &AreaNames::default(), false).places.is_empty());
+        assert_eq!(serde_json::to_value(high).unwrap()["kind"], "street");
     }
 }

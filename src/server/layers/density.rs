@@ -119,7 +119,7 @@ impl LayerDef for Density {
             style: json!({"kind": "bands", "property": "band", "parameter": "breaks",
                 "colours": ["rgba(255,237,160,0.35)", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#e31a1c", "#800026"],
                 "breaks_from": {"field": "density_threshold_per_km2", "times": [0.1, 0.25, 0.5, 0.75, 1, 2],
-                    "label": "hotspot level", "at": 1},
+                    "label": "hotspot level", "at": 4},
                 "unit": "incidents per km²", "unit_harm": "harm per km²",
                 "popup": [{"field": "from", "label": "Incidents per km²", "format": "band"}]}),
         }
