@@ -109,8 +109,10 @@ function offered(name, mode = app.mode) {
  * change map is its surface), tasking mode the hotspot outlines (its places are drawn instead).
  */
 function defaultVisible(mode) {
+  const basemap = Boolean(app.meta.basemap);
   return app.infos
     .filter((l) => l.default_on && offered(l.name, mode))
+    .filter((l) => !(basemap && l.style.kind === 'labels')) // the basemap names the streets
     .filter((l) => !(mode === 'compare' && l.style.kind === 'bands') && !(mode === 'tasking' && l.style.kind === 'outline'))
     .map((l) => l.name);
 }
@@ -505,6 +507,10 @@ function ensureSource(name) {
       shade: app.state.shade.has(name),
       selectedId: app.selectedId || '',
     })) {
+      // Over a basemap, surfaces are lighter so its streets show through.
+      if (app.meta.basemap && spec.type === 'fill' && typeof spec.paint['fill-opacity'] === 'number' && spec.paint['fill-opacity'] > 0.5) {
+        spec.paint = { ...spec.paint, 'fill-opacity': 0.5 };
+      }
       map.addLayer(spec, before);
     }
     hotspotFillForMode();
@@ -588,6 +594,7 @@ function updateAreaShade(name) {
   return true;
 }
 
+app.interactiveLayers = () => interactiveLayers();
 function interactiveLayers() {
   const out = [];
   for (const name of app.state.visible) {
@@ -776,9 +783,16 @@ async function selectHotspot(id, { fly = false, at = null, props = null } = {}) 
   const p = feature ? hotspotProps(feature.properties) : props;
   if (!p) return;
   if (phone()) setSheet(false); // picking a hotspot shows it on the map
+  const centroid = Array.isArray(p.centroid_lonlat) ? p.centroid_lonlat : null;
   if (fly && feature) {
     const b = featureBounds(feature.geometry);
-    if (b) app.map.fitBounds(b, { padding: app.mode === 'compare' ? 160 : phone() ? 40 : 80, maxZoom: app.mode === 'compare' ? 14 : 16, duration: 700 });
+    if (b && phone() && app.mode !== 'compare' && centroid) {
+      // On a phone the popup opens above the hotspot's centre: put that centre below the middle of the map.
+      const cam = app.map.cameraForBounds(b, { padding: 30, maxZoom: 16 });
+      app.map.easeTo({ center: centroid, zoom: cam ? cam.zoom : app.map.getZoom(), offset: [0, app.map.getContainer().clientHeight * 0.22], duration: 700 });
+    } else if (b) {
+      app.map.fitBounds(b, { padding: app.mode === 'compare' ? 160 : 80, maxZoom: app.mode === 'compare' ? 14 : 16, duration: 700 });
+    }
   }
   if (app.mode === 'compare') {
     if (app.popup) app.popup.remove();

@@ -532,7 +532,7 @@ async function areaChecks(context, page) {
   check(
     '(m) the boundary layer has a "Shade by incidents" box, off by default: outlines only',
     Boolean(layer) && before.box === false && before.opacity === 0 && before.lineVisible &&
-      (await page.getByRole('checkbox', { name: 'Shade by incidents' }).isVisible()) && !/shade=/.test(new URL(page.url()).hash),
+      (await page.locator(`input[data-shade="${layer}"]`).isVisible()) && !/shade=/.test(new URL(page.url()).hash),
     `${layer}: box ${before && before.box}, fill-opacity ${before && before.opacity}`,
   );
   // Frame the boundary the server was given, so its areas are in the loaded tiles (the view comes back at the end).
@@ -582,7 +582,7 @@ async function areaChecks(context, page) {
   const spot = await page.evaluate((l) => {
     const m = window.hotspotsApp.map;
     const c = m.getCanvas();
-    const mine = (f) => f.layer.id.startsWith(`${l}:`);
+    const mine = (f) => f.layer.id === `${l}:fill`;
     for (let y = 40; y < c.clientHeight - 40; y += 17) {
       for (let x = 40; x < c.clientWidth - 40; x += 17) {
         const f = m.queryRenderedFeatures([x, y]).filter((g) => !g.layer.id.startsWith('tasking'));

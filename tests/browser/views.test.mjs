@@ -211,7 +211,7 @@ async function unknownLayerChecks(context) {
 
 async function basemapChecks(context) {
   const { page, log } = await open(context, baseBasemap, { viewport: { width: 1440, height: 900 } });
-  await page.evaluate(() => window.hotspotsApp.map.jumpTo({ center: [-1.975, 50.718], zoom: 14.5 }));
+  await page.evaluate(() => window.hotspotsApp.map.jumpTo({ center: [-1.975, 50.718], zoom: 15.5 }));
   await idle(page);
   await page.screenshot({ path: path.join(outDir, 'basemap.png') });
   const seen = await page.evaluate(() => {
