@@ -195,7 +195,8 @@ export function makeEmerging(app, ui) {
       const ans = await app.client.json(`api/emerging?${q}`, { signal: abort.signal });
       if (mine !== seq) return;
       ui.clearError('emerging');
-      Object.assign(app.emerging, { answer: ans, error: null, query: q });
+      // The tiles are pointed only at a query the API accepted and found meaningful.
+      Object.assign(app.emerging, { answer: ans, error: null, query: ans.meaningful === false ? '' : q });
       if (ans.meaningful === false) {
         // Too few steps to tell a trend from chance: off, with the API's reason beside the toggle.
         if (ui.setOff) ui.setOff(ans.reason || 'too few time steps in this window');

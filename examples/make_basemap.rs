@@ -41,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         for rec in r.records() {
             let rec = rec?;
             let (Ok(lon), Ok(lat)) = (rec[lon_c].parse::<f64>(), rec[lat_c].parse::<f64>()) else { continue };
-            if lon < BBOX[0] || lon > BBOX[2] || lat < BBOX[1] || lat > BBOX[3] || is_generic(&rec[loc_c]) {
+            if !(BBOX[0]..=BBOX[2]).contains(&lon) || !(BBOX[1]..=BBOX[3]).contains(&lat) || is_generic(&rec[loc_c]) {
                 continue;
             }
             let pts = streets.entry(street_of(&rec[loc_c]).to_owned()).or_default();
@@ -93,27 +93,35 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
 fn encode(t: TileId, lines: &[(String, Vec<[f64; 2]>)]) -> Result<Vec<u8>, Box<dyn std::error::Error>> {
     let [w, s, e, n] = tile_bounds_lonlat(t);
     let mut earth = TileLayer::new(t, "earth");
-    earth.add_polygon(&[vec![[w - 1.0, s - 1.0], [e + 1.0, s - 1.0], [e + 1.0, n + 1.0], [w - 1.0, n + 1.0]]], &[(
-        "kind",
-        PropValue::Text("earth".into()),
-    )]);
+    earth.add_polygon(
+        &[vec![[w - 1.0, s - 1.0], [e + 1.0, s - 1.0], [e + 1.0, n + 1.0], [w - 1.0, n + 1.0]]],
+        &[("kind", PropValue::Text("earth".into()))],
+    );
     let mut roads = TileLayer::new(t, "roads");
     for (name, pts) in lines {
         let major = name.starts_with('A') && name[1..].chars().all(|c| c.is_ascii_digit());
-        roads.add_line(pts, &[
-            ("kind", PropValue::Text(if major { "major_road" } else { "minor_road" }.into())),
-            ("name", PropValue::Text(name.clone())),
-            ("min_zoom", PropValue::Uint(if major { 10 } else { 13 })),
-        ]);
+        roads.add_line(
+            pts,
+            &[
+                ("kind", PropValue::Text(if major { "major_road" } else { "minor_road" }.into())),
+                ("name", PropValue::Text(name.clone())),
+                ("min_zoom", PropValue::Uint(if major { 10 } else { 13 })),
+            ],
+        );
     }
     let mut places = TileLayer::new(t, "places");
     for (k, &(name, lon, lat)) in TOWNS.iter().enumerate() {
-        places.add_point(lon, lat, true, &[
-            ("kind", PropValue::Text("locality".into())),
-            ("name", PropValue::Text(name.into())),
-            ("min_zoom", PropValue::Uint(if k < 2 { 8 } else { 11 })),
-            ("population_rank", PropValue::Uint(if k < 2 { 12 } else { 9 })),
-        ]);
+        places.add_point(
+            lon,
+            lat,
+            true,
+            &[
+                ("kind", PropValue::Text("locality".into())),
+                ("name", PropValue::Text(name.into())),
+                ("min_zoom", PropValue::Uint(if k < 2 { 8 } else { 11 })),
+                ("population_rank", PropValue::Uint(if k < 2 { 12 } else { 9 })),
+            ],
+        );
     }
     let mut bytes = Vec::new();
     for layer in [earth, roads, places] {

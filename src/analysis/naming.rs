@@ -147,7 +147,8 @@ mod tests {
 
     #[test]
     fn first_street_skips_generic_labels_when_a_specific_one_exists() {
-        let l = ["On or near Parking Area", "On or near Supermarket", "On or near High Street", "On or near Kings Road"];
+        let l =
+            ["On or near Parking Area", "On or near Supermarket", "On or near High Street", "On or near Kings Road"];
         assert_eq!(first_street(l), Some("High Street"));
         assert_eq!(first_street(["On or near Parking Area", "On or near Nightclub"]), Some("Parking Area"));
         assert_eq!(first_street(["", "On or near "]), None);

@@ -36,7 +36,9 @@ pub struct StreetPoint {
 pub enum PlaceKind {
     Street,
     /// An area of a boundary layer (the layer's name).
-    Area { layer: String },
+    Area {
+        layer: String,
+    },
 }
 
 /// A street or an area, with where to go to see it.
@@ -80,7 +82,7 @@ pub fn match_rank(name: &str, query: &str) -> Option<u8> {
     if n.starts_with(&q) {
         return Some(1);
     }
-    let words: Vec<&str> = n.split(|c: char| c == ' ' || c == '-' || c == '/').collect();
+    let words: Vec<&str> = n.split([' ', '-', '/']).collect();
     if q.split(' ').all(|w| words.iter().any(|nw| nw.starts_with(w))) {
         return Some(2);
     }
@@ -200,7 +202,10 @@ impl Places {
     /// The street map points inside `[west, south, east, north]`, in longitude order.
     pub fn points_in(&self, bbox: [f64; 4]) -> impl Iterator<Item = &StreetPoint> {
         let start = self.points.partition_point(|p| p.lon < bbox[0]);
-        self.points[start..].iter().take_while(move |p| p.lon <= bbox[2]).filter(move |p| p.lat >= bbox[1] && p.lat <= bbox[3])
+        self.points[start..]
+            .iter()
+            .take_while(move |p| p.lon <= bbox[2])
+            .filter(move |p| p.lat >= bbox[1] && p.lat <= bbox[3])
     }
 }
 

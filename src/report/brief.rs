@@ -193,7 +193,9 @@ impl Labels {
     fn place(&mut self, svg: &mut String, x: f64, y: f64, text: &str, size: f64, fill: &str, italic: bool) -> bool {
         let w = text.chars().count() as f64 * size * 0.56;
         let b = [x - w / 2.0 - 2.0, y - size, x + w / 2.0 + 2.0, y + size * 0.3];
-        let clear_of_furniture = !(b[3] > MAP_PX - 60.0 && b[0] < 200.0) && !(b[1] < 70.0 && b[2] > MAP_PX - 60.0);
+        let on_scale_bar = b[3] > MAP_PX - 60.0 && b[0] < 200.0;
+        let on_north_arrow = b[1] < 70.0 && b[2] > MAP_PX - 60.0;
+        let clear_of_furniture = !on_scale_bar && !on_north_arrow;
         if b[0] < 2.0 || b[2] > MAP_PX - 2.0 || b[1] < 2.0 || b[3] > MAP_PX - 2.0 || !clear_of_furniture {
             return false;
         }
@@ -214,9 +216,14 @@ impl Labels {
 
 /// Where to write an area's name on a map framed by (min x, min y, side) metres: a point inside the part of the area
 /// within the frame (its largest part), in metres; `None` when the area is not in the frame.
-fn area_label_point(a: &crate::areas::Area, projector: &Projector, (fx, fy, side): (f64, f64, f64)) -> Option<(f64, f64)> {
+fn area_label_point(
+    a: &crate::areas::Area,
+    projector: &Projector,
+    (fx, fy, side): (f64, f64, f64),
+) -> Option<(f64, f64)> {
     use geo::{Area as _, BooleanOps, InteriorPoint};
-    let to_m = |c: &geo_types::Coord<f64>| projector.from_lonlat(c.x, c.y).map(|(x, y)| geo_types::coord! { x: x, y: y });
+    let to_m =
+        |c: &geo_types::Coord<f64>| projector.from_lonlat(c.x, c.y).map(|(x, y)| geo_types::coord! { x: x, y: y });
     let ring_m = |r: &geo_types::LineString<f64>| -> Option<geo_types::LineString<f64>> {
         r.0.iter().map(to_m).collect::<Option<Vec<_>>>().map(geo_types::LineString)
     };
@@ -224,7 +231,9 @@ fn area_label_point(a: &crate::areas::Area, projector: &Projector, (fx, fy, side
         .outline_lonlat
         .0
         .iter()
-        .filter_map(|p| Some(geo_types::Polygon::new(ring_m(p.exterior())?, p.interiors().iter().filter_map(ring_m).collect())))
+        .filter_map(|p| {
+            Some(geo_types::Polygon::new(ring_m(p.exterior())?, p.interiors().iter().filter_map(ring_m).collect()))
+        })
         .collect();
     let m = side * 0.06;
     let frame = geo_types::Rect::new(

@@ -155,7 +155,9 @@ impl Context {
 
     /// Streets (never in public mode) and named areas, built at first use.
     pub fn places(&self) -> &crate::analysis::places::Places {
-        self.places.get_or_init(|| crate::analysis::places::Places::build(&self.ds, &self.areas, &self.area_names, !self.config.public))
+        self.places.get_or_init(|| {
+            crate::analysis::places::Places::build(&self.ds, &self.areas, &self.area_names, !self.config.public)
+        })
     }
 
     /// Converts between lon/lat and the dataset's metric CRS.

@@ -25,11 +25,9 @@ fn parse(raw: Option<&str>) -> Result<(String, usize), AppError> {
         match k.as_ref() {
             "q" => q = Some(v.trim().to_owned()),
             "limit" => {
-                limit = v
-                    .parse::<usize>()
-                    .ok()
-                    .filter(|n| (1..=MAX_LIMIT).contains(n))
-                    .ok_or_else(|| AppError::bad("limit", format!("limit={v}: give a whole number from 1 to {MAX_LIMIT}")))?;
+                limit = v.parse::<usize>().ok().filter(|n| (1..=MAX_LIMIT).contains(n)).ok_or_else(|| {
+                    AppError::bad("limit", format!("limit={v}: give a whole number from 1 to {MAX_LIMIT}"))
+                })?;
             }
             "token" => {}
             other => {

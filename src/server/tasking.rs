@@ -96,9 +96,10 @@ fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError>
             if let Some(obj) = c.as_object_mut() {
                 obj.remove("streets");
                 // No street in public mode: the area's name only.
-                let code = obj.get("id").and_then(Value::as_str).and_then(|id| {
-                    list.candidates.iter().find(|k| k.id == id).and_then(|k| k.main_area.clone())
-                });
+                let code = obj
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| list.candidates.iter().find(|k| k.id == id).and_then(|k| k.main_area.clone()));
                 let area = code.as_deref().map(|c| s.area_names.name_or_code(c));
                 obj.insert("name".into(), json!(crate::analysis::naming::place_name(area, None)));
             }

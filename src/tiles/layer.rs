@@ -182,7 +182,10 @@ impl TileLayer {
         let mut pieces: Vec<Vec<[i32; 2]>> = vec![Vec::new()];
         for p in points_lonlat {
             let (px, py) = lonlat_to_tile_px(self.tile, p[0], p[1]);
-            let inside = px.is_finite() && py.is_finite() && (-far..=2.0 * far).contains(&px) && (-far..=2.0 * far).contains(&py);
+            let inside = px.is_finite()
+                && py.is_finite()
+                && (-far..=2.0 * far).contains(&px)
+                && (-far..=2.0 * far).contains(&py);
             let cur = pieces.last_mut().filter(|_| inside);
             match cur {
                 Some(piece) => {

@@ -660,11 +660,12 @@ async function emergingChecks(page) {
   const fewBody = await (await few).json();
   await page.locator('#layer-emerging-off:not([hidden])').waitFor({ timeout: WAIT });
   const offText = await page.locator('#layer-emerging-off').innerText();
+  const stillOn = await page.locator('#layer-emerging').isChecked();
+  const fewTiles = tiles.filter((t) => t.seq > fewMark && t.url.includes('/tiles/emerging/')).length;
   check(
     '(j) with 3 months the emerging layer is off, with the API\'s reason shown, and no tiles asked for',
-    fewBody.meaningful === false && offText.includes(fewBody.reason) && !(await page.locator('#layer-emerging').isChecked()) &&
-      tiles.filter((t) => t.seq > fewMark && t.url.includes('/tiles/emerging/')).length === 0,
-    JSON.stringify(offText),
+    fewBody.meaningful === false && offText.includes(fewBody.reason) && !stillOn && fewTiles === 0,
+    `${JSON.stringify(offText)}; API ${JSON.stringify(fewBody.reason)}; box ticked ${stillOn}; ${fewTiles} emerging tiles`,
   );
   // Six months ending February 2019 (the slider's window length, then that month's bar in the header).
   await page.locator('#t-length').selectOption('6');

@@ -3,11 +3,11 @@
 //! incidents within the kernel's reach.
 
 use super::cells::{block_cells, block_starts, cells_in_tile};
+use super::{LayerDef, LayerInfo, fields};
 use crate::analysis::outline::trace_cells;
 use crate::analysis::spec::{DensitySpec, HotspotRule, breaks_for_level};
-use crate::grid::Grid;
-use super::{LayerDef, LayerInfo, fields};
 use crate::geo::Projector;
+use crate::grid::Grid;
 use crate::server::context::{Analysis, Context};
 use crate::server::error::AppError;
 use crate::tiles::{PropValue, TileId, TileLayer};
