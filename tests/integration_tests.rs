@@ -35,6 +35,8 @@ mod ingest_property;
 mod layering;
 #[path = "integration/server.rs"]
 mod server;
+#[path = "integration/server_page.rs"]
+mod server_page;
 #[path = "integration/store_atomicity.rs"]
 mod store_atomicity;
 #[path = "integration/tasking.rs"]

@@ -36,7 +36,7 @@ pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuer
         let steps = run.steps.len();
         let reason = (steps < MIN_MEANINGFUL_STEPS).then(|| {
             format!(
-                "needs at least {MIN_MEANINGFUL_STEPS} time steps to tell a trend from chance; this window has {steps}                  {}{}: choose a longer window",
+                "needs at least {MIN_MEANINGFUL_STEPS} time steps to tell a trend from chance; this window has {steps} {}{}: choose a longer window",
                 run.period.name(),
                 if steps == 1 { "" } else { "s" }
             )

@@ -173,7 +173,7 @@ impl LayerDef for Incidents {
                           {"field": "count", "label": "Incidents", "format": "int"},
                           {"field": "categories", "label": "Types", "format": "list"},
                           {"field": "months", "label": "Months", "format": "months"}],
-                "note": {"field": "points", "one": "All at one published map point: police.uk shows them there, so they                     cannot be told apart by zooming in.", "many": "Zoom in to see them at their map points."}}),
+                "note": {"field": "points", "one": "All at one published map point: police.uk shows them there, so they cannot be told apart by zooming in.", "many": "Zoom in to see them at their map points."}}),
         }
     }
 
