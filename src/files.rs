@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// A temporary file in `dir` (removed on drop unless persisted), readable like an ordinary new file (0644) on
 /// Unix rather than tempfile's private 0600.
-pub fn temp_in(dir: &Path, prefix: &str) -> std::io::Result<tempfile::NamedTempFile> {
+pub(crate) fn temp_in(dir: &Path, prefix: &str) -> std::io::Result<tempfile::NamedTempFile> {
     let mut builder = tempfile::Builder::new();
     builder.prefix(prefix).suffix(".tmp");
     #[cfg(unix)]
@@ -18,12 +18,12 @@ pub fn temp_in(dir: &Path, prefix: &str) -> std::io::Result<tempfile::NamedTempF
 }
 
 /// The directory a path's file lives in (`.` for a bare file name).
-pub fn dir_of(path: &Path) -> &Path {
+pub(crate) fn dir_of(path: &Path) -> &Path {
     path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
 /// Write `bytes` to `path` atomically.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let mut tmp = temp_in(dir_of(path), ".hotspots-")?;
     tmp.write_all(bytes)?;
     tmp.as_file().sync_all()?;

@@ -13,17 +13,20 @@
 //! - [`report`] formats summaries for people (tables) and programs (JSON);
 //! - [`cli`] implements the command-line commands on top of the above.
 
+#![forbid(unsafe_code)]
+#![warn(unreachable_pub)]
+
 pub mod analysis;
 pub mod areas;
 pub mod cli;
-pub mod files;
+pub(crate) mod files;
 pub mod geo;
 #[cfg(feature = "gdal")]
-pub mod gis;
+pub(crate) mod gis;
 pub mod grid;
 pub mod ingest;
 pub mod model;
-pub mod report;
+pub(crate) mod report;
 pub mod server;
 pub mod store;
 pub mod synth;

@@ -15,12 +15,19 @@ mod areas_cli;
 #[cfg(feature = "gdal")]
 #[path = "integration/areas_gdal.rs"]
 mod areas_gdal;
+#[path = "integration/backtest.rs"]
+mod backtest;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/cli_server_agree.rs"]
 mod cli_server_agree;
 #[path = "integration/compare_synth.rs"]
 mod compare_synth;
+#[path = "integration/coverage.rs"]
+mod coverage;
+/// Statistics an analyst can defend: permutations, strays, one study area (issue 12).
+#[path = "integration/defensible.rs"]
+mod defensible;
 #[path = "integration/ingest_chicago.rs"]
 mod ingest_chicago;
 #[path = "integration/ingest_edge_cases.rs"]
@@ -33,11 +40,17 @@ mod ingest_police_uk;
 mod ingest_property;
 #[path = "integration/layering.rs"]
 mod layering;
+#[path = "integration/nearrepeat.rs"]
+mod nearrepeat;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/server_page.rs"]
 mod server_page;
+#[path = "integration/snapshot.rs"]
+mod snapshot;
 #[path = "integration/store_atomicity.rs"]
 mod store_atomicity;
 #[path = "integration/tasking.rs"]
 mod tasking;
+#[path = "integration/when.rs"]
+mod when;

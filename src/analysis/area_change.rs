@@ -38,13 +38,15 @@ fn counts(layer: &AreaLayer, ds: &Dataset, sel: &Selection) -> (Vec<u64>, u64) {
     (inside, outside)
 }
 
-/// Compare two selections area by area.
+/// Compare two selections area by area. `not_covered` says why no change can be given (a window the store does
+/// not fully cover; see `compare::not_covered_reason`): the counts are then given without changes.
 pub fn compare_areas(
     layer: &AreaLayer,
     ds: &Dataset,
     before: &Selection,
     after: &Selection,
     length_ratio: f64,
+    not_covered: Option<&str>,
 ) -> AreaComparison {
     let (b, b_out) = counts(layer, ds, before);
     let (a, a_out) = counts(layer, ds, after);
@@ -53,7 +55,10 @@ pub fn compare_areas(
         name: name.to_owned(),
         before,
         after,
-        change: change(before as f64, after as f64, length_ratio),
+        change: match not_covered {
+            None => change(before as f64, after as f64, length_ratio),
+            Some(why) => Change::not_given(before as f64, after as f64, why),
+        },
     };
     AreaComparison {
         layer: layer.name.clone(),

@@ -16,8 +16,10 @@
 //!   crime interventions", Crime Science 7:11): `WDD = dT - dCt + dD - dCd` with `d` the after minus before count
 //!   in the treated (target), its control, the displacement area (buffer) and its control; under Poisson counts
 //!   `Var = sum of all eight counts`, `z = WDD / sqrt(Var)`, 95% interval `WDD +- 1.96 sqrt(Var)`. Negative means
-//!   fewer crimes. Unequal windows weight the after counts by `before length / after length` (and their variance
-//!   by its square).
+//!   fewer crimes. Windows of equal length use the raw counts, exactly as published. Unequal windows scale the
+//!   before counts to the after window's length (`r = after length / before length`: `d = after - r before`, and
+//!   `r^2 before` in the variance), the same units as every other change here. With no displacement control the
+//!   `dCd` term is 0.
 //! - **Cell change** ([`binomial_two_sided_p`]): given `n = before + after` incidents in a cell, under no change the
 //!   after count is Binomial(`n`, `La / (La + Lb)`) for window lengths `La`, `Lb`; the exact two-sided p-value sums
 //!   the probabilities of outcomes no more likely than the one observed (as R's `binom.test`).
@@ -30,12 +32,25 @@ use serde::Serialize;
 pub struct Change {
     pub before: f64,
     pub after: f64,
-    /// After minus before (in the after window's terms when the windows differ in length).
-    pub absolute: f64,
-    /// (after - before) / before, as a fraction; `None` when before is 0.
+    /// After minus before (in the after window's terms when the windows differ in length); `None` when no change
+    /// is given (a window the store does not fully cover).
+    pub absolute: Option<f64>,
+    /// (after - before) / before, as a fraction; `None` when before is 0, or when no change is given.
     pub relative: Option<f64>,
-    /// `+10% (+24)`, `new (+5)`, `no change (0)`, `-100% (-3)`.
+    /// `+10% (+24)`, `new (+5)`, `no change (0)`, `-100% (-3)`, or why no change is given.
     pub text: String,
+}
+
+impl Change {
+    /// The counts with no change given, and why (`the store holds no data for Nov 2023`).
+    pub fn not_given(before: f64, after: f64, why: &str) -> Change {
+        Change { before, after, absolute: None, relative: None, text: format!("no change given: {why}") }
+    }
+
+    /// Whether a change is given.
+    pub fn is_given(&self) -> bool {
+        self.absolute.is_some()
+    }
 }
 
 /// The change from `before` to `after` counts; `length_ratio` = after window length / before window length (1 when
@@ -50,7 +65,7 @@ pub fn change(before: f64, after: f64, length_ratio: f64) -> Change {
         None if after == 0.0 => "no change (0)".to_owned(),
         None => format!("new ({abs_text})"),
     };
-    Change { before, after, absolute, relative, text }
+    Change { before, after, absolute: Some(absolute), relative, text }
 }
 
 /// `24`, `2.5`, `2,801.7`: the magnitude of `v` to one decimal, without it for whole numbers, thousands grouped.
@@ -144,6 +159,18 @@ pub fn wdq(target: Pair, buffer: Pair, control: Pair) -> Wdq {
     Wdq { success_measure: Some(sm), buffer_displacement_measure: Some(bdm), wdq: Some(q), reading: reading.into() }
 }
 
+impl Wdq {
+    /// No quotient, and why.
+    pub fn not_given(why: &str) -> Wdq {
+        Wdq {
+            success_measure: None,
+            buffer_displacement_measure: None,
+            wdq: None,
+            reading: format!("not given: {why}"),
+        }
+    }
+}
+
 /// The Weighted Displacement Difference test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Wdd {
@@ -161,11 +188,12 @@ pub struct Wdd {
 }
 
 /// WDD of (before, after) counts for the control, the treated area, the displacement control and the
-/// displacement (buffer) area; `after_weight` scales after counts for unequal windows (1 when equal).
-pub fn wdd(control: Pair, treated: Pair, disp_control: Pair, disp_treated: Pair, after_weight: f64) -> Wdd {
-    let w = after_weight;
-    let d = |p: Pair| w * p.after - p.before;
-    let var_of = |p: Pair| p.before + w * w * p.after;
+/// displacement (buffer) area; `length_ratio` = after length / before length scales the before counts to the
+/// after window (1 when the windows are equal: the published test on raw counts).
+pub fn wdd(control: Pair, treated: Pair, disp_control: Pair, disp_treated: Pair, length_ratio: f64) -> Wdd {
+    let r = length_ratio;
+    let d = |p: Pair| p.after - r * p.before;
+    let var_of = |p: Pair| r * r * p.before + p.after;
     let local = d(treated) - d(control);
     let displacement = d(disp_treated) - d(disp_control);
     let total = local + displacement;
@@ -356,6 +384,29 @@ mod tests {
         );
         // Nothing anywhere: no z.
         assert_eq!(wdd(Pair::default(), Pair::default(), Pair::default(), Pair::default(), 1.0).z, None);
+    }
+
+    #[test]
+    fn wdd_on_unequal_windows_scales_the_before_counts() {
+        // March (31 days) to April (30 days): r = 30/31. Target 310 -> 200, control 3100 -> 2900, no displacement
+        // areas. d(target) = 200 - 300 = -100; d(control) = 2900 - 3000 = -100; WDD = 0.
+        // Var = r^2 (310 + 3100) + 200 + 2900.
+        let r = 30.0 / 31.0;
+        let w = wdd(Pair::new(3100.0, 2900.0), Pair::new(310.0, 200.0), Pair::default(), Pair::default(), r);
+        assert!(w.total.abs() < 1e-9 && w.local.abs() < 1e-9, "{w:?}");
+        let var = r * r * 3410.0 + 3100.0;
+        assert!((w.se - var.sqrt()).abs() < 1e-9);
+        // Equal windows are the raw counts: d = after - before.
+        let raw = wdd(Pair::new(3100.0, 2900.0), Pair::new(310.0, 200.0), Pair::default(), Pair::default(), 1.0);
+        assert_eq!(raw.local, -110.0 + 200.0);
+    }
+
+    #[test]
+    fn a_change_not_given_says_why() {
+        let c = Change::not_given(12.0, 40.0, "the store holds no data for Nov 2023 to Dec 2023");
+        assert!(!c.is_given() && c.relative.is_none());
+        assert_eq!(c.text, "no change given: the store holds no data for Nov 2023 to Dec 2023");
+        assert!(change(1.0, 2.0, 1.0).is_given());
     }
 
     #[test]

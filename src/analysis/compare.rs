@@ -10,7 +10,7 @@
 use super::change::{Change, Pair, Wdd, Wdq, change, format_grouped, wdd, wdq};
 use crate::geo::Projector;
 use crate::model::time::format_instant;
-use crate::model::{Dataset, Query, QueryError, Selection, Window};
+use crate::model::{Coverage, Dataset, Query, QueryError, Selection, Window, WindowCoverage};
 use geo::{Distance, Euclidean, Intersects};
 use geo_types::{MultiPolygon, Point};
 use serde::Serialize;
@@ -32,6 +32,10 @@ pub enum CompareError {
          {}", known.join(", ")
     )]
     UnknownHotspot { id: String, settings: String, known: Vec<String> },
+    #[error("no change map: {reason}")]
+    NotCovered { which: &'static str, reason: String },
+    #[error("cell_m: {0}")]
+    Grid(#[from] crate::grid::GridError),
 }
 
 /// The target, buffer and control to compare.
@@ -89,7 +93,8 @@ pub struct AreaComparison {
     pub net_effect: Option<Change>,
     pub net_effect_reason: Option<String>,
     pub wdq: Wdq,
-    pub wdd: Wdd,
+    /// `None` when no change is given (a window the store does not fully cover).
+    pub wdd: Option<Wdd>,
 }
 
 /// One row of the category table.
@@ -112,6 +117,9 @@ pub struct Comparison {
     pub harm: Change,
     pub categories: Vec<CategoryChange>,
     pub areas: Option<AreaComparison>,
+    /// How much of each window the store holds: changes are given only when both are fully covered.
+    pub before_coverage: WindowCoverage,
+    pub after_coverage: WindowCoverage,
     pub warnings: Vec<String>,
 }
 
@@ -145,11 +153,26 @@ pub fn compare(
     harm_by_category: &[f64],
     areas: Option<&Areas>,
 ) -> Result<Comparison, CompareError> {
-    let q = |w: Window| Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() };
+    let q = |w: Window| Query {
+        from_s: Some(w.from_s),
+        to_s: Some(w.to_s),
+        categories: categories.to_vec(),
+        ..Default::default()
+    };
     let sb = q(before).select(ds).map_err(|source| CompareError::Query { which: "before", source })?;
     let sa = q(after).select(ds).map_err(|source| CompareError::Query { which: "after", source })?;
     let ratio = Window::length_ratio(before, after);
     let mut warnings: Vec<String> = Vec::new();
+    let coverage = Coverage::of(ds);
+    let (cov_b, cov_a) = (coverage.window(before), coverage.window(after));
+    let not_covered = not_covered_reason(&cov_b, &cov_a);
+    if let Some(why) = &not_covered {
+        warnings.push(format!("no change is given: {why}"));
+    }
+    let change = |b: f64, a: f64, r: f64| match &not_covered {
+        None => change(b, a, r),
+        Some(why) => Change::not_given(b, a, why),
+    };
     if (ratio - 1.0).abs() > 1e-9 {
         warnings.push(format!(
             "the windows differ in length ({} days before, {} after): counts are compared per day, and changes are \
@@ -215,7 +238,9 @@ pub fn compare(
             .buffer_control_xy_m
             .as_ref()
             .map(|bc| pair_counts(&sb, &sa, |i| bc.intersects(&Point::new(xs[i], ys[i]))));
-        let (net, reason) = if control.before > 0.0 && control.after > 0.0 && target.before > 0.0 {
+        let (net, reason) = if not_covered.is_some() {
+            (None, not_covered.clone())
+        } else if control.before > 0.0 && control.after > 0.0 && target.before > 0.0 {
             let expected = target.before * control.after / control.before;
             (Some(change(expected, target.after, 1.0)), None)
         } else {
@@ -231,10 +256,27 @@ pub fn compare(
             gross_effect: change(target.before, target.after, ratio),
             net_effect: net,
             net_effect_reason: reason,
-            wdq: wdq(target, buffer, control),
-            wdd: wdd(control, target, buffer_control.unwrap_or_default(), buffer, 1.0 / ratio),
+            wdq: match &not_covered {
+                None => wdq(target, buffer, control),
+                Some(why) => Wdq::not_given(why),
+            },
+            wdd: not_covered.is_none().then(|| wdd(control, target, buffer_control.unwrap_or_default(), buffer, ratio)),
         }
     });
+    if let Some(a) = &area_cmp
+        && a.wdd.is_some()
+    {
+        let (t, c) = (a.target.before + a.target.after, a.control.before + a.control.after);
+        if t > 0.0 && c > CONTROL_DWARFS * t {
+            warnings.push(format!(
+                "the control holds {}x the target's incidents ({} against {}): WDD then mostly measures the \
+                 control's own change; give a control area of comparable size (a polygon file as the control)",
+                format_grouped(c / t),
+                format_grouped(c),
+                format_grouped(t)
+            ));
+        }
+    }
 
     let fmt = |w: Window| format!("{} to {}", format_instant(w.from_s), format_instant(w.to_s));
     Ok(Comparison {
@@ -247,8 +289,22 @@ pub fn compare(
         harm: change(harm(&sb), harm(&sa), ratio),
         categories: categories_out,
         areas: area_cmp,
+        before_coverage: cov_b,
+        after_coverage: cov_a,
         warnings,
     })
+}
+
+/// A control holding more than this many times the target's incidents makes WDD a measure of the control.
+pub const CONTROL_DWARFS: f64 = 5.0;
+
+/// Why no change can be given between two windows (`None` when both are fully covered).
+pub fn not_covered_reason(before: &WindowCoverage, after: &WindowCoverage) -> Option<String> {
+    let part = |name: &str, c: &WindowCoverage| {
+        (!c.full).then(|| format!("the store holds no data for {} of the {name} window", c.missing_text))
+    };
+    let parts: Vec<String> = [part("before", before), part("after", after)].into_iter().flatten().collect();
+    (!parts.is_empty()).then(|| parts.join(", and "))
 }
 
 /// The automatic change-map cell, in density-grid automatic cells.
@@ -275,10 +331,15 @@ pub fn change_grid(
 ) -> Result<Option<ChangeGrid>, CompareError> {
     use crate::grid::{BoxM, Grid, auto_cell_m};
     let sel = |w: Window, which| {
-        Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() }
+        Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec(), ..Default::default() }
             .select(ds)
             .map_err(|source| CompareError::Query { which, source })
     };
+    let coverage = Coverage::of(ds);
+    let (cov_b, cov_a) = (coverage.window(before), coverage.window(after));
+    if let Some(reason) = not_covered_reason(&cov_b, &cov_a) {
+        return Err(CompareError::NotCovered { which: if cov_b.full { "after" } else { "before" }, reason });
+    }
     let (sb, sa) = (sel(before, "before")?, sel(after, "after")?);
     let (xs, ys) = (ds.x_m(), ds.y_m());
     let all: Vec<u32> = sb.indices.iter().chain(&sa.indices).copied().collect();
@@ -286,7 +347,7 @@ pub fn change_grid(
     let py: Vec<f64> = all.iter().map(|&i| ys[i as usize]).collect();
     let Some(extent) = BoxM::of_points(&px, &py) else { return Ok(None) };
     let cell = cell_m.unwrap_or_else(|| CHANGE_CELL_FACTOR * auto_cell_m(&extent));
-    let grid = Grid::covering(&extent, 0.0, cell, ds.crs()).map_err(|e| CompareError::Projection(e.to_string()))?;
+    let grid = Grid::covering(&extent, 0.0, cell, ds.crs())?;
     let count = |s: &Selection| {
         let mut c = vec![0u32; grid.n_cells()];
         for &i in &s.indices {
@@ -362,9 +423,11 @@ mod tests {
             Window { from_s: month(2024, 3), to_s: month(2024, 4) },
         );
         let c = compare(&ds, jan, mar, &[], &[1.0, 1.0], Some(&areas)).unwrap_or_else(|e| panic!("{e}"));
-        // January and March have 31 days each: compared like for like, no warning.
+        // January and March have 31 days each: compared like for like. The default control (everything else)
+        // holds 15.7 times the target's incidents, which WDD would mostly measure: the one warning says so.
         assert_eq!(c.length_ratio, 1.0);
-        assert!(c.warnings.is_empty(), "{:?}", c.warnings);
+        assert_eq!(c.warnings.len(), 1, "{:?}", c.warnings);
+        assert!(c.warnings[0].starts_with("the control holds 15.7x the target's incidents (220 against 14)"));
         // 115 -> 130: +15, +13.0%.
         assert_eq!(c.total.text, "+13% (+15)");
         assert_eq!(c.categories[0].category, "Drugs");
@@ -385,9 +448,12 @@ mod tests {
         assert_eq!(a.wdq.reading, "neither displacement nor diffusion");
         // WDD: local = (4 - 10) - (120 - 100) = -26; displacement = (6 - 5) - 0 = +1; total -25;
         // var = 10 + 4 + 100 + 120 + 5 + 6 = 245; z = -25 / 15.65 = -1.597: not significant.
-        assert_eq!((a.wdd.local, a.wdd.displacement, a.wdd.total), (-26.0, 1.0, -25.0));
-        assert!((a.wdd.z.unwrap_or_default() + 25.0 / 245f64.sqrt()).abs() < 1e-12);
-        assert!(a.wdd.low95 < 0.0 && a.wdd.high95 > 0.0);
+        assert_eq!(
+            (a.wdd.as_ref().unwrap().local, a.wdd.as_ref().unwrap().displacement, a.wdd.as_ref().unwrap().total),
+            (-26.0, 1.0, -25.0)
+        );
+        assert!((a.wdd.as_ref().unwrap().z.unwrap_or_default() + 25.0 / 245f64.sqrt()).abs() < 1e-12);
+        assert!(a.wdd.as_ref().unwrap().low95 < 0.0 && a.wdd.as_ref().unwrap().high95 > 0.0);
     }
 
     #[test]
@@ -424,9 +490,15 @@ mod tests {
         let ds = dataset();
         let w = |y| Window { from_s: month(y, 1), to_s: month(y, 2) };
         let c = compare(&ds, w(2020), w(2021), &[], &[1.0, 1.0], None).unwrap_or_else(|e| panic!("{e}"));
-        assert_eq!(c.total.text, "no change (0)");
+        // The store holds nothing for either window: no change is given, and the answer says which months.
+        assert_eq!(
+            c.total.text,
+            "no change given: the store holds no data for Jan 2020 of the before window, and the store holds no \
+             data for Jan 2021 of the after window"
+        );
+        assert!(c.warnings.iter().any(|w| w.starts_with("no change is given: ")), "{:?}", c.warnings);
         assert_eq!(c.warnings.iter().filter(|w| w.contains("holds no incidents")).count(), 2, "{:?}", c.warnings);
-        assert_eq!(c.total.relative, None);
+        assert_eq!((c.total.relative, c.total.absolute), (None, None));
         let json = serde_json::to_string(&c).unwrap_or_default();
         assert!(!json.contains("NaN") && !json.contains("inf"), "{json}");
     }

@@ -3,7 +3,7 @@
 //! For each cell centre `c`, the density is `f(c) = sum_i w_i K_h(|c - p_i|)`, with `K_h` a kernel that integrates
 //! to 1 over the plane, so `f` is in weight per m^2 (reported per km^2); multiplied by the cell area it is the
 //! expected number of incidents (or harm) in the cell. This is the textbook sum, not an approximation: every cell
-//! equals the brute-force sum over all points ([`kde_brute_force`]) to rounding (property-tested to 1e-9
+//! equals the brute-force sum over all points (`kde_brute_force`, a test-only reference) to rounding (property-tested to 1e-9
 //! relative).
 //!
 //! Kernels, with `u = d / h` for distance `d` and bandwidth `h` (metres), zero for `d >= R`:
@@ -276,8 +276,10 @@ fn add_row(out: &mut [f64], col_x: &[f64], xp: f64, dy2: f64, w: f64, shape: &Sh
     }
 }
 
-/// The reference: for every cell, the sum over every point of `w K(d)`, in point order. `O(cells * points)`.
-pub fn kde_brute_force(points: &Points, grid: &Grid, kernel: Kernel, bandwidth_m: f64) -> Vec<f64> {
+/// The reference: for every cell, the sum over every point of `w K(d)`, in point order. `O(cells * points)`; for
+/// tests only.
+#[cfg(test)]
+pub(crate) fn kde_brute_force(points: &Points, grid: &Grid, kernel: Kernel, bandwidth_m: f64) -> Vec<f64> {
     (0..grid.n_cells())
         .map(|i| {
             let (cx, cy) = grid.centre(i);

@@ -4,6 +4,7 @@
 pub mod accuracy;
 pub mod area_change;
 pub mod area_tally;
+pub mod backtest;
 pub mod change;
 pub mod compare;
 pub mod counts;
@@ -14,11 +15,16 @@ pub mod hex;
 pub mod hotspots;
 pub mod kde;
 pub mod naming;
+pub mod nearrepeat;
 pub mod outline;
 pub mod pipeline;
 pub mod places;
 pub mod points;
+pub mod predict;
+#[cfg(test)]
+mod reference_tests;
 pub mod spec;
 pub mod tasking;
+pub mod when;
 
 pub use points::{Points, WeightMode};

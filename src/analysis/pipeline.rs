@@ -49,6 +49,9 @@ pub struct ResolvedParams {
     pub cell_m: f64,
     pub cell_rule: Option<&'static str>,
     pub crs: String,
+    /// The WGS84 box `[west, south, east, north]` incidents were kept in, when one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bbox: Option<[f64; 4]>,
     pub grid_cols: usize,
     pub grid_rows: usize,
     pub grid_origin_m: [f64; 2],
@@ -166,6 +169,8 @@ pub fn prepare(
     harm_by_category: &[f64],
     harm_label: &str,
 ) -> Result<Prepared, AnalysisError> {
+    // The query keeps only the incidents inside its box when it has one (a county of a national store); the grid
+    // then covers those incidents only.
     let selection = params.query.select(ds)?;
     if selection.is_empty() {
         return Err(AnalysisError::Empty);
@@ -203,6 +208,7 @@ pub fn prepare(
         cell_m,
         cell_rule,
         crs: ds.crs().label.clone(),
+        bbox: params.query.bbox_lonlat,
         grid_cols: grid.cols,
         grid_rows: grid.rows,
         grid_origin_m: [grid.origin_x_m, grid.origin_y_m],

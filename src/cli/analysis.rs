@@ -42,7 +42,7 @@ impl DataArgs {
         let store = Store::open_existing(store_path)?;
         let crs =
             self.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-        let ds = store.load_dataset(crs.as_ref())?;
+        let ds = super::load_dataset(&store, crs.as_ref())?;
         let table = match &self.harm {
             Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
             None => HarmTable::police_uk_default(),
@@ -62,7 +62,7 @@ impl DataArgs {
 }
 
 /// The loaded data and everything resolved for one analysis.
-pub struct Loaded {
+pub(super) struct Loaded {
     pub ds: Dataset,
     pub harm_by_category: Vec<f64>,
     pub prepared: Prepared,
@@ -71,7 +71,7 @@ pub struct Loaded {
 }
 
 /// Load the data and prepare the analysis of `params`.
-pub fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) -> Result<Loaded, CliError> {
+pub(super) fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) -> Result<Loaded, CliError> {
     let d = data.load(store_path)?;
     let prepared = prepare(&d.ds, params, &d.harm_by_category, &d.harm_label)?;
     Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
@@ -79,7 +79,7 @@ pub fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) -> Resu
 
 /// Area names for hotspot names: from the layer (of the store's boundary layers and `extra`) whose keys match most
 /// of the dataset's area codes ([`crate::analysis::naming::AreaNames`]); none when no layer matches.
-pub fn area_names(
+pub(super) fn area_names(
     store_path: &Path,
     ds: &crate::model::Dataset,
     extra: &[crate::areas::AreaLayer],
@@ -93,13 +93,13 @@ pub fn area_names(
 }
 
 /// Write bytes to a file atomically.
-pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
+pub(super) fn write_file(path: &Path, bytes: &[u8]) -> Result<(), CliError> {
     crate::files::write_atomic(path, bytes)
         .map_err(|e| CliError::Usage(format!("cannot write {}: {e}", path.display())))
 }
 
 /// Write a GeoJSON FeatureCollection as a GeoPackage layer (the `gdal` feature), or say what is needed.
-pub fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(), CliError> {
+pub(super) fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(), CliError> {
     #[cfg(feature = "gdal")]
     {
         crate::gis::write_geojson_gpkg(path, doc, layer)
@@ -118,14 +118,14 @@ pub fn write_gpkg(path: &Path, doc: &serde_json::Value, layer: &str) -> Result<(
 
 /// How [`write_features`] writes GeoJSON.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum JsonStyle {
+pub(super) enum JsonStyle {
     Compact,
     Pretty,
 }
 
 /// Features to `path` in the format its extension names: `.geojson` (or `.json`), `.csv` when the command has a CSV
 /// form, or `.gpkg` (one layer named `layer`; the gdal feature). `flag` names the option in errors.
-pub fn write_features(
+pub(super) fn write_features(
     flag: &str,
     path: &Path,
     layer: &str,
@@ -175,7 +175,7 @@ pub struct DensityArgs {
     pub data: DataArgs,
 }
 
-pub fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let l = load(store, &args.data, &args.spec)?;
     let s = l.prepared.density()?;
     header(&l, out)?;
@@ -237,7 +237,7 @@ pub struct FindArgs {
     pub data: DataArgs,
 }
 
-pub fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let spec = &args.spec.0;
     let l = load(store, &args.data, &spec.analysis)?;
     let s = l.prepared.density()?;
@@ -287,7 +287,7 @@ pub struct GiStarArgs {
     pub data: DataArgs,
 }
 
-pub fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let spec = &args.spec.0;
     let l = load(store, &args.data, &spec.analysis)?;
     let band = spec.band_m.unwrap_or(l.prepared.params.bandwidth_m);
@@ -317,7 +317,7 @@ pub struct HexArgs {
     pub data: DataArgs,
 }
 
-pub fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_hex(store: &Path, args: &HexArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     use crate::analysis::hex::{hex_boundary_lonlat, hex_centre_lonlat, hex_counts, hex_gistar};
     let spec = &args.spec.0;
     let l = load(store, &args.data, &spec.analysis)?;

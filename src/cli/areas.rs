@@ -6,7 +6,7 @@ use crate::analysis::area_tally::tally;
 use crate::analysis::points::WeightMode;
 use crate::areas::FieldChoice;
 use crate::areas::file::read_layer_file;
-use crate::geo::{CrsDef, Projector};
+use crate::geo::Projector;
 use crate::model::time::format_instant;
 use crate::report::areas as report;
 use crate::store::{AreaImportOutcome, NewAreaLayer, Store, valid_layer_name};
@@ -79,7 +79,7 @@ pub struct AreasCountsArgs {
     pub data: super::analysis::DataArgs,
 }
 
-pub fn run(store: &Path, args: &AreasArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store: &Path, args: &AreasArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     match &args.command {
         AreasCommand::Import(a) => run_import(store, a, out),
         AreasCommand::List(a) => run_list(store, a, out),
@@ -225,26 +225,29 @@ fn run_counts(store_path: &Path, args: &AreasCountsArgs, out: &mut dyn Write) ->
 }
 
 /// `compare --by-area LAYER`: each area's incidents in the two windows (with the categories of the comparison) and
-/// the change, the before count scaled to the after window's length as the comparison does.
-pub fn compare_by_area(
+/// the change, the before count scaled to the after window's length as the comparison does, and no change where the
+/// comparison gives none.
+pub(super) fn compare_by_area(
     store_path: &Path,
     layer_spec: &str,
-    before: crate::model::Window,
-    after: crate::model::Window,
+    ds: &crate::model::Dataset,
+    comparison: &crate::analysis::compare::Comparison,
     categories: &[String],
-    crs: Option<&str>,
 ) -> Result<crate::analysis::area_change::AreaComparison, CliError> {
     let store = Store::open_existing(store_path)?;
     let rec = store.resolve_area_layer(layer_spec)?;
     let layer = store.load_area_layer(&rec)?;
-    let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
     let select = |w: crate::model::Window| {
-        crate::model::Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() }
-            .select(&ds)
-            .map_err(crate::analysis::pipeline::AnalysisError::from)
+        crate::model::Query {
+            from_s: Some(w.from_s),
+            to_s: Some(w.to_s),
+            categories: categories.to_vec(),
+            ..Default::default()
+        }
+        .select(ds)
+        .map_err(crate::analysis::pipeline::AnalysisError::from)
     };
-    let (b, a) = (select(before)?, select(after)?);
-    let ratio = crate::model::Window::length_ratio(before, after);
-    Ok(crate::analysis::area_change::compare_areas(&layer, &ds, &b, &a, ratio))
+    let (b, a) = (select(comparison.before)?, select(comparison.after)?);
+    let why = crate::analysis::compare::not_covered_reason(&comparison.before_coverage, &comparison.after_coverage);
+    Ok(crate::analysis::area_change::compare_areas(&layer, ds, &b, &a, comparison.length_ratio, why.as_deref()))
 }

@@ -16,7 +16,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Parse `FROM..TO` for a flag (see [`Window::parse`]).
-pub fn parse_window(flag: &str, text: &str) -> Result<Window, CliError> {
+pub(super) fn parse_window(flag: &str, text: &str) -> Result<Window, CliError> {
     Window::parse(text).map_err(|e| CliError::Usage(format!("{flag} {e}")))
 }
 
@@ -59,13 +59,14 @@ pub struct CompareArgs {
 }
 
 /// Everything `compare` computes.
-pub struct CompareRun {
+pub(super) struct CompareRun {
     pub comparison: Comparison,
     pub change: Option<crate::analysis::compare::ChangeGrid>,
     pub projector: Projector,
+    pub ds: crate::model::Dataset,
 }
 
-pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
+pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
     let spec = &args.spec.0;
     let (before, after) = spec.windows().map_err(|e| CliError::Usage(flag_error(&e)))?;
     let l = load(store, &args.data, &spec.before_analysis(before))?;
@@ -104,7 +105,7 @@ pub fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError>
         Some(_) => change_grid(&l.ds, before, after, cats, spec.analysis.cell_m, spec.fdr_q).map_err(usage)?,
         None => None,
     };
-    Ok(CompareRun { comparison, change, projector })
+    Ok(CompareRun { comparison, change, projector, ds: l.ds })
 }
 
 /// The settings that make a comparison's hotspot ids, in the command line's words (for the unknown-id error).
@@ -120,7 +121,7 @@ fn hotspot_settings(spec: &CompareSpec) -> String {
         .join(" ")
 }
 
-pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let r = compute(store, args)?;
     if let (Some(path), Some(cg)) = (&args.map, &r.change) {
         let geojson = || Ok(out::change_geojson(cg, &r.projector));
@@ -131,10 +132,9 @@ pub fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -> Resul
         Some(layer) => Some(super::areas::compare_by_area(
             store,
             layer,
-            r.comparison.before,
-            r.comparison.after,
+            &r.ds,
+            &r.comparison,
             &args.spec.analysis.query.categories,
-            args.data.crs.as_deref(),
         )?),
         None => None,
     };
@@ -214,29 +214,47 @@ pub struct AccuracyArgs {
     pub json: bool,
 }
 
-pub fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let train = parse_window("--train", &args.train)?;
     let test = parse_window("--test", &args.test)?;
     let bandwidths: Vec<Option<f64>> =
         if args.bandwidth_m.is_empty() { vec![None] } else { args.bandwidth_m.iter().map(|&b| Some(b)).collect() };
     let mut rows = Vec::new();
     let data = DataArgs { harm: None, crs: args.crs.clone() }.load(store)?;
-    let test_query =
-        crate::model::Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: args.categories.clone() };
+    let test_query = crate::model::Query {
+        from_s: Some(test.from_s),
+        to_s: Some(test.to_s),
+        categories: args.categories.clone(),
+        ..Default::default()
+    };
     let test_sel = test_query.select(&data.ds).map_err(|e| CliError::Usage(format!("--test: {e}")))?;
+    // Every category in both windows: the incidents strays are judged against.
+    let mut reference = crate::model::Query { categories: Vec::new(), ..test_query.clone() }
+        .select(&data.ds)
+        .map_err(|e| CliError::Usage(format!("--test: {e}")))?;
+    let train_all = crate::model::Query {
+        from_s: Some(train.from_s),
+        to_s: Some(train.to_s),
+        categories: Vec::new(),
+        ..test_query.clone()
+    }
+    .select(&data.ds)
+    .map_err(|e| CliError::Usage(format!("--train: {e}")))?;
+    reference.indices.extend(train_all.indices);
     for bw in bandwidths {
         let params = AnalysisParams {
             query: crate::model::Query {
                 from_s: Some(train.from_s),
                 to_s: Some(train.to_s),
                 categories: args.categories.clone(),
+                ..Default::default()
             },
             cell_m: args.cell_m,
             bandwidth_m: bw,
             ..Default::default()
         };
         let prepared = crate::analysis::pipeline::prepare(&data.ds, &params, &data.harm_by_category, &data.harm_label)?;
-        let acc = crate::analysis::accuracy::accuracy(&data.ds, &prepared, &test_sel, &args.coverage)?;
+        let acc = crate::analysis::accuracy::accuracy(&data.ds, &prepared, &test_sel, &reference, &args.coverage)?;
         rows.extend(acc);
     }
     if args.json {

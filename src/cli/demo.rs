@@ -44,7 +44,7 @@ fn incident_files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(files)
 }
 
-pub fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let dir = args.fixtures.clone().unwrap_or_else(default_fixtures);
     let files = incident_files(&dir)
         .map_err(|e| CliError::Usage(format!("cannot list the demo fixtures in {}: {e}", dir.display())))?;
@@ -148,7 +148,7 @@ fn run_command(store: &Path, args: &[&str], out: &mut dyn Write) -> Result<u8, C
 }
 
 /// Boundary outlines shipped with the fixtures, drawn on the demo map.
-pub fn boundary_files() -> Vec<PathBuf> {
+pub(super) fn boundary_files() -> Vec<PathBuf> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures").join("boundaries");
     let mut v: Vec<PathBuf> = std::fs::read_dir(&dir)
         .map(|d| {

@@ -23,23 +23,32 @@ pub struct InfoArgs {
 }
 
 /// Load the store's dataset and measure it.
-pub fn load_summary(store: &Store, crs: Option<&str>) -> Result<LoadSummary, CliError> {
+pub(super) fn load_summary(store: &Store, crs: Option<&str>) -> Result<LoadSummary, CliError> {
     let crs = crs.map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
     let started = std::time::Instant::now();
-    let ds = store.load_dataset(crs.as_ref())?;
+    let ds = super::load_dataset(store, crs.as_ref())?;
     Ok(LoadSummary::of(&ds, started.elapsed().as_secs_f64()))
 }
 
-pub fn run(store_path: &Path, args: &InfoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store_path: &Path, args: &InfoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let store = Store::open_existing(store_path)?;
     let info = store.info()?;
     let load = if args.load || args.crs.is_some() { Some(load_summary(&store, args.crs.as_deref())?) } else { None };
     if args.json {
-        let mut v = serde_json::to_value(&info).unwrap_or_default();
-        if let (Some(l), Some(obj)) = (&load, v.as_object_mut()) {
-            obj.insert("load".into(), serde_json::to_value(l).unwrap_or_default());
+        let json = |e: serde_json::Error| CliError::Report(crate::report::ReportError::Json(e));
+        let mut v = serde_json::to_value(&info).map_err(json)?;
+        if let Some(obj) = v.as_object_mut() {
+            let held = crate::model::Coverage::from_month_labels(info.months.keys().map(String::as_str));
+            obj.insert(
+                "held".into(),
+                serde_json::json!({"text": held.held_text(), "windows": held.held(),
+                "gaps": held.gaps()}),
+            );
+            if let Some(l) = &load {
+                obj.insert("load".into(), serde_json::to_value(l).map_err(json)?);
+            }
         }
-        writeln!(out, "{}", serde_json::to_string_pretty(&v).unwrap_or_default())?;
+        writeln!(out, "{}", serde_json::to_string_pretty(&v).map_err(json)?)?;
     } else {
         write!(out, "{}", info_text(&info))?;
         if let Some(l) = &load {

@@ -111,7 +111,7 @@ impl IngestArgs {
 }
 
 /// Import every file, continuing past a failed one; returns the results in order.
-pub fn ingest_all(store: &mut Store, args: &IngestArgs) -> Vec<FileResult> {
+pub(super) fn ingest_all(store: &mut Store, args: &IngestArgs) -> Vec<FileResult> {
     let opts = args.options();
     let terminal = TerminalProgress::new();
     let progress: &dyn ImportProgress = if std::io::stderr().is_terminal() { &terminal } else { &NoProgress };
@@ -139,7 +139,7 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-pub fn run(store_path: &Path, args: &IngestArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store_path: &Path, args: &IngestArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let mut store = Store::open(store_path)?;
     let results = ingest_all(&mut store, args);
     if args.json {

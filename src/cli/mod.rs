@@ -3,24 +3,30 @@
 
 mod analysis;
 mod areas;
+mod backtest;
 mod compare;
 mod demo;
 mod info;
 mod ingest;
+mod nearrepeat;
 pub mod params;
 mod serve;
 mod synth;
 mod tasking;
+mod when;
 
 pub use analysis::{DataArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use areas::{AreasArgs, AreasCommand, AreasCountsArgs, AreasImportArgs, AreasListArgs};
+pub use backtest::BacktestArgs;
 pub use compare::{AccuracyArgs, CompareArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
+pub use nearrepeat::NearRepeatArgs;
 pub use serve::ServeArgs;
 pub use synth::SynthArgs;
 pub use tasking::{EmergingArgs, TaskingArgs};
+pub use when::WhenArgs;
 
 use clap::{Parser, Subcommand};
 use std::io::Write;
@@ -65,6 +71,9 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// How well hotspots chosen on one window predict another: hit rate, PAI, RRI.
     Accuracy(Box<AccuracyArgs>),
+    /// Rolling-origin backtest of prediction methods: what each one's places caught of the next period, at equal
+    /// area (hit rate, PAI, PEI, harm captured), and the method the record favours.
+    Backtest(Box<BacktestArgs>),
     /// Emerging hot spots: Gi* per week or month and each place's trend (new, intensifying, persistent, ...).
     Emerging(Box<EmergingArgs>),
     /// Ranked candidate places for the period after a date, with the facts to choose between them; --format html
@@ -76,6 +85,11 @@ pub enum Command {
     Areas(Box<AreasArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows.
     Demo(DemoArgs),
+    /// Near repeats: the Knox test (space-time bands, Monte Carlo p-values); --zones-at for near-repeat zones.
+    Nearrepeat(Box<NearRepeatArgs>),
+    /// When incidents happen: counts by hour of day x day of week (aoristic for time ranges), and the sentence
+    /// "most incidents here happen ..." when the concentration is real.
+    When(Box<WhenArgs>),
 }
 
 /// Errors of the command layer.
@@ -112,6 +126,19 @@ impl CliError {
     }
 }
 
+/// Load the store's dataset (from its snapshot when that matches the store). Notes about the snapshot (rebuilt, or
+/// not used) go to stderr, so they never mix with a command's output, which may be JSON or CSV.
+pub(crate) fn load_dataset(
+    store: &crate::store::Store,
+    crs: Option<&crate::geo::CrsDef>,
+) -> Result<crate::model::Dataset, CliError> {
+    let (ds, notes) = store.load_dataset_noted(crs)?;
+    for n in notes {
+        eprintln!("note: {n}");
+    }
+    Ok(ds)
+}
+
 /// Run a parsed command, writing its report to `out`. Returns the process exit code.
 pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
     match cli.command {
@@ -126,8 +153,11 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Areas(args) => areas::run(&cli.store, &args, out),
         Command::Compare(args) => compare::run_compare(&cli.store, &args, out),
         Command::Accuracy(args) => compare::run_accuracy(&cli.store, &args, out),
+        Command::Backtest(args) => backtest::run(&cli.store, &args, out),
         Command::Emerging(args) => tasking::run_emerging(&cli.store, &args, out),
         Command::Tasking(args) => tasking::run_tasking(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),
+        Command::Nearrepeat(args) => nearrepeat::run(&cli.store, &args, out),
+        Command::When(args) => when::run(&cli.store, &args, out),
     }
 }

@@ -50,7 +50,7 @@ pub struct ServeArgs {
 }
 
 /// The repository's assets/ (or ./assets).
-pub fn default_assets() -> PathBuf {
+pub(super) fn default_assets() -> PathBuf {
     let local = Path::new("assets");
     if local.join("index.html").exists() {
         local.to_owned()
@@ -60,7 +60,7 @@ pub fn default_assets() -> PathBuf {
 }
 
 /// Build the server state from a store and the options.
-pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
+pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
     if !args.addr.ip().is_loopback() && args.token.is_none() {
         return Err(CliError::Usage(format!(
             "--addr {} is reachable from other machines: pass --token (or HOTSPOTS_TOKEN) so requests need it",
@@ -69,7 +69,7 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
     }
     let store = Store::open_existing(store_path)?;
     let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = store.load_dataset(crs.as_ref())?;
+    let ds = super::load_dataset(&store, crs.as_ref())?;
     let table = match &args.harm {
         Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
         None => HarmTable::police_uk_default(),
@@ -120,7 +120,7 @@ pub fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> 
 }
 
 /// Serve until Ctrl-C.
-pub fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     writeln!(
@@ -135,6 +135,6 @@ pub fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
     Ok(super::EXIT_OK)
 }
 
-pub fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     serve(state(store_path, args)?, out)
 }

@@ -2,7 +2,7 @@
 
 use super::{CliError, EXIT_OK};
 use crate::report::thousands;
-use crate::synth::{SynthParams, generate, truth_path};
+use crate::synth::{Extent, SynthParams, generate, truth_path};
 use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
@@ -37,9 +37,36 @@ pub struct SynthArgs {
     /// 1 July). Repeatable, one per hotspot.
     #[arg(long = "trend")]
     pub trends: Vec<crate::synth::Trend>,
+    /// A national extent with many towns weighted by population instead of one town: `england-wales`.
+    #[arg(long, value_parser = parse_extent, conflicts_with = "bbox")]
+    pub extent: Option<Extent>,
+    /// A national extent over any WGS84 box W,S,E,N (the listed towns inside it and small towns around them).
+    #[arg(long, value_parser = parse_bbox)]
+    pub bbox: Option<Extent>,
+    /// Number of distinct map points incidents snap to (default: automatic, see the synth module).
+    #[arg(long)]
+    pub map_points: Option<usize>,
 }
 
-pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+fn parse_extent(v: &str) -> Result<Extent, String> {
+    match v.trim().to_ascii_lowercase().as_str() {
+        "england-wales" | "england-and-wales" => Ok(Extent::EnglandWales),
+        other => Err(format!("'{other}' is not a known extent: use england-wales, or --bbox W,S,E,N")),
+    }
+}
+
+fn parse_bbox(v: &str) -> Result<Extent, String> {
+    let parts: Vec<f64> = v
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().map_err(|_| format!("'{p}' in '{v}' is not a number")))
+        .collect::<Result<_, _>>()?;
+    match parts.as_slice() {
+        &[w, s, e, n] => Ok(Extent::Bbox([w, s, e, n])),
+        _ => Err(format!("'{v}' is not W,S,E,N (four numbers, WGS84 degrees)")),
+    }
+}
+
+pub(super) fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let params = SynthParams {
         n: args.n,
         seed: args.seed,
@@ -49,6 +76,8 @@ pub fn run(args: &SynthArgs, out: &mut dyn Write) -> Result<u8, CliError> {
         extent_m: args.extent_m,
         pattern: args.pattern,
         trends: args.trends.clone(),
+        extent: args.extent.or(args.bbox).unwrap_or_default(),
+        map_points: args.map_points,
         ..SynthParams::default()
     };
     let started = std::time::Instant::now();

@@ -38,7 +38,7 @@ pub struct TaskingArgs {
     pub data: DataArgs,
 }
 
-pub fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let params = &args.spec.0;
     let data = args.data.load(store)?;
     let (ds, harm) = (data.ds, data.harm_by_category);
@@ -111,7 +111,7 @@ pub struct EmergingArgs {
 }
 
 /// The cells with a class (not "no pattern"), as GeoJSON features.
-pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json::Value {
+pub(super) fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json::Value {
     let features: Vec<serde_json::Value> = run
         .result
         .locations
@@ -129,7 +129,7 @@ pub fn emerging_geojson(run: &EmergingRun, projector: &Projector) -> serde_json:
         "band_m": run.band_m, "steps": run.steps.iter().map(|s| s.text()).collect::<Vec<_>>()})
 }
 
-pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
+pub(super) fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Result<u8, CliError> {
     let ds = args.data.load(store)?.ds;
     let params = &args.spec.0;
     if let Some(resolution) = args.hex {
@@ -159,14 +159,7 @@ pub fn run_emerging(store: &Path, args: &EmergingArgs, w: &mut dyn Write) -> Res
     for warning in &run.warnings {
         writeln!(w, "warning: {warning}")?;
     }
-    let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
-    for (class, n) in run.result.class_counts() {
-        if n > 0 {
-            let incidents: f64 = run.result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
-            t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
-        }
-    }
-    write!(w, "\n{}", t.render(0))?;
+    write!(w, "\n{}", class_table(&run.result))?;
     if let Some(path) = &args.out {
         writeln!(w, "cells with a class written to {}", path.display())?;
     }
@@ -178,9 +171,19 @@ fn class_table(result: &crate::analysis::emerging::Emerging) -> String {
     let mut t = Table::new(&[("class", Align::Left), ("cells", Align::Right), ("incidents", Align::Right)]);
     for (class, n) in result.class_counts() {
         if n > 0 {
-            let incidents: f64 = result.locations.iter().filter(|l| l.class == class).map(|l| l.total).sum();
+            let incidents: f64 =
+                result.locations.iter().filter(|l| l.analysed && l.class == class).map(|l| l.total).sum();
             t.row(vec![class.name().to_owned(), thousands(n as u64), thousands(incidents as u64)]);
         }
+    }
+    let skipped = result.not_analysed();
+    if skipped > 0 {
+        let incidents: f64 = result.locations.iter().filter(|l| !l.analysed).map(|l| l.total).sum();
+        t.row(vec![
+            "not analysed (no incidents, or outside the study area)".to_owned(),
+            thousands(skipped as u64),
+            thousands(incidents as u64),
+        ]);
     }
     t.render(0)
 }

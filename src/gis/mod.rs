@@ -3,16 +3,16 @@
 //!
 //! - [`write`]: counts per area as a GeoPackage (EPSG:4326), and density surfaces as a GeoTIFF in the grid's CRS.
 
-pub mod write;
+pub(crate) mod write;
 
-pub use write::{write_area_counts_gpkg, write_density_tif, write_geojson_gpkg};
+pub(crate) use write::{write_area_counts_gpkg, write_density_tif, write_geojson_gpkg};
 
 use crate::geo::CrsDef;
 use gdal::spatial_ref::{AxisMappingStrategy, SpatialRef};
 
 /// Errors writing GIS files.
 #[derive(Debug, thiserror::Error)]
-pub enum GisError {
+pub(crate) enum GisError {
     #[error("{what}: {source}")]
     Gdal {
         what: String,
@@ -37,7 +37,7 @@ fn epsg_in(label: &str) -> Option<u32> {
 
 /// A GDAL spatial reference for a CRS: by its EPSG code when it has one, else from its proj string; axes in the
 /// traditional GIS order (x = easting or longitude), as every file this crate writes holds them.
-pub fn spatial_ref(def: &CrsDef) -> Result<SpatialRef, GisError> {
+pub(crate) fn spatial_ref(def: &CrsDef) -> Result<SpatialRef, GisError> {
     let mut srs = match epsg_in(&def.label) {
         Some(code) => SpatialRef::from_epsg(code),
         None if def.is_wgs84() => SpatialRef::from_epsg(4326),

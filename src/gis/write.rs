@@ -46,7 +46,7 @@ impl Drop for Staged {
 /// Counts per area as a GeoPackage layer named after the area layer: one MultiPolygon feature per area (EPSG:4326,
 /// file order) with `key`, `name`, `count`, `harm`, `area_km2`, `density_per_km2` and one count field per category.
 /// Incidents outside every area have no outline, so they are not a feature (the CSV and JSON outputs carry them).
-pub fn write_area_counts_gpkg(path: &Path, t: &AreaTally, layer: &AreaLayer) -> Result<(), GisError> {
+pub(crate) fn write_area_counts_gpkg(path: &Path, t: &AreaTally, layer: &AreaLayer) -> Result<(), GisError> {
     let staged = Staged::new(path)?;
     {
         let driver = DriverManager::get_driver_by_name("GPKG").map_err(gdal_err("finding the GeoPackage driver"))?;
@@ -97,7 +97,7 @@ pub fn write_area_counts_gpkg(path: &Path, t: &AreaTally, layer: &AreaLayer) -> 
 
 /// A density surface as a single-band Float64 GeoTIFF in the grid's CRS: density per km², north-up (the first
 /// raster row is the grid's northern row), the geotransform from the grid's origin and cell size.
-pub fn write_density_tif(path: &Path, s: &DensitySurface) -> Result<(), GisError> {
+pub(crate) fn write_density_tif(path: &Path, s: &DensitySurface) -> Result<(), GisError> {
     let g = &s.grid;
     let staged = Staged::new(path)?;
     {
@@ -138,7 +138,7 @@ fn field_type(values: &[&serde_json::Value]) -> OGRFieldType::Type {
 /// A GeoJSON FeatureCollection (lon/lat, as every GeoJSON this crate writes) as one GeoPackage layer in EPSG:4326:
 /// the geometries as they are, and one field per property name (the union over the features, in order of first
 /// appearance; integers, reals, or text).
-pub fn write_geojson_gpkg(path: &Path, doc: &serde_json::Value, layer_name: &str) -> Result<(), GisError> {
+pub(crate) fn write_geojson_gpkg(path: &Path, doc: &serde_json::Value, layer_name: &str) -> Result<(), GisError> {
     let features: &[serde_json::Value] = doc.get("features").and_then(|f| f.as_array()).map_or(&[], |v| v);
     let mut names: Vec<String> = Vec::new();
     for f in features {

@@ -11,7 +11,7 @@ use std::io::BufRead;
 
 /// One record: field bytes and where each field ends, plus the 1-based line it starts on.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RawRecord {
+pub(super) struct RawRecord {
     /// Field bytes; only the first `ends[nfields - 1]` are this record's (the buffer is reused).
     bytes: Vec<u8>,
     ends: Vec<usize>,
@@ -20,27 +20,27 @@ pub struct RawRecord {
 }
 
 impl RawRecord {
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.nfields
     }
     /// The 1-based line where the record starts.
-    pub fn line(&self) -> u64 {
+    pub(super) fn line(&self) -> u64 {
         self.line
     }
     /// Field `i` (unquoted), or an empty slice past the last field.
-    pub fn field(&self, i: usize) -> &[u8] {
+    pub(super) fn field(&self, i: usize) -> &[u8] {
         let Some(&end) = self.ends[..self.nfields].get(i) else { return &[] };
         let start = if i == 0 { 0 } else { self.ends[i - 1] };
         &self.bytes[start..end]
     }
-    pub fn iter(&self) -> impl Iterator<Item = &[u8]> {
+    pub(super) fn iter(&self) -> impl Iterator<Item = &[u8]> {
         (0..self.len()).map(|i| self.field(i))
     }
 }
 
 /// Reads records from a buffered reader (RFC 4180: comma, double quotes, any of CR, LF, CRLF; blank lines
 /// skipped; a leading UTF-8 BOM dropped).
-pub struct RecordReader<R: BufRead> {
+pub(super) struct RecordReader<R: BufRead> {
     input: R,
     core: Reader,
     /// Line breaks consumed so far (LF, CRLF or a lone CR each count once).
@@ -52,21 +52,21 @@ pub struct RecordReader<R: BufRead> {
 }
 
 impl<R: BufRead> RecordReader<R> {
-    pub fn new(input: R) -> Self {
+    pub(super) fn new(input: R) -> Self {
         RecordReader { input, core: Reader::new(), newlines: 0, after_cr: false, started: false }
     }
 
     /// The 1-based line the reader has reached (for I/O error messages).
-    pub fn line(&self) -> u64 {
+    pub(super) fn line(&self) -> u64 {
         self.newlines + 1
     }
 
-    pub fn into_inner(self) -> R {
+    pub(super) fn into_inner(self) -> R {
         self.input
     }
 
     /// Read the next record into `rec`. Returns `false` at the end of the input.
-    pub fn read(&mut self, rec: &mut RawRecord) -> std::io::Result<bool> {
+    pub(super) fn read(&mut self, rec: &mut RawRecord) -> std::io::Result<bool> {
         if rec.bytes.is_empty() {
             rec.bytes.resize(4096, 0);
         }

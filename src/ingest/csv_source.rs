@@ -22,7 +22,7 @@ struct Indices {
 }
 
 /// Rows of a CSV file whose header has been read and resolved.
-pub struct CsvRows<R: BufRead> {
+pub(super) struct CsvRows<R: BufRead> {
     reader: RecordReader<R>,
     file: String,
     header_len: usize,
@@ -35,7 +35,7 @@ pub struct CsvRows<R: BufRead> {
 
 impl<R: BufRead> CsvRows<R> {
     /// Wrap a reader positioned after the header. `names` are the decoded header fields.
-    pub fn new(
+    pub(super) fn new(
         reader: RecordReader<R>,
         file: String,
         names: Vec<String>,
@@ -69,12 +69,12 @@ impl<R: BufRead> CsvRows<R> {
     }
 
     /// The categories, areas and locations first seen since the last call.
-    pub fn take_new_names(&mut self) -> NewNames {
+    pub(super) fn take_new_names(&mut self) -> NewNames {
         self.names_seen.take_new()
     }
 
     /// Read up to `max` rows into `out`. Returns `false` at the end of the file.
-    pub fn next_batch(&mut self, out: &mut Vec<RowOutcome>, max: usize) -> Result<bool, IngestError> {
+    pub(super) fn next_batch(&mut self, out: &mut Vec<RowOutcome>, max: usize) -> Result<bool, IngestError> {
         for _ in 0..max {
             let more = self.reader.read(&mut self.record).map_err(|e| IngestError::Read {
                 file: self.file.clone(),
@@ -98,7 +98,7 @@ impl<R: BufRead> CsvRows<R> {
         Ok(true)
     }
 
-    pub fn into_inner(self) -> R {
+    pub(super) fn into_inner(self) -> R {
         self.reader.into_inner()
     }
 

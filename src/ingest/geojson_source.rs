@@ -14,7 +14,7 @@ use std::collections::BTreeSet;
 
 /// A parsed GeoJSON document, before its features are checked.
 #[derive(Debug)]
-pub struct GeoJsonDoc {
+pub(super) struct GeoJsonDoc {
     pub features: Vec<Value>,
     /// The CRS named by the document's `crs` member, if it has one.
     pub crs: Option<CrsDef>,
@@ -23,7 +23,7 @@ pub struct GeoJsonDoc {
 }
 
 /// Parse the document: a FeatureCollection (or a single Feature).
-pub fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, IngestError> {
+pub(super) fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, IngestError> {
     let bad = |detail: String| IngestError::GeoJson { file: file.to_owned(), detail };
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
     let mut root: Value = serde_json::from_slice(body).map_err(|e| bad(format!("not valid JSON: {e}")))?;
@@ -79,7 +79,7 @@ struct PropertyNames {
 }
 
 /// The features of a document, checked one by one.
-pub struct GeoJsonRows {
+pub(super) struct GeoJsonRows {
     features: std::vec::IntoIter<Value>,
     next_number: u64,
     names: PropertyNames,
@@ -88,7 +88,7 @@ pub struct GeoJsonRows {
 }
 
 impl GeoJsonRows {
-    pub fn new(doc: GeoJsonDoc, cols: &ResolvedColumns, validator: Validator) -> Result<Self, IngestError> {
+    pub(super) fn new(doc: GeoJsonDoc, cols: &ResolvedColumns, validator: Validator) -> Result<Self, IngestError> {
         let name = |r: Role| cols.name(r).map(str::to_owned);
         let names = PropertyNames {
             time: name(Role::Time).ok_or_else(|| IngestError::Internal("time property not resolved".into()))?,
@@ -108,12 +108,12 @@ impl GeoJsonRows {
     }
 
     /// The categories, areas and locations first seen since the last call.
-    pub fn take_new_names(&mut self) -> NewNames {
+    pub(super) fn take_new_names(&mut self) -> NewNames {
         self.names_seen.take_new()
     }
 
     /// Check up to `max` features into `out`. Returns `false` when all have been read.
-    pub fn next_batch(&mut self, out: &mut Vec<RowOutcome>, max: usize) -> bool {
+    pub(super) fn next_batch(&mut self, out: &mut Vec<RowOutcome>, max: usize) -> bool {
         for _ in 0..max {
             let Some(feature) = self.features.next() else {
                 return false;
@@ -206,7 +206,7 @@ fn property_text(v: &Value) -> Option<String> {
 }
 
 /// The CRS of the coordinates: `--crs` if given, else the document's `crs` member, else CRS84 (RFC 7946).
-pub fn coordinate_crs(opts: &ColumnOptions, doc: &GeoJsonDoc) -> Result<Option<CrsDef>, crate::geo::CrsError> {
+pub(super) fn coordinate_crs(opts: &ColumnOptions, doc: &GeoJsonDoc) -> Result<Option<CrsDef>, crate::geo::CrsError> {
     match &opts.crs {
         Some(text) => CrsDef::parse(text).map(Some),
         None => Ok(doc.crs.clone()),

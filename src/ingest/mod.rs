@@ -367,7 +367,10 @@ pub fn ingest_file(
         ImportOutcome::DuplicateContent { previous_import_id } => {
             return Ok(FileSummary::already(display, previous_import_id, started));
         }
-        ImportOutcome::Committed { import_id } => import_id,
+        ImportOutcome::Committed { import_id, snapshot_note } => {
+            notes.extend(snapshot_note);
+            import_id
+        }
     };
     let rejected = counts.rejected();
     if counts.accepted + rejected == 0 {

@@ -11,7 +11,7 @@ pub use crate::model::record::{NewNames, ParsedIncident, UNSPECIFIED_CATEGORY};
 
 /// The distinct categories, area codes and location texts of one import, as ids.
 #[derive(Debug, Default)]
-pub struct Names {
+pub(super) struct Names {
     categories: Interner,
     areas: Interner,
     locations: Interner,
@@ -20,16 +20,16 @@ pub struct Names {
 
 impl Names {
     /// Id of a category; empty means [`UNSPECIFIED_CATEGORY`].
-    pub fn category(&mut self, text: Option<&str>) -> u32 {
+    pub(super) fn category(&mut self, text: Option<&str>) -> u32 {
         let t = text.map(str::trim).filter(|t| !t.is_empty()).unwrap_or(UNSPECIFIED_CATEGORY);
         self.categories.intern(t)
     }
     /// Id of an area code, `None` when empty.
-    pub fn area(&mut self, text: Option<&str>) -> Option<u32> {
+    pub(super) fn area(&mut self, text: Option<&str>) -> Option<u32> {
         Self::optional(&mut self.areas, text)
     }
     /// Id of a location text, `None` when empty.
-    pub fn location(&mut self, text: Option<&str>) -> Option<u32> {
+    pub(super) fn location(&mut self, text: Option<&str>) -> Option<u32> {
         Self::optional(&mut self.locations, text)
     }
     fn optional(interner: &mut Interner, text: Option<&str>) -> Option<u32> {
@@ -37,7 +37,7 @@ impl Names {
         (!t.is_empty()).then(|| interner.intern(t))
     }
     /// The names added since the last call.
-    pub fn take_new(&mut self) -> NewNames {
+    pub(super) fn take_new(&mut self) -> NewNames {
         let (c, a, l) = self.sent;
         self.sent = (self.categories.len(), self.areas.len(), self.locations.len());
         NewNames {
@@ -49,11 +49,11 @@ impl Names {
 }
 
 /// A refusal: reason and a detail naming the column and value.
-pub type Refusal = (RejectReason, String);
+pub(super) type Refusal = (RejectReason, String);
 
 /// Checks and converts the values of one row.
 #[derive(Debug)]
-pub struct Validator {
+pub(super) struct Validator {
     /// Converts the file's coordinates to WGS84; `None` when they already are lon/lat in WGS84.
     projector: Option<Projector>,
     /// Whether the file's coordinates are degrees (range-checked as lon/lat before any conversion).
@@ -63,14 +63,18 @@ pub struct Validator {
 }
 
 impl Validator {
-    pub fn new(projector: Projector, time: TimeParser, encoding: Option<&'static encoding_rs::Encoding>) -> Self {
+    pub(super) fn new(
+        projector: Projector,
+        time: TimeParser,
+        encoding: Option<&'static encoding_rs::Encoding>,
+    ) -> Self {
         let geographic = projector.is_geographic();
         let projector = (!projector.def().is_wgs84()).then_some(projector);
         Validator { projector, geographic, time, encoding }
     }
 
     /// Decode a field as text: UTF-8, or the chosen encoding when it is not.
-    pub fn text<'a>(&self, bytes: &'a [u8], column: &str) -> Result<Cow<'a, str>, Refusal> {
+    pub(super) fn text<'a>(&self, bytes: &'a [u8], column: &str) -> Result<Cow<'a, str>, Refusal> {
         match std::str::from_utf8(bytes) {
             Ok(s) => Ok(Cow::Borrowed(s)),
             Err(e) => match self.encoding {
@@ -89,7 +93,7 @@ impl Validator {
     }
 
     /// Coordinates given as text in the file's CRS, to WGS84 lon/lat.
-    pub fn coords_text(&self, a: &str, b: &str, names: (&str, &str)) -> Result<(f64, f64), Refusal> {
+    pub(super) fn coords_text(&self, a: &str, b: &str, names: (&str, &str)) -> Result<(f64, f64), Refusal> {
         let (a_t, b_t) = (a.trim(), b.trim());
         if a_t.is_empty() || b_t.is_empty() {
             let which = match (a_t.is_empty(), b_t.is_empty()) {
@@ -110,7 +114,7 @@ impl Validator {
     }
 
     /// Coordinates given as numbers in the file's CRS, to WGS84 lon/lat.
-    pub fn coords(&self, x: f64, y: f64, names: (&str, &str)) -> Result<(f64, f64), Refusal> {
+    pub(super) fn coords(&self, x: f64, y: f64, names: (&str, &str)) -> Result<(f64, f64), Refusal> {
         if !x.is_finite() || !y.is_finite() {
             return Err((
                 RejectReason::NonNumericCoordinates,
@@ -151,11 +155,11 @@ impl Validator {
         Ok((lon, lat))
     }
 
-    pub fn time(&self, value: &str, column: &str) -> Result<ParsedTime, Refusal> {
+    pub(super) fn time(&self, value: &str, column: &str) -> Result<ParsedTime, Refusal> {
         self.time.parse(value).map_err(|e| (RejectReason::from_time_error(&e), format!("{column}: {e}")))
     }
 
-    pub fn weight(&self, value: &str, column: &str) -> Result<f64, Refusal> {
+    pub(super) fn weight(&self, value: &str, column: &str) -> Result<f64, Refusal> {
         let t = value.trim();
         if t.is_empty() {
             return Ok(1.0);
@@ -168,7 +172,7 @@ impl Validator {
 }
 
 /// An optional text value: `None` when empty after trimming.
-pub fn non_empty(s: &str) -> Option<String> {
+pub(super) fn non_empty(s: &str) -> Option<String> {
     let t = s.trim();
     (!t.is_empty()).then(|| t.to_owned())
 }

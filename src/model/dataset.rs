@@ -4,6 +4,7 @@
 //! once; each incident carries small integer ids. Source ids and raw rows stay in the store and are fetched by
 //! `(source, line)` when asked for. See `BENCHMARKS.md` for the measured bytes per incident.
 
+use super::column::Column;
 use super::interner::Interner;
 use super::time::TimePrecision;
 use crate::geo::{CrsDef, Projector};
@@ -62,28 +63,53 @@ pub enum DatasetError {
     UnknownSource(u16),
     #[error("too many source files ({0}); at most 65535 imports can be loaded at once")]
     TooManySources(usize),
+    #[error("dataset columns differ in length: {0}")]
+    Lengths(String),
 }
 
-/// Columnar incidents with projected metric coordinates.
+/// Columnar incidents with projected metric coordinates. Columns are owned, or views of the store's memory-mapped
+/// snapshot ([`Column`]); either way they read as slices.
 #[derive(Debug, Clone)]
 pub struct Dataset {
     crs: CrsDef,
-    x_m: Vec<f64>,
-    y_m: Vec<f64>,
-    lon: Vec<f64>,
-    lat: Vec<f64>,
-    time_s: Vec<i64>,
+    x_m: Column<f64>,
+    y_m: Column<f64>,
+    lon: Column<f64>,
+    lat: Column<f64>,
+    time_s: Column<i64>,
     precision: Vec<TimePrecision>,
-    category: Vec<u16>,
-    weight: Vec<f32>,
-    area: Vec<u32>,
-    location: Vec<u32>,
-    source: Vec<u16>,
-    line: Vec<u32>,
+    category: Column<u16>,
+    weight: Column<f32>,
+    area: Column<u32>,
+    location: Column<u32>,
+    source: Column<u16>,
+    line: Column<u32>,
     categories: Interner,
     areas: Interner,
     locations: Interner,
     sources: Vec<SourceFile>,
+}
+
+/// Everything a [`Dataset`] is made of, for code that assembles one from stored columns (the store's snapshot).
+/// Every column must have the same length; [`Dataset::from_parts`] checks.
+#[derive(Debug, Clone, Default)]
+pub struct DatasetParts {
+    pub x_m: Column<f64>,
+    pub y_m: Column<f64>,
+    pub lon: Column<f64>,
+    pub lat: Column<f64>,
+    pub time_s: Column<i64>,
+    pub precision: Vec<TimePrecision>,
+    pub category: Column<u16>,
+    pub weight: Column<f32>,
+    pub area: Column<u32>,
+    pub location: Column<u32>,
+    pub source: Column<u16>,
+    pub line: Column<u32>,
+    pub categories: Interner,
+    pub areas: Interner,
+    pub locations: Interner,
+    pub sources: Vec<SourceFile>,
 }
 
 impl Dataset {
@@ -171,23 +197,123 @@ impl Dataset {
         })
     }
 
-    /// Heap bytes held by the per-incident columns (capacity, not just length).
+    /// Bytes held by the per-incident columns: the capacity of owned columns, the length of mapped ones.
     pub fn column_bytes(&self) -> usize {
-        fn cap<T>(v: &Vec<T>) -> usize {
-            v.capacity() * std::mem::size_of::<T>()
+        self.x_m.bytes()
+            + self.y_m.bytes()
+            + self.lon.bytes()
+            + self.lat.bytes()
+            + self.time_s.bytes()
+            + self.precision.capacity() * std::mem::size_of::<TimePrecision>()
+            + self.category.bytes()
+            + self.weight.bytes()
+            + self.area.bytes()
+            + self.location.bytes()
+            + self.source.bytes()
+            + self.line.bytes()
+    }
+
+    /// Whether the big columns are views of a memory-mapped snapshot rather than owned.
+    pub fn is_mapped(&self) -> bool {
+        self.lon.is_shared()
+    }
+
+    /// A dataset from stored columns, checking that every column has the same length and that every id is in range
+    /// (a source index below the sources' count, interned ids below their tables' sizes or [`NONE_ID`]).
+    pub fn from_parts(crs: CrsDef, p: DatasetParts) -> Result<Self, DatasetError> {
+        let n = p.lon.len();
+        let lengths = [
+            ("x_m", p.x_m.len()),
+            ("y_m", p.y_m.len()),
+            ("lat", p.lat.len()),
+            ("time_s", p.time_s.len()),
+            ("precision", p.precision.len()),
+            ("category", p.category.len()),
+            ("weight", p.weight.len()),
+            ("area", p.area.len()),
+            ("location", p.location.len()),
+            ("source", p.source.len()),
+            ("line", p.line.len()),
+        ];
+        if let Some((name, len)) = lengths.iter().find(|(_, len)| *len != n) {
+            return Err(DatasetError::Lengths(format!("{name} has {len} values, lon has {n}")));
         }
-        cap(&self.x_m)
-            + cap(&self.y_m)
-            + cap(&self.lon)
-            + cap(&self.lat)
-            + cap(&self.time_s)
-            + cap(&self.precision)
-            + cap(&self.category)
-            + cap(&self.weight)
-            + cap(&self.area)
-            + cap(&self.location)
-            + cap(&self.source)
-            + cap(&self.line)
+        let out_of_range = |ids: &[u32], names: &Interner, what: &str| {
+            let limit = names.len() as u32;
+            ids.iter()
+                .find(|&&id| id != NONE_ID && id >= limit)
+                .map(|id| DatasetError::Lengths(format!("{what} id {id} is beyond the {limit} {what} names")))
+        };
+        if let Some(e) =
+            out_of_range(&p.area, &p.areas, "area").or_else(|| out_of_range(&p.location, &p.locations, "location"))
+        {
+            return Err(e);
+        }
+        let categories = p.categories.len().min(usize::from(u16::MAX) + 1);
+        if let Some(c) = p.category.iter().find(|&&c| usize::from(c) >= categories) {
+            return Err(DatasetError::Lengths(format!("category id {c} is beyond the {categories} categories")));
+        }
+        if let Some(s) = p.source.iter().find(|&&s| usize::from(s) >= p.sources.len()) {
+            return Err(DatasetError::UnknownSource(*s));
+        }
+        Ok(Dataset {
+            crs,
+            x_m: p.x_m,
+            y_m: p.y_m,
+            lon: p.lon,
+            lat: p.lat,
+            time_s: p.time_s,
+            precision: p.precision,
+            category: p.category,
+            weight: p.weight,
+            area: p.area,
+            location: p.location,
+            source: p.source,
+            line: p.line,
+            categories: p.categories,
+            areas: p.areas,
+            locations: p.locations,
+            sources: p.sources,
+        })
+    }
+
+    /// The same incidents with x/y projected into another metric CRS (every other column is shared, not copied).
+    pub fn reprojected(&self, crs: &CrsDef) -> Result<Dataset, DatasetError> {
+        let projector = Projector::new_metric(crs)?;
+        let (x_m, y_m) = project_lonlat(&projector, &self.lon, &self.lat).map_err(|i| DatasetError::Projection {
+            file: self.sources.get(usize::from(self.source[i])).map_or_else(String::new, |s| s.file.clone()),
+            line: self.line[i],
+            lon: self.lon[i],
+            lat: self.lat[i],
+            crs: crs.label.clone(),
+        })?;
+        Ok(Dataset { crs: crs.clone(), x_m: x_m.into(), y_m: y_m.into(), ..self.clone() })
+    }
+
+    /// Whether two datasets hold the same bits: the CRS, every column (floats compared bit for bit), every interned
+    /// name in order, and the sources.
+    pub fn identical_to(&self, other: &Dataset) -> bool {
+        fn bits(a: &[f64], b: &[f64]) -> bool {
+            a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+        }
+        self.crs == other.crs
+            && bits(&self.x_m, &other.x_m)
+            && bits(&self.y_m, &other.y_m)
+            && bits(&self.lon, &other.lon)
+            && bits(&self.lat, &other.lat)
+            && *self.time_s == *other.time_s
+            && self.precision == other.precision
+            && *self.category == *other.category
+            && self.weight.len() == other.weight.len()
+            && self.weight.iter().zip(other.weight.iter()).all(|(a, b)| a.to_bits() == b.to_bits())
+            && *self.area == *other.area
+            && *self.location == *other.location
+            && *self.source == *other.source
+            && *self.line == *other.line
+            && self.categories.names() == other.categories.names()
+            && self.areas.names() == other.areas.names()
+            && self.locations.names() == other.locations.names()
+            && self.sources == other.sources
     }
 
     /// Heap bytes held by the interned strings and source list.
@@ -203,7 +329,21 @@ impl Dataset {
 #[derive(Debug)]
 pub struct DatasetBuilder {
     projector: Projector,
-    ds: Dataset,
+    crs: CrsDef,
+    lon: Vec<f64>,
+    lat: Vec<f64>,
+    time_s: Vec<i64>,
+    precision: Vec<TimePrecision>,
+    category: Vec<u16>,
+    weight: Vec<f32>,
+    area: Vec<u32>,
+    location: Vec<u32>,
+    source: Vec<u16>,
+    line: Vec<u32>,
+    categories: Interner,
+    areas: Interner,
+    locations: Interner,
+    sources: Vec<SourceFile>,
 }
 
 impl DatasetBuilder {
@@ -212,52 +352,48 @@ impl DatasetBuilder {
         let projector = Projector::new_metric(crs)?;
         Ok(DatasetBuilder {
             projector,
-            ds: Dataset {
-                crs: crs.clone(),
-                x_m: Vec::new(),
-                y_m: Vec::new(),
-                lon: Vec::with_capacity(capacity),
-                lat: Vec::with_capacity(capacity),
-                time_s: Vec::with_capacity(capacity),
-                precision: Vec::with_capacity(capacity),
-                category: Vec::with_capacity(capacity),
-                weight: Vec::with_capacity(capacity),
-                area: Vec::with_capacity(capacity),
-                location: Vec::with_capacity(capacity),
-                source: Vec::with_capacity(capacity),
-                line: Vec::with_capacity(capacity),
-                categories: Interner::new(),
-                areas: Interner::new(),
-                locations: Interner::new(),
-                sources: Vec::new(),
-            },
+            crs: crs.clone(),
+            lon: Vec::with_capacity(capacity),
+            lat: Vec::with_capacity(capacity),
+            time_s: Vec::with_capacity(capacity),
+            precision: Vec::with_capacity(capacity),
+            category: Vec::with_capacity(capacity),
+            weight: Vec::with_capacity(capacity),
+            area: Vec::with_capacity(capacity),
+            location: Vec::with_capacity(capacity),
+            source: Vec::with_capacity(capacity),
+            line: Vec::with_capacity(capacity),
+            categories: Interner::new(),
+            areas: Interner::new(),
+            locations: Interner::new(),
+            sources: Vec::new(),
         })
     }
 
     /// Register a source file; returns the index to put in [`IncidentRecord::source`].
     pub fn add_source(&mut self, source: SourceFile) -> Result<u16, DatasetError> {
-        let idx = u16::try_from(self.ds.sources.len())
-            .map_err(|_| DatasetError::TooManySources(self.ds.sources.len() + 1))?;
-        self.ds.sources.push(source);
+        let idx =
+            u16::try_from(self.sources.len()).map_err(|_| DatasetError::TooManySources(self.sources.len() + 1))?;
+        self.sources.push(source);
         Ok(idx)
     }
 
     /// Pre-intern a category so ids follow a chosen order (the store's order).
     pub fn intern_category(&mut self, name: &str) -> u16 {
-        category_id(&mut self.ds.categories, name)
+        category_id(&mut self.categories, name)
     }
     pub fn intern_area(&mut self, code: &str) -> u32 {
-        self.ds.areas.intern(code)
+        self.areas.intern(code)
     }
     pub fn intern_location(&mut self, text: &str) -> u32 {
-        self.ds.locations.intern(text)
+        self.locations.intern(text)
     }
 
     /// Add one incident given as strings.
     pub fn push(&mut self, rec: &IncidentRecord<'_>) -> Result<(), DatasetError> {
         let category = self.intern_category(rec.category);
-        let area = rec.area.map_or(NONE_ID, |a| self.ds.areas.intern(a));
-        let location = rec.location.map_or(NONE_ID, |l| self.ds.locations.intern(l));
+        let area = rec.area.map_or(NONE_ID, |a| self.areas.intern(a));
+        let location = rec.location.map_or(NONE_ID, |l| self.locations.intern(l));
         self.push_ids(rec, category, area, location)
     }
 
@@ -270,78 +406,103 @@ impl DatasetBuilder {
         area: u32,
         location: u32,
     ) -> Result<(), DatasetError> {
-        if usize::from(rec.source) >= self.ds.sources.len() {
+        if usize::from(rec.source) >= self.sources.len() {
             return Err(DatasetError::UnknownSource(rec.source));
         }
-        let d = &mut self.ds;
-        d.lon.push(rec.lon);
-        d.lat.push(rec.lat);
-        d.time_s.push(rec.time_s);
-        d.precision.push(rec.precision);
-        d.category.push(category);
-        d.weight.push(rec.weight);
-        d.area.push(area);
-        d.location.push(location);
-        d.source.push(rec.source);
-        d.line.push(rec.line);
+        self.lon.push(rec.lon);
+        self.lat.push(rec.lat);
+        self.time_s.push(rec.time_s);
+        self.precision.push(rec.precision);
+        self.category.push(category);
+        self.weight.push(rec.weight);
+        self.area.push(area);
+        self.location.push(location);
+        self.source.push(rec.source);
+        self.line.push(rec.line);
         Ok(())
     }
 
     pub fn len(&self) -> usize {
-        self.ds.len()
+        self.lon.len()
     }
     pub fn is_empty(&self) -> bool {
-        self.ds.is_empty()
+        self.lon.is_empty()
     }
 
     /// Project every incident into the metric CRS (in parallel; each point independently, so the result does not
     /// depend on the thread count) and return the dataset.
     pub fn finish(mut self) -> Result<Dataset, DatasetError> {
-        use rayon::prelude::*;
-        const CHUNK: usize = 16 * 1024;
-        let d = &mut self.ds;
-        let n = d.lon.len();
-        let mut xy = vec![(0.0f64, 0.0f64); n];
-        let projector = &self.projector;
-        let failed: Option<usize> = xy
-            .par_chunks_mut(CHUNK)
-            .enumerate()
-            .filter_map(|(c, out)| {
-                let base = c * CHUNK;
-                out.iter_mut().enumerate().find_map(|(k, slot)| {
-                    let i = base + k;
-                    match projector.from_lonlat(d.lon[i], d.lat[i]) {
-                        Some(p) => {
-                            *slot = p;
-                            None
-                        }
-                        None => Some(i),
+        let (x_m, y_m) =
+            project_lonlat(&self.projector, &self.lon, &self.lat).map_err(|i| DatasetError::Projection {
+                file: self.sources[usize::from(self.source[i])].file.clone(),
+                line: self.line[i],
+                lon: self.lon[i],
+                lat: self.lat[i],
+                crs: self.crs.label.clone(),
+            })?;
+        self.lon.shrink_to_fit();
+        self.lat.shrink_to_fit();
+        self.time_s.shrink_to_fit();
+        self.precision.shrink_to_fit();
+        self.category.shrink_to_fit();
+        self.weight.shrink_to_fit();
+        self.area.shrink_to_fit();
+        self.location.shrink_to_fit();
+        self.source.shrink_to_fit();
+        self.line.shrink_to_fit();
+        Ok(Dataset {
+            crs: self.crs,
+            x_m: x_m.into(),
+            y_m: y_m.into(),
+            lon: self.lon.into(),
+            lat: self.lat.into(),
+            time_s: self.time_s.into(),
+            precision: self.precision,
+            category: self.category.into(),
+            weight: self.weight.into(),
+            area: self.area.into(),
+            location: self.location.into(),
+            source: self.source.into(),
+            line: self.line.into(),
+            categories: self.categories,
+            areas: self.areas,
+            locations: self.locations,
+            sources: self.sources,
+        })
+    }
+}
+
+/// Project lon/lat columns into `projector`'s metric CRS, in parallel chunks; each point is converted on its own,
+/// so the bits do not depend on the thread count. The error is the first index that cannot be projected. Every
+/// path that makes x/y (loading rows, the snapshot writer, reprojection) goes through here, so they agree bit for
+/// bit.
+pub fn project_lonlat(projector: &Projector, lon: &[f64], lat: &[f64]) -> Result<(Vec<f64>, Vec<f64>), usize> {
+    use rayon::prelude::*;
+    const CHUNK: usize = 16 * 1024;
+    let n = lon.len().min(lat.len());
+    let mut x_m = vec![0.0f64; n];
+    let mut y_m = vec![0.0f64; n];
+    let failed: Option<usize> = x_m
+        .par_chunks_mut(CHUNK)
+        .zip(y_m.par_chunks_mut(CHUNK))
+        .enumerate()
+        .filter_map(|(c, (xs, ys))| {
+            let base = c * CHUNK;
+            xs.iter_mut().zip(ys.iter_mut()).enumerate().find_map(|(k, (x, y))| {
+                let i = base + k;
+                match projector.from_lonlat(lon[i], lat[i]) {
+                    Some(p) => {
+                        (*x, *y) = p;
+                        None
                     }
-                })
+                    None => Some(i),
+                }
             })
-            .min();
-        if let Some(i) = failed {
-            return Err(DatasetError::Projection {
-                file: d.sources[usize::from(d.source[i])].file.clone(),
-                line: d.line[i],
-                lon: d.lon[i],
-                lat: d.lat[i],
-                crs: d.crs.label.clone(),
-            });
-        }
-        d.x_m = xy.iter().map(|p| p.0).collect();
-        d.y_m = xy.iter().map(|p| p.1).collect();
-        d.lon.shrink_to_fit();
-        d.lat.shrink_to_fit();
-        d.time_s.shrink_to_fit();
-        d.precision.shrink_to_fit();
-        d.category.shrink_to_fit();
-        d.weight.shrink_to_fit();
-        d.area.shrink_to_fit();
-        d.location.shrink_to_fit();
-        d.source.shrink_to_fit();
-        d.line.shrink_to_fit();
-        Ok(self.ds)
+        })
+        .min();
+    match failed {
+        Some(i) => Err(i),
+        None => Ok((x_m, y_m)),
     }
 }
 

@@ -27,6 +27,17 @@ impl Interner {
         id
     }
 
+    /// A table of `names` in order (ids `0..len`); `Err` with the first repeated name.
+    pub fn from_names(names: Vec<String>) -> Result<Self, String> {
+        let mut ids = FxHashMap::with_capacity_and_hasher(names.len(), Default::default());
+        for (i, name) in names.iter().enumerate() {
+            if ids.insert(name.clone(), u32::try_from(i).unwrap_or(u32::MAX)).is_some() {
+                return Err(name.clone());
+            }
+        }
+        Ok(Interner { names, ids })
+    }
+
     /// The id of `name` if it is present.
     pub fn get(&self, name: &str) -> Option<u32> {
         self.ids.get(name).copied()
@@ -73,5 +84,8 @@ mod tests {
         assert_eq!(i.name(1), Some("Drugs"));
         assert_eq!(i.get("Robbery"), None);
         assert_eq!(i.name(7), None);
+        let j = Interner::from_names(vec!["Burglary".into(), "Drugs".into()]).unwrap();
+        assert_eq!((j.names(), j.get("Drugs")), (i.names(), Some(1)));
+        assert_eq!(Interner::from_names(vec!["a".into(), "a".into()]).unwrap_err(), "a");
     }
 }

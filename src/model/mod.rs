@@ -1,5 +1,7 @@
 //! The data model: incidents as columns ([`dataset::Dataset`]), interned strings, and incident times.
 
+pub mod column;
+pub mod coverage;
 pub mod dataset;
 pub mod interner;
 pub mod query;
@@ -8,7 +10,12 @@ pub mod time;
 pub mod timeparse;
 pub mod window;
 
-pub use dataset::{Dataset, DatasetBuilder, DatasetError, IncidentRecord, IncidentRef, NONE_ID, SourceFile};
+pub use column::{Column, SharedBytes};
+pub use coverage::{Coverage, WindowCoverage};
+pub use dataset::{
+    Dataset, DatasetBuilder, DatasetError, DatasetParts, IncidentRecord, IncidentRef, NONE_ID, SourceFile,
+    project_lonlat,
+};
 pub use interner::Interner;
 pub use query::{Query, QueryError, Selection};
 pub use time::TimePrecision;

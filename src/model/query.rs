@@ -20,7 +20,7 @@ pub enum QueryError {
 }
 
 /// What to select.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Query {
     /// Inclusive start, seconds since the epoch (UTC); `None` = from the beginning.
     pub from_s: Option<i64>,
@@ -28,6 +28,9 @@ pub struct Query {
     pub to_s: Option<i64>,
     /// Category names; empty = all.
     pub categories: Vec<String>,
+    /// Only incidents inside this WGS84 box `[west, south, east, north]` (edges included), e.g. a county of a
+    /// national store; `None` = everywhere.
+    pub bbox_lonlat: Option<[f64; 4]>,
 }
 
 /// The incidents a query selected, in dataset order.
@@ -39,6 +42,17 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// Keep only the incidents whose lon/lat lie in the WGS84 box `[west, south, east, north]` (edges included).
+    pub fn within_lonlat(mut self, ds: &Dataset, bbox: [f64; 4]) -> Selection {
+        let [w, s, e, n] = bbox;
+        let (lon, lat) = (ds.lon(), ds.lat());
+        self.indices.retain(|&i| {
+            let (x, y) = (lon[i as usize], lat[i as usize]);
+            (w..=e).contains(&x) && (s..=n).contains(&y)
+        });
+        self
+    }
+
     pub fn len(&self) -> usize {
         self.indices.len()
     }
@@ -100,7 +114,11 @@ impl Query {
                 )
             })
             .collect();
-        Ok(Selection { indices, warnings })
+        let selection = Selection { indices, warnings };
+        Ok(match self.bbox_lonlat {
+            Some(b) => selection.within_lonlat(ds, b),
+            None => selection,
+        })
     }
 }
 
@@ -138,13 +156,25 @@ mod tests {
         let all = Query::default().select(&d).unwrap();
         assert_eq!(all.indices, vec![0, 1, 2]);
         assert!(all.warnings.is_empty());
-        let q =
-            Query { from_s: month_start_s(2024, 2), to_s: month_start_s(2024, 4), categories: vec!["drugs".into()] };
+        let q = Query {
+            from_s: month_start_s(2024, 2),
+            to_s: month_start_s(2024, 4),
+            categories: vec!["drugs".into()],
+            ..Default::default()
+        };
         assert_eq!(q.select(&d).unwrap().indices, vec![2]);
         let e = Query { categories: vec!["Arson".into()], ..Default::default() }.select(&d).unwrap_err();
         assert!(e.to_string().contains("Burglary, Drugs") || e.to_string().contains("Drugs, Burglary"), "{e}");
         let e = Query { from_s: Some(5), to_s: Some(5), ..Default::default() }.select(&d).unwrap_err();
         assert!(matches!(e, QueryError::EmptyWindow { .. }));
+    }
+
+    #[test]
+    fn a_box_keeps_the_incidents_inside_it() {
+        let d = ds();
+        let all = Query::default().select(&d).unwrap();
+        assert_eq!(all.clone().within_lonlat(&d, [-2.0, 50.0, -1.9, 50.7]).indices, vec![0, 1, 2], "edges count");
+        assert!(all.within_lonlat(&d, [-1.8, 50.0, -1.0, 51.0]).is_empty());
     }
 
     #[test]

@@ -10,7 +10,7 @@ use crate::grid::Grid;
 use serde_json::{Value, json};
 
 /// The parameters, one per line, so every result can be reproduced.
-pub fn params_text(p: &ResolvedParams) -> String {
+pub(crate) fn params_text(p: &ResolvedParams) -> String {
     let mut s = String::new();
     let window = match (&p.from, &p.to) {
         (None, None) => "all time".to_owned(),
@@ -23,6 +23,9 @@ pub fn params_text(p: &ResolvedParams) -> String {
     s.push_str(&format!("window: {window}\n"));
     let cats = if p.categories.is_empty() { "all".to_owned() } else { p.categories.join(", ") };
     s.push_str(&format!("categories: {cats}\n"));
+    if let Some([w, so, e, n]) = p.bbox {
+        s.push_str(&format!("within: lon {w} to {e}, lat {so} to {n} (bbox)\n"));
+    }
     match &p.harm_table {
         Some(t) => s.push_str(&format!("weight: harm ({t})\n")),
         None => s.push_str("weight: count\n"),
@@ -51,7 +54,7 @@ pub fn params_text(p: &ResolvedParams) -> String {
 }
 
 /// A ranked table of hotspots.
-pub fn hotspots_text(set: &HotspotSet, top: usize) -> String {
+pub(crate) fn hotspots_text(set: &HotspotSet, top: usize) -> String {
     let mut t = Table::new(&[
         ("rank", Align::Right),
         ("name", Align::Left),
@@ -103,7 +106,7 @@ pub fn hotspots_text(set: &HotspotSet, top: usize) -> String {
 
 /// Hotspots as a GeoJSON FeatureCollection (MultiPolygon outlines in lon/lat), with the parameters as a foreign
 /// member `parameters`.
-pub fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: usize) -> Value {
+pub(crate) fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: usize) -> Value {
     let features: Vec<Value> = set
         .hotspots
         .iter()
@@ -137,7 +140,7 @@ pub fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: usize) -
 }
 
 /// Hotspots as CSV: one row each, the lists joined with `; `.
-pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn hotspots_csv(set: &HotspotSet, top: usize) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "rank",
@@ -182,7 +185,7 @@ pub fn hotspots_csv(set: &HotspotSet, top: usize) -> Result<Vec<u8>, crate::repo
 }
 
 /// A grid cell's outline in lon/lat, counter-clockwise and closed.
-pub fn cell_ring_lonlat(grid: &Grid, i: usize, projector: &Projector) -> Vec<[f64; 2]> {
+pub(crate) fn cell_ring_lonlat(grid: &Grid, i: usize, projector: &Projector) -> Vec<[f64; 2]> {
     let (r, c) = (i / grid.cols, i % grid.cols);
     let x0 = grid.origin_x_m + c as f64 * grid.cell_m;
     let y0 = grid.origin_y_m + r as f64 * grid.cell_m;
@@ -194,7 +197,7 @@ pub fn cell_ring_lonlat(grid: &Grid, i: usize, projector: &Projector) -> Vec<[f6
 }
 
 /// Positive-density cells as GeoJSON polygons with `density_per_km2` and `expected`.
-pub fn density_geojson(s: &DensitySurface, params: &ResolvedParams, projector: &Projector) -> Value {
+pub(crate) fn density_geojson(s: &DensitySurface, params: &ResolvedParams, projector: &Projector) -> Value {
     let features: Vec<Value> = (0..s.grid.n_cells())
         .filter(|&i| s.density_per_km2[i] > 0.0)
         .map(|i| {
@@ -210,7 +213,7 @@ pub fn density_geojson(s: &DensitySurface, params: &ResolvedParams, projector: &
 }
 
 /// Every cell as CSV: row, col, centre x/y (metres), centre lon/lat, density per km^2, expected incidents.
-pub fn density_csv(s: &DensitySurface, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn density_csv(s: &DensitySurface, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["row", "col", "x_m", "y_m", "lon", "lat", "density_per_km2", "expected"])?;
     for i in 0..s.grid.n_cells() {
@@ -231,7 +234,7 @@ pub fn density_csv(s: &DensitySurface, projector: &Projector) -> Result<Vec<u8>,
 }
 
 /// Gi* cells with a non-zero value or a non-zero bin, as GeoJSON polygons with value, z, p, (p_sim) and bin.
-pub fn gistar_geojson(
+pub(crate) fn gistar_geojson(
     grid: &Grid,
     values: &[f64],
     g: &GiStar,
@@ -255,7 +258,7 @@ pub fn gistar_geojson(
 }
 
 /// Every Gi* cell as CSV.
-pub fn gistar_csv(
+pub(crate) fn gistar_csv(
     grid: &Grid,
     values: &[f64],
     g: &GiStar,
@@ -285,12 +288,14 @@ pub fn gistar_csv(
 }
 
 /// A count summary of Gi* bins.
-pub fn gistar_text(g: &GiStar) -> String {
+pub(crate) fn gistar_text(g: &GiStar) -> String {
     let count = |b: i8| g.bin.iter().filter(|&&x| x == b).count() as u64;
     let mut s = format!(
-        "Gi* over {} cells{}: hot 99% {}, 95% {}, 90% {}; cold 99% {}, 95% {}, 90% {}; max z {:.2}\n",
-        thousands(g.z.len() as u64),
+        "Gi* over {} cells{}, bins from the {} p-values: hot 99% {}, 95% {}, 90% {}; cold 99% {}, 95% {}, 90% {}; max \
+         z {:.2}\n",
+        thousands(g.cells_analysed as u64),
         if g.options.fdr { " (FDR corrected)" } else { "" },
+        g.bins_from,
         thousands(count(3)),
         thousands(count(2)),
         thousands(count(1)),

@@ -8,7 +8,7 @@ use crate::store::AreaLayerRecord;
 use serde_json::{Map, Value, json};
 
 /// The stored layers as a table; `*` marks the newest version of each name (what `--layer NAME` picks).
-pub fn layers_text(layers: &[AreaLayerRecord]) -> String {
+pub(crate) fn layers_text(layers: &[AreaLayerRecord]) -> String {
     if layers.is_empty() {
         return "no area layers: import one with `hotspots areas import FILE --layer NAME --key FIELD`\n".into();
     }
@@ -38,7 +38,7 @@ pub fn layers_text(layers: &[AreaLayerRecord]) -> String {
     format!("{}* newest version: what --layer NAME means (NAME@N or the id picks another)\n", t.render(0))
 }
 
-pub fn layers_json(layers: &[AreaLayerRecord]) -> Value {
+pub(crate) fn layers_json(layers: &[AreaLayerRecord]) -> Value {
     json!({ "layers": layers })
 }
 
@@ -53,7 +53,7 @@ fn top_category(t: &AreaTally, r: &AreaRow) -> String {
 }
 
 /// Areas in file order, then the row of incidents outside every area.
-pub fn tally_text(t: &AreaTally) -> String {
+pub(crate) fn tally_text(t: &AreaTally) -> String {
     let mut table = Table::new(&[
         ("key", Align::Left),
         ("name", Align::Left),
@@ -79,7 +79,7 @@ pub fn tally_text(t: &AreaTally) -> String {
 
 /// One row per area (file order) and a last row for incidents outside every area (empty key); one count column
 /// per category.
-pub fn tally_csv(t: &AreaTally) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn tally_csv(t: &AreaTally) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header: Vec<String> =
         ["key", "name", "count", "harm", "area_km2", "density_per_km2"].iter().map(|s| (*s).to_owned()).collect();
@@ -116,7 +116,7 @@ fn row_props(t: &AreaTally, r: &AreaRow) -> Map<String, Value> {
 
 /// `{"layer", "window", "categories", "density_of", "area_crs", "areas": [...], "outside": {...}, "total",
 /// "warnings"}`.
-pub fn tally_json(t: &AreaTally, layer: &AreaLayerRecord, window: Value, warnings: &[String]) -> Value {
+pub(crate) fn tally_json(t: &AreaTally, layer: &AreaLayerRecord, window: Value, warnings: &[String]) -> Value {
     let outside = row_props(t, &t.outside);
     json!({
         "layer": layer,
@@ -133,7 +133,7 @@ pub fn tally_json(t: &AreaTally, layer: &AreaLayerRecord, window: Value, warning
 
 /// The areas as a GeoJSON FeatureCollection (lon/lat) with their figures; incidents outside every area in the
 /// collection's `outside` member.
-pub fn tally_geojson(t: &AreaTally, layer: &AreaLayer, window: Value) -> Value {
+pub(crate) fn tally_geojson(t: &AreaTally, layer: &AreaLayer, window: Value) -> Value {
     let features: Vec<Value> = t
         .rows
         .iter()
@@ -158,7 +158,7 @@ pub fn tally_geojson(t: &AreaTally, layer: &AreaLayer, window: Value) -> Value {
 }
 
 /// `compare --by-area`: a table of each area's before, after and change, the outside row last.
-pub fn area_changes_text(c: &crate::analysis::area_change::AreaComparison) -> String {
+pub(crate) fn area_changes_text(c: &crate::analysis::area_change::AreaComparison) -> String {
     let mut t = Table::new(&[
         ("key", Align::Left),
         ("name", Align::Left),
@@ -173,7 +173,7 @@ pub fn area_changes_text(c: &crate::analysis::area_change::AreaComparison) -> St
 }
 
 /// `compare --by-area --csv`: `key,name,before,after,absolute,relative,change`, the outside row last (empty key).
-pub fn area_changes_csv(
+pub(crate) fn area_changes_csv(
     c: &crate::analysis::area_change::AreaComparison,
 ) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
@@ -184,7 +184,7 @@ pub fn area_changes_csv(
             r.name.clone(),
             r.before.to_string(),
             r.after.to_string(),
-            r.change.absolute.to_string(),
+            r.change.absolute.map(|v| v.to_string()).unwrap_or_default(),
             r.change.relative.map_or_else(String::new, |v| v.to_string()),
             r.change.text.clone(),
         ])?;

@@ -41,7 +41,7 @@ fn frame(c: &Candidate, projector: &Projector) -> Option<(f64, f64, f64)> {
 }
 
 /// The map of one candidate as SVG text.
-pub fn candidate_svg(
+pub(crate) fn candidate_svg(
     list: &TaskingList,
     c: &Candidate,
     ds: &Dataset,
@@ -95,6 +95,7 @@ pub fn candidate_svg(
         from_s: Some(list.window.from_s),
         to_s: Some(list.window.to_s),
         categories: list.params.categories.clone(),
+        ..Default::default()
     };
     let mut at_point: BTreeMap<(i64, i64), (u32, bool)> = BTreeMap::new();
     // Street name -> (incidents at its busiest point in the frame, that point).
@@ -261,7 +262,7 @@ tr { border-bottom: 0.3mm solid #ccc; } th { background: #eee; }
 .key { font-size: 9pt; color: #444; } .facts th { width: 38mm; background: none; }";
 
 /// The whole brief (see the module docs).
-pub fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector, areas: &[AreaLayer]) -> String {
+pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector, areas: &[AreaLayer]) -> String {
     let mut h = format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Tasking brief: {}</title><style>{STYLE}\
          </style></head><body>",

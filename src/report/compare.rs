@@ -14,7 +14,7 @@ fn num(v: f64) -> String {
 }
 
 /// The comparison as a readable report: windows, totals, categories, then the areas and their tests.
-pub fn comparison_text(c: &Comparison) -> String {
+pub(crate) fn comparison_text(c: &Comparison) -> String {
     let mut s = format!(
         "before: {} ({:.0} days)\nafter:  {} ({:.0} days)\n",
         c.before_text,
@@ -46,12 +46,10 @@ pub fn comparison_text(c: &Comparison) -> String {
             ("change", Align::Left),
         ]);
         for (name, p) in [("target", a.target), ("buffer", a.buffer), ("control", a.control)] {
-            let ch = crate::analysis::change::change(p.before, p.after, c.length_ratio);
-            t.row(vec![name.into(), num(p.before), num(p.after), ch.text]);
+            t.row(vec![name.into(), num(p.before), num(p.after), area_change(c, p).text]);
         }
         if let Some(p) = a.buffer_control {
-            let ch = crate::analysis::change::change(p.before, p.after, c.length_ratio);
-            t.row(vec!["buffer control".into(), num(p.before), num(p.after), ch.text]);
+            t.row(vec!["buffer control".into(), num(p.before), num(p.after), area_change(c, p).text]);
         }
         s.push_str(&t.render(2));
         s.push_str(&format!("  gross effect (target): {}\n", a.gross_effect.text));
@@ -68,9 +66,8 @@ pub fn comparison_text(c: &Comparison) -> String {
             Some(q) => s.push_str(&format!("  WDQ (Bowers & Johnson): {q:.3}: {}\n", a.wdq.reading)),
             None => s.push_str(&format!("  WDQ (Bowers & Johnson): {}\n", a.wdq.reading)),
         }
-        let d = &a.wdd;
-        match d.z {
-            Some(z) => s.push_str(&format!(
+        match a.wdd.as_ref().map(|d| (d, d.z)) {
+            Some((d, Some(z))) => s.push_str(&format!(
                 "  WDD (Wheeler & Ratcliffe): {:+.1} incidents (local {:+.1}, displacement {:+.1}), z = {z:.2}, p = {:.4}, 95% \
                  interval {:.1} to {:.1}{}\n",
                 d.total,
@@ -81,16 +78,26 @@ pub fn comparison_text(c: &Comparison) -> String {
                 d.high95,
                 if d.high95 < 0.0 { ": a significant fall" } else if d.low95 > 0.0 { ": a significant rise" } else { ": not significant" }
             )),
-            None => s.push_str("  WDD: undefined: every count is 0\n"),
+            Some((_, None)) => s.push_str("  WDD: undefined: every count is 0\n"),
+            None => s.push_str("  WDD: not given (see the warning)\n"),
         }
     }
     s
 }
 
+/// An area's change, given only when the comparison's windows are covered.
+fn area_change(c: &Comparison, p: crate::analysis::change::Pair) -> Change {
+    if c.total.is_given() {
+        crate::analysis::change::change(p.before, p.after, c.length_ratio)
+    } else {
+        Change::not_given(p.before, p.after, "see the warning")
+    }
+}
+
 /// One CSV row per figure. Changes fill before, after, absolute, relative and text; the WDQ and WDD rows fill
 /// value (the quotient; the WDD total), and the WDD row also se, z, p, low95 and high95. Empty = not applicable or
 /// undefined (the text says why).
-pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportError> {
     let header = [
         "scope", "name", "before", "after", "absolute", "relative", "text", "value", "se", "z", "p", "low95", "high95",
     ];
@@ -102,7 +109,7 @@ pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportEr
         r[1] = name.to_owned();
         r[2] = ch.before.to_string();
         r[3] = ch.after.to_string();
-        r[4] = ch.absolute.to_string();
+        r[4] = opt(ch.absolute);
         r[5] = opt(ch.relative);
         r[6] = ch.text.clone();
         rows.push(r);
@@ -114,10 +121,10 @@ pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportEr
     }
     if let Some(a) = &c.areas {
         for (name, p) in [("target", a.target), ("buffer", a.buffer), ("control", a.control)] {
-            change_row("area", name, &crate::analysis::change::change(p.before, p.after, c.length_ratio));
+            change_row("area", name, &area_change(c, p));
         }
         if let Some(p) = a.buffer_control {
-            change_row("area", "buffer control", &crate::analysis::change::change(p.before, p.after, c.length_ratio));
+            change_row("area", "buffer control", &area_change(c, p));
         }
         change_row("effect", "gross", &a.gross_effect);
         if let Some(n) = &a.net_effect {
@@ -129,23 +136,27 @@ pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportEr
         r[6] = a.wdq.reading.clone();
         r[7] = opt(a.wdq.wdq);
         rows.push(r);
-        let d = &a.wdd;
         let mut r: [String; 13] = Default::default();
         r[0] = "test".into();
         r[1] = "wdd".into();
-        r[6] = match d.z {
-            Some(_) if d.high95 < 0.0 => "a significant fall".into(),
-            Some(_) if d.low95 > 0.0 => "a significant rise".into(),
-            Some(_) => "not significant".into(),
-            None => "undefined: every count is 0".into(),
-        };
-        r[7] = d.total.to_string();
-        r[8] = d.se.to_string();
-        r[9] = opt(d.z);
-        r[10] = opt(d.p);
-        if d.z.is_some() {
-            r[11] = d.low95.to_string();
-            r[12] = d.high95.to_string();
+        match &a.wdd {
+            Some(d) => {
+                r[6] = match d.z {
+                    Some(_) if d.high95 < 0.0 => "a significant fall".into(),
+                    Some(_) if d.low95 > 0.0 => "a significant rise".into(),
+                    Some(_) => "not significant".into(),
+                    None => "undefined: every count is 0".into(),
+                };
+                r[7] = d.total.to_string();
+                r[8] = d.se.to_string();
+                r[9] = opt(d.z);
+                r[10] = opt(d.p);
+                if d.z.is_some() {
+                    r[11] = d.low95.to_string();
+                    r[12] = d.high95.to_string();
+                }
+            }
+            None => r[6] = "not given: a window the store does not fully cover".into(),
         }
         rows.push(r);
     }
@@ -158,7 +169,7 @@ pub fn comparison_csv(c: &Comparison) -> Result<Vec<u8>, crate::report::ReportEr
 }
 
 /// Change-map cells with any incident, as GeoJSON polygons.
-pub fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
+pub(crate) fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
     let features: Vec<Value> = cg
         .map
         .cells
@@ -177,7 +188,7 @@ pub fn change_geojson(cg: &ChangeGrid, projector: &Projector) -> Value {
 }
 
 /// Change-map cells with any incident, as CSV.
-pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["row", "col", "lon", "lat", "before", "after", "difference", "p", "significant"])?;
     for (i, c) in cg.map.cells.iter().enumerate().filter(|(_, c)| c.before + c.after > 0) {
@@ -199,12 +210,13 @@ pub fn change_csv(cg: &ChangeGrid, projector: &Projector) -> Result<Vec<u8>, cra
 }
 
 /// Accuracy rows as a table.
-pub fn accuracy_text(rows: &[AccuracyRow]) -> String {
+pub(crate) fn accuracy_text(rows: &[AccuracyRow]) -> String {
     let mut t = Table::new(&[
         ("bandwidth m", Align::Right),
         ("cell m", Align::Right),
         ("coverage", Align::Right),
         ("cells", Align::Right),
+        ("area", Align::Right),
         ("train in", Align::Right),
         ("test in", Align::Right),
         ("hit rate", Align::Right),
@@ -222,6 +234,7 @@ pub fn accuracy_text(rows: &[AccuracyRow]) -> String {
             format!("{}", r.cell_m),
             format!("{}%", r.coverage_pct),
             thousands(r.cells as u64),
+            format!("{:.2}%{}", 100.0 * r.area_share, if r.reached { "" } else { "*" }),
             format!("{} of {}", thousands(r.train_in), thousands(r.train_total)),
             format!("{} of {}", thousands(r.test_in), thousands(r.test_total)),
             opt(r.hit_rate, true),
@@ -237,7 +250,8 @@ pub fn accuracy_text(rows: &[AccuracyRow]) -> String {
     coverages.dedup();
     let several = rows.iter().any(|r| r.bandwidth_m != rows[0].bandwidth_m);
     for c in coverages.iter().filter(|_| several) {
-        let best = rows.iter().filter(|r| r.coverage_pct == *c && r.pai.is_some()).max_by(|a, b| {
+        // Only rows whose cells filled the coverage: fewer cells on less area inflate PAI.
+        let best = rows.iter().filter(|r| r.coverage_pct == *c && r.reached && r.pai.is_some()).max_by(|a, b| {
             a.pai.unwrap_or(0.0).total_cmp(&b.pai.unwrap_or(0.0)).then(b.bandwidth_m.total_cmp(&a.bandwidth_m))
         });
         if let Some(b) = best {
@@ -248,9 +262,15 @@ pub fn accuracy_text(rows: &[AccuracyRow]) -> String {
             ));
         }
     }
-    out.push_str(
-        "study area: the cells inside the convex hull of the train and test incidents; hotspots: the densest cells of \
-         the train window\n",
-    );
+    if let Some(r) = rows.first() {
+        out.push_str(&format!(
+            "study area: {} cells, {}{}\nhotspots: the densest cells of the train window up to each coverage (rounded \
+             down; ties by cell index); area = their share of the study area, * when the surface had fewer positive \
+             cells than the coverage allows (such rows are not ranked)\n",
+            thousands(r.study_cells as u64),
+            crate::analysis::predict::STUDY_AREA_RULE,
+            if r.strays > 0 { format!(" ({} strays left out)", r.strays) } else { String::new() }
+        ));
+    }
     out
 }

@@ -10,11 +10,24 @@ fn pct(n: u64, total: u64) -> String {
 }
 
 /// A readable summary of the store.
-pub fn info_text(info: &StoreInfo) -> String {
+pub(crate) fn info_text(info: &StoreInfo) -> String {
     let mut s = format!("store: {} (schema v{})\n", info.store, info.schema_version);
     s.push_str(&format!("incidents: {}\n", thousands(info.incidents)));
     if let Some(t) = &info.time {
         s.push_str(&format!("time: {} to {} (end exclusive)\n", t.from, t.to));
+    }
+    if !info.months.is_empty() {
+        let held = crate::model::Coverage::from_month_labels(info.months.keys().map(String::as_str));
+        let gaps = held.gaps().len();
+        s.push_str(&format!(
+            "data held: {}{}\n",
+            held.held_text(),
+            match gaps {
+                0 => String::new(),
+                1 => " (one gap: no change is given across it)".to_owned(),
+                n => format!(" ({n} gaps: no change is given across them)"),
+            }
+        ));
     }
     if !info.precision.is_empty() {
         let p: Vec<String> = info.precision.iter().map(|(k, v)| format!("{k} {}", thousands(*v))).collect();
@@ -70,7 +83,7 @@ pub fn info_text(info: &StoreInfo) -> String {
 
 /// What loading the store into memory took.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct LoadSummary {
+pub(crate) struct LoadSummary {
     pub incidents: usize,
     pub crs: String,
     pub seconds: f64,
@@ -82,7 +95,7 @@ pub struct LoadSummary {
 }
 
 impl LoadSummary {
-    pub fn of(ds: &Dataset, seconds: f64) -> Self {
+    pub(crate) fn of(ds: &Dataset, seconds: f64) -> Self {
         LoadSummary {
             incidents: ds.len(),
             crs: ds.crs().label.clone(),
@@ -95,7 +108,7 @@ impl LoadSummary {
 }
 
 /// One paragraph on the loaded dataset.
-pub fn load_text(l: &LoadSummary) -> String {
+pub(crate) fn load_text(l: &LoadSummary) -> String {
     format!(
         "loaded {} incidents into memory in {:.3} s, projected to {}: {:.1} bytes of columns per incident ({:.1} MB), \
          plus {:.1} MB of interned names",

@@ -6,14 +6,14 @@ use serde_json::{Value, json};
 
 /// One file's result: a summary, or the error that stopped it.
 #[derive(Debug)]
-pub enum FileResult {
+pub(crate) enum FileResult {
     Done(FileSummary),
     Failed { file: String, error: String },
 }
 
 /// `{"files":[{"file","read","accepted","rejected","rejected_by_reason","already_imported",...}]}`. A failed file
 /// has zero counts and an `error`.
-pub fn ingest_json(results: &[FileResult]) -> Value {
+pub(crate) fn ingest_json(results: &[FileResult]) -> Value {
     let files: Vec<Value> = results
         .iter()
         .map(|r| match r {
@@ -28,7 +28,7 @@ pub fn ingest_json(results: &[FileResult]) -> Value {
 }
 
 /// A readable table of the files, then per-file reject reasons, notes and column choices.
-pub fn ingest_text(results: &[FileResult]) -> String {
+pub(crate) fn ingest_text(results: &[FileResult]) -> String {
     let mut t = Table::new(&[
         ("file", Align::Left),
         ("format", Align::Left),

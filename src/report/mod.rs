@@ -1,16 +1,19 @@
 //! Output for people and programs: aligned text tables and the JSON shapes of each command.
 
-pub mod analysis;
-pub mod areas;
-pub mod brief;
-pub mod compare;
-pub mod info;
-pub mod ingest;
-pub mod png;
-pub mod table;
-pub mod tasking;
+pub(crate) mod analysis;
+pub(crate) mod areas;
+pub(crate) mod backtest;
+pub(crate) mod brief;
+pub(crate) mod compare;
+pub(crate) mod info;
+pub(crate) mod ingest;
+pub(crate) mod nearrepeat;
+pub(crate) mod png;
+pub(crate) mod table;
+pub(crate) mod tasking;
+pub(crate) mod when;
 
-pub use table::{Align, Table, thousands};
+pub(crate) use table::{Align, Table, thousands};
 
 /// An output that could not be made in memory. It is reported (with the file it was for, by the caller) rather than
 /// written as an empty or cut file.
@@ -25,11 +28,11 @@ pub enum ReportError {
 }
 
 /// The bytes of a CSV writer over memory, once flushed.
-pub fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn csv_bytes(w: csv::Writer<Vec<u8>>) -> Result<Vec<u8>, ReportError> {
     w.into_inner().map_err(|e| ReportError::Flush(e.to_string()))
 }
 
 /// A JSON value as pretty-printed bytes.
-pub fn json_pretty(v: &impl serde::Serialize) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn json_pretty(v: &impl serde::Serialize) -> Result<Vec<u8>, ReportError> {
     Ok(serde_json::to_vec_pretty(v)?)
 }

@@ -30,7 +30,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The largest image side, in pixels (cells).
-pub const MAX_SIDE_PX: usize = 8192;
+pub(crate) const MAX_SIDE_PX: usize = 8192;
 
 /// Opacity of the lowest positive value (the top of the ramp is fully opaque).
 const MIN_ALPHA: f64 = 0.35;
@@ -57,7 +57,7 @@ const INFERNO: [[f64; 3]; 16] = [
 
 /// Errors writing a heatmap.
 #[derive(Debug, thiserror::Error)]
-pub enum PngError {
+pub(crate) enum PngError {
     #[error("{values} values for a grid of {rows} rows x {cols} columns ({expected} cells)")]
     LengthMismatch { values: usize, rows: usize, cols: usize, expected: usize },
     #[error("the grid has {rows} rows x {cols} columns: a PNG needs at least one of each")]
@@ -80,7 +80,7 @@ pub enum PngError {
 /// How values map onto the colour ramp.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "lowercase")]
-pub enum Scale {
+pub(crate) enum Scale {
     #[default]
     Linear,
     Sqrt,
@@ -113,7 +113,7 @@ impl Scale {
 
 /// The look of a heatmap.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize)]
-pub struct HeatmapStyle {
+pub(crate) struct HeatmapStyle {
     pub scale: Scale,
     /// The value drawn at the top of the ramp; `None` = the 99.5th percentile of the positive values.
     pub max_value: Option<f64>,
@@ -121,7 +121,7 @@ pub struct HeatmapStyle {
 
 /// What was drawn.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct HeatmapInfo {
+pub(crate) struct HeatmapInfo {
     pub width: usize,
     pub height: usize,
     /// The value at the top of the colour ramp (0 when no cell was positive).
@@ -166,7 +166,7 @@ fn to_u8(x: f64) -> u8 {
 /// [`PngError::LengthMismatch`] unless `values.len() == rows * cols`; [`PngError::Empty`] for no rows or columns;
 /// [`PngError::TooLarge`] beyond [`MAX_SIDE_PX`] on a side; [`PngError::BadMaxValue`] for a given maximum that is not
 /// positive and finite; [`PngError::Encode`] or [`PngError::Write`] when writing fails.
-pub fn heatmap_png<W: Write>(
+pub(crate) fn heatmap_png<W: Write>(
     values: &[f64],
     rows: usize,
     cols: usize,
@@ -211,7 +211,7 @@ pub fn heatmap_png<W: Write>(
 ///
 /// # Errors
 /// As [`heatmap_png`], plus [`PngError::File`] naming the path when the file cannot be created or renamed.
-pub fn write_heatmap_png(
+pub(crate) fn write_heatmap_png(
     path: &Path,
     values: &[f64],
     rows: usize,

@@ -7,7 +7,7 @@ use crate::analysis::hotspots::{Named, RankBy};
 use crate::analysis::tasking::{Candidate, TaskingList};
 
 /// `Violence and sexual offences 41%, Anti-social behaviour 22%, ...` (the first `n`).
-pub fn mix_text(categories: &[Named], n: usize) -> String {
+pub(crate) fn mix_text(categories: &[Named], n: usize) -> String {
     let total: u64 = categories.iter().map(|c| c.count).sum();
     categories
         .iter()
@@ -18,7 +18,7 @@ pub fn mix_text(categories: &[Named], n: usize) -> String {
 }
 
 /// `On or near High Street (41); Shopping Area (12)`.
-pub fn streets_text(streets: &[Named]) -> String {
+pub(crate) fn streets_text(streets: &[Named]) -> String {
     if streets.is_empty() {
         return "(no location text)".into();
     }
@@ -26,7 +26,7 @@ pub fn streets_text(streets: &[Named]) -> String {
 }
 
 /// The previous window's figures, or why there are none.
-pub fn change_text(list: &TaskingList, c: &Candidate) -> String {
+pub(crate) fn change_text(list: &TaskingList, c: &Candidate) -> String {
     match (&c.change, &list.previous_note) {
         (Some(ch), _) => format!("{} -> {}: {}", thousands(ch.before as u64), thousands(c.incidents), ch.text),
         (None, Some(_)) => "no earlier data (see the note above), so no change is given".into(),
@@ -34,12 +34,12 @@ pub fn change_text(list: &TaskingList, c: &Candidate) -> String {
     }
 }
 
-pub fn date(t: &str) -> &str {
+pub(crate) fn date(t: &str) -> &str {
     t.strip_suffix("T00:00:00Z").unwrap_or(t)
 }
 
 /// The parameters used, one per line.
-pub fn parameters_text(list: &TaskingList) -> String {
+pub(crate) fn parameters_text(list: &TaskingList) -> String {
     let mut s = format!(
         "tasking list for the period after {} (window: the {} before it, {} to {})\n",
         date(&list.at),
@@ -72,7 +72,7 @@ pub fn parameters_text(list: &TaskingList) -> String {
 }
 
 /// Where a candidate is: lon/lat and BNG.
-pub fn where_text(c: &Candidate) -> String {
+pub(crate) fn where_text(c: &Candidate) -> String {
     let mut s = format!("{:.5}, {:.5}", c.centroid_lonlat[1], c.centroid_lonlat[0]);
     if let Some([e, n]) = c.centroid_bng_m {
         s.push_str(&format!(" (BNG {:.0} E, {:.0} N)", e, n));
@@ -81,7 +81,7 @@ pub fn where_text(c: &Candidate) -> String {
 }
 
 /// `Poole 001A (120); Poole 002B (14)`: the candidate's incidents per area of the `--by-area` layer.
-pub fn by_area_text(c: &Candidate) -> String {
+pub(crate) fn by_area_text(c: &Candidate) -> String {
     c.by_area
         .iter()
         .map(|a| format!("{} ({})", if a.name.is_empty() { &a.key } else { &a.name }, a.incidents))
@@ -90,7 +90,7 @@ pub fn by_area_text(c: &Candidate) -> String {
 }
 
 /// The list as readable text.
-pub fn tasking_text(list: &TaskingList) -> String {
+pub(crate) fn tasking_text(list: &TaskingList) -> String {
     let mut s = parameters_text(list);
     s.push_str(&format!(
         "\n{} candidates from {} incidents in the window\n",
@@ -131,7 +131,7 @@ pub fn tasking_text(list: &TaskingList) -> String {
 }
 
 /// One CSV row per candidate.
-pub fn tasking_csv(list: &TaskingList) -> Result<Vec<u8>, crate::report::ReportError> {
+pub(crate) fn tasking_csv(list: &TaskingList) -> Result<Vec<u8>, crate::report::ReportError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record([
         "rank",

@@ -111,6 +111,8 @@ pub struct PointIndex {
 /// The data and caches every request reads.
 pub struct Context {
     pub ds: Dataset,
+    /// What stretch of time the data covers (changes are given only over covered windows).
+    pub coverage: crate::model::Coverage,
     pub harm_by_category: Vec<f64>,
     pub harm_label: String,
     pub areas: Vec<AreaLayer>,
@@ -141,6 +143,7 @@ impl Context {
         Context {
             area_names,
             places: OnceLock::new(),
+            coverage: crate::model::Coverage::of(&ds),
             ds,
             harm_by_category,
             harm_label,
@@ -253,6 +256,8 @@ pub fn compare_error(e: CompareError) -> AppError {
     match e {
         CompareError::Query { which, source } => AppError::bad(which, format!("{which}: {source}")),
         CompareError::UnknownHotspot { .. } => AppError::bad("hotspot", e.to_string()),
+        CompareError::NotCovered { which, .. } => AppError::bad(which, e.to_string()),
+        CompareError::Grid(_) => AppError::bad("cell_m", e.to_string()),
         CompareError::Projection(m) => AppError::Internal(m),
     }
 }
@@ -264,6 +269,7 @@ pub fn cube_error(e: CubeError) -> AppError {
             AppError::bad("period", e.to_string())
         }
         CubeError::Query(q) => AppError::from(AnalysisError::Query(q)),
+        CubeError::NotCovered { .. } => AppError::bad("from", e.to_string()),
         other => AppError::Internal(other.to_string()),
     }
 }

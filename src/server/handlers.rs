@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
 
-pub async fn health(State(s): St) -> Json<Value> {
+pub(super) async fn health(State(s): St) -> Json<Value> {
     Json(json!({"status": "ok", "incidents": s.ds.len()}))
 }
 
@@ -29,7 +29,7 @@ fn time_span(s: &AppState) -> (Option<i64>, Option<i64>) {
     (from, to)
 }
 
-pub async fn meta(State(s): St) -> Json<Value> {
+pub(super) async fn meta(State(s): St) -> Json<Value> {
     let (from, to) = time_span(&s);
     let mut cats: Vec<&String> = s.ds.categories().names().iter().collect();
     cats.sort();
@@ -45,6 +45,11 @@ pub async fn meta(State(s): St) -> Json<Value> {
     Json(json!({
         "categories": cats,
         "time": {"from": from.map(format_instant), "to": to.map(format_instant)},
+        "coverage": {
+            "held": s.coverage.held(),
+            "held_text": s.coverage.held_text(),
+            "gaps": s.coverage.gaps(),
+        },
         "bbox": bbox,
         "layers": s.layers.iter().map(|l| l.info(s.config.public)).collect::<Vec<_>>(),
         "areas": s.areas.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
@@ -65,7 +70,7 @@ pub async fn meta(State(s): St) -> Json<Value> {
     }))
 }
 
-pub async fn summary(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+pub(super) async fn summary(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: Query = parse(q.as_deref())?;
     s.compute(move |state| summary_json(state, &p)).await.map(Json)
 }
@@ -100,13 +105,25 @@ fn summary_json(s: &AppState, q: &Query) -> Result<Value, AppError> {
         };
         *series.entry(label).or_insert(0) += 1;
     }
+    // How much of the window the store holds: a window reaching past the data or into a gap is said to be so.
+    let (first, end) = time_span(s);
+    let window = first.zip(end).map(|(f, e)| Window { from_s: q.from_s.unwrap_or(f), to_s: q.to_s.unwrap_or(e) });
+    let coverage = window.filter(|w| w.from_s < w.to_s).map(|w| s.coverage.window(w));
+    let mut warnings = sel.warnings.clone();
+    if let Some(c) = coverage.as_ref().filter(|c| !c.full) {
+        warnings.push(format!(
+            "the store holds no data for {} of this window: counts cover only the rest ({} of {} days)",
+            c.missing_text, c.days_held, c.days
+        ));
+    }
     let mut out = json!({
         "incidents": sel.len(),
         "harm": harm,
         "categories": by_cat,
         "interval": if weekly { "week" } else { "month" },
         "series": series.into_iter().map(|(period, count)| json!({"period": period, "count": count})).collect::<Vec<_>>(),
-        "warnings": sel.warnings,
+        "warnings": warnings,
+        "coverage": coverage,
         "parameters": {"from": q.from_s.map(format_instant), "to": q.to_s.map(format_instant),
             "categories": q.categories, "harm_table": s.harm_label},
         "settings": canonical(q),
@@ -120,7 +137,7 @@ fn summary_json(s: &AppState, q: &Query) -> Result<Value, AppError> {
     Ok(out)
 }
 
-pub async fn hotspots(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
+pub(super) async fn hotspots(State(s): St, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: HotspotSpec = parse(q.as_deref())?;
     s.compute(move |state| hotspots_json(state, &p)).await.map(Json)
 }
@@ -136,11 +153,23 @@ fn hotspots_json(s: &AppState, p: &HotspotSpec) -> Result<Value, AppError> {
     let set = s.hotspots_for(&a, &p.rule)?;
     let top = p.top;
     let mut doc = crate::report::analysis::hotspots_geojson(&set, &a.prepared.params, usize::MAX);
-    if let Some(obj) = doc.as_object_mut() {
-        obj.insert("settings".into(), json!(canonical(p)));
-    }
     // Incidents in the same cells over the equal window before, for the trend.
     let previous = previous_counts(s, p, &a, &set);
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("settings".into(), json!(canonical(p)));
+        let q = &p.analysis.query;
+        if let (None, Some(f), Some(t)) = (&previous, q.from_s, q.to_s) {
+            let prev = crate::analysis::tasking::previous_window(Window { from_s: f, to_s: t });
+            let c = s.coverage.window(prev);
+            obj.insert(
+                "previous_note".into(),
+                json!(format!(
+                    "no trend is given: the store holds no data for {} of the previous window",
+                    c.missing_text
+                )),
+            );
+        }
+    }
     let min = u64::from(s.config.min_count);
     if let Some(features) = doc.get_mut("features").and_then(Value::as_array_mut) {
         for (k, f) in features.iter_mut().enumerate() {
@@ -174,11 +203,12 @@ fn previous_counts(
     set: &crate::analysis::hotspots::HotspotSet,
 ) -> Option<Vec<u64>> {
     let window = Window { from_s: p.analysis.query.from_s?, to_s: p.analysis.query.to_s? };
-    let previous = previous_with_data(&s.ds, window)?;
+    let previous = previous_with_data(&s.coverage, window)?;
     let q = Query {
         from_s: Some(previous.from_s),
         to_s: Some(previous.to_s),
         categories: p.analysis.query.categories.clone(),
+        ..Default::default()
     };
     let sel = q.select(&s.ds).ok()?;
     let grid = &a.surface.grid;

@@ -50,6 +50,8 @@ pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuer
             "cell_m": run.cell_m,
             "band_m": run.band_m,
             "classes": classes,
+            "cells_analysed": run.result.locations.len() - run.result.not_analysed(),
+            "cells_not_analysed": run.result.not_analysed(),
             "warnings": run.warnings,
             "settings": canonical(&p),
         }))

@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
 
-pub async fn tilejson(
+pub(super) async fn tilejson(
     State(s): St,
     Path(name): Path<String>,
     headers: HeaderMap,
@@ -68,7 +68,7 @@ fn parse_coord(name: &str, v: &str) -> Result<u32, AppError> {
     v.parse::<u32>().map_err(|_| AppError::bad(name, format!("{name}={v} is not a whole number")))
 }
 
-pub async fn tile(
+pub(super) async fn tile(
     State(s): St,
     Path((layer_name, z, x, y)): Path<(String, String, String, String)>,
     headers: HeaderMap,

@@ -138,6 +138,7 @@ impl Store {
         }
         let err = self.sql_err("importing the area layer");
         let start_err = self.sql_err("starting the area import");
+        let bump_err = self.sql_err("bumping the data version");
         let tx = self.conn.transaction().map_err(start_err)?;
         let id = {
             let version: i64 = tx
@@ -202,6 +203,7 @@ impl Store {
             }
             id
         };
+        tx.execute(super::version::BUMP_LAYERS, []).map_err(bump_err)?;
         tx.commit().map_err(err)?;
         let rec = self
             .conn

@@ -1,5 +1,6 @@
 //! Writing one import as one transaction.
 
+use super::snapshot::append::{Append, NameKind};
 use super::{Store, StoreError};
 use crate::model::record::{NewNames, ParsedIncident, RejectedRow, encode_csv_record};
 use crate::model::time::{interval_end_s, month_index, month_index_label};
@@ -25,10 +26,11 @@ pub struct ImportEnd {
 }
 
 /// How an import ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ImportOutcome {
-    /// Committed under this import id.
-    Committed { import_id: i64 },
+    /// Committed under this import id. `snapshot_note` says when the snapshot could not simply be appended to
+    /// (it was rebuilt from the store's rows, or will be by the next command).
+    Committed { import_id: i64, snapshot_note: Option<String> },
     /// The same content was imported before (under `previous_import_id`); nothing was added.
     DuplicateContent { previous_import_id: i64 },
 }
@@ -57,7 +59,12 @@ impl ImportCounts {
 /// An import in progress: every write goes into one transaction that [`ImportWriter::finish`] commits. Dropping
 /// the writer without finishing rolls everything back.
 pub struct ImportWriter<'s> {
+    store: &'s Store,
     conn: &'s Connection,
+    /// The import's rows appended to the snapshot (published after the commit).
+    snapshot: Option<Append>,
+    /// The file as given (the dataset's source name).
+    file: String,
     /// Inserts [`ROWS_PER_INSERT`] incidents per statement: one multi-row insert costs far less than as many
     /// single-row ones.
     insert_many: Statement<'s>,
@@ -104,10 +111,12 @@ impl Store {
             let path = path.clone();
             move |source| StoreError::Sql { path, what: what.into(), source }
         };
-        let tx = &self.conn;
+        let store = &*self;
+        let tx = &store.conn;
         tx.execute_batch("BEGIN IMMEDIATE").map_err(err("starting the import"))?;
         // Until the writer exists, an early return drops this guard, which rolls back.
         let guard = RollbackGuard(tx);
+        let snapshot = Append::begin(&path, tx, start.size_bytes);
         let pending = format!("pending:{}:{}", start.file_sha256, std::process::id());
         tx.execute(
             "INSERT INTO imports (file, file_name, size_bytes, file_sha256, content_sha256, format, options_json, \
@@ -134,7 +143,10 @@ impl Store {
         let insert_one = tx.prepare(&insert_sql(1)).map_err(err("preparing the incident insert"))?;
         std::mem::forget(guard);
         Ok(ImportWriter {
+            store,
             conn: tx,
+            snapshot: Some(snapshot),
+            file: start.file.clone(),
             insert_many,
             insert_one,
             pending: Vec::with_capacity(ROWS_PER_INSERT),
@@ -175,14 +187,20 @@ impl Drop for ImportWriter<'_> {
     }
 }
 
-fn intern(tx: &Connection, cache: &mut HashMap<String, i64>, insert_sql: &str, value: &str) -> rusqlite::Result<i64> {
+/// The store id of `value`, inserting it if new; `true` when it was inserted.
+fn intern(
+    tx: &Connection,
+    cache: &mut HashMap<String, i64>,
+    insert_sql: &str,
+    value: &str,
+) -> rusqlite::Result<(i64, bool)> {
     if let Some(&id) = cache.get(value) {
-        return Ok(id);
+        return Ok((id, false));
     }
     tx.prepare_cached(insert_sql)?.execute([value])?;
     let id = tx.last_insert_rowid();
     cache.insert(value.to_owned(), id);
-    Ok(id)
+    Ok((id, true))
 }
 
 impl ImportWriter<'_> {
@@ -207,20 +225,27 @@ impl ImportWriter<'_> {
             let what = format!("adding the name '{name}'");
             move |source| StoreError::Sql { path, what, source }
         };
+        let snap = &mut self.snapshot;
+        let mut added = |kind: NameKind, (id, new): (i64, bool), name: &str| {
+            if new && let Some(s) = snap.as_mut() {
+                s.add_name(kind, id, name);
+            }
+            id
+        };
         for name in &names.categories {
             let id = intern(self.conn, &mut self.categories, "INSERT INTO categories (name) VALUES (?1)", name)
                 .map_err(err(name))?;
-            self.category_ids.push(id);
+            self.category_ids.push(added(NameKind::Category, id, name));
         }
         for name in &names.areas {
             let id = intern(self.conn, &mut self.areas, "INSERT INTO area_codes (code) VALUES (?1)", name)
                 .map_err(err(name))?;
-            self.area_ids.push(id);
+            self.area_ids.push(added(NameKind::Area, id, name));
         }
         for name in &names.locations {
             let id = intern(self.conn, &mut self.locations, "INSERT INTO locations (text) VALUES (?1)", name)
                 .map_err(err(name))?;
-            self.location_ids.push(id);
+            self.location_ids.push(added(NameKind::Location, id, name));
         }
         Ok(())
     }
@@ -259,6 +284,9 @@ impl ImportWriter<'_> {
             let category = map(&self.category_ids, inc.category, "category")?;
             let area = inc.area.map(|a| map(&self.area_ids, a, "area")).transpose()?;
             let location = inc.location.map(|l| map(&self.location_ids, l, "location")).transpose()?;
+            if let Some(s) = self.snapshot.as_mut() {
+                s.push(inc, category, area, location);
+            }
             let bind = (|| -> rusqlite::Result<()> {
                 stmt.raw_bind_parameter(base + 1, self.import_id)?;
                 stmt.raw_bind_parameter(base + 2, inc.line as i64)?;
@@ -345,6 +373,9 @@ impl ImportWriter<'_> {
             .map_err(self.err("checking for an earlier import of the same content"))?;
         if let Some(previous_import_id) = previous {
             self.closed = true;
+            if let Some(s) = self.snapshot.take() {
+                s.abandon();
+            }
             self.conn.execute_batch("ROLLBACK").map_err(self.err("rolling back a duplicate import"))?;
             return Ok(ImportOutcome::DuplicateContent { previous_import_id });
         }
@@ -389,9 +420,14 @@ impl ImportWriter<'_> {
                 ],
             )
             .map_err(self.err("recording the import totals"))?;
+        self.conn.execute(super::version::BUMP_INCIDENTS, []).map_err(self.err("bumping the data version"))?;
+        if let Some(s) = self.snapshot.as_mut() {
+            s.prepare(self.conn, self.import_id, &self.file);
+        }
         self.conn.execute_batch("COMMIT").map_err(self.err("committing the import"))?;
         self.closed = true;
-        Ok(ImportOutcome::Committed { import_id: self.import_id })
+        let snapshot_note = self.snapshot.take().and_then(|s| s.publish(self.store));
+        Ok(ImportOutcome::Committed { import_id: self.import_id, snapshot_note })
     }
 }
 

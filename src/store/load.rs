@@ -1,5 +1,7 @@
-//! Loading the store into an in-memory [`Dataset`].
+//! Loading the store's rows into an in-memory [`Dataset`] (the slow path the snapshot avoids, and how the snapshot
+//! is rebuilt).
 
+use super::snapshot::{Expected, auto_crs_for, expected};
 use super::{Store, StoreError};
 use crate::geo::CrsDef;
 use crate::model::{Dataset, DatasetBuilder, IncidentRecord, NONE_ID, SourceFile, TimePrecision};
@@ -9,18 +11,30 @@ impl Store {
     /// The metric CRS used when none is asked for: the UTM zone of the centre of the data's extent (UTM 30N
     /// when the store is empty).
     pub fn auto_crs(&self) -> Result<CrsDef, StoreError> {
-        let (lon, lat) = self.bbox()?.map_or((-3.0, 51.0), |b| b.centre());
-        Ok(CrsDef::utm_for(lon, lat))
+        Ok(auto_crs_for(self.bbox()?))
     }
 
-    /// Load every incident into memory, projected into `crs` (default: [`Store::auto_crs`]).
-    pub fn load_dataset(&self, crs: Option<&CrsDef>) -> Result<Dataset, StoreError> {
-        let crs = match crs {
-            Some(c) => c.clone(),
-            None => self.auto_crs()?,
-        };
-        let n = self.incident_count()? as usize;
-        let mut b = DatasetBuilder::new(&crs, n)?;
+    /// Load every incident from the store's rows (not the snapshot), projected into `crs` (default:
+    /// [`Store::auto_crs`]), in one read transaction.
+    pub fn load_dataset_from_rows(&self, crs: Option<&CrsDef>) -> Result<Dataset, StoreError> {
+        Ok(self.load_rows_stamped(crs)?.0)
+    }
+
+    /// [`Store::load_dataset_from_rows`] and what the store held when it was read.
+    pub(super) fn load_rows_stamped(&self, crs: Option<&CrsDef>) -> Result<(Dataset, Expected), StoreError> {
+        let mut out = None;
+        self.read_txn(|c| {
+            let (expect, bbox) = expected(c)?;
+            let crs = crs.cloned().unwrap_or_else(|| auto_crs_for(bbox));
+            out = Some(self.rows_to_dataset(&crs, expect.rows as usize).map(|ds| (ds, expect)));
+            Ok(())
+        })
+        .map_err(self.sql_err("reading the store"))?;
+        out.unwrap_or_else(|| Err(self.sql_err("reading the store")(rusqlite::Error::InvalidQuery)))
+    }
+
+    fn rows_to_dataset(&self, crs: &CrsDef, n: usize) -> Result<Dataset, StoreError> {
+        let mut b = DatasetBuilder::new(crs, n)?;
 
         // Store ids -> dataset ids, interning in store order so the dataset's ids are stable between loads.
         let mut sources = HashMap::new();

@@ -10,11 +10,14 @@ mod import;
 mod info;
 mod load;
 mod schema;
+pub mod snapshot;
+mod version;
 
 pub use areas::{AreaImportOutcome, AreaLayerRecord, NewAreaLayer, valid_layer_name};
 pub use import::{ImportCounts, ImportEnd, ImportOutcome, ImportStart, ImportWriter};
 pub use info::{CategoryCount, ImportRecord, MonthCount, StoreInfo};
 pub use schema::current_version;
+pub use version::DataVersion;
 
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::path::{Path, PathBuf};
@@ -90,12 +93,21 @@ impl Store {
             move |source| StoreError::Sql { path, what, source }
         };
         conn.busy_timeout(Duration::from_secs(10)).map_err(sql("setting the busy timeout"))?;
-        // A rollback journal: imports append, so the journal holds only the few pages an import changes and the
-        // new pages are written once, straight to the database. (WAL writes every page twice, to the log and
-        // at checkpoint; on Chicago 2017 that made the commit 2.5 times slower.) Readers still read during an
-        // import and wait (busy timeout) only while it commits. A killed import leaves a hot journal, which the
-        // next open rolls back.
-        conn.pragma_update(None, "journal_mode", "DELETE").map_err(sql("setting the journal mode"))?;
+        // Write-ahead log: readers (commands, a running server) read while an import writes and never wait for
+        // it, seeing the store as of its last commit. (A rollback journal writes new pages once instead of twice,
+        // but an import whose pages overflow the cache must then lock readers out until it commits.) See
+        // BENCHMARKS.md for the cost on an import. `journal_size_limit` truncates the log after checkpoints, so a
+        // big import does not leave a log as large as itself behind. A killed import leaves uncommitted frames in
+        // the log, which the next open ignores.
+        let mode: String =
+            conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0)).map_err(sql("setting the journal mode"))?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            return Err(StoreError::Corrupt {
+                path: path.to_owned(),
+                what: format!("the store could not be put in WAL mode (journal mode is {mode})"),
+            });
+        }
+        conn.pragma_update(None, "journal_size_limit", 64i64 << 20).map_err(sql("limiting the log size"))?;
         conn.pragma_update(None, "synchronous", "NORMAL").map_err(sql("setting synchronous"))?;
         // References are declared for readers of the schema; the import writer is the only code that inserts
         // incidents and resolves every reference itself, and checking them per row cost a fifth of the ingest
@@ -145,8 +157,9 @@ impl Store {
 
     /// Number of incidents in the store.
     pub fn incident_count(&self) -> Result<u64, StoreError> {
+        // The imports' own totals, written in the same transactions as their incidents: no scan of the incidents.
         self.conn
-            .query_row("SELECT count(*) FROM incidents", [], |r| r.get::<_, i64>(0))
+            .query_row("SELECT coalesce(sum(accepted), 0) FROM imports", [], |r| r.get::<_, i64>(0))
             .map(|n| n as u64)
             .map_err(self.sql_err("counting incidents"))
     }

@@ -2,7 +2,7 @@
 //! store applies every migration above its version in one transaction. Never edit a released migration: add one.
 
 /// Migrations in order; migration `i` takes the schema from version `i` to `i + 1`.
-pub const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     // v1: imports, interned strings, incidents, rejects, archived files.
     r#"
     CREATE TABLE imports (
@@ -77,6 +77,8 @@ pub const MIGRATIONS: &[&str] = &[
     "#,
     // v2: boundary layers (`hotspots areas import`), see store/areas.rs.
     super::areas::MIGRATION_AREA_LAYERS,
+    // v3: the data version (`store_state`), see store/version.rs.
+    super::version::MIGRATION_STORE_STATE,
 ];
 
 /// The schema version this build writes.

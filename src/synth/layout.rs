@@ -17,7 +17,7 @@ use rstar::primitives::GeomWithData;
 use std::collections::HashSet;
 
 /// Draws outside the frame are redrawn at most this many times, then clamped onto the frame's edge.
-pub const MAX_REDRAWS: usize = 64;
+pub(super) const MAX_REDRAWS: usize = 64;
 
 /// Planted hotspot sigmas are log-uniform on this range (metres), capped at a tenth of the extent.
 const SIGMA_RANGE_M: (f64, f64) = (60.0, 400.0);
@@ -35,23 +35,23 @@ const PROJECT_BATCH: usize = 4096;
 
 /// The square study area in projected metres.
 #[derive(Debug, Clone, Copy)]
-pub struct Frame {
+pub(super) struct Frame {
     pub min_xy_m: [f64; 2],
     pub max_xy_m: [f64; 2],
 }
 
 impl Frame {
     /// The square of side `extent_m` centred on `centre_xy_m`.
-    pub fn around(centre_xy_m: [f64; 2], extent_m: f64) -> Self {
+    pub(super) fn around(centre_xy_m: [f64; 2], extent_m: f64) -> Self {
         let h = extent_m / 2.0;
         Frame { min_xy_m: [centre_xy_m[0] - h, centre_xy_m[1] - h], max_xy_m: [centre_xy_m[0] + h, centre_xy_m[1] + h] }
     }
 
-    pub fn extent_m(&self) -> f64 {
+    pub(super) fn extent_m(&self) -> f64 {
         self.max_xy_m[0] - self.min_xy_m[0]
     }
 
-    pub fn centre_xy_m(&self) -> [f64; 2] {
+    pub(super) fn centre_xy_m(&self) -> [f64; 2] {
         [(self.min_xy_m[0] + self.max_xy_m[0]) / 2.0, (self.min_xy_m[1] + self.max_xy_m[1]) / 2.0]
     }
 
@@ -63,7 +63,7 @@ impl Frame {
         }
     }
 
-    pub fn contains(&self, p: [f64; 2]) -> bool {
+    pub(super) fn contains(&self, p: [f64; 2]) -> bool {
         (self.min_xy_m[0]..=self.max_xy_m[0]).contains(&p[0]) && (self.min_xy_m[1]..=self.max_xy_m[1]).contains(&p[1])
     }
 
@@ -71,12 +71,16 @@ impl Frame {
         [p[0].clamp(self.min_xy_m[0], self.max_xy_m[0]), p[1].clamp(self.min_xy_m[1], self.max_xy_m[1])]
     }
 
-    pub fn uniform(&self, rng: &mut ChaCha8Rng) -> [f64; 2] {
+    pub(super) fn uniform(&self, rng: &mut ChaCha8Rng) -> [f64; 2] {
         [uniform(rng, self.min_xy_m[0], self.max_xy_m[0]), uniform(rng, self.min_xy_m[1], self.max_xy_m[1])]
     }
 
     /// Draws from `draw` until the point is inside the square (at most [`MAX_REDRAWS`] redraws, then clamps).
-    pub fn redraw_inside(&self, rng: &mut ChaCha8Rng, mut draw: impl FnMut(&mut ChaCha8Rng) -> [f64; 2]) -> [f64; 2] {
+    pub(super) fn redraw_inside(
+        &self,
+        rng: &mut ChaCha8Rng,
+        mut draw: impl FnMut(&mut ChaCha8Rng) -> [f64; 2],
+    ) -> [f64; 2] {
         let mut p = draw(rng);
         for _ in 0..MAX_REDRAWS {
             if self.contains(p) {
@@ -89,12 +93,12 @@ impl Frame {
 }
 
 /// A uniform draw in `[lo, hi)` that tolerates `lo == hi`.
-pub fn uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
+pub(super) fn uniform(rng: &mut ChaCha8Rng, lo: f64, hi: f64) -> f64 {
     lo + (hi - lo) * rng.random::<f64>()
 }
 
 /// `centre + sigma_m * N(0, I)`.
-pub fn gaussian(rng: &mut ChaCha8Rng, centre_xy_m: [f64; 2], sigma_m: f64) -> [f64; 2] {
+pub(super) fn gaussian(rng: &mut ChaCha8Rng, centre_xy_m: [f64; 2], sigma_m: f64) -> [f64; 2] {
     let dx: f64 = StandardNormal.sample(rng);
     let dy: f64 = StandardNormal.sample(rng);
     [centre_xy_m[0] + sigma_m * dx, centre_xy_m[1] + sigma_m * dy]
@@ -102,14 +106,14 @@ pub fn gaussian(rng: &mut ChaCha8Rng, centre_xy_m: [f64; 2], sigma_m: f64) -> [f
 
 /// The broad Gaussian "town centre" that concentrates both map points and background incidents.
 #[derive(Debug, Clone, Copy)]
-pub struct Town {
+pub(crate) struct Town {
     pub centre_xy_m: [f64; 2],
     pub sigma_m: f64,
 }
 
 /// A planted hotspot: an isotropic Gaussian of incidents.
 #[derive(Debug, Clone, Copy)]
-pub struct Hotspot {
+pub(crate) struct Hotspot {
     pub centre_xy_m: [f64; 2],
     pub sigma_m: f64,
     /// Expected fraction of all incidents.
@@ -120,7 +124,7 @@ pub struct Hotspot {
 
 /// A straight street segment with a name.
 #[derive(Debug, Clone)]
-pub struct Street {
+pub(super) struct Street {
     pub a_xy_m: [f64; 2],
     pub b_xy_m: [f64; 2],
     pub name: String,
@@ -128,7 +132,7 @@ pub struct Street {
 
 impl Street {
     /// A point along the street, jittered by `jitter_m` (Gaussian, each axis).
-    pub fn point(&self, rng: &mut ChaCha8Rng, jitter_m: f64) -> [f64; 2] {
+    pub(super) fn point(&self, rng: &mut ChaCha8Rng, jitter_m: f64) -> [f64; 2] {
         let t = rng.random::<f64>();
         let on = [
             self.a_xy_m[0] + t * (self.b_xy_m[0] - self.a_xy_m[0]),
@@ -139,7 +143,7 @@ impl Street {
 }
 
 /// The town centre: near the middle of the square, a broad Gaussian of sigma a seventh of the extent.
-pub fn draw_town(frame: &Frame, rng: &mut ChaCha8Rng) -> Town {
+pub(super) fn draw_town(frame: &Frame, rng: &mut ChaCha8Rng) -> Town {
     let c = frame.centre_xy_m();
     let e = frame.extent_m();
     Town {
@@ -153,7 +157,13 @@ pub fn draw_town(frame: &Frame, rng: &mut ChaCha8Rng) -> Town {
 /// Sigma is log-uniform on 60-400 m (capped at extent / 10); weights are log-normal (sdlog 0.8), so shares are unequal;
 /// archetypes cycle through [`ARCHETYPES`]. Centres come half from the town Gaussian, half uniform, at least
 /// min(2 sigma, extent / 4) inside the square and, when 100 tries allow it, 2 (sigma_i + sigma_j) from earlier centres.
-pub fn draw_hotspots(k: usize, hotspot_share: f64, frame: &Frame, town: &Town, rng: &mut ChaCha8Rng) -> Vec<Hotspot> {
+pub(super) fn draw_hotspots(
+    k: usize,
+    hotspot_share: f64,
+    frame: &Frame,
+    town: &Town,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Hotspot> {
     let extent_m = frame.extent_m();
     let mut spots: Vec<Hotspot> = Vec::with_capacity(k);
     let mut weights = Vec::with_capacity(k);
@@ -197,7 +207,7 @@ fn dist_m(a: [f64; 2], b: [f64; 2]) -> f64 {
 /// Streets: straight segments starting in the town (60 %) or anywhere (40 %), random direction, log-uniform length
 /// on 150-2500 m (bounded by the extent), clipped to the square. A third of those longer than 1.2 km are numbered
 /// roads (`A350`, `B3064`).
-pub fn draw_streets(count: usize, frame: &Frame, town: &Town, rng: &mut ChaCha8Rng) -> Vec<Street> {
+pub(super) fn draw_streets(count: usize, frame: &Frame, town: &Town, rng: &mut ChaCha8Rng) -> Vec<Street> {
     let extent_m = frame.extent_m();
     let lo = 150.0_f64.min(extent_m / 4.0);
     let hi = 2500.0_f64.min(extent_m / 2.0).max(lo);
@@ -241,7 +251,7 @@ enum Kind {
 }
 
 /// The fixed map points: metric position, the `lon,lat` text written to the CSV and the `location,area` text.
-pub struct MapPoints {
+pub(super) struct MapPoints {
     pub xy_m: Vec<[f64; 2]>,
     pub lonlat_text: Vec<String>,
     pub place_text: Vec<String>,
@@ -249,23 +259,26 @@ pub struct MapPoints {
 }
 
 impl MapPoints {
-    pub fn len(&self) -> usize {
+    pub(super) fn len(&self) -> usize {
         self.xy_m.len()
     }
 
     /// Index of the map point nearest to `p` (ties resolved by the tree, deterministically); 0 if there are none.
-    pub fn nearest(&self, p: [f64; 2]) -> usize {
+    pub(super) fn nearest(&self, p: [f64; 2]) -> usize {
         self.tree.nearest_neighbor(&p).map_or(0, |g| g.data as usize)
     }
 }
 
 /// Everything [`draw_map_points`] needs about the area.
-pub struct Scene<'a> {
+pub(super) struct Scene<'a> {
     pub frame: Frame,
     pub town: Town,
     pub hotspots: &'a [Hotspot],
     pub streets: &'a [Street],
     pub projector: &'a Projector,
+    /// A national extent's towns: town points come from a town chosen by population, and "uniform" points from
+    /// the rural surroundings of one (see [`super::national`]).
+    pub towns: Option<&'a super::national::TownSet>,
 }
 
 impl Scene<'_> {
@@ -276,8 +289,14 @@ impl Scene<'_> {
                 self.frame.redraw_inside(rng, |r| gaussian(r, h.centre_xy_m, 1.5 * h.sigma_m))
             }
             Kind::Street(s) => self.frame.redraw_inside(rng, |r| self.streets[s].point(r, 4.0)),
-            Kind::Town => self.frame.redraw_inside(rng, |r| gaussian(r, self.town.centre_xy_m, self.town.sigma_m)),
-            Kind::Uniform => self.frame.uniform(rng),
+            Kind::Town => match self.towns {
+                Some(t) => self.frame.redraw_inside(rng, |r| t.town_point(r)),
+                None => self.frame.redraw_inside(rng, |r| gaussian(r, self.town.centre_xy_m, self.town.sigma_m)),
+            },
+            Kind::Uniform => match self.towns {
+                Some(t) => self.frame.redraw_inside(rng, |r| t.rural_point(r)),
+                None => self.frame.uniform(rng),
+            },
         }
     }
 
@@ -294,7 +313,7 @@ impl Scene<'_> {
 /// (4 m jitter), 25 % in the town Gaussian, the rest uniform. Points whose printed lon/lat repeats an earlier one are
 /// redrawn (up to 20 times, then dropped, which only happens when the square is too small to hold `count` distinct
 /// 6-decimal coordinates), so the result may hold fewer than `count` points, never more.
-pub fn draw_map_points(count: usize, scene: &Scene, rng: &mut ChaCha8Rng) -> Result<MapPoints, SynthError> {
+pub(super) fn draw_map_points(count: usize, scene: &Scene, rng: &mut ChaCha8Rng) -> Result<MapPoints, SynthError> {
     let kinds = point_kinds(count, scene.hotspots.len(), scene.streets.len());
     let candidates: Vec<[f64; 2]> = kinds.iter().map(|&k| scene.draw(k, rng)).collect();
     let texts: Vec<String> = candidates
@@ -324,7 +343,7 @@ pub fn draw_map_points(count: usize, scene: &Scene, rng: &mut ChaCha8Rng) -> Res
     }
 
     let salt: u64 = rng.random();
-    let areas = AreaGrid::new(&scene.frame);
+    let areas = if scene.towns.is_some() { AreaGrid::national(&scene.frame) } else { AreaGrid::new(&scene.frame) };
     let places_total = named_places_total();
     let mut points = MapPoints {
         xy_m: Vec::with_capacity(kept.len()),
@@ -385,23 +404,36 @@ fn splitmix64(mut z: u64) -> u64 {
     z ^ (z >> 31)
 }
 
-/// The coarse grid of fake area codes: 1 km cells, or extent / 100 for areas over 100 km, so at most 10,000 codes.
+/// The coarse grid of fake area codes: 1 km cells, or extent / 100 for areas over 100 km, so at most 10,000 codes;
+/// national extents use 2 km cells over the whole frame with `E01` codes.
 struct AreaGrid {
     min_xy_m: [f64; 2],
     cell_m: f64,
     cols: u32,
+    rows: u32,
+    national: bool,
 }
 
 impl AreaGrid {
     fn new(frame: &Frame) -> Self {
         let cell_m = (frame.extent_m() / 100.0).max(1000.0);
         let cols = ((frame.extent_m() / cell_m).ceil() as u32).clamp(1, 100);
-        AreaGrid { min_xy_m: frame.min_xy_m, cell_m, cols }
+        AreaGrid { min_xy_m: frame.min_xy_m, cell_m, cols, rows: cols, national: false }
+    }
+
+    fn national(frame: &Frame) -> Self {
+        let cell_m = super::national::AREA_CELL_M;
+        let n = |axis: usize| (((frame.max_xy_m[axis] - frame.min_xy_m[axis]) / cell_m).ceil() as u32).clamp(1, 999);
+        AreaGrid { min_xy_m: frame.min_xy_m, cell_m, cols: n(0), rows: n(1), national: true }
     }
 
     fn code(&self, p: [f64; 2]) -> String {
         let col = (((p[0] - self.min_xy_m[0]) / self.cell_m).floor() as i64).clamp(0, i64::from(self.cols) - 1) as u32;
-        let row = (((p[1] - self.min_xy_m[1]) / self.cell_m).floor() as i64).clamp(0, i64::from(self.cols) - 1) as u32;
-        area_code(row * self.cols + col)
+        let row = (((p[1] - self.min_xy_m[1]) / self.cell_m).floor() as i64).clamp(0, i64::from(self.rows) - 1) as u32;
+        if self.national {
+            super::national::area_code(u64::from(row) * u64::from(self.cols) + u64::from(col))
+        } else {
+            area_code(row * self.cols + col)
+        }
     }
 }

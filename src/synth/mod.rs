@@ -49,12 +49,16 @@
 
 mod layout;
 pub mod names;
+pub mod national;
 mod rows;
 #[cfg(test)]
 mod tests;
 mod truth;
 
-pub use truth::{BackgroundTruth, CategoryShare, HotspotTruth, StudyArea, SynthTruth, TRUTH_FORMAT, TrendTruth};
+pub use national::Extent;
+pub use truth::{
+    BackgroundTruth, CategoryShare, CityTruth, HotspotTruth, StudyArea, SynthTruth, TRUTH_FORMAT, TrendTruth,
+};
 
 use crate::geo::{CrsDef, CrsError, Projector};
 use chrono::{Datelike, Days, NaiveDate};
@@ -112,6 +116,10 @@ pub struct SynthParams {
     /// Planted changes of rate: at most one per hotspot (default none).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub trends: Vec<Trend>,
+    /// Where: the square of `extent_m` around `centre_lonlat` with one town (default), or a national extent with
+    /// many towns (then `centre_lonlat` and `extent_m` are not used); see [`national`].
+    #[serde(default, skip_serializing_if = "Extent::is_square")]
+    pub extent: Extent,
 }
 
 /// A planted change of rate: from `from` on, hotspot `hotspot` (1-based) produces incidents at `factor` times its
@@ -181,16 +189,22 @@ impl Default for SynthParams {
             hotspot_share: 0.35,
             pattern: Pattern::Urban,
             trends: Vec::new(),
+            extent: Extent::Square,
         }
     }
 }
 
 impl SynthParams {
-    /// The number of map points used: `map_points`, or the automatic rule
-    /// `clamp(round(30 * n^0.6), 500, 100_000)`.
+    /// The number of map points used: `map_points`, or the automatic rule `clamp(round(30 * n^0.6), 500,
+    /// 100_000)`; for a national extent `clamp(round(0.08 n), 500, 2,000,000)` (1.6 million at 20 million
+    /// incidents, about police.uk's count for England and Wales).
     pub fn map_point_count(&self) -> usize {
         self.map_points.unwrap_or_else(|| {
-            ((30.0 * (self.n as f64).powf(0.6)).round() as usize).clamp(AUTO_MAP_POINTS_MIN, AUTO_MAP_POINTS_MAX)
+            if self.extent.is_square() {
+                ((30.0 * (self.n as f64).powf(0.6)).round() as usize).clamp(AUTO_MAP_POINTS_MIN, AUTO_MAP_POINTS_MAX)
+            } else {
+                ((0.08 * self.n as f64).round() as usize).clamp(AUTO_MAP_POINTS_MIN, MAX_MAP_POINTS)
+            }
         })
     }
 
@@ -206,6 +220,24 @@ impl SynthParams {
                 format!("({lon}, {lat})"),
                 "WGS84 degrees (lon, lat) with lon in [-180, 180] and lat in [-80, 84]",
             );
+        }
+        if let Extent::Bbox([w, s, e, n]) = self.extent {
+            let ok = [w, s, e, n].iter().all(|v| v.is_finite())
+                && (-180.0..=180.0).contains(&w)
+                && (-180.0..=180.0).contains(&e)
+                && (-80.0..=84.0).contains(&s)
+                && (-80.0..=84.0).contains(&n)
+                && w < e
+                && s < n
+                && e - w <= 12.0
+                && n - s <= 12.0;
+            if !ok {
+                return bad(
+                    "extent",
+                    format!("bbox {w},{s},{e},{n}"),
+                    "a WGS84 box W,S,E,N with W < E and S < N, lat within [-80, 84], at most 12 degrees each way",
+                );
+            }
         }
         if !(self.extent_m.is_finite() && self.extent_m > 0.0 && self.extent_m <= MAX_EXTENT_M) {
             return bad("extent_m", self.extent_m.to_string(), "a finite side length in metres, > 0 and <= 500000");
@@ -253,11 +285,11 @@ mod date_text {
     use chrono::NaiveDate;
     use serde::{Deserialize, Deserializer, Serializer};
 
-    pub fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
+    pub(super) fn serialize<S: Serializer>(d: &NaiveDate, s: S) -> Result<S::Ok, S::Error> {
         s.collect_str(&d.format("%Y-%m-%d"))
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<NaiveDate, D::Error> {
         let text = String::deserialize(d)?;
         NaiveDate::parse_from_str(&text, "%Y-%m-%d").map_err(serde::de::Error::custom)
     }
@@ -321,23 +353,45 @@ pub fn generate(params: &SynthParams, out: &Path) -> Result<SynthTruth, SynthErr
 /// [`generate`] with `chunk_rows` rows per chunk (the output depends on it; tests use small chunks).
 fn generate_chunked(params: &SynthParams, out: &Path, chunk_rows: u64) -> Result<SynthTruth, SynthError> {
     params.validate()?;
-    let (lon, lat) = params.centre_lonlat;
+    let bbox = params.extent.bbox();
+    let (lon, lat) = match bbox {
+        Some([w, s, e, n]) => ((w + e) / 2.0, (s + n) / 2.0),
+        None => params.centre_lonlat,
+    };
     let crs = CrsDef::utm_for(lon, lat);
     let projector = Projector::new(&crs).map_err(|source| SynthError::Crs { lon, lat, source })?;
-    let centre_xy_m = projector.from_lonlat(lon, lat).ok_or_else(|| SynthError::Projection {
-        what: "the study area centre".into(),
-        at: format!("lon/lat ({lon}, {lat})"),
-    })?;
-    let frame = Frame::around([centre_xy_m.0, centre_xy_m.1], params.extent_m);
+    let frame = match bbox {
+        Some(b) => national::frame_of(b, &projector)?,
+        None => {
+            let centre_xy_m = projector.from_lonlat(lon, lat).ok_or_else(|| SynthError::Projection {
+                what: "the study area centre".into(),
+                at: format!("lon/lat ({lon}, {lat})"),
+            })?;
+            Frame::around([centre_xy_m.0, centre_xy_m.1], params.extent_m)
+        }
+    };
     let study_area = truth::study_area(&frame, &projector)?;
 
     let mut rng = ChaCha8Rng::seed_from_u64(params.seed);
-    let town = layout::draw_town(&frame, &mut rng);
     let hotspot_share = if params.hotspots > 0 { params.hotspot_share } else { 0.0 };
-    let hotspots = layout::draw_hotspots(params.hotspots, hotspot_share, &frame, &town, &mut rng);
     let m = params.map_point_count();
-    let streets = layout::draw_streets((m / 30).clamp(8, 4000), &frame, &town, &mut rng);
-    let scene = Scene { frame, town, hotspots: &hotspots, streets: &streets, projector: &projector };
+    let (town, towns, hotspots, streets) = match bbox {
+        None => {
+            let town = layout::draw_town(&frame, &mut rng);
+            let hotspots = layout::draw_hotspots(params.hotspots, hotspot_share, &frame, &town, &mut rng);
+            let streets = layout::draw_streets((m / 30).clamp(8, 4000), &frame, &town, &mut rng);
+            (town, None, hotspots, streets)
+        }
+        Some(b) => {
+            let national = params.extent == Extent::EnglandWales;
+            let towns = national::draw_towns(b, national, &frame, &projector, &mut rng)?;
+            let hotspots = national::draw_hotspots(params.hotspots, hotspot_share, &frame, &towns, &mut rng);
+            let streets = national::draw_streets((m / 30).clamp(8, 100_000), &frame, &towns, &mut rng);
+            (towns.largest(), Some(towns), hotspots, streets)
+        }
+    };
+    let scene =
+        Scene { frame, town, hotspots: &hotspots, streets: &streets, projector: &projector, towns: towns.as_ref() };
     let points = layout::draw_map_points(m, &scene, &mut rng)?;
 
     let mut split_rng = ChaCha8Rng::seed_from_u64(params.seed);
@@ -349,7 +403,8 @@ fn generate_chunked(params: &SynthParams, out: &Path, chunk_rows: u64) -> Result
     let sampler =
         RowSampler::new(params.seed, params.n, params.start, params.days, frame, town, &hotspots, &streets, &points)
             .with_pattern(params.pattern, &projector)
-            .with_trends(&params.trends);
+            .with_trends(&params.trends)
+            .with_towns(towns.as_ref());
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -372,6 +427,7 @@ fn generate_chunked(params: &SynthParams, out: &Path, chunk_rows: u64) -> Result
         map_points_used: stats.points_used,
         busiest_point_count: stats.busiest_point,
         after_trend_counts: &stats.after_trend,
+        cities: towns.as_ref().map(|t| t.truth(&projector)).transpose()?.unwrap_or_default(),
     })?;
     let truth_out = truth_path(out);
     let truth_tmp = temp_in(&dir)?;

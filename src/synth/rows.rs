@@ -9,10 +9,10 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 /// Incidents per chunk; each chunk has its own random stream, so the output does not depend on the thread count.
-pub const CHUNK_ROWS: u64 = 65_536;
+pub(super) const CHUNK_ROWS: u64 = 65_536;
 
 /// The CSV header.
-pub const HEADER: &str = "id,time,lon,lat,category,location,area\n";
+pub(super) const HEADER: &str = "id,time,lon,lat,category,location,area\n";
 
 /// Background incidents: shares from the town Gaussian and along streets; the rest are uniform over the square.
 const BACKGROUND_TOWN: f64 = 0.5;
@@ -23,14 +23,14 @@ const STREET_JITTER_M: f64 = 15.0;
 /// One chunk to generate: its index, the id of its first row and how many of its rows come from each source
 /// (0 = background, `k` = hotspot `k - 1`).
 #[derive(Debug, Clone)]
-pub struct ChunkPlan {
+pub(super) struct ChunkPlan {
     pub index: u64,
     pub first_row: u64,
     pub source_counts: Vec<u64>,
 }
 
 /// A generated chunk: its CSV bytes, category counts per source and the map point of each row.
-pub struct ChunkOut {
+pub(super) struct ChunkOut {
     pub bytes: Vec<u8>,
     pub category_counts: Vec<[u64; N_CATEGORIES]>,
     pub point_of_row: Vec<u32>,
@@ -79,7 +79,7 @@ struct Source {
 }
 
 /// Everything shared, read-only, by the chunk workers.
-pub struct RowSampler<'a> {
+pub(super) struct RowSampler<'a> {
     seed: u64,
     frame: Frame,
     town: Town,
@@ -97,6 +97,8 @@ pub struct RowSampler<'a> {
     id_width: usize,
     /// `Some` for the uniform pattern: uniform background, and points printed where drawn (not snapped).
     unsnapped: Option<&'a crate::geo::Projector>,
+    /// A national extent's towns: background from a town chosen by population, or its rural surroundings.
+    towns: Option<&'a super::national::TownSet>,
 }
 
 /// Shares of a mix as a cumulative table.
@@ -107,7 +109,7 @@ fn mix_table(mix: &MixPerMille) -> Cumulative {
 impl<'a> RowSampler<'a> {
     /// A sampler for `n` rows over `days` days from `start` (the caller has checked that they are representable).
     #[allow(clippy::too_many_arguments)]
-    pub fn new(
+    pub(super) fn new(
         seed: u64,
         n: u64,
         start: NaiveDate,
@@ -162,18 +164,25 @@ impl<'a> RowSampler<'a> {
             day_text,
             id_width: n.to_string().len().max(8),
             unsnapped: None,
+            towns: None,
         }
     }
 
+    /// Draw the background from many towns (a national extent) instead of one.
+    pub(super) fn with_towns(mut self, towns: Option<&'a super::national::TownSet>) -> Self {
+        self.towns = towns;
+        self
+    }
+
     /// Switch to the uniform pattern (homogeneous background, no snapping); `projector` prints drawn points.
-    pub fn with_pattern(mut self, pattern: super::Pattern, projector: &'a crate::geo::Projector) -> Self {
+    pub(super) fn with_pattern(mut self, pattern: super::Pattern, projector: &'a crate::geo::Projector) -> Self {
         self.unsnapped = (pattern == super::Pattern::Uniform).then_some(projector);
         self
     }
 
     /// Plant `trends`: each trending hotspot draws its days from its own table, whose weights from the trend's date
     /// on are multiplied by the factor (weights scaled by 1000 and rounded).
-    pub fn with_trends(mut self, trends: &[super::Trend]) -> Self {
+    pub(super) fn with_trends(mut self, trends: &[super::Trend]) -> Self {
         let days = self.day_text.len();
         for t in trends {
             let Some(source) = self.sources.get(t.hotspot) else { continue };
@@ -198,6 +207,18 @@ impl<'a> RowSampler<'a> {
         match source.hotspot {
             Some(h) => self.frame.redraw_inside(rng, |r| gaussian(r, h.centre_xy_m, h.sigma_m)),
             None if self.unsnapped.is_some() => self.frame.uniform(rng),
+            None if self.towns.is_some() => self.frame.redraw_inside(rng, |r| {
+                let Some(towns) = self.towns else { return self.frame.uniform(r) };
+                let u = r.random::<f64>();
+                if u < BACKGROUND_TOWN {
+                    towns.town_point(r)
+                } else if u < BACKGROUND_TOWN + BACKGROUND_STREETS && !self.streets.is_empty() {
+                    let s = r.random_range(0..self.streets.len());
+                    self.streets[s].point(r, STREET_JITTER_M)
+                } else {
+                    towns.rural_point(r)
+                }
+            }),
             None => self.frame.redraw_inside(rng, |r| {
                 let u = r.random::<f64>();
                 if u < BACKGROUND_TOWN {
@@ -213,7 +234,7 @@ impl<'a> RowSampler<'a> {
     }
 
     /// Generates one chunk's rows.
-    pub fn chunk(&self, plan: &ChunkPlan) -> ChunkOut {
+    pub(super) fn chunk(&self, plan: &ChunkPlan) -> ChunkOut {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(plan.index + 1);
         let rows: u64 = plan.source_counts.iter().sum();

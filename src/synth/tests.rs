@@ -5,6 +5,7 @@ use super::names::CATEGORIES;
 use super::rows::HEADER;
 use super::*;
 use crate::geo::{CrsDef, Projector};
+use crate::synth::CityTruth;
 use chrono::{NaiveDate, NaiveDateTime};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -165,8 +166,9 @@ fn check_rows(csv: &str, truth: &SynthTruth) -> Vec<(String, String)> {
         }
         assert!(CATEGORIES.contains(&f[4]), "{line}");
         assert!(f[5].starts_with("On or near ") && f[5].len() > 11, "{line}");
+        let prefix = if truth.params.extent.is_square() { "E0900" } else { "E01" };
         assert!(
-            f[6].len() == 9 && f[6].starts_with("E0900") && f[6][5..].bytes().all(|b| b.is_ascii_digit()),
+            f[6].len() == 9 && f[6].starts_with(prefix) && f[6][prefix.len()..].bytes().all(|b| b.is_ascii_digit()),
             "{line}"
         );
         coords.push((f[2].to_owned(), f[3].to_owned()));
@@ -323,4 +325,80 @@ fn extreme_but_valid_parameters_work() {
             assert!(truth.map_points < 200, "{}", truth.map_points);
         }
     }
+}
+
+/// Generates `p` with `chunk_rows` rows per chunk in a pool of `threads`; returns the CSV and truth bytes.
+fn in_pool(p: &SynthParams, dir: &Path, threads: usize, name: &str, chunk_rows: u64) -> (Vec<u8>, Vec<u8>) {
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap_or_else(|e| panic!("{e}"));
+    let out = dir.join(name);
+    pool.install(|| generate_chunked(p, &out, chunk_rows)).unwrap_or_else(|e| panic!("{e}"));
+    (bytes(&out), bytes(&truth_path(&out)))
+}
+
+#[test]
+fn england_and_wales_is_deterministic_at_any_thread_count_with_exact_truth() {
+    let dir = tempdir();
+    let p = SynthParams { hotspots: 12, extent: Extent::EnglandWales, ..params(8_000, 5) };
+    let one = in_pool(&p, dir.path(), 1, "one.csv", 700);
+    let three = in_pool(&p, dir.path(), 3, "three.csv", 700);
+    assert_eq!(one, three, "the same bytes with 1 and 3 threads");
+    let other_seed = in_pool(&SynthParams { seed: 6, ..p.clone() }, dir.path(), 2, "six.csv", 700);
+    assert_ne!(one.0, other_seed.0);
+
+    let truth: SynthTruth = serde_json::from_slice(&one.1).unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(truth.params.extent, Extent::EnglandWales);
+    let csv = String::from_utf8(one.0).unwrap_or_default();
+    let coords = check_rows(&csv, &truth);
+    // Exact counts, as for a square.
+    let planted: u64 = truth.hotspots.iter().map(|h| h.planted_count).sum();
+    assert_eq!(truth.background.count + planted, p.n);
+    // The towns: the 100 listed and 300 small ones, shares summing to one, London the largest.
+    assert_eq!(truth.cities.len(), 400);
+    assert!((truth.cities.iter().map(|c| c.share).sum::<f64>() - 1.0).abs() < 1e-9);
+    assert_eq!(truth.background.town_centre_lonlat, truth.cities[0].centre_lonlat);
+    assert_eq!(truth.cities[0].name, "London");
+    // Spread over the country: incidents within 15 km of most listed towns, and many distinct points.
+    let crs = CrsDef { label: truth.crs_label.clone(), proj4: truth.crs_proj4.clone() };
+    let projector = Projector::new(&crs).unwrap_or_else(|e| panic!("{e}"));
+    let xy: Vec<(f64, f64)> =
+        coords.iter().filter_map(|(lon, lat)| projector.from_lonlat(lon.parse().ok()?, lat.parse().ok()?)).collect();
+    let near = |c: &CityTruth| xy.iter().any(|&(x, y)| (x - c.centre_xy_m.0).hypot(y - c.centre_xy_m.1) < 15_000.0);
+    let served = truth.cities[..100].iter().filter(|c| near(c)).count();
+    assert!(served >= 80, "incidents near only {served} of the 100 listed towns");
+    let distinct: HashSet<_> = coords.iter().collect();
+    assert_eq!(distinct.len(), truth.map_points_used);
+    assert_eq!(truth.map_points, p.map_point_count());
+    assert!(distinct.len() as f64 > 0.8 * truth.map_points as f64, "{} distinct points", distinct.len());
+    // London, an eighth of the listed population, gets its share of the town-drawn incidents.
+    let london = &truth.cities[0];
+    let in_london = xy.iter().filter(|&&(x, y)| (x - london.centre_xy_m.0).hypot(y - london.centre_xy_m.1) < 30_000.0);
+    assert!(in_london.count() as f64 > 0.5 * london.share * p.n as f64 * 0.5);
+}
+
+#[test]
+fn a_bounding_box_takes_its_listed_towns_and_bad_boxes_are_refused() {
+    let dir = tempdir();
+    let p = SynthParams { hotspots: 3, extent: Extent::Bbox([-2.9, 50.5, -1.6, 51.1]), ..params(3_000, 2) };
+    let (truth, csv) = run(&p, dir.path(), "dorset.csv");
+    check_rows(&csv, &truth);
+    let listed: Vec<&str> = truth.cities.iter().map(|c| c.name.as_str()).filter(|n| !n.starts_with("Town ")).collect();
+    assert_eq!(listed, ["Bournemouth", "Weymouth", "Salisbury", "Yeovil"]);
+    let [w, s, e, n] = truth.study_area.bbox_lonlat;
+    assert!(w <= -2.9 && s <= 50.5 && e >= -1.6 && n >= 51.1);
+    // A box with no listed town still has towns.
+    let sea = SynthParams { extent: Extent::Bbox([-9.0, 48.0, -8.0, 48.5]), ..params(200, 1) };
+    assert_eq!(run(&sea, dir.path(), "sea.csv").0.cities.len(), 50);
+    for b in [[1.0, 50.0, 0.0, 51.0], [-2.0, 50.0, -1.0, 50.0], [-20.0, 40.0, 0.0, 60.0], [f64::NAN, 50.0, 1.0, 51.0]] {
+        let bad = SynthParams { extent: Extent::Bbox(b), ..params(10, 1) };
+        match generate(&bad, &dir.path().join("bad.csv")) {
+            Err(e @ SynthError::InvalidParam { param: "extent", .. }) => assert!(e.to_string().contains("W,S,E,N")),
+            other => panic!("{b:?}: {other:?}"),
+        }
+    }
+    // The national rule for map points: 8% of incidents, within 500 and 2,000,000.
+    let national = |n| SynthParams { extent: Extent::EnglandWales, ..params(n, 1) }.map_point_count();
+    assert_eq!(
+        (national(1_000), national(1_000_000), national(20_000_000), national(100_000_000)),
+        (500, 80_000, 1_600_000, 2_000_000)
+    );
 }

@@ -38,6 +38,21 @@ pub struct SynthTruth {
     pub busiest_point_count: u64,
     /// The 14 categories and their background shares.
     pub categories: Vec<CategoryShare>,
+    /// A national extent's towns (the background's `town_*` fields then describe the largest).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cities: Vec<CityTruth>,
+}
+
+/// One town of a national extent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CityTruth {
+    pub name: String,
+    pub centre_lonlat: (f64, f64),
+    pub centre_xy_m: (f64, f64),
+    pub sigma_m: f64,
+    pub population: u64,
+    /// Chance that a town-drawn incident or map point comes from this town.
+    pub share: f64,
 }
 
 /// The square study area.
@@ -170,6 +185,7 @@ pub(crate) struct TruthInputs<'a> {
     pub busiest_point_count: u64,
     /// Per source: rows on or after its trend's date.
     pub after_trend_counts: &'a [u64],
+    pub cities: Vec<CityTruth>,
 }
 
 impl SynthTruth {
@@ -231,6 +247,7 @@ impl SynthTruth {
             map_points_used: t.map_points_used,
             busiest_point_count: t.busiest_point_count,
             categories: mix_shares(&BACKGROUND_MIX),
+            cities: t.cities,
         })
     }
 }

@@ -29,7 +29,7 @@ pub(crate) enum Overlap {
 
 impl ClipBox {
     /// Where a box `[min_x, min_y, max_x, max_y]` lies relative to this one (borders count as inside).
-    pub fn overlap(&self, bbox: [f64; 4]) -> Overlap {
+    pub(crate) fn overlap(&self, bbox: [f64; 4]) -> Overlap {
         let [min_x, min_y, max_x, max_y] = bbox;
         if max_x < self.min || max_y < self.min || min_x > self.max || min_y > self.max {
             Overlap::Outside

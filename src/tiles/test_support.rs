@@ -6,14 +6,14 @@ use mvt_reader::Reader;
 use mvt_reader::feature::Feature;
 
 /// SplitMix64: a tiny deterministic random source, so tests need no RNG crate API.
-pub struct Lcg(u64);
+pub(super) struct Lcg(u64);
 
 impl Lcg {
-    pub fn new(seed: u64) -> Self {
+    pub(super) fn new(seed: u64) -> Self {
         Lcg(seed)
     }
 
-    pub fn next_u64(&mut self) -> u64 {
+    pub(super) fn next_u64(&mut self) -> u64 {
         self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
@@ -22,14 +22,14 @@ impl Lcg {
     }
 
     /// Uniform in `[low, high)`.
-    pub fn uniform(&mut self, low: f64, high: f64) -> f64 {
+    pub(super) fn uniform(&mut self, low: f64, high: f64) -> f64 {
         low + (high - low) * ((self.next_u64() >> 11) as f64 / (1u64 << 53) as f64)
     }
 }
 
 /// The features of the only layer of a tile, decoded by mvt-reader with integer coordinates; also checks the
 /// layer's name, extent and version.
-pub fn decode_features(bytes: &[u8], name: &str) -> Vec<Feature<i32>> {
+pub(super) fn decode_features(bytes: &[u8], name: &str) -> Vec<Feature<i32>> {
     let reader = Reader::new(bytes.to_vec()).expect("mvt-reader parses the tile");
     let layers = reader.get_layer_metadata().expect("layer metadata");
     assert_eq!(layers.len(), 1, "one layer per tile");
@@ -41,7 +41,7 @@ pub fn decode_features(bytes: &[u8], name: &str) -> Vec<Feature<i32>> {
 
 /// One field of a protobuf message.
 #[derive(Debug, Clone, Copy)]
-pub enum Field<'a> {
+pub(super) enum Field<'a> {
     Varint(u64),
     Bytes(&'a [u8]),
     /// A fixed 32- or 64-bit value (not used in vector tiles; skipped).
@@ -62,7 +62,7 @@ fn varint(buf: &[u8], pos: &mut usize) -> u64 {
 }
 
 /// The fields of a protobuf message, in order, as `(field number, value)`.
-pub fn fields(buf: &[u8]) -> Vec<(u64, Field<'_>)> {
+pub(super) fn fields(buf: &[u8]) -> Vec<(u64, Field<'_>)> {
     let mut out = Vec::new();
     let mut pos = 0;
     while pos < buf.len() {
@@ -92,7 +92,7 @@ pub fn fields(buf: &[u8]) -> Vec<(u64, Field<'_>)> {
 /// A layer as written, read straight from the protobuf (vector_tile.proto: Tile.layers = 3; Layer.name = 1,
 /// features = 2, keys = 3, values = 4, extent = 5, version = 15; Feature.tags = 2, type = 3, geometry = 4).
 #[derive(Debug)]
-pub struct RawLayer {
+pub(super) struct RawLayer {
     pub keys: Vec<String>,
     pub value_count: usize,
     /// Each feature's geometry type (1 point, 3 polygon), tags and geometry commands.
@@ -108,7 +108,7 @@ fn packed_u32(buf: &[u8]) -> Vec<u32> {
     out
 }
 
-pub fn raw_layer(tile: &[u8]) -> RawLayer {
+pub(super) fn raw_layer(tile: &[u8]) -> RawLayer {
     let layers: Vec<&[u8]> = fields(tile)
         .into_iter()
         .filter_map(|(n, f)| match (n, f) {
@@ -146,7 +146,7 @@ fn zigzag(v: u32) -> i32 {
 
 /// The rings of a polygon geometry, checking the MVT 2.1 command grammar strictly (section 4.3.4.4): each ring is
 /// exactly `MoveTo(1)`, `LineTo(n >= 2)`, `ClosePath(1)`. Rings are returned open, as encoded.
-pub fn strict_polygon_rings(geometry: &[u32]) -> Vec<Vec<[i32; 2]>> {
+pub(super) fn strict_polygon_rings(geometry: &[u32]) -> Vec<Vec<[i32; 2]>> {
     let (mut rings, mut cursor, mut pos) = (Vec::new(), [0i32, 0i32], 0);
     let point = |pos: &mut usize, cursor: &mut [i32; 2]| {
         cursor[0] += zigzag(geometry[*pos]);
@@ -173,7 +173,7 @@ pub fn strict_polygon_rings(geometry: &[u32]) -> Vec<Vec<[i32; 2]>> {
 
 /// Twice the signed area of an open ring by the surveyor's (shoelace) formula, `Σ x_i·y_{i+1} − x_{i+1}·y_i`. In
 /// tile coordinates (y down) a positive value means clockwise on screen: an MVT exterior ring.
-pub fn area2(ring: &[[i32; 2]]) -> i64 {
+pub(super) fn area2(ring: &[[i32; 2]]) -> i64 {
     (0..ring.len())
         .map(|i| {
             let (a, b) = (ring[i], ring[(i + 1) % ring.len()]);
@@ -184,7 +184,7 @@ pub fn area2(ring: &[[i32; 2]]) -> i64 {
 
 /// Checks every invariant of a clean MVT ring: at least 3 vertices, no two consecutive equal (including the last
 /// and the first: the ring is open), integer coordinates within the buffered tile, and non-zero area.
-pub fn assert_clean_ring(ring: &[[i32; 2]]) {
+pub(super) fn assert_clean_ring(ring: &[[i32; 2]]) {
     assert!(ring.len() >= 3, "ring too short: {ring:?}");
     for i in 0..ring.len() {
         assert_ne!(ring[i], ring[(i + 1) % ring.len()], "repeated vertex at {i}: {ring:?}");
@@ -196,7 +196,7 @@ pub fn assert_clean_ring(ring: &[[i32; 2]]) {
 }
 
 /// The rings of an mvt-reader polygon feature (which closes each ring by repeating its first point), opened again.
-pub fn reader_rings(feature: &Feature<i32>) -> Vec<Vec<Vec<[i32; 2]>>> {
+pub(super) fn reader_rings(feature: &Feature<i32>) -> Vec<Vec<Vec<[i32; 2]>>> {
     let geo_types::Geometry::MultiPolygon(mp) = &feature.geometry else {
         panic!("mvt-reader returns polygons as a MultiPolygon, got {:?}", feature.geometry)
     };

@@ -2,7 +2,7 @@
 //! answer: the same hotspots from `find` and `/api/hotspots`, and the same target from `compare --hotspot` and
 //! `/api/compare?hotspot=`.
 
-use crate::common::{TempStore, dorset_months};
+use crate::common::{TempStore, cli, dorset_months};
 use axum::body::Body;
 use axum::http::Request;
 use hotspots::analysis::harm::HarmTable;
@@ -11,17 +11,6 @@ use hotspots::server::{AppState, Context, ServerConfig, app};
 use serde_json::Value;
 use std::sync::Arc;
 use tower::ServiceExt;
-
-fn cli(store: &std::path::Path, args: &[&str]) -> String {
-    use clap::Parser;
-    let store = store.display().to_string();
-    let argv = ["hotspots", "--store", store.as_str()].into_iter().chain(args.iter().copied());
-    let parsed = hotspots::cli::Cli::try_parse_from(argv).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    let mut out = Vec::new();
-    let code = hotspots::cli::run(parsed, &mut out).unwrap_or_else(|e| panic!("{args:?}: {e}"));
-    assert_eq!(code, 0, "{args:?}");
-    String::from_utf8(out).unwrap()
-}
 
 async fn api(state: &Arc<AppState>, uri: &str) -> Value {
     let req = Request::builder().uri(uri).body(Body::empty()).unwrap();

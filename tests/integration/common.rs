@@ -84,3 +84,21 @@ pub fn assert_conserved(s: &FileSummary) {
 pub fn bin() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_hotspots"))
 }
+
+/// Run a command in-process (`hotspots --store STORE ARGS...`) and return what it printed; panics unless it exits 0.
+pub fn cli(store: &Path, args: &[&str]) -> String {
+    let (code, out) = cli_code(store, args).unwrap_or_else(|e| panic!("{args:?}: {e}"));
+    assert_eq!(code, 0, "{args:?}");
+    out
+}
+
+/// Run a command in-process: its exit code and output, or its error.
+pub fn cli_code(store: &Path, args: &[&str]) -> Result<(u8, String), String> {
+    use clap::Parser;
+    let store = store.display().to_string();
+    let argv = ["hotspots", "--store", store.as_str()].into_iter().chain(args.iter().copied());
+    let parsed = hotspots::cli::Cli::try_parse_from(argv).map_err(|e| e.to_string())?;
+    let mut out = Vec::new();
+    let code = hotspots::cli::run(parsed, &mut out).map_err(|e| hotspots::cli::error_chain(&e))?;
+    Ok((code, String::from_utf8(out).unwrap()))
+}

@@ -46,7 +46,7 @@ fn circle(c: (f64, f64), r_m: f64) -> MultiPolygon<f64> {
 
 #[test]
 fn a_planted_drop_shows_in_the_target_the_wdd_and_the_change_map() {
-    let base = SynthParams { n: 20_000, seed: 11, hotspots: 10, ..SynthParams::default() };
+    let base = SynthParams { n: 20_000, seed: 11, hotspots: 10, days: 366, ..SynthParams::default() };
     // The hotspots do not depend on the trends: plant the drop in the largest one, at 20% of its rate from July.
     let (_, plain) = synthetic(&base);
     let k = plain.hotspots.iter().max_by(|a, b| a.share.total_cmp(&b.share)).unwrap().id;
@@ -78,8 +78,9 @@ fn a_planted_drop_shows_in_the_target_the_wdd_and_the_change_map() {
     assert!(a.gross_effect.text.starts_with('-'), "{}", a.gross_effect.text);
     // The target falls, the control does not: the net effect is a fall, and the WDD test finds it.
     assert!(a.net_effect.as_ref().unwrap().relative.unwrap() < -0.5, "{a:?}");
-    let z = a.wdd.z.unwrap();
-    assert!(z < -5.0 && a.wdd.high95 < 0.0 && a.wdd.p.unwrap() < 0.001, "WDD {:?}", a.wdd);
+    let wdd = a.wdd.as_ref().unwrap();
+    let z = wdd.z.unwrap();
+    assert!(z < -5.0 && wdd.high95 < 0.0 && wdd.p.unwrap() < 0.001, "WDD {wdd:?}");
     assert!(a.wdq.wdq.is_some(), "the target improved against the control, so WDQ is defined: {:?}", a.wdq);
 
     // The change map: falls near the planted centre, and at most a few significant cells anywhere else.
@@ -101,7 +102,7 @@ fn with_no_planted_change_few_seeds_flag_any_cell() {
     let seeds = 20;
     let flagged: Vec<u64> = (1..=seeds)
         .filter(|&seed| {
-            let (t, _) = synthetic(&SynthParams { n: 20_000, seed, hotspots: 10, ..SynthParams::default() });
+            let (t, _) = synthetic(&SynthParams { n: 20_000, seed, hotspots: 10, days: 366, ..SynthParams::default() });
             let ds = t.store.load_dataset(None).unwrap();
             let cg = change_grid(&ds, before, after, &[], Some(250.0), 0.05).unwrap().unwrap();
             cg.map.cells.iter().any(|c| c.significant != 0)
@@ -120,15 +121,20 @@ fn pai(pattern: Pattern, hotspots: usize, seed: u64) -> Vec<f64> {
     let harm = vec![1.0; ds.categories().len()];
     let (train, test) = halves();
     let params = AnalysisParams {
-        query: Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: vec![] },
+        query: Query { from_s: Some(train.from_s), to_s: Some(train.to_s), categories: vec![], ..Default::default() },
         cell_m: Some(100.0),
         bandwidth_m: Some(300.0),
         kernel: Kernel::Quartic,
         weight: WeightMode::Count,
     };
     let prepared = prepare(&ds, &params, &harm, "unit").unwrap();
-    let test_sel = Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: vec![] }.select(&ds).unwrap();
-    let rows = accuracy(&ds, &prepared, &test_sel, &[1.0, 2.0, 5.0]).unwrap();
+    let test_sel = Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: vec![], ..Default::default() }
+        .select(&ds)
+        .unwrap();
+    let every = Query { from_s: Some(train.from_s), to_s: Some(test.to_s), categories: vec![], ..Default::default() }
+        .select(&ds)
+        .unwrap();
+    let rows = accuracy(&ds, &prepared, &test_sel, &every, &[1.0, 2.0, 5.0]).unwrap();
     for r in &rows {
         assert_eq!(r.train_total + r.test_total, 20_000);
         assert!(r.test_in <= r.test_total && r.train_in <= r.train_total);

@@ -89,12 +89,23 @@ fn a_killed_import_leaves_the_store_as_it_was() {
     let ok: String = c.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(ok, "ok");
     drop(c);
+    // The snapshot: the killed import's rows were written past its valid rows and never published.
+    let s = hotspots::store::Store::open_existing(&store).unwrap();
+    let (ds, notes) = s.load_dataset_noted(None).unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    assert_eq!(ds.len() as i64, committed.0);
+    assert!(ds.identical_to(&s.load_dataset_from_rows(None).unwrap()));
+    drop(s);
 
     // Importing the big file again now succeeds in full.
     assert!(run(&big).wait().unwrap().success());
     let done = TempStoreView::counts(&store);
     assert_eq!(done.0, committed.0 + 400_000);
     assert_eq!(done.1, committed.1 + 1);
+    let s = hotspots::store::Store::open_existing(&store).unwrap();
+    let (ds, notes) = s.load_dataset_noted(None).unwrap();
+    assert!(notes.is_empty(), "{notes:?}");
+    assert!(ds.identical_to(&s.load_dataset_from_rows(None).unwrap()));
 }
 
 struct TempStoreView;

@@ -108,7 +108,7 @@ fn tasking_on_dorset_agrees_with_find_and_compare() {
         &["tasking", "--at", "2024-04-01", "--window", "3m", "--top", "10", "--weight", "count", "--format", "json"],
     );
     assert!(
-        list["previous_note"].as_str().unwrap().contains("no data for the previous window"),
+        list["previous_note"].as_str().unwrap().contains("no data for Oct 2023 to Dec 2023 of the previous window"),
         "{}",
         list["previous_note"]
     );
@@ -182,7 +182,10 @@ fn tasking_on_dorset_agrees_with_find_and_compare() {
     // The text and the brief say why there is no change.
     let (ok, text, err) = run(&store, &["tasking", "--at", "2024-04-01", "--window", "3m", "--top", "10"]);
     assert!(ok, "{err}");
-    assert!(text.contains("no data for the previous window (2023-10-01..2024-01-01)"), "{text}");
+    assert!(
+        text.contains("no data for Oct 2023 to Dec 2023 of the previous window (2023-10-01..2024-01-01)"),
+        "{text}"
+    );
     let html = dir.path().join("brief.html");
     let (ok, _, err) = run(
         &store,
@@ -204,7 +207,7 @@ fn tasking_on_dorset_agrees_with_find_and_compare() {
     let page = std::fs::read_to_string(&html).unwrap();
     assert_eq!(page.matches("<section class=\"page candidate\">").count(), 3);
     assert_eq!(page.matches("data:image/svg+xml;base64,").count(), 3);
-    assert!(page.contains("no data for the previous window"));
+    assert!(page.contains("no data for Oct 2023 to Dec 2023 of the previous window"));
 }
 
 #[test]

@@ -48,6 +48,11 @@ pub enum CubeError {
     TooManySteps { steps: usize, period: String, max: usize },
     #[error("{0}")]
     Grid(String),
+    #[error(
+        "the store holds no data for {missing} of the window: no trend can be measured across it; choose a window \
+         inside the data held (see `hotspots info`)"
+    )]
+    NotCovered { missing: String },
     #[error(transparent)]
     Emerging(#[from] EmergingError),
 }
@@ -152,14 +157,34 @@ fn prepare_steps(
         Period::Month => month_start_of_index(month_index(last_end - 1) + 1).unwrap_or(last_end),
         _ => (last_end + 86_399).div_euclid(86_400) * 86_400,
     });
-    let (steps, remainder) = steps(params.period, from, to);
+    let (mut steps, remainder) = steps(params.period, from, to);
+    let mut warnings: Vec<String> = sel.warnings.clone();
+    // A step the store does not fully cover would count as a step without crime: no trend is invented from it.
+    let coverage = crate::model::Coverage::of(ds);
+    let uncovered: Vec<usize> = (0..steps.len()).filter(|&k| !coverage.window(steps[k]).full).collect();
+    if let Some(&last_gap) = uncovered.last() {
+        let missing = coverage.window(Window { from_s: from, to_s: to }).missing_text;
+        if params.query.from_s.is_some() || params.query.to_s.is_some() {
+            return Err(CubeError::NotCovered { missing });
+        }
+        steps.drain(..=last_gap);
+        if let (Some(a), Some(b)) = (steps.first(), steps.last()) {
+            warnings.push(format!(
+                "the store holds no data for {missing}: the analysis uses the latest unbroken stretch of data, {} to \
+                 {} ({} {} steps)",
+                format_instant(a.from_s).replace("T00:00:00Z", ""),
+                format_instant(b.to_s).replace("T00:00:00Z", ""),
+                steps.len(),
+                params.period.name()
+            ));
+        }
+    }
     if steps.len() > MAX_STEPS {
         return Err(CubeError::TooManySteps { steps: steps.len(), period: params.period.name(), max: MAX_STEPS });
     }
     if steps.len() < 2 {
         return Err(CubeError::TooFewSteps { steps: steps.len(), period: params.period.name() });
     }
-    let mut warnings: Vec<String> = sel.warnings.clone();
     warnings.extend(remainder);
 
     Ok((sel, steps, warnings))

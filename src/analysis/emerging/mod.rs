@@ -159,6 +159,9 @@ pub struct LocationTrend {
     pub final_bin: i8,
     /// The location's total over all steps.
     pub total: f64,
+    /// Whether the location was analysed: inside the study area with at least one incident in some step. A location
+    /// not analysed is "no pattern" by default and is reported apart.
+    pub analysed: bool,
 }
 
 /// The emerging hot spot analysis of every location.
@@ -178,15 +181,21 @@ pub struct Emerging {
 }
 
 impl Emerging {
-    /// How many locations fall in each class, for every class in [`EmergingClass::ALL`] order (zeros included).
+    /// How many analysed locations fall in each class, for every class in [`EmergingClass::ALL`] order (zeros
+    /// included); locations not analysed are counted by [`Emerging::not_analysed`].
     pub fn class_counts(&self) -> Vec<(EmergingClass, usize)> {
         let mut counts = [0usize; EmergingClass::ALL.len()];
-        for l in &self.locations {
+        for l in self.locations.iter().filter(|l| l.analysed) {
             if let Some(k) = EmergingClass::ALL.iter().position(|&c| c == l.class) {
                 counts[k] += 1;
             }
         }
         EmergingClass::ALL.iter().copied().zip(counts).collect()
+    }
+
+    /// Locations not analysed: outside the study area, or without an incident in any step.
+    pub fn not_analysed(&self) -> usize {
+        self.locations.iter().filter(|l| !l.analysed).count()
     }
 
     /// The Gi\* z-scores of one location in time order (empty when `location` is out of range).
@@ -300,6 +309,7 @@ fn analyse(
                 cold_steps,
                 final_bin,
                 total,
+                analysed,
             };
             if analysed {
                 let z: Vec<f64> = z_by_step.iter().map(|z| z[i]).collect();

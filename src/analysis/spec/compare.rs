@@ -64,6 +64,7 @@ impl CompareSpec {
                 from_s: Some(before.from_s),
                 to_s: Some(before.to_s),
                 categories: self.analysis.query.categories.clone(),
+                ..Default::default()
             },
             ..self.analysis.clone()
         }

@@ -6,7 +6,7 @@ use super::{AnalysisParams, ParamDoc, Params, SpecError};
 use serde::Serialize;
 
 /// Most breaks in a list.
-pub const MAX_BREAKS: usize = 12;
+pub(crate) const MAX_BREAKS: usize = 12;
 
 /// A density surface banded by class breaks (the `density` tile layer).
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]

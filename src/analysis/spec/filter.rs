@@ -1,6 +1,6 @@
 //! The window and categories of every request that selects incidents: `from`, `to`, `category`.
 
-use super::values::{instant, instant_text, is_auto, push_opt};
+use super::values::{bbox, instant, instant_text, is_auto, push_opt, text};
 use super::{ParamDoc, Params, SpecError};
 use crate::model::Query;
 
@@ -26,6 +26,14 @@ impl Params for Query {
                 group: GROUP,
             },
             ParamDoc {
+                name: "bbox",
+                value: "W,S,E,N",
+                help: "Only incidents inside this box, WGS84 degrees west,south,east,north (a county or force area of \
+                       a national store; default: everywhere)",
+                repeated: false,
+                group: GROUP,
+            },
+            ParamDoc {
                 name: "category",
                 value: "NAME",
                 help: "Only this category (repeat for more; default: all)",
@@ -39,6 +47,7 @@ impl Params for Query {
         match name {
             "from" => self.from_s = if is_auto(value) { None } else { Some(instant(name, value)?) },
             "to" => self.to_s = if is_auto(value) { None } else { Some(instant(name, value)?) },
+            "bbox" => self.bbox_lonlat = if is_auto(value) { None } else { Some(bbox(name, value)?) },
             "category" => {
                 // Names may contain commas, so one value is one category; empty values are passed over.
                 let v = value.trim();
@@ -55,6 +64,7 @@ impl Params for Query {
     fn pairs(&self, all: bool, out: &mut Vec<(&'static str, String)>) {
         push_opt(out, all, "from", &self.from_s, |t| instant_text(*t));
         push_opt(out, all, "to", &self.to_s, |t| instant_text(*t));
+        push_opt(out, all, "bbox", &self.bbox_lonlat, |b| b.map(text).join(","));
         for c in &self.categories {
             out.push(("category", c.clone()));
         }

@@ -59,6 +59,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("cell_m", "50"),
     ("bandwidth_m", "250"),
     ("band_m", "300"),
+    ("bbox", "-2.5,50.5,-1.7,51.0"),
 ];
 
 #[test]

@@ -27,7 +27,7 @@ impl Limits {
 }
 
 /// A distance in metres within `(lo, hi)` (inclusive).
-pub fn metres(name: &str, value: &str, (lo, hi): (f64, f64)) -> Result<f64, SpecError> {
+pub(super) fn metres(name: &str, value: &str, (lo, hi): (f64, f64)) -> Result<f64, SpecError> {
     let v = number(name, value)?;
     if v < lo || v > hi {
         return Err(SpecError::new(name, value, format!("give a distance from {} to {} metres", text(lo), text(hi))));
@@ -36,12 +36,12 @@ pub fn metres(name: &str, value: &str, (lo, hi): (f64, f64)) -> Result<f64, Spec
 }
 
 /// A distance in metres from 0 to [`Limits::DISTANCE_M`].
-pub fn distance(name: &str, value: &str) -> Result<f64, SpecError> {
+pub(super) fn distance(name: &str, value: &str) -> Result<f64, SpecError> {
     metres(name, value, (0.0, Limits::DISTANCE_M))
 }
 
 /// A finite number.
-pub fn number(name: &str, value: &str) -> Result<f64, SpecError> {
+pub(super) fn number(name: &str, value: &str) -> Result<f64, SpecError> {
     value
         .trim()
         .parse::<f64>()
@@ -51,7 +51,7 @@ pub fn number(name: &str, value: &str) -> Result<f64, SpecError> {
 }
 
 /// A share strictly above 0 and at most 1 (or below 1 with `below_one`).
-pub fn share(name: &str, value: &str, below_one: bool) -> Result<f64, SpecError> {
+pub(super) fn share(name: &str, value: &str, below_one: bool) -> Result<f64, SpecError> {
     let v = number(name, value)?;
     let ok = v > 0.0 && if below_one { v < 1.0 } else { v <= 1.0 };
     if !ok {
@@ -62,7 +62,7 @@ pub fn share(name: &str, value: &str, below_one: bool) -> Result<f64, SpecError>
 }
 
 /// A whole number from `lo` to `hi`.
-pub fn whole(name: &str, value: &str, lo: usize, hi: usize) -> Result<usize, SpecError> {
+pub(super) fn whole(name: &str, value: &str, lo: usize, hi: usize) -> Result<usize, SpecError> {
     value
         .trim()
         .parse::<usize>()
@@ -72,22 +72,40 @@ pub fn whole(name: &str, value: &str, lo: usize, hi: usize) -> Result<usize, Spe
 }
 
 /// An instant: `YYYY`, `YYYY-MM`, `YYYY-MM-DD` or ISO 8601.
-pub fn instant(name: &str, value: &str) -> Result<i64, SpecError> {
+pub(super) fn instant(name: &str, value: &str) -> Result<i64, SpecError> {
     Window::parse_instant(value).map_err(|e| SpecError::new(name, value, e))
 }
 
 /// A window `FROM..TO`.
-pub fn window(name: &str, value: &str) -> Result<Window, SpecError> {
+pub(super) fn window(name: &str, value: &str) -> Result<Window, SpecError> {
     Window::parse(value).map_err(|e| SpecError::new(name, value, e))
 }
 
+/// A box `W,S,E,N` in WGS84 degrees: four finite numbers, west below east, south below north, within range.
+pub(super) fn bbox(name: &str, value: &str) -> Result<[f64; 4], SpecError> {
+    let bad = |why: &str| SpecError::new(name, value, why.to_owned());
+    let parts: Vec<f64> = value
+        .split(',')
+        .map(|p| p.trim().parse::<f64>().ok().filter(|v| v.is_finite()))
+        .collect::<Option<_>>()
+        .ok_or_else(|| bad("give four numbers W,S,E,N in WGS84 degrees, e.g. -2.5,50.5,-1.7,51.0"))?;
+    let &[w, s, e, n] = parts.as_slice() else {
+        return Err(bad("give four numbers W,S,E,N in WGS84 degrees, e.g. -2.5,50.5,-1.7,51.0"));
+    };
+    let (lon, lat) = (-180.0..=180.0, -90.0..=90.0);
+    if !(lon.contains(&w) && lon.contains(&e) && lat.contains(&s) && lat.contains(&n) && w < e && s < n) {
+        return Err(bad("the box needs west < east and south < north, within -180..180 and -90..90"));
+    }
+    Ok([w, s, e, n])
+}
+
 /// A value with a `FromStr` whose error says what is allowed.
-pub fn parsed<T: std::str::FromStr<Err = String>>(name: &str, value: &str) -> Result<T, SpecError> {
+pub(super) fn parsed<T: std::str::FromStr<Err = String>>(name: &str, value: &str) -> Result<T, SpecError> {
     value.parse::<T>().map_err(|e| SpecError::new(name, value, e))
 }
 
 /// A yes/no value: `true`/`false`, `yes`/`no`, `1`/`0`.
-pub fn flag(name: &str, value: &str) -> Result<bool, SpecError> {
+pub(super) fn flag(name: &str, value: &str) -> Result<bool, SpecError> {
     match value.trim().to_ascii_lowercase().as_str() {
         "true" | "yes" | "1" | "" => Ok(true),
         "false" | "no" | "0" => Ok(false),
@@ -96,17 +114,17 @@ pub fn flag(name: &str, value: &str) -> Result<bool, SpecError> {
 }
 
 /// A number written back: the shortest text that reads back to the same value (`50`, `0.01`).
-pub fn text(v: f64) -> String {
+pub(super) fn text(v: f64) -> String {
     format!("{v}")
 }
 
 /// An instant written back (ISO 8601, UTC).
-pub fn instant_text(t: i64) -> String {
+pub(super) fn instant_text(t: i64) -> String {
     format_instant(t)
 }
 
 /// Push `(name, value)` when `all` or when the value differs from the default.
-pub fn push<T: PartialEq>(
+pub(super) fn push<T: PartialEq>(
     out: &mut Vec<(&'static str, String)>,
     all: bool,
     name: &'static str,
@@ -120,7 +138,7 @@ pub fn push<T: PartialEq>(
 }
 
 /// Push an optional value: when set, or as `auto` when `all`.
-pub fn push_opt<T>(
+pub(super) fn push_opt<T>(
     out: &mut Vec<(&'static str, String)>,
     all: bool,
     name: &'static str,
@@ -135,7 +153,7 @@ pub fn push_opt<T>(
 }
 
 /// `auto` (or empty) means "not given": the request chooses.
-pub fn is_auto(value: &str) -> bool {
+pub(super) fn is_auto(value: &str) -> bool {
     let v = value.trim();
     v.is_empty() || v.eq_ignore_ascii_case("auto")
 }

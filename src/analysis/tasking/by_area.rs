@@ -16,6 +16,7 @@ pub fn split_by_area(
         from_s: Some(list.window.from_s),
         to_s: Some(list.window.to_s),
         categories: list.params.categories.clone(),
+        ..Default::default()
     }
     .select(ds)
     .map_err(AnalysisError::Query)?;

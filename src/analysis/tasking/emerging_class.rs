@@ -20,7 +20,8 @@ pub(super) fn emerging_for(
     let (candidates, _) = period_steps(period, at - span_s, at);
     let mut kept: Vec<Window> = Vec::new();
     for w in candidates.iter().rev().take(12) {
-        let q = Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec() };
+        let q =
+            Query { from_s: Some(w.from_s), to_s: Some(w.to_s), categories: categories.to_vec(), ..Default::default() };
         if !q.select(ds).is_ok_and(|s| !s.is_empty()) {
             break;
         }
@@ -41,7 +42,12 @@ pub(super) fn emerging_for(
         );
     }
     let params = EmergingSpec {
-        query: Query { from_s: Some(first.from_s), to_s: Some(at), categories: categories.to_vec() },
+        query: Query {
+            from_s: Some(first.from_s),
+            to_s: Some(at),
+            categories: categories.to_vec(),
+            ..Default::default()
+        },
         period,
         cell_m: None,
         band_m: None,

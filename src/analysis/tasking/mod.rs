@@ -154,7 +154,12 @@ pub fn tasking(
         .or_else(|| data_end_s(ds).map(|t| t.div_euclid(86_400) * 86_400 + if t % 86_400 == 0 { 0 } else { 86_400 }))
         .ok_or(TaskingError::NoData)?;
     let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
-    let query = Query { from_s: Some(window.from_s), to_s: Some(window.to_s), categories: p.categories.clone() };
+    let query = Query {
+        from_s: Some(window.from_s),
+        to_s: Some(window.to_s),
+        categories: p.categories.clone(),
+        ..Default::default()
+    };
     let params = AnalysisParams {
         query: query.clone(),
         cell_m: p.cell_m,
@@ -212,15 +217,31 @@ pub fn tasking(
 
     // The previous window, when the store has data for it.
     let previous = previous_window(window);
-    let previous_note = previous_with_data(ds, window).is_none().then(|| {
+    let coverage = crate::model::Coverage::of(ds);
+    let previous_cov = coverage.window(previous);
+    let previous_note = (!previous_cov.full).then(|| {
         format!(
-            "the store has no data for the previous window ({}), so no change is given",
+            "the store holds no data for {} of the previous window ({}), so no change is given",
+            previous_cov.missing_text,
             previous.text().replace("T00:00:00Z", "")
         )
     });
-    let prev_sel = Query { from_s: Some(previous.from_s), to_s: Some(previous.to_s), categories: p.categories.clone() }
-        .select(ds)
-        .map_err(AnalysisError::Query)?;
+    let window_cov = coverage.window(window);
+    if !window_cov.full {
+        warnings.push(format!(
+            "the store holds no data for {} of the window {}: the places are chosen on the part it holds",
+            window_cov.missing_text,
+            window.text().replace("T00:00:00Z", "")
+        ));
+    }
+    let prev_sel = Query {
+        from_s: Some(previous.from_s),
+        to_s: Some(previous.to_s),
+        categories: p.categories.clone(),
+        ..Default::default()
+    }
+    .select(ds)
+    .map_err(AnalysisError::Query)?;
     let grid = &prepared.grid;
     let owner = cell_owner(grid.n_cells(), hotspots.iter().map(|h| h.cell_indices.as_slice()));
     let prev = incidents_in_groups(ds, &prev_sel.indices, grid, &owner, hotspots.len(), harm_by_category);

@@ -1,9 +1,9 @@
 //! The tasking window: its length (`28d`, `4w`, `3m`), where it ends, and the equal window before it.
 
 use super::{TaskingError, TaskingParams};
-use crate::model::Dataset;
 use crate::model::Window;
 use crate::model::time::{format_instant, month_index, month_start_s};
+use crate::model::{Coverage, Dataset};
 
 pub use crate::model::window::WindowLength;
 
@@ -24,14 +24,12 @@ pub fn previous_window(w: Window) -> Window {
     }
 }
 
-/// [`previous_window`] of `w` when the store holds data for it; `None` when it begins before the first incident or
-/// holds no incident of any category (a gap in the imports): no earlier data is not zero crime, and a change
+/// [`previous_window`] of `w` when the store fully covers it ([`crate::model::Coverage`]); `None` when any of it is
+/// missing (before the data starts, or a gap in the imports): no earlier data is not zero crime, and a change
 /// against it would be invented.
-pub fn previous_with_data(ds: &Dataset, w: Window) -> Option<Window> {
+pub fn previous_with_data(coverage: &Coverage, w: Window) -> Option<Window> {
     let previous = previous_window(w);
-    let first = ds.time_s().iter().copied().min()?;
-    let any = crate::model::Query { from_s: Some(previous.from_s), to_s: Some(previous.to_s), categories: Vec::new() };
-    (previous.from_s >= first && any.select(ds).is_ok_and(|s| !s.is_empty())).then_some(previous)
+    coverage.window(previous).full.then_some(previous)
 }
 
 /// `--at` (default: the end of the data rounded up to midnight UTC, so windows are whole days) and the window

@@ -50,7 +50,7 @@ fn areas(ctx: &Context, counts: &[u64], t: TileId, layer_index: usize) -> TileLa
 }
 
 /// One boundary layer, by its index in the context's areas.
-pub struct Areas {
+pub(super) struct Areas {
     pub index: usize,
     /// `areas-{name}`.
     pub name: String,

@@ -48,7 +48,7 @@ fn change_layer(ctx: &Context, cg: &ChangeGrid, t: TileId, projector: &Projector
     layer
 }
 
-pub struct Change;
+pub(super) struct Change;
 
 impl LayerDef for Change {
     type Spec = CompareSpec;

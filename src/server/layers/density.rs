@@ -97,7 +97,7 @@ fn density(ctx: &Context, a: &Analysis, t: TileId, projector: &Projector, breaks
     layer
 }
 
-pub struct Density;
+pub(super) struct Density;
 
 impl LayerDef for Density {
     type Spec = DensitySpec;

@@ -72,7 +72,7 @@ fn class_colour(c: EmergingClass) -> &'static str {
     }
 }
 
-pub struct Emerging;
+pub(super) struct Emerging;
 
 impl LayerDef for Emerging {
     type Spec = EmergingSpec;

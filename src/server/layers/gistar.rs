@@ -40,7 +40,7 @@ fn gistar(ctx: &Context, a: &Analysis, t: TileId, projector: &Projector, band_m:
     Ok(layer)
 }
 
-pub struct GiStar;
+pub(super) struct GiStar;
 
 impl LayerDef for GiStar {
     type Spec = GiStarSpec;

@@ -56,7 +56,7 @@ fn hex(ctx: &Context, a: &Analysis, t: TileId) -> Result<TileLayer, AppError> {
     Ok(layer)
 }
 
-pub struct Hex;
+pub(super) struct Hex;
 
 impl LayerDef for Hex {
     type Spec = AnalysisParams;

@@ -58,7 +58,7 @@ fn hotspots(ctx: &Context, set: &crate::analysis::hotspots::HotspotSet, t: TileI
     layer
 }
 
-pub struct Hotspots;
+pub(super) struct Hotspots;
 
 impl LayerDef for Hotspots {
     type Spec = HotspotSpec;

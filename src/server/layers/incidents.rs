@@ -144,7 +144,7 @@ fn incidents(ctx: &Context, a: &Analysis, t: TileId) -> TileLayer {
     layer
 }
 
-pub struct Incidents;
+pub(super) struct Incidents;
 
 impl LayerDef for Incidents {
     type Spec = AnalysisParams;

@@ -13,7 +13,7 @@ use serde_json::json;
 
 /// A request with no parameters: the labels are the same for every window.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct NoParams;
+pub(super) struct NoParams;
 
 impl Params for NoParams {
     fn docs() -> Vec<ParamDoc> {
@@ -55,7 +55,7 @@ fn labels(ctx: &Context, t: TileId) -> TileLayer {
     layer
 }
 
-pub struct Labels;
+pub(super) struct Labels;
 
 impl LayerDef for Labels {
     type Spec = NoParams;
