@@ -12,7 +12,7 @@
 // MapLibre GL JS, pmtiles and @protomaps/basemaps (vendored, see vendor/*/VERSION) are classic scripts loaded
 // before this module: window.maplibregl, window.pmtiles, window.basemaps.
 
-import { COMPARE_PRESETS, dataEnd, parseDate, isoDay, windowText, windowParam, parseWindowParam } from './dates.js';
+import { defaultComparison, heldSpans, dataEnd, parseDate, isoDay, windowText, windowParam, parseWindowParam } from './dates.js';
 import { breaks as quantileBreaks, esc } from './format.js';
 import { makeClient, pageToken, buildQuery, errorFromBody, absolute } from './client.js';
 import {
@@ -174,7 +174,10 @@ function setVisible(mode, list) {
 function buildControls() {
   const meta = app.meta;
   const end = app.span.end;
-  document.querySelector('#compare .data-range-copy').textContent = end ? `Data held up to ${windowText(app.span.from || end, end)}.` : '';
+  const heldText = app.meta.coverage?.held_text;
+  document.querySelector('#compare .data-range-copy').textContent = heldText
+    ? `Data held: ${heldText}.`
+    : end ? `Data held up to ${windowText(app.span.from || end, end)}.` : '';
 
   // Crime types.
   const list = $('cat-list');
@@ -1058,13 +1061,14 @@ async function start() {
   });
   app.state.tasking = fromHash.tasking;
   app.state.emergingPeriod = fromHash.emergingPeriod;
-  const cmp = fromHash.compare || (end ? COMPARE_PRESETS.last3m.window(end, app.span.from) : null);
+  const defCmp = end ? defaultComparison(end, app.span.from, heldSpans(app.meta.coverage)) : null;
+  const cmp = fromHash.compare || (defCmp ? { before: defCmp.before, after: defCmp.after } : null);
   if (cmp) Object.assign(app.state.compare, { target: null }, cmp);
   if (app.mode === 'compare' && app.state.compare.target) own.set({ selected: app.state.compare.target });
   analyst.build();
   buildControls();
   search.build();
-  if (cmp) compare.setInputs(app.state.compare, fromHash.compare ? null : 'last3m');
+  if (cmp) compare.setInputs(app.state.compare, fromHash.compare ? null : defCmp?.preset);
   tasking.setInputs();
   showMode();
   let w = null;
@@ -1091,6 +1095,8 @@ const time = makeTime(store.as('time', ['window', 'steps', 'interval', 'playing'
     const s = await app.client.json('api/summary');
     return { series: s.series || [], interval: s.interval || 'month' };
   },
+  /** What the store holds, in the API's words (`coverage.held_text`: the gaps show), or null. */
+  heldText: () => app.meta?.coverage?.held_text || null,
   /** One playback frame: refresh with the legend fixed, wait for the list and the tiles, note it for the test. */
   onFrame: async (w) => {
     if (!app.frozenBreaks) app.frozenBreaks = {};

@@ -144,7 +144,12 @@ export function makeTime(store, ui) {
     $('from').addEventListener('change', onDates);
     $('to').addEventListener('change', onDates);
     const held = steps.length ? `${periodLabel(steps[0].period, interval)} to ${periodLabel(steps[steps.length - 1].period, interval)}` : '';
-    $('data-range').textContent = steps.length ? `Data held: ${steps.length} ${interval}s with incidents, ${held}.` : 'The store holds no dated incidents.';
+    const apiHeld = ui.heldText ? ui.heldText() : null;
+    $('data-range').textContent = !steps.length
+      ? 'The store holds no dated incidents.'
+      : apiHeld
+        ? `Data held: ${apiHeld} (${steps.length} ${interval}s with incidents).`
+        : `Data held: ${steps.length} ${interval}s with incidents, ${held}.`;
     return w;
   }
 

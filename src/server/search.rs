@@ -42,7 +42,10 @@ fn parse(raw: Option<&str>) -> Result<(String, usize), AppError> {
     Ok((q, limit))
 }
 
-pub(super) async fn search_route(State(s): State<Arc<AppState>>, RawQuery(raw): RawQuery) -> Result<Json<Value>, AppError> {
+pub(super) async fn search_route(
+    State(s): State<Arc<AppState>>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Value>, AppError> {
     let (q, limit) = parse(raw.as_deref())?;
     s.compute(move |state| {
         let hits = state.places().search(&q, limit);

@@ -3,7 +3,7 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PRESETS, COMPARE_PRESETS, dataEnd, addMonths, financialYearStart, isoDay, parseDate, toInputValue, fromInputValue, windowText,
-  defaultComparison, previousPeriod, lastWholeMonthEnd, wholeMonths, windowParam, parseWindowParam, windowDays,
+  defaultComparison, heldSpans, previousPeriod, lastWholeMonthEnd, wholeMonths, windowParam, parseWindowParam, windowDays,
 } from '../../assets/dates.js';
 import { trend, trendDirection, breaks, namedList, maybeJson, metres, int } from '../../assets/format.js';
 import { buildQuery, errorFromBody } from '../../assets/client.js';
@@ -312,7 +312,7 @@ test('boundary shading legend: a row per class up to the largest count, and the 
 
 const cmpWin = (c) => [windowParam(c.before), windowParam(c.after)];
 
-test('default comparison: the last 3 whole months of data against the 3 months before them', () => {
+test('default comparison: the last 3 whole months of data against the 3 months before them, inside the months held', () => {
   // Data to the end of March 2024 (exclusive end 1 April).
   assert.deepEqual(cmpWin(defaultComparison(dataEnd('2024-04-01T00:00:00Z'), day('2018-12-01'))), [
     '2023-10-01..2024-01-01',
@@ -323,6 +323,17 @@ test('default comparison: the last 3 whole months of data against the 3 months b
     '2023-10-01..2024-01-01',
     '2024-01-01..2024-04-01',
   ]);
+  // A gap (the API's coverage): Oct 2018-Feb 2019 and Jan-Mar 2024 held, so 3 months against the 3 before do not
+  // fit; the last month against the month before does.
+  const held = heldSpans({ held: [{ from_s: Date.UTC(2018, 9, 1) / 1000, to_s: Date.UTC(2019, 2, 1) / 1000 }, { from_s: Date.UTC(2024, 0, 1) / 1000, to_s: Date.UTC(2024, 3, 1) / 1000 }] });
+  const gap = defaultComparison(dataEnd('2024-04-01T00:00:00Z'), day('2018-10-01'), held);
+  assert.deepEqual([...cmpWin(gap), gap.preset], ['2024-02-01..2024-03-01', '2024-03-01..2024-04-01', 'lastMonth']);
+  // Six months held: the 3 months again; nothing held that fits: the 3 months anyway (the API says what is missing).
+  const six = heldSpans({ held: [{ from_s: Date.UTC(2023, 9, 1) / 1000, to_s: Date.UTC(2024, 3, 1) / 1000 }] });
+  assert.equal(defaultComparison(dataEnd('2024-04-01T00:00:00Z'), null, six).preset, 'last3m');
+  const one = heldSpans({ held: [{ from_s: Date.UTC(2024, 2, 1) / 1000, to_s: Date.UTC(2024, 3, 1) / 1000 }] });
+  assert.deepEqual(cmpWin(defaultComparison(dataEnd('2024-04-01T00:00:00Z'), null, one)), ['2023-10-01..2024-01-01', '2024-01-01..2024-04-01']);
+  assert.equal(heldSpans(undefined), null);
   // Less than one whole month of data: the windows end at the data's end.
   assert.equal(isoDay(lastWholeMonthEnd(day('2024-03-21'), day('2024-03-05'))), '2024-03-21');
   assert.equal(isoDay(lastWholeMonthEnd(day('2024-03-21'), day('2024-02-05'))), '2024-03-01');
