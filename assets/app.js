@@ -17,7 +17,7 @@ import { breaks as quantileBreaks, esc } from './format.js';
 import { makeClient, pageToken, buildQuery, errorFromBody, absolute } from './client.js';
 import {
   byOrder, styleLayers, legendHtml, popupHtml, sequentialColour, divergingColour, bandBreaks, areaBreaks, areaFillPaint,
-  clickableIds, BACKGROUND,
+  clickableIds, BACKGROUND, streetFade,
 } from './layers.js';
 import { summaryHtml, hotspotRowHtml, hotspotPopupHtml, hotspotProps, hotspotPlace, parametersHtml } from './panels.js';
 import { makeCompare, changeTileQuery, compareParametersHtml } from './compare.js';
@@ -511,8 +511,11 @@ function ensureSource(name) {
       selectedId: app.selectedId || '',
     })) {
       // Over a basemap, surfaces are lighter so its streets show through.
-      if (app.meta.basemap && spec.type === 'fill' && typeof spec.paint['fill-opacity'] === 'number' && spec.paint['fill-opacity'] > 0.5) {
+      const op = spec.paint?.['fill-opacity'];
+      if (app.meta.basemap && spec.type === 'fill' && typeof op === 'number' && op > 0.5) {
         spec.paint = { ...spec.paint, 'fill-opacity': 0.5 };
+      } else if (app.meta.basemap && spec.type === 'fill' && Array.isArray(op) && op[0] === 'interpolate') {
+        spec.paint = { ...spec.paint, 'fill-opacity': streetFade(0.5) };
       }
       map.addLayer(spec, before);
     }

@@ -121,7 +121,26 @@ export function bandBreaks(style, answer) {
   const bf = style.breaks_from;
   const t = Number(answer && bf ? answer[bf.field] : NaN);
   if (!bf || !(t > 0)) return [];
-  return bf.times.map((f) => Number((f * t).toPrecision(2)));
+  const out = bf.times.map((f) => niceRound(f * t));
+  return out.filter((v, i) => i === 0 || v > out[i - 1]);
+}
+
+/** The nearest of 1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 9 times a power of ten: legend steps read "25 to 50", not "25 to 51". */
+export function niceRound(x) {
+  if (!(x > 0)) return x;
+  const p = 10 ** Math.floor(Math.log10(x));
+  const m = x / p;
+  const nice = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 7.5, 8, 9, 10];
+  const best = nice.reduce((a, b) => (Math.abs(Math.log(b / m)) < Math.abs(Math.log(a / m)) ? b : a));
+  return Number((best * p).toPrecision(3));
+}
+
+/**
+ * A surface's opacity that fades from `opacity` at zoom 13 to 0.45 at street zoom (16), so the street names and
+ * outlines over a heat map stay readable where a PCSO steers by them.
+ */
+export function streetFade(opacity) {
+  return ['interpolate', ['linear'], ['zoom'], 13, opacity, 16, Math.min(opacity, 0.45)];
 }
 
 /**
@@ -136,7 +155,7 @@ export function styleLayers(info, { breaks = [], shade = false, selectedId = '' 
   const c0 = (st.colours || ['#555'])[0];
   switch (st.kind) {
     case 'bands':
-      return [{ id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': bandColour(st), 'fill-opacity': 0.75 } }];
+      return [{ id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': bandColour(st), 'fill-opacity': streetFade(0.75) } }];
     case 'sequential': {
       const out = [{ id: id('fill'), type: 'fill', ...src, paint: { 'fill-color': sequentialColour(st, breaks), 'fill-opacity': 0.75 } }];
       if (st.line) out.push({ id: id('line'), type: 'line', ...src, paint: { 'line-color': st.line, 'line-width': 0.5, 'line-opacity': 0.8 } });

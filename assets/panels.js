@@ -129,7 +129,10 @@ export function parametersHtml(params, extra = {}) {
   };
   const from = parseDate(p.from);
   const to = parseDate(p.to);
-  if (from && to) add('Window', `${windowText(from, to)} (${p.from} to ${p.to}, end not included)`);
+  // (The exact instants are for an analyst; plain words say "1 Jan 2024 to 31 Mar 2024".)
+  if (from && to) {
+    items.push(`<dt>Window</dt><dd>${esc(windowText(from, to))}<span class="analyst-only"> (${esc(p.from)} to ${esc(p.to)}, end not included)</span></dd>`);
+  }
   else if (extra.from && extra.to) add('Window', `${windowText(extra.from, extra.to)} (all data in the window)`);
   const cats = Array.isArray(p.categories) ? p.categories : null;
   add('Types', cats && cats.length ? cats.join(', ') : 'all');

@@ -180,7 +180,9 @@ test('a layer the page never heard of: its colours, legend and popup come from i
 
 test('bands (the heat map): edges from the hotspot level, a fixed legend marking that level, the band in words', () => {
   const b = bandBreaks(L.density.style, { density_threshold_per_km2: 1234 });
-  assert.deepEqual(b, [120, 310, 620, 930, 1200, 2500]);
+  assert.deepEqual(b, [120, 300, 600, 900, 1200, 2500]);
+  // Round steps: "25 to 50", not "25 to 51".
+  assert.deepEqual(bandBreaks(L.density.style, { density_threshold_per_km2: 101.5 }), [10, 25, 50, 75, 100, 200]);
   assert.deepEqual(bandBreaks(L.density.style, {}), []);
   const legend = legendHtml(L.density, { breaks: b, period: 'in these 3 months' });
   assert.match(legend, /incidents per km² in these 3 months/);
