@@ -17,6 +17,7 @@ pub mod kde;
 pub mod naming;
 pub mod nearrepeat;
 pub mod outline;
+pub mod patrol_places;
 pub mod pipeline;
 pub mod places;
 pub mod points;

@@ -28,7 +28,9 @@ pub use compare::CompareSpec;
 pub use compare::{DEFAULT_BUFFER_M, DEFAULT_FDR_Q};
 pub use density::{DensitySpec, breaks_for_level};
 pub use emerging::{EmergingSpec, Period};
-pub use hotspot::{DEFAULT_TOP_SHARE, GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method};
+pub use hotspot::{
+    DEFAULT_TOP_SHARE, GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS,
+};
 pub use surface::AnalysisParams;
 pub use tasking::TaskingParams;
 pub use values::Limits;
