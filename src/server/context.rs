@@ -163,6 +163,13 @@ impl Context {
         }
     }
 
+    /// The density level the heat map's bands are fractions of: the hotspot level (density cut, per km²) of the
+    /// `kde` rule with `rule`'s share, as `predict` places have none.
+    pub fn density_level(&self, a: &Analysis, rule: &HotspotRule) -> Result<Option<f64>, AppError> {
+        let kde = HotspotRule { method: crate::analysis::spec::Method::Kde, ..*rule };
+        Ok(self.hotspots_for(a, &kde)?.density_threshold_per_km2)
+    }
+
     /// Streets (never in public mode) and named areas, built at first use.
     pub fn places(&self) -> &crate::analysis::places::Places {
         self.places.get_or_init(|| {

@@ -156,8 +156,14 @@ fn hotspots_json(s: &AppState, p: &HotspotSpec) -> Result<Value, AppError> {
     // Incidents in the same cells over the equal window before, for the trend.
     let previous = previous_counts(s, p, &a, &set);
     let choice = s.predictor_for(&a, &p.rule)?;
+    // The level the heat map's bands are fractions of (the `density` layer's `breaks_from`).
+    let level = match set.density_threshold_per_km2 {
+        Some(t) => Some(t),
+        None => s.density_level(&a, &p.rule)?,
+    };
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("settings".into(), json!(canonical(p)));
+        obj.insert("density_level_per_km2".into(), json!(level));
         if let Some(c) = &choice {
             // The evidence is store-wide shares, but public mode publishes only which method and why in words.
             let c = if s.config.public {

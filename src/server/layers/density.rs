@@ -118,7 +118,7 @@ impl LayerDef for Density {
             // playback runs), so the legend and the tiles agree.
             style: json!({"kind": "bands", "property": "band", "parameter": "breaks",
                 "colours": ["rgba(255,237,160,0.35)", "#ffeda0", "#fed976", "#feb24c", "#fd8d3c", "#e31a1c", "#800026"],
-                "breaks_from": {"field": "density_threshold_per_km2", "times": [0.1, 0.25, 0.5, 0.75, 1, 2],
+                "breaks_from": {"field": "density_level_per_km2", "times": [0.1, 0.25, 0.5, 0.75, 1, 2],
                     "label": "hotspot level", "at": 4},
                 "unit": "incidents per km²", "unit_harm": "harm per km²",
                 "popup": [{"field": "from", "label": "Incidents per km²", "format": "band"}]}),
@@ -129,10 +129,8 @@ impl LayerDef for Density {
         let Some(a) = ctx.analysis(&spec.analysis)? else { return Ok(TileLayer::new(t, "density")) };
         let breaks = match &spec.breaks {
             Some(b) => b.clone(),
-            // The analysis's own: fractions of the hotspot level of its default rule (cached with the analysis).
-            None => breaks_for_level(
-                ctx.hotspots_for(&a, &HotspotRule::default())?.density_threshold_per_km2.unwrap_or(0.0),
-            ),
+            // The analysis's own: fractions of the density level of its default rule (cached with the analysis).
+            None => breaks_for_level(ctx.density_level(&a, &HotspotRule::default())?.unwrap_or(0.0)),
         };
         Ok(density(ctx, &a, t, &ctx.projector()?, &breaks))
     }
