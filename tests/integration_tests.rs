@@ -45,6 +45,9 @@ mod nearrepeat;
 /// A newcomer's first hour: far-away imports, errors that say what works (issue 17).
 #[path = "integration/newcomer.rs"]
 mod newcomer;
+/// The README's console examples run as written (issue 17).
+#[path = "integration/readme.rs"]
+mod readme;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/server_page.rs"]
