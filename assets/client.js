@@ -97,6 +97,8 @@ export function makeClient(token) {
     },
     /** MapLibre's transformRequest: absolute URLs (tiles load in a worker, where "/tiles/.." means nothing) plus the token. */
     transformRequest(url) {
+      // Other schemes (pmtiles://, the basemap's own protocol) are left as they are.
+      if (/^[a-z][a-z0-9+.-]*:/i.test(url) && !/^https?:/i.test(url)) return { url };
       let abs = url;
       try {
         abs = absolute(url);

@@ -96,7 +96,7 @@ export function comparisonHtml(ans, cmp) {
     <p class="windows"><span><strong>Before</strong> ${esc(windowText(cmp.before.from, cmp.before.to))} (${days(cmp.before)})</span>
       <span><strong>After</strong> ${esc(windowText(cmp.after.from, cmp.after.to))} (${days(cmp.after)})</span></p>
     ${warnings ? `<ul class="compare-warnings" data-testid="compare-warnings">${warnings}</ul>` : ''}
-    <table class="compare-table" data-testid="compare-table">
+    <div class="table-scroll"><table class="compare-table" data-testid="compare-table">
       <caption class="visually-hidden">Incidents before and after, and the change</caption>
       <thead><tr><th scope="col">What</th><th scope="col" class="n">Before</th><th scope="col" class="n">After</th><th scope="col">Change</th></tr></thead>
       <tbody>
@@ -104,7 +104,7 @@ export function comparisonHtml(ans, cmp) {
         ${ans.harm ? changeRow('Harm (crime harm index)', ans.harm, { cls: 'harm-row', testid: 'compare-harm' }) : ''}
         ${cats}
       </tbody>
-    </table>
+    </table></div>
     <p class="change-map" data-testid="compare-change-map">${esc(changeMapText(ans.change_map))}</p>`;
 }
 
@@ -147,10 +147,12 @@ export function targetHtml(a, { place = '' } = {}) {
     <dl class="effects">
       <dt>Gross effect (target)</dt><dd class="${changeDirection(a.gross_effect)}" data-testid="gross-effect">${esc(a.gross_effect.text)}</dd>
       <dt>Net effect (target against the control's trend)</dt><dd data-testid="net-effect">${net}</dd>
-      <dt>Displacement or diffusion (WDQ)</dt><dd data-testid="wdq">${wdqText}</dd>
-      <dt>Weighted displacement difference (WDD)</dt><dd data-testid="wdd">${esc(wddText(a.wdd))}</dd>
+      <dt class="analyst-only">Displacement or diffusion (WDQ)</dt><dd class="analyst-only" data-testid="wdq">${wdqText}</dd>
+      <dt class="analyst-only">Weighted displacement difference (WDD)</dt><dd class="analyst-only" data-testid="wdd">${esc(wddText(a.wdd))}</dd>
     </dl>
-    <p class="hint">Negative WDD: fewer incidents in the target and buffer than the control's trend predicts. The target is
+    <p class="hint">Gross: the change in the hotspot itself. Net: the change beyond what happened elsewhere over the same
+      time, so a hotspot can rise (gross) while falling against the trend around it (net).</p>
+    <p class="hint analyst-only">Negative WDD: fewer incidents in the target and buffer than the control's trend predicts. The target is
       the hotspot as found over the before window.</p>`;
 }
 

@@ -177,9 +177,28 @@ export const COMPARE_PRESETS = {
   },
 };
 
-/** The comparison the page opens with: the last 3 whole months of data against the 3 months before them. */
-export function defaultComparison(end, start = null) {
-  return COMPARE_PRESETS.last3m.window(end, start);
+/**
+ * The comparison the page opens with: the last 3 whole months of data against the 3 months before them, or, when the
+ * store does not hold both (`held`: the spans `/api/meta`'s `coverage.held` lists, as `{from, to}` dates; a gap
+ * between years of monthly data), the last month against the month before if the store holds those. Otherwise the
+ * 3 months anyway, and the API says what is missing. Returns `{before, after, preset}`.
+ */
+export function defaultComparison(end, start = null, held = null) {
+  const inside = (w) => !held || held.some((h) => h.from <= w.before.from && w.after.to <= h.to);
+  for (const preset of ['last3m', 'lastMonth']) {
+    const w = COMPARE_PRESETS[preset].window(end, start);
+    if (inside(w)) return { ...w, preset };
+  }
+  return { ...COMPARE_PRESETS.last3m.window(end, start), preset: 'last3m' };
+}
+
+/** `/api/meta`'s `coverage.held` (spans in seconds) as `{from, to}` dates; null when the API gives none. */
+export function heldSpans(coverage) {
+  const held = coverage?.held;
+  if (!Array.isArray(held)) return null;
+  return held
+    .filter((h) => Number.isFinite(h?.from_s) && Number.isFinite(h?.to_s))
+    .map((h) => ({ from: new Date(h.from_s * 1000), to: new Date(h.to_s * 1000) }));
 }
 
 /** A window as the API's `before=`/`after=` value: `2024-01-01..2024-04-01` (the end exclusive). */

@@ -144,7 +144,13 @@ export function makeEmerging(app, ui) {
   let seq = 0;
   app.emerging = { answer: null, error: null, query: '', loading: false, asked: '' };
 
-  const wanted = () => `${app.query}&period=${encodeURIComponent(app.state.emergingPeriod || 'month')}`;
+  // The window and types of the page, the squares and band of the zoom (ui.scale()), the period chosen.
+  const wanted = () => {
+    const q = new URLSearchParams(app.query);
+    q.delete('cell_m');
+    q.delete('bandwidth_m');
+    return `${q}&${ui.scale ? ui.scale() : ''}&period=${encodeURIComponent(app.state.emergingPeriod || 'month')}`;
+  };
 
   /** The period choice, under the layer's toggle (shown while the layer is on). */
   function build() {
@@ -189,7 +195,15 @@ export function makeEmerging(app, ui) {
       const ans = await app.client.json(`api/emerging?${q}`, { signal: abort.signal });
       if (mine !== seq) return;
       ui.clearError('emerging');
-      Object.assign(app.emerging, { answer: ans, error: null, query: q });
+      // The tiles are pointed only at a query the API accepted and found meaningful.
+      Object.assign(app.emerging, { answer: ans, error: null, query: ans.meaningful === false ? '' : q });
+      if (ans.meaningful === false) {
+        // Too few steps to tell a trend from chance: off, with the API's reason beside the toggle.
+        if (ui.setOff) ui.setOff(ans.reason || 'too few time steps in this window');
+        ui.dropSource();
+        return;
+      }
+      if (ui.setOff) ui.setOff(null);
       ui.ensureSource();
     } catch (err) {
       if (err.name === 'AbortError' || mine !== seq) return;

@@ -55,12 +55,13 @@ export function hotspotProps(p) {
   return out;
 }
 
-/** Where a hotspot is, in words: its busiest street, else its rank. */
+/** Where a hotspot is, in words: its name (area and first specific street), else its busiest street, else its rank. */
 export function hotspotPlace(p) {
+  if (p.name) return String(p.name);
   const locs = Array.isArray(p.top_locations) ? p.top_locations : [];
   const first = locs[0];
   const name = (first && (typeof first === 'string' ? first : first.name)) || p.top_street;
-  return name ? String(name) : `Hotspot ${p.rank ?? ''}`.trim();
+  return name ? String(name).replace(/^On or near /, '') : `Hotspot ${p.rank ?? ''}`.trim();
 }
 
 /** One row of the ranked list (inside a <li>): a button, so it works from the keyboard. */
@@ -76,26 +77,28 @@ export function hotspotRowHtml(p, { harm }) {
   </button>`;
 }
 
-/** The popup of a hotspot: counts, harm, trend, crime mix, streets, size and concentration. */
+/** The popup of a hotspot: counts and change, the crime mix, streets, size; the statistics for analysts. */
 export function hotspotPopupHtml(p, { harm }) {
   const rows = [];
-  const row = (k, v, cls = '') => rows.push(`<tr><th scope="row">${esc(k)}</th><td class="${cls}">${v}</td></tr>`);
+  const row = (k, v, cls = '', analyst = false) =>
+    rows.push(`<tr${analyst ? ' class="analyst-only"' : ''}><th scope="row">${esc(k)}</th><td class="${cls}">${v}</td></tr>`);
   row('Incidents', esc(trend(p.incidents, p.previous_incidents)), trendDirection(p.incidents, p.previous_incidents));
-  if (p.harm !== undefined) row('Harm', `${esc(num(p.harm, 0))}${harm ? '' : ' (not used for ranking)'}`);
-  if (p.hit_rate !== undefined && p.area_share !== undefined) {
-    row('Concentration', esc(`${num(p.hit_rate * 100, 1)}% of incidents in ${num(p.area_share * 100, 2)}% of the area`));
-  }
-  const cats = namedList(p.categories, 6);
-  if (cats) row('Types', esc(cats));
+  const cats = namedList(p.categories, 4);
+  if (cats) row('Most common', esc(cats));
   else if (p.top_category) row('Most common type', esc(p.top_category));
-  const streets = namedList(p.top_locations, 5, '; ');
+  const streets = namedList((Array.isArray(p.top_locations) ? p.top_locations : []).map((l) =>
+    (l && l.name ? { ...l, name: String(l.name).replace(/^On or near /, '') } : l)), 4, '; ');
   if (streets) row('Streets', esc(streets));
-  if (p.area_m2 !== undefined) row('Size', esc(p.area_m2 >= 100000 ? `${num(p.area_m2 / 1e6, 2)} km²` : `${int(p.area_m2)} m²`));
-  if (Array.isArray(p.area_codes) && p.area_codes.length) row('Areas', esc(p.area_codes.slice(0, 6).join(', ')));
+  if (p.area_m2 !== undefined) row('Size', esc(p.area_m2 >= 100000 ? `${num(p.area_m2 / 1e6, 2)} km²` : `about ${int(Math.round(p.area_m2 / 100) * 100)} m²`));
+  if (p.harm !== undefined) row('Harm (crime harm index)', `${esc(int(p.harm))}${harm ? '' : ' (not used for ranking)'}`, '', !harm);
+  if (p.hit_rate !== undefined && p.area_share !== undefined) {
+    row('Concentration', esc(`${num(p.hit_rate * 100, 1)}% of incidents in ${num(p.area_share * 100, 2)}% of the area (PAI ${num(p.pai, 1)})`), '', true);
+  }
+  if (Array.isArray(p.area_codes) && p.area_codes.length) row('Area codes', esc(p.area_codes.slice(0, 6).join(', ')), '', true);
   const rank = p.rank !== undefined ? `Hotspot ${esc(p.rank)}` : 'Hotspot';
-  return `<h3>${rank}: ${esc(hotspotPlace(p))}</h3>
+  return `<h3 data-testid="hotspot-name">${rank}: ${esc(hotspotPlace(p))}</h3>
     <table class="kv">${rows.join('')}</table>
-    <p class="hint">"was" is the same length of time just before the window.</p>`;
+    <p class="hint">"was" is the same length of time just before.</p>`;
 }
 
 function ruleText(rule) {
@@ -126,7 +129,10 @@ export function parametersHtml(params, extra = {}) {
   };
   const from = parseDate(p.from);
   const to = parseDate(p.to);
-  if (from && to) add('Window', `${windowText(from, to)} (${p.from} to ${p.to}, end not included)`);
+  // (The exact instants are for an analyst; plain words say "1 Jan 2024 to 31 Mar 2024".)
+  if (from && to) {
+    items.push(`<dt>Window</dt><dd>${esc(windowText(from, to))}<span class="analyst-only"> (${esc(p.from)} to ${esc(p.to)}, end not included)</span></dd>`);
+  }
   else if (extra.from && extra.to) add('Window', `${windowText(extra.from, extra.to)} (all data in the window)`);
   const cats = Array.isArray(p.categories) ? p.categories : null;
   add('Types', cats && cats.length ? cats.join(', ') : 'all');
@@ -144,5 +150,5 @@ export function parametersHtml(params, extra = {}) {
   add('Projection', p.crs);
   add('Harm weights', p.harm_table);
   const raw = JSON.stringify({ ...p, ...(extra.rule ? { rule: extra.rule } : {}), ...(extra.rank_by ? { rank_by: extra.rank_by } : {}) }, null, 1);
-  return `${items.join('')}<dt>All values</dt><dd><details><summary>show</summary><pre class="raw">${esc(raw)}</pre></details></dd>`;
+  return `${items.join('')}<dt class="analyst-only">All values</dt><dd class="analyst-only"><details><summary>show</summary><pre class="raw">${esc(raw)}</pre></details></dd>`;
 }

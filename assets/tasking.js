@@ -117,6 +117,7 @@ export function candidateBounds(c) {
 
 /** Where a candidate is: its two busiest streets, else its areas (public mode gives no streets), else its rank. */
 export function candidatePlace(c) {
+  if (c.name) return String(c.name);
   const streets = Array.isArray(c.streets) ? c.streets.map((s) => (typeof s === 'string' ? s : s.name)).filter(Boolean) : [];
   if (streets.length) return streets.slice(0, 2).join('; ');
   const areas = Array.isArray(c.area_codes) ? c.area_codes : [];
@@ -140,7 +141,7 @@ export function candidateRowHtml(c, { weight = 'harm' } = {}) {
   const incidents = `<span data-testid="cand-incidents">${int(c.incidents)}</span> incident${Number(c.incidents) === 1 ? '' : 's'}`;
   const harm = `harm ${int(c.harm)}`;
   const facts = harmFirst ? `${harm} · ${incidents}` : `${incidents} · ${harm}`;
-  const pai = Number.isFinite(Number(c.pai)) ? ` · PAI ${num(c.pai, 1)}` : '';
+  const pai = Number.isFinite(Number(c.pai)) ? `<span class="analyst-only"> · PAI ${num(c.pai, 1)}</span>` : '';
   const merged = Array.isArray(c.merged) && c.merged.length ? ` · takes in ${int(c.merged.length)} nearby` : '';
   const cls = c.emerging_class
     ? `<span class="class-chip" style="--chip:${emergingColour(c.emerging_class)}" data-testid="cand-class">${esc(c.emerging_name || c.emerging_class)}</span>`

@@ -50,6 +50,8 @@ mod newcomer;
 mod readme;
 #[path = "integration/server.rs"]
 mod server;
+#[path = "integration/server_page.rs"]
+mod server_page;
 #[path = "integration/snapshot.rs"]
 mod snapshot;
 #[path = "integration/store_atomicity.rs"]

@@ -104,6 +104,15 @@ pub struct Hotspot {
     pub categories: Vec<Named>,
     pub top_locations: Vec<Named>,
     pub area_codes: Vec<String>,
+    /// A name to steer by: the name of the area holding most of its incidents (its code until
+    /// [`HotspotSet::name_areas`] gives names) and its first specific street ([`super::naming`]).
+    pub name: String,
+    /// The area code holding most of its incidents (not serialised; `area_codes` lists them all).
+    #[serde(skip)]
+    pub main_area: Option<String>,
+    /// Its first specific street (not serialised; part of `name`).
+    #[serde(skip)]
+    pub street: Option<String>,
     /// Grid indices of the hotspot's cells (not serialised; the outline carries the shape).
     #[serde(skip)]
     pub cell_indices: Vec<usize>,
@@ -120,6 +129,16 @@ pub struct HotspotSet {
     pub selected_incidents: u64,
     pub selected_harm: f64,
     pub study_area_m2: f64,
+}
+
+impl HotspotSet {
+    /// Name each hotspot by its area's name (from `names`; the code where `names` has none) and its street.
+    pub fn name_areas(&mut self, names: &super::naming::AreaNames) {
+        for h in &mut self.hotspots {
+            let area = h.main_area.as_deref().map(|c| names.name_or_code(c));
+            h.name = super::naming::place_name(area, h.street.as_deref());
+        }
+    }
 }
 
 struct Acc {
@@ -387,6 +406,13 @@ fn hotspots_and_harm(
             let mut area_codes: Vec<String> =
                 a.areas.keys().filter_map(|&id| ds.areas().name(id).map(str::to_owned)).collect();
             area_codes.sort();
+            let main_area = a
+                .areas
+                .iter()
+                .max_by(|x, y| x.1.cmp(y.1).then(y.0.cmp(x.0)))
+                .and_then(|(&id, _)| ds.areas().name(id).map(str::to_owned));
+            let by_count = named(&a.locations, ds.locations(), usize::MAX);
+            let street = super::naming::first_street(by_count.iter().map(|l| l.name.as_str())).map(str::to_owned);
             Hotspot {
                 id,
                 rank: 0,
@@ -403,6 +429,9 @@ fn hotspots_and_harm(
                 categories: named(&cats32, ds.categories(), usize::MAX),
                 top_locations: named(&a.locations, ds.locations(), 5),
                 area_codes,
+                name: super::naming::place_name(main_area.as_deref(), street.as_deref()),
+                main_area,
+                street,
                 cell_indices: a.cells,
             }
         })

@@ -14,10 +14,12 @@ pub mod harm;
 pub mod hex;
 pub mod hotspots;
 pub mod kde;
+pub mod naming;
 pub mod nearrepeat;
 pub mod outline;
 pub mod patrol_places;
 pub mod pipeline;
+pub mod places;
 pub mod points;
 pub mod predict;
 #[cfg(test)]

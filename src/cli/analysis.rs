@@ -88,6 +88,21 @@ pub(super) fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) 
     Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
 }
 
+/// Area names for hotspot names: from the layer (of the store's boundary layers and `extra`) whose keys match most
+/// of the dataset's area codes ([`crate::analysis::naming::AreaNames`]); none when no layer matches.
+pub(super) fn area_names(
+    store_path: &Path,
+    ds: &crate::model::Dataset,
+    extra: &[crate::areas::AreaLayer],
+) -> Result<crate::analysis::naming::AreaNames, CliError> {
+    let store = Store::open_existing(store_path)?;
+    let mut layers: Vec<crate::areas::AreaLayer> = Vec::new();
+    for rec in store.newest_area_layers()? {
+        layers.push(store.load_area_layer(&rec)?);
+    }
+    Ok(crate::analysis::naming::AreaNames::from_layers(extra.iter().chain(layers.iter()), ds.areas()))
+}
+
 /// [`load`] for a hotspot rule (`predict` on patrol-scale cells when no cell size is given).
 pub(super) fn load_for_rule(
     store_path: &Path,
@@ -259,7 +274,8 @@ pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Re
     let s = l.prepared.density()?;
     let choice = predictor_choice(&l, &spec.rule)?;
     let predictor = choice.as_ref().map(|c| &c.method);
-    let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category, predictor)?;
+    let mut set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category, predictor)?;
+    set.name_areas(&area_names(store, &l.ds, &[])?);
     let top = spec.top;
     let geojson = || {
         let mut doc = out::hotspots_geojson(&set, &l.prepared.params, top);

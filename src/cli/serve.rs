@@ -30,7 +30,9 @@ pub struct ServeArgs {
     /// import`) are served too.
     #[arg(long = "areas")]
     pub areas: Vec<PathBuf>,
-    /// A basemap style URL or raster tile template for the page (default: none; the page needs no internet).
+    /// A basemap: a local PMTiles file (protomaps schema; served by this server, drawn with the style in
+    /// assets/vendor/protomaps-basemaps), or a style URL or raster tile template (default: none; the page needs no
+    /// internet).
     #[arg(long)]
     pub basemap: Option<String>,
     /// The web page's directory (default: assets/ of this repository).
@@ -103,7 +105,16 @@ pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, Cli
     config.public = args.public;
     config.min_count = args.min_count;
     config.token = args.token.clone();
-    config.basemap = args.basemap.clone();
+    match args.basemap.as_deref() {
+        Some(b) if b.ends_with(".pmtiles") && !b.contains("://") => {
+            let path = PathBuf::from(b);
+            if !path.is_file() {
+                return Err(CliError::Usage(format!("--basemap {b}: no such file")));
+            }
+            config.basemap_pmtiles = Some(path);
+        }
+        other => config.basemap = other.map(str::to_owned),
+    }
     config.cache_bytes = args.cache_mb << 20;
     Ok(AppState::new(Context::new(ds, harm, table.label().to_owned(), areas, config, version)))
 }

@@ -55,6 +55,12 @@ pub(super) fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -
         }
         None => None,
     };
+    let files = args
+        .areas
+        .iter()
+        .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    list.name_areas(&super::analysis::area_names(store, &ds, &files)?);
     if let Some(layer) = &by_area {
         crate::analysis::tasking::split_by_area(&mut list, &ds, layer).map_err(tasking_err)?;
     }
@@ -67,11 +73,7 @@ pub(super) fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -
             v
         }
         "html" => {
-            let mut areas = args
-                .areas
-                .iter()
-                .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
-                .collect::<Result<Vec<_>, _>>()?;
+            let mut areas = files;
             areas.extend(by_area);
             let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
             crate::report::brief::brief_html(&list, &ds, &projector, &areas).into_bytes()

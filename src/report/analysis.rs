@@ -57,6 +57,7 @@ pub(crate) fn params_text(p: &ResolvedParams) -> String {
 pub(crate) fn hotspots_text(set: &HotspotSet, top: usize) -> String {
     let mut t = Table::new(&[
         ("rank", Align::Right),
+        ("name", Align::Left),
         ("id", Align::Left),
         ("incidents", Align::Right),
         ("harm", Align::Right),
@@ -72,6 +73,7 @@ pub(crate) fn hotspots_text(set: &HotspotSet, top: usize) -> String {
             h.top_locations.iter().take(3).map(|l| format!("{} ({})", l.name, l.count)).collect();
         t.row(vec![
             h.rank.to_string(),
+            h.name.clone(),
             h.id.clone(),
             thousands(h.incidents),
             format!("{:.1}", h.harm),
@@ -118,7 +120,7 @@ pub(crate) fn hotspots_geojson(set: &HotspotSet, params: &ResolvedParams, top: u
                 "id": h.id,
                 "geometry": {"type": "MultiPolygon", "coordinates": h.outline_lonlat},
                 "properties": {
-                    "id": h.id, "rank": h.rank, "incidents": h.incidents, "harm": h.harm,
+                    "id": h.id, "rank": h.rank, "name": h.name, "incidents": h.incidents, "harm": h.harm,
                     "hit_rate": h.hit_rate, "area_m2": h.area_m2, "area_share": h.area_share, "pai": h.pai,
                     "peak_density_per_km2": h.peak_density_per_km2, "centroid_lonlat": h.centroid_lonlat,
                     "cells": h.cells, "categories": h.categories, "top_locations": h.top_locations,
@@ -146,6 +148,7 @@ pub(crate) fn hotspots_csv(set: &HotspotSet, top: usize) -> Result<Vec<u8>, crat
     w.write_record([
         "rank",
         "id",
+        "name",
         "incidents",
         "harm",
         "hit_rate",
@@ -166,6 +169,7 @@ pub(crate) fn hotspots_csv(set: &HotspotSet, top: usize) -> Result<Vec<u8>, crat
         w.write_record([
             h.rank.to_string(),
             h.id.clone(),
+            h.name.clone(),
             h.incidents.to_string(),
             h.harm.to_string(),
             h.hit_rate.to_string(),

@@ -4,7 +4,8 @@
 //!
 //! Each map is a square of at least 800 m around the candidate: the window's incidents as dots (sized by how many
 //! share a point; dark red inside the candidate, grey outside), the candidate's outline, the outlines of any loaded
-//! area layers, a scale bar and a north arrow.
+//! area layers with their names, the street names at their map points (generic map-point labels such as "Parking
+//! Area" left out; each street once, at its busiest point, none overlapping another), a scale bar and a north arrow.
 
 use super::table::thousands;
 use super::tasking::{change_text, date, mix_text, parameters_text, streets_text, where_text};
@@ -97,6 +98,8 @@ pub(crate) fn candidate_svg(
         ..Default::default()
     };
     let mut at_point: BTreeMap<(i64, i64), (u32, bool)> = BTreeMap::new();
+    // Street name -> (incidents at its busiest point in the frame, that point).
+    let mut streets: BTreeMap<u32, BTreeMap<(i64, i64), u32>> = BTreeMap::new();
     if let Ok(sel) = q.select(ds) {
         let inside: std::collections::HashSet<usize> = c.cell_indices.iter().copied().collect();
         let grid = Some(&list.grid);
@@ -106,8 +109,13 @@ pub(crate) fn candidate_svg(
                 continue;
             }
             let is_in = grid.as_ref().and_then(|g| g.cell_at(x, y)).is_some_and(|cell| inside.contains(&cell));
-            let e = at_point.entry(((x * 10.0).round() as i64, (y * 10.0).round() as i64)).or_insert((0, is_in));
+            let key = ((x * 10.0).round() as i64, (y * 10.0).round() as i64);
+            let e = at_point.entry(key).or_insert((0, is_in));
             e.0 += 1;
+            let loc = ds.location_ids()[i as usize];
+            if loc != crate::model::NONE_ID {
+                *streets.entry(loc).or_default().entry(key).or_insert(0) += 1;
+            }
         }
     }
     for (&(x10, y10), &(n, is_in)) in &at_point {
@@ -123,6 +131,33 @@ pub(crate) fn candidate_svg(
         svg,
         "<path d=\"{d}\" fill=\"#b2182b\" fill-opacity=\"0.08\" stroke=\"#67001f\" stroke-width=\"3\" fill-rule=\"evenodd\"/>"
     );
+    // Names to steer by: the areas', then the streets' (busiest first), never overlapping one another.
+    let mut labels = Labels::default();
+    for layer in areas {
+        for a in &layer.areas {
+            if let Some((x, y)) = area_label_point(a, projector, (fx, fy, side)) {
+                let (px, py) = to_px(x, y);
+                labels.place(&mut svg, px, py, &a.name, 13.0, "#4a4a4a", true);
+            }
+        }
+    }
+    let mut named: Vec<(u32, &str, (i64, i64))> = streets
+        .iter()
+        .filter_map(|(&loc, points)| {
+            let text = ds.locations().name(loc)?;
+            if crate::analysis::naming::is_generic(text) {
+                return None;
+            }
+            let (&p, &n) = points.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))?;
+            Some((n, crate::analysis::naming::street_of(text), p))
+        })
+        .collect();
+    named.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    let mut seen = std::collections::HashSet::new();
+    for (_, name, (x10, y10)) in named.into_iter().filter(|(_, n, _)| seen.insert(*n)).take(40) {
+        let (px, py) = to_px(x10 as f64 / 10.0, y10 as f64 / 10.0);
+        labels.place(&mut svg, px, py - 7.0, name, 11.0, "#1b1b1b", false);
+    }
     // Scale bar: a round length near a quarter of the side.
     let bar_m = crate::grid::round_down_nice(side / 4.0);
     let bar_px = bar_m * k;
@@ -144,6 +179,75 @@ pub(crate) fn candidate_svg(
     );
     svg.push_str("</svg>");
     Some(svg)
+}
+
+/// Labels placed on a map without overlapping: each a box of its estimated text extent.
+#[derive(Default)]
+struct Labels {
+    boxes: Vec<[f64; 4]>,
+}
+
+impl Labels {
+    /// Write `text` centred at (`x`, `y`) with a white halo, unless it would overlap a label already placed or leave
+    /// the map (the scale bar and north arrow corners stay clear).
+    #[allow(clippy::too_many_arguments)]
+    fn place(&mut self, svg: &mut String, x: f64, y: f64, text: &str, size: f64, fill: &str, italic: bool) -> bool {
+        let w = text.chars().count() as f64 * size * 0.56;
+        let b = [x - w / 2.0 - 2.0, y - size, x + w / 2.0 + 2.0, y + size * 0.3];
+        let on_scale_bar = b[3] > MAP_PX - 60.0 && b[0] < 200.0;
+        let on_north_arrow = b[1] < 70.0 && b[2] > MAP_PX - 60.0;
+        let clear_of_furniture = !on_scale_bar && !on_north_arrow;
+        if b[0] < 2.0 || b[2] > MAP_PX - 2.0 || b[1] < 2.0 || b[3] > MAP_PX - 2.0 || !clear_of_furniture {
+            return false;
+        }
+        if self.boxes.iter().any(|o| b[0] < o[2] && b[2] > o[0] && b[1] < o[3] && b[3] > o[1]) {
+            return false;
+        }
+        self.boxes.push(b);
+        let style = if italic { " font-style=\"italic\" letter-spacing=\"0.5\"" } else { "" };
+        let _ = write!(
+            svg,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" font-size=\"{size}\" text-anchor=\"middle\" fill=\"{fill}\"{style} \
+             stroke=\"white\" stroke-width=\"3\" paint-order=\"stroke\" stroke-linejoin=\"round\">{}</text>",
+            esc(text)
+        );
+        true
+    }
+}
+
+/// Where to write an area's name on a map framed by (min x, min y, side) metres: a point inside the part of the area
+/// within the frame (its largest part), in metres; `None` when the area is not in the frame.
+fn area_label_point(
+    a: &crate::areas::Area,
+    projector: &Projector,
+    (fx, fy, side): (f64, f64, f64),
+) -> Option<(f64, f64)> {
+    use geo::{Area as _, BooleanOps, InteriorPoint};
+    let to_m =
+        |c: &geo_types::Coord<f64>| projector.from_lonlat(c.x, c.y).map(|(x, y)| geo_types::coord! { x: x, y: y });
+    let ring_m = |r: &geo_types::LineString<f64>| -> Option<geo_types::LineString<f64>> {
+        r.0.iter().map(to_m).collect::<Option<Vec<_>>>().map(geo_types::LineString)
+    };
+    let polys: Vec<geo_types::Polygon<f64>> = a
+        .outline_lonlat
+        .0
+        .iter()
+        .filter_map(|p| {
+            Some(geo_types::Polygon::new(ring_m(p.exterior())?, p.interiors().iter().filter_map(ring_m).collect()))
+        })
+        .collect();
+    let m = side * 0.06;
+    let frame = geo_types::Rect::new(
+        geo_types::coord! { x: fx + m, y: fy + m },
+        geo_types::coord! { x: fx + side - m, y: fy + side - m },
+    )
+    .to_polygon();
+    let inside = geo_types::MultiPolygon(polys).intersection(&frame);
+    let biggest = inside.0.into_iter().max_by(|p, q| p.unsigned_area().total_cmp(&q.unsigned_area()))?;
+    if biggest.unsigned_area() < (side * 0.1).powi(2) {
+        return None;
+    }
+    biggest.interior_point().map(|p| (p.x(), p.y()))
 }
 
 const STYLE: &str = "@page { size: A4; margin: 14mm; }
@@ -177,7 +281,7 @@ pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector
             h,
             "<tr><td>{}</td><td>{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td><td>{}</td></tr>",
             c.rank,
-            esc(&where_text(c)),
+            esc(&c.name),
             esc(&streets_text(&c.streets)),
             thousands(c.incidents),
             esc(&change),
@@ -202,10 +306,11 @@ pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector
         let _ = write!(
             h,
             "<section class=\"page candidate\"><h2>{}. {}{}</h2>{img}<p class=\"key\">Dots: incidents {} to {} (dark red \
-             inside the candidate; larger = more at one point). Thick line: the candidate. Dashed: area boundaries.</p>\
+             inside the candidate; larger = more at one point). Thick line: the candidate. Dashed: area boundaries, \
+             their names in italics; street names at their map points.</p>\
              <table class=\"facts\">",
             c.rank,
-            esc(&streets_text(&c.streets[..c.streets.len().min(1)])),
+            esc(if c.name.is_empty() { &c.id } else { &c.name }),
             esc(&c.emerging_name.as_deref().map(|n| format!(" ({n})")).unwrap_or_default()),
             esc(date(&crate::model::time::format_instant(list.window.from_s))),
             esc(date(&crate::model::time::format_instant(list.window.to_s)))

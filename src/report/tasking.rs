@@ -108,6 +108,9 @@ pub(crate) fn tasking_text(list: &TaskingList) -> String {
             if c.merged.is_empty() { String::new() } else { format!(" (merged with {})", c.merged.join(", ")) },
             c.emerging_name.as_deref().map(|n| format!(": {n}")).unwrap_or_default()
         ));
+        if !c.name.is_empty() {
+            s.push_str(&format!("   name:      {}\n", c.name));
+        }
         s.push_str(&format!("   where:     {} (lat, lon)\n", where_text(c)));
         s.push_str(&format!("   streets:   {}\n", streets_text(&c.streets)));
         if !c.by_area.is_empty() {
@@ -136,6 +139,7 @@ pub(crate) fn tasking_csv(list: &TaskingList) -> Result<Vec<u8>, crate::report::
     w.write_record([
         "rank",
         "id",
+        "name",
         "merged",
         "lon",
         "lat",
@@ -160,6 +164,7 @@ pub(crate) fn tasking_csv(list: &TaskingList) -> Result<Vec<u8>, crate::report::
         w.write_record([
             c.rank.to_string(),
             c.id.clone(),
+            c.name.clone(),
             c.merged.join(" "),
             c.centroid_lonlat[0].to_string(),
             c.centroid_lonlat[1].to_string(),

@@ -34,6 +34,8 @@ pub struct ServerConfig {
     pub token: Option<String>,
     /// A basemap style URL or raster tile template for the page.
     pub basemap: Option<String>,
+    /// A local PMTiles basemap, served at `/basemap.pmtiles` (see [`super::basemap`]).
+    pub basemap_pmtiles: Option<PathBuf>,
     /// The web page's directory.
     pub assets_dir: PathBuf,
     /// Bytes of analysis results and of tiles kept in memory (each).
@@ -56,6 +58,7 @@ impl ServerConfig {
             min_count: 5,
             token: None,
             basemap: None,
+            basemap_pmtiles: None,
             assets_dir,
             cache_bytes: 256 << 20,
             compute_permits: 2 * cores,
@@ -124,6 +127,10 @@ pub struct Context {
     pub emerging: ByteCache<EmergingRun>,
     /// Identifies the data (changes when the store does), part of every ETag.
     pub data_version: String,
+    /// Names of the incidents' area codes, from the boundary layer that matches them (hotspot names).
+    pub area_names: crate::analysis::naming::AreaNames,
+    /// Streets at their map points and named areas (the `labels` layer, `/api/search`), built at first use.
+    pub places: OnceLock<crate::analysis::places::Places>,
     /// The backtest's choice of prediction method, by categories, weight, instant and cell size (a few hundred bytes
     /// each; one per window the page asks for).
     pub choices: Mutex<HashMap<String, Arc<MethodChoice>>>,
@@ -138,7 +145,10 @@ impl Context {
         config: ServerConfig,
         data_version: String,
     ) -> Self {
+        let area_names = crate::analysis::naming::AreaNames::from_layers(&areas, ds.areas());
         Context {
+            area_names,
+            places: OnceLock::new(),
             coverage: crate::model::Coverage::of(&ds),
             ds,
             harm_by_category,
@@ -151,6 +161,20 @@ impl Context {
             data_version,
             choices: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// The density level the heat map's bands are fractions of: the hotspot level (density cut, per km²) of the
+    /// `kde` rule with `rule`'s share, as `predict` places have none.
+    pub fn density_level(&self, a: &Analysis, rule: &HotspotRule) -> Result<Option<f64>, AppError> {
+        let kde = HotspotRule { method: crate::analysis::spec::Method::Kde, ..*rule };
+        Ok(self.hotspots_for(a, &kde)?.density_threshold_per_km2)
+    }
+
+    /// Streets (never in public mode) and named areas, built at first use.
+    pub fn places(&self) -> &crate::analysis::places::Places {
+        self.places.get_or_init(|| {
+            crate::analysis::places::Places::build(&self.ds, &self.areas, &self.area_names, !self.config.public)
+        })
     }
 
     /// Converts between lon/lat and the dataset's metric CRS.
@@ -214,8 +238,9 @@ impl Context {
         };
         let choice = self.predictor_for(a, rule)?;
         let predictor = choice.as_ref().map(|c| &c.method);
-        let set =
+        let mut set =
             a.prepared.rule_hotspots(&self.ds, &a.surface, rule, gi.as_deref(), &self.harm_by_category, predictor)?;
+        set.name_areas(&self.area_names);
         let set = Arc::new(set);
         if let Ok(mut m) = a.hotspots.lock() {
             m.insert(key, set.clone());

@@ -55,7 +55,10 @@ pub(super) async fn meta(State(s): St) -> Json<Value> {
         "areas": s.areas.iter().map(|a| a.name.clone()).collect::<Vec<_>>(),
         "public": s.config.public,
         "min_count": s.config.min_count,
-        "basemap": s.config.basemap,
+        "basemap": match &s.config.basemap_pmtiles {
+            Some(_) => json!({"pmtiles": super::basemap::PATH.trim_start_matches('/')}),
+            None => json!(s.config.basemap),
+        },
         "parameters": all_docs(),
         "defaults": {
             "hotspots": settings(&HotspotSpec::default()).into_iter().collect::<BTreeMap<_, _>>(),
@@ -153,8 +156,14 @@ fn hotspots_json(s: &AppState, p: &HotspotSpec) -> Result<Value, AppError> {
     // Incidents in the same cells over the equal window before, for the trend.
     let previous = previous_counts(s, p, &a, &set);
     let choice = s.predictor_for(&a, &p.rule)?;
+    // The level the heat map's bands are fractions of (the `density` layer's `breaks_from`).
+    let level = match set.density_threshold_per_km2 {
+        Some(t) => Some(t),
+        None => s.density_level(&a, &p.rule)?,
+    };
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("settings".into(), json!(canonical(p)));
+        obj.insert("density_level_per_km2".into(), json!(level));
         if let Some(c) = &choice {
             // The evidence is store-wide shares, but public mode publishes only which method and why in words.
             let c = if s.config.public {
@@ -184,6 +193,11 @@ fn hotspots_json(s: &AppState, p: &HotspotSpec) -> Result<Value, AppError> {
                 props.insert("previous_incidents".into(), previous.as_ref().map_or(Value::Null, |v| json!(v[k])));
                 if s.config.public {
                     props.remove("top_locations");
+                    // No street in public mode: the area's name only.
+                    if let Some(h) = set.hotspots.get(k) {
+                        let area = h.main_area.as_deref().map(|c| s.area_names.name_or_code(c));
+                        props.insert("name".into(), json!(crate::analysis::naming::place_name(area, None)));
+                    }
                 }
             }
         }

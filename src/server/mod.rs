@@ -4,12 +4,14 @@
 //! work to [`AppState::compute`] (a bounded queue of blocking tasks with a time limit); results are cached by
 //! canonical query (analyses) and by tile, tiles carry an ETag (`If-None-Match` gives 304) and are gzipped once.
 
+pub mod basemap;
 pub mod cache;
 pub mod compare;
 pub mod context;
 pub mod error;
 mod handlers;
 pub mod layers;
+mod search;
 pub mod state;
 pub mod tasking;
 mod tiles;
@@ -39,11 +41,13 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/compare", get(compare::compare_route))
         .route("/api/emerging", get(tasking::emerging_route))
         .route("/api/tasking", get(tasking::tasking_route))
+        .route("/api/search", get(search::search_route))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         // The token guards the data routes; the page's own files hold no data, and a browser cannot put a header
         // on the <script> and <link> requests of a page opened as /?token=...
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+    let api = basemap::add(api, &state)
         .fallback_service(ServeDir::new(&state.config.assets_dir).append_index_html_on_directories(true));
     api.layer(CompressionLayer::new())
         .layer(

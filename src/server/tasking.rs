@@ -13,6 +13,9 @@ use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// Fewest time steps at which an emerging hot spot map means something.
+pub const MIN_MEANINGFUL_STEPS: usize = 5;
+
 pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: EmergingSpec = parse(q.as_deref())?;
     s.compute(move |state| {
@@ -28,7 +31,19 @@ pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuer
             .filter(|(c, n)| *n > 0 && *c != EmergingClass::NoPattern)
             .map(|(c, n)| json!({"class": c, "name": c.name(), "cells": n}))
             .collect();
+        // With fewer than 5 steps no Mann-Kendall trend can be significant (the module docs of
+        // analysis::emerging): the classes that need a trend cannot occur, so the page leaves the layer off.
+        let steps = run.steps.len();
+        let reason = (steps < MIN_MEANINGFUL_STEPS).then(|| {
+            format!(
+                "needs at least {MIN_MEANINGFUL_STEPS} time steps to tell a trend from chance; this window has {steps} {}{}: choose a longer window",
+                run.period.name(),
+                if steps == 1 { "" } else { "s" }
+            )
+        });
         Ok(json!({
+            "meaningful": reason.is_none(),
+            "reason": reason,
             "period": run.period.name(),
             "steps": run.steps.iter().map(|w| w.text()).collect::<Vec<_>>(),
             "step_totals": run.step_totals,
@@ -51,7 +66,7 @@ pub async fn tasking_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery
 }
 
 fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError> {
-    let list = match tasking(&s.ds, &s.harm_by_category, &s.harm_label, params) {
+    let mut list = match tasking(&s.ds, &s.harm_by_category, &s.harm_label, params) {
         Ok(l) => l,
         Err(e @ TaskingError::EmptyWindow { .. }) => {
             let (at, window) = crate::analysis::tasking::tasking_window(&s.ds, params)
@@ -67,6 +82,7 @@ fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError>
         }
         Err(e) => return Err(AppError::Internal(e.to_string())),
     };
+    list.name_areas(&s.area_names);
     let mut doc = serde_json::to_value(&list).map_err(|e| AppError::Internal(e.to_string()))?;
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("settings".into(), json!(canonical(params)));
@@ -79,6 +95,13 @@ fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError>
         for c in cands.iter_mut() {
             if let Some(obj) = c.as_object_mut() {
                 obj.remove("streets");
+                // No street in public mode: the area's name only.
+                let code = obj
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .and_then(|id| list.candidates.iter().find(|k| k.id == id).and_then(|k| k.main_area.clone()));
+                let area = code.as_deref().map(|c| s.area_names.name_or_code(c));
+                obj.insert("name".into(), json!(crate::analysis::naming::place_name(area, None)));
             }
         }
     }

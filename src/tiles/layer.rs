@@ -174,6 +174,46 @@ impl TileLayer {
         self.push_feature(polygons_geometry(&polygons), props)
     }
 
+    /// Adds a line given as lon/lat points, as one feature: the points are rounded to tile units, repeated ones
+    /// dropped, and the line is cut into pieces where it leaves the tile plus one tile's width around it (the
+    /// renderer clips the rest); pieces of fewer than two points are dropped. Returns whether anything was kept.
+    pub fn add_line(&mut self, points_lonlat: &[[f64; 2]], props: &[(&str, PropValue)]) -> bool {
+        let far = f64::from(EXTENT);
+        let mut pieces: Vec<Vec<[i32; 2]>> = vec![Vec::new()];
+        for p in points_lonlat {
+            let (px, py) = lonlat_to_tile_px(self.tile, p[0], p[1]);
+            let inside = px.is_finite()
+                && py.is_finite()
+                && (-far..=2.0 * far).contains(&px)
+                && (-far..=2.0 * far).contains(&py);
+            let cur = pieces.last_mut().filter(|_| inside);
+            match cur {
+                Some(piece) => {
+                    let q = [px.round() as i32, py.round() as i32];
+                    if piece.last() != Some(&q) {
+                        piece.push(q);
+                    }
+                }
+                None => pieces.push(Vec::new()),
+            }
+        }
+        pieces.retain(|p| p.len() >= 2);
+        if pieces.is_empty() {
+            return false;
+        }
+        let geometry = (|| {
+            let mut encoder = GeomEncoder::<i32>::new(GeomType::Linestring);
+            for piece in &pieces {
+                for &[x, y] in piece {
+                    encoder.add_point(x, y)?;
+                }
+                encoder.complete_geom()?;
+            }
+            encoder.encode()
+        })();
+        self.push_feature(geometry, props)
+    }
+
     /// The number of features kept so far.
     #[must_use]
     pub fn len(&self) -> usize {

@@ -3,15 +3,18 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PRESETS, COMPARE_PRESETS, dataEnd, addMonths, financialYearStart, isoDay, parseDate, toInputValue, fromInputValue, windowText,
-  defaultComparison, previousPeriod, lastWholeMonthEnd, wholeMonths, windowParam, parseWindowParam, windowDays,
+  defaultComparison, heldSpans, previousPeriod, lastWholeMonthEnd, wholeMonths, windowParam, parseWindowParam, windowDays,
 } from '../../assets/dates.js';
 import { trend, trendDirection, breaks, namedList, maybeJson, metres, int } from '../../assets/format.js';
 import { buildQuery, errorFromBody } from '../../assets/client.js';
 import { hotspotPopupHtml, parametersHtml, seriesSvg } from '../../assets/panels.js';
 import {
-  densityBreaksFromThreshold, styleLayers, legendHtml, changeColour, describeFeature, DRAW_ORDER, kindOf, areaBreaks, areaShadeColours,
-  areaFillPaint, areaShadeLegendHtml, COLOURS,
+  styleLayers, legendHtml, popupHtml, divergingColour, bandBreaks, byOrder, areaBreaks, areaShadeColours, areaFillPaint,
+  areaShadeLegendHtml, monthsText, clickableIds,
 } from '../../assets/layers.js';
+import { createStore } from '../../assets/store.js';
+import { stepsHeld, windowEndingAt, periodWords, barsHtml } from '../../assets/time.js';
+import { resultHtml } from '../../assets/search.js';
 import {
   compareApiQuery, changeTileQuery, comparisonHtml, targetHtml, wddText, compareNotes, changeMapText, compareStripHtml,
   changeDirection, compareParametersHtml,
@@ -100,7 +103,6 @@ test('formatting helpers', () => {
   const b = breaks([1, 1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144], 5);
   assert.ok(b.length >= 3 && b.every((x, i) => i === 0 || x > b[i - 1]));
   assert.deepEqual(breaks([0, 0]), []);
-  assert.deepEqual(densityBreaksFromThreshold(100), [10, 25, 50, 75, 100, 200]);
 });
 
 test('popup and list text: trend, streets, no earlier data', () => {
@@ -110,24 +112,139 @@ test('popup and list text: trend, streets, no earlier data', () => {
   };
   const html = hotspotPopupHtml(p, { harm: false });
   assert.match(html, /48 \(was 40\): \+20% \(\+8\)/);
-  assert.match(html, /On or near High Street \(20\)/);
+  assert.match(html, /High Street \(20\)/);
+  assert.doesNotMatch(html, /On or near/);
+  assert.match(hotspotPopupHtml({ ...p, name: 'Poole 015C, High Street' }, {}), /Hotspot 1: Poole 015C, High Street/);
+  assert.match(html, /class="analyst-only"[^>]*><th scope="row">Concentration/);
   assert.match(hotspotPopupHtml({ ...p, previous_incidents: null }, {}), /no earlier data/);
   assert.match(parametersHtml({ from: '2024-01-01T00:00:00Z', to: '2024-04-01T00:00:00Z', categories: [], weight: 'count', bandwidth_m: 250, cell_m: 50 }), /250 m/);
   assert.match(seriesSvg([{ period: '2024-01', count: 3 }, { period: '2024-02', count: 5 }], 'month'), /<rect/);
 });
 
-test('every layer has style layers named after it and a legend', () => {
-  for (const layer of ['incidents', 'density', 'hotspots', 'hex', 'gistar', 'change', 'areas-wards']) {
-    const specs = styleLayers(layer, { breaks: [1, 2, 3] });
-    assert.ok(specs.length > 0);
+// Layer descriptions as /api/meta gives them (abridged from the server's registry), and one the page never heard of.
+const L = {
+  density: { name: 'density', title: 'Concentration (heat map)', order: 10, mode: 'map', params: ['from', 'to', 'breaks'],
+    style: { kind: 'bands', property: 'band', parameter: 'breaks', colours: ['rgba(255,237,160,0.35)', '#ffeda0', '#fed976', '#feb24c', '#fd8d3c', '#e31a1c', '#800026'],
+      breaks_from: { field: 'density_threshold_per_km2', times: [0.1, 0.25, 0.5, 0.75, 1, 2], label: 'hotspot level', at: 4 },
+      unit: 'incidents per km²', popup: [{ field: 'from', label: 'Incidents per km²', format: 'band' }] } },
+  gistar: { name: 'gistar', title: 'Hot and cold spots', order: 20, mode: 'map', params: [],
+    style: { kind: 'classes', property: 'bin', classes: [{ value: 3, colour: '#b2182b', label: 'Hot spot, 99% confidence' }, { value: -3, colour: '#2166ac', label: 'Cold spot, 99% confidence' }],
+      popup: [{ field: 'count', label: 'Incidents in the square', format: 'int' }, { field: 'z', label: 'z-score', format: 'number2', analyst: true }] } },
+  change: { name: 'change', title: 'Change', order: 40, mode: 'compare', params: ['before', 'after'],
+    style: { kind: 'diverging', property: 'difference', significant: 'significant', fall: ['#2166ac', '#67a9cf', '#d1e5f0'], same: '#f2f2f2', rise: ['#fddbc7', '#ef8a62', '#b2182b'],
+      outline: { rise: '#67001f', fall: '#053061' }, unit: 'after minus before',
+      popup: [{ field: 'before', label: 'Incidents before', format: 'int' }, { field: 'after', label: 'Incidents after', format: 'int' }, { field: 'p', label: 'p-value', format: 'number4', analyst: true }] } },
+  areas: { name: 'areas-wards', title: 'Areas: wards', order: 60, mode: 'map', params: ['from', 'to'],
+    style: { kind: 'areas', property: 'count', colours: ['#3b3b3b'], shade: ['#edf8fb', '#b3cde3', '#8c96c6', '#8856a7', '#810f7c'],
+      popup: [{ field: 'name', label: 'Name' }, { field: 'key', label: 'Code', analyst: true }, { field: 'count', label: 'Incidents in the window', format: 'int' }] } },
+  hotspots: { name: 'hotspots', title: 'Hotspot outlines', order: 70, mode: 'map', params: [], style: { kind: 'outline', colours: ['#5b1a8c'], selected: '#00a0e0', legend: 'Hotspot (number = rank)' } },
+  incidents: { name: 'incidents', title: 'Individual incidents', order: 80, mode: 'map', params: [],
+    style: { kind: 'points', property: 'count', colours: ['#23395d'],
+      popup: [{ field: 'location', label: 'Where', format: 'street' }, { field: 'count', label: 'Incidents', format: 'int' },
+        { field: 'categories', label: 'Types', format: 'list' }, { field: 'months', label: 'Months', format: 'months' }],
+      note: { field: 'points', one: 'All at one published map point.', many: 'Zoom in to see them.' } } },
+  labels: { name: 'labels', title: 'Street names', help: 'Street names at their map points.', order: 90, mode: 'map', params: [], style: { kind: 'labels', property: 'name', rank: 'incidents', colours: ['#1d232b'] } },
+  unknown: { name: 'footfall', title: 'Footfall (people counted)', help: 'People counted per square.', order: 15, mode: 'map', params: ['from'],
+    style: { kind: 'sequential', property: 'people', colours: ['#f7fbff', '#c6dbef', '#6baed6', '#2171b5'], unit: 'people per square',
+      popup: [{ field: 'people', label: 'People counted', format: 'int' }] } },
+};
+
+test('every layer, known or not, gets style layers named after it, a legend and a popup from its description', () => {
+  for (const l of Object.values(L)) {
+    const specs = styleLayers(l, { breaks: [1, 2, 3] });
+    assert.ok(specs.length > 0, l.name);
     for (const s of specs) {
-      assert.equal(s.source, layer);
-      assert.equal(s['source-layer'], layer);
-      assert.ok(s.id.startsWith(`${layer}:`));
+      assert.equal(s.source, l.name);
+      assert.equal(s['source-layer'], l.name);
+      assert.ok(s.id.startsWith(`${l.name}:`));
     }
-    assert.ok(legendHtml(layer, { breaks: [1, 2, 3] }).length > 0);
+    assert.ok(legendHtml(l, { breaks: [1, 2, 3] }).includes(`data-testid="legend-${l.name}"`), l.name);
+    assert.ok(popupHtml(l, {}).startsWith('<h3>'));
   }
-  assert.match(legendHtml('gistar'), /99%/);
+  assert.deepEqual(byOrder(Object.values(L)).map((l) => l.name), ['density', 'footfall', 'gistar', 'change', 'areas-wards', 'hotspots', 'incidents', 'labels']);
+  // A kind the page has never heard of still draws (a line) and has a legend row with its title.
+  const odd = { name: 'odd', title: 'Something new', params: [], style: { kind: 'sparkles' } };
+  assert.equal(styleLayers(odd)[0].type, 'line');
+  assert.match(legendHtml(odd), /Something new/);
+});
+
+test('a layer the page never heard of: its colours, legend and popup come from its description alone', () => {
+  const [fill] = styleLayers(L.unknown, { breaks: [10, 100] });
+  assert.deepEqual(fill.paint['fill-color'], ['step', ['to-number', ['get', 'people'], 0], '#f7fbff', 10, '#c6dbef', 100, '#6baed6']);
+  const legend = legendHtml(L.unknown, { breaks: [10, 100], period: 'in these 3 months' });
+  assert.match(legend, /people per square in these 3 months/);
+  assert.match(legend, /100 and over/);
+  assert.match(popupHtml(L.unknown, { people: 1234 }), /People counted<\/th><td>1,234/);
+  assert.deepEqual(clickableIds(L.unknown), ['footfall:fill']);
+});
+
+test('bands (the heat map): edges from the hotspot level, a fixed legend marking that level, the band in words', () => {
+  const b = bandBreaks(L.density.style, { density_threshold_per_km2: 1234 });
+  assert.deepEqual(b, [120, 300, 600, 900, 1200, 2500]);
+  // Round steps: "25 to 50", not "25 to 51".
+  assert.deepEqual(bandBreaks(L.density.style, { density_threshold_per_km2: 101.5 }), [10, 25, 50, 75, 100, 200]);
+  assert.deepEqual(bandBreaks(L.density.style, {}), []);
+  const legend = legendHtml(L.density, { breaks: b, period: 'in these 3 months' });
+  assert.match(legend, /incidents per km² in these 3 months/);
+  assert.match(legend, /1,200 to 2,500 <strong>\(hotspot level\)<\/strong>/);
+  assert.match(legend, /under 120/);
+  assert.equal(styleLayers(L.density)[0].paint['fill-color'][0], 'match');
+  assert.match(popupHtml(L.density, { band: 2, from: 310, to: 620 }, { period: 'in these 3 months' }), /310 to 620 in these 3 months/);
+  assert.match(popupHtml(L.density, { band: 6, from: 2500 }, {}), /2,500 or more/);
+});
+
+test('popups: plain words by default, statistics only with analyst detail; incidents at a point list types and months', () => {
+  assert.doesNotMatch(popupHtml(L.gistar, { bin: 3, count: 12, z: 3.3 }), /z-score/);
+  assert.match(popupHtml(L.gistar, { bin: 3, count: 12, z: 3.3 }, { analyst: true }), /z-score/);
+  assert.match(popupHtml(L.gistar, { bin: 3, count: 12 }), /<h3>Hot spot, 99% confidence<\/h3>/);
+  const pt = popupHtml(L.incidents, { count: 7, points: 1, location: 'On or near High Street', categories: 'Burglary (4); Drugs (3)', months: '2024-01 (5); 2024-03 (2)' });
+  assert.match(pt, /7 incidents here/);
+  assert.match(pt, /High Street/);
+  assert.doesNotMatch(pt, /On or near/);
+  assert.match(pt, /Burglary \(4\), Drugs \(3\)/);
+  assert.match(pt, /Jan 2024 \(5\), Mar 2024 \(2\)/);
+  assert.match(pt, /All at one published map point/);
+  assert.doesNotMatch(pt, /Zoom in/);
+  assert.equal(monthsText('2018-10 (1)'), 'Oct 2018 (1)');
+  assert.match(popupHtml(L.areas, { name: 'Poole 001A', key: 'E01', count: 5 }), /<h3>Poole 001A<\/h3>/);
+});
+
+test('store: subscribers hear the keys they asked for, once per change; a module writes only its own keys', () => {
+  const store = createStore({ a: 1, b: 2 });
+  const heard = [];
+  store.subscribe(['a'], (st, changed) => heard.push(['a', st.a, changed]));
+  store.subscribe(null, (st, changed) => heard.push(['any', changed]));
+  store.set({ a: 1 }); // no change: nobody called
+  store.set({ a: 5, b: 3 });
+  store.set({ b: 4 });
+  assert.deepEqual(heard, [['a', 5, ['a', 'b']], ['any', ['a', 'b']], ['any', ['b']]]);
+  const time = store.as('time', ['window']);
+  const list = store.as('list', ['selected']);
+  time.set({ window: 'w' });
+  assert.equal(store.get('window'), 'w');
+  assert.throws(() => list.set({ window: 'x' }), /list may not write 'window' \(time owns it\)/);
+  assert.throws(() => store.as('other', ['window']), /'window' belongs to time/);
+  const off = store.subscribe(['selected'], () => heard.push('sel'));
+  off();
+  list.set({ selected: 'h1' });
+  assert.ok(!heard.includes('sel'));
+});
+
+test('time slider: the months held (the gap left out), windows of whole months, bars to click, the period in words', () => {
+  const series = [{ period: '2018-10', count: 6440 }, { period: '2018-11', count: 5898 }, { period: '2019-01', count: 0 }, { period: '2024-01', count: 4802 }, { period: '2024-03', count: 5047 }];
+  const steps = stepsHeld(series);
+  assert.deepEqual(steps.map((s) => s.period), ['2018-10', '2018-11', '2024-01', '2024-03']);
+  assert.deepEqual(win(windowEndingAt(day('2024-03-01'), 3, 'month')), ['2024-01-01', '2024-04-01']);
+  assert.deepEqual(win(windowEndingAt(day('2024-03-04'), 2, 'week')), ['2024-02-26', '2024-03-11']);
+  assert.equal(periodWords({ from: day('2024-01-01'), to: day('2024-04-01') }), 'in these 3 months');
+  assert.equal(periodWords({ from: day('2024-03-01'), to: day('2024-04-01') }), 'in this month');
+  assert.equal(periodWords({ from: day('2024-03-04'), to: day('2024-03-18') }, 'week'), 'in these 2 weeks');
+  assert.equal(periodWords({ from: day('2024-03-04'), to: day('2024-03-09') }), 'in these 5 days');
+  const bars = barsHtml(steps, 'month', { from: day('2024-01-01'), to: day('2024-04-01') });
+  assert.equal((bars.match(/<button/g) || []).length, 4);
+  assert.equal((bars.match(/class="bar in"/g) || []).length, 2);
+  assert.match(bars, /Show up to Oct 2018 \(6,440 incidents\)/);
+  assert.match(resultHtml({ name: 'High Street', kind: 'street', incidents: 42 }, 0), /High Street<\/strong> <span class="what">street, 42 incidents/);
 });
 
 test('boundary shading breaks: none for no counts, one class for one value or identical values', () => {
@@ -158,12 +275,12 @@ test('boundary shading breaks: quantiles of a typical spread as nice, increasing
 });
 
 test('boundary shading: outlines only by default, a sequential fill by class when shaded, areas with 0 left clear', () => {
-  const [fill, line] = styleLayers('areas-wards');
+  const [fill, line] = styleLayers(L.areas);
   assert.equal(fill.id, 'areas-wards:fill');
   assert.equal(fill.paint['fill-opacity'], 0);
   assert.equal(line.type, 'line');
   assert.deepEqual(areaFillPaint(false, [1, 5]), fill.paint);
-  const shaded = styleLayers('areas-wards', { shade: true, breaks: [1, 10, 40] })[0].paint;
+  const shaded = styleLayers(L.areas, { shade: true, breaks: [1, 10, 40] })[0].paint;
   assert.equal(shaded['fill-opacity'], 0.7);
   const [kase, test0, step, clear] = shaded['fill-color'];
   assert.equal(kase, 'case');
@@ -171,7 +288,7 @@ test('boundary shading: outlines only by default, a sequential fill by class whe
   assert.equal(clear, 'rgba(0,0,0,0)');
   const colours = areaShadeColours(3);
   assert.deepEqual(step, ['step', ['to-number', ['get', 'count'], 0], colours[0], 10, colours[1], 40, colours[2]]);
-  assert.deepEqual(colours, [COLOURS.areaShade[0], COLOURS.areaShade[2], COLOURS.areaShade[4]]);
+  assert.deepEqual(colours, [L.areas.style.shade[0], L.areas.style.shade[2], L.areas.style.shade[4]]);
   // One class (or none worked out yet): one colour for every area with incidents.
   assert.equal(areaFillPaint(true, [7])['fill-color'][2], areaShadeColours(1)[0]);
   assert.equal(typeof areaFillPaint(true, [])['fill-color'][2], 'string');
@@ -180,11 +297,11 @@ test('boundary shading: outlines only by default, a sequential fill by class whe
 });
 
 test('boundary shading legend: a row per class up to the largest count, and the areas left clear', () => {
-  const plain = legendHtml('areas-wards', { breaks: [1, 10], shade: false });
-  assert.match(plain, /wards boundary/);
+  const plain = legendHtml(L.areas, { breaks: [1, 10], shade: false });
+  assert.match(plain, /Areas: wards/);
   assert.doesNotMatch(plain, /area-shade-legend/);
-  const html = legendHtml('areas-wards', { breaks: [1, 10, 40], max: 1234, shade: true });
-  assert.match(html, /wards boundary/);
+  const html = legendHtml(L.areas, { breaks: [1, 10, 40], max: 1234, shade: true });
+  assert.match(html, /Areas: wards/);
   const rows = [...html.matchAll(/<li[^>]*>(.*?)<\/li>/g)].map((m) => m[1].replace(/<[^>]+>/g, ''));
   assert.deepEqual(rows.slice(1), ['1 to 9', '10 to 39', '40 to 1,234', 'No incidents (not shaded)']);
   assert.match(areaShadeLegendHtml([7], 7), />7<\/li>/);
@@ -197,7 +314,7 @@ test('boundary shading legend: a row per class up to the largest count, and the 
 
 const cmpWin = (c) => [windowParam(c.before), windowParam(c.after)];
 
-test('default comparison: the last 3 whole months of data against the 3 months before them', () => {
+test('default comparison: the last 3 whole months of data against the 3 months before them, inside the months held', () => {
   // Data to the end of March 2024 (exclusive end 1 April).
   assert.deepEqual(cmpWin(defaultComparison(dataEnd('2024-04-01T00:00:00Z'), day('2018-12-01'))), [
     '2023-10-01..2024-01-01',
@@ -208,6 +325,17 @@ test('default comparison: the last 3 whole months of data against the 3 months b
     '2023-10-01..2024-01-01',
     '2024-01-01..2024-04-01',
   ]);
+  // A gap (the API's coverage): Oct 2018-Feb 2019 and Jan-Mar 2024 held, so 3 months against the 3 before do not
+  // fit; the last month against the month before does.
+  const held = heldSpans({ held: [{ from_s: Date.UTC(2018, 9, 1) / 1000, to_s: Date.UTC(2019, 2, 1) / 1000 }, { from_s: Date.UTC(2024, 0, 1) / 1000, to_s: Date.UTC(2024, 3, 1) / 1000 }] });
+  const gap = defaultComparison(dataEnd('2024-04-01T00:00:00Z'), day('2018-10-01'), held);
+  assert.deepEqual([...cmpWin(gap), gap.preset], ['2024-02-01..2024-03-01', '2024-03-01..2024-04-01', 'lastMonth']);
+  // Six months held: the 3 months again; nothing held that fits: the 3 months anyway (the API says what is missing).
+  const six = heldSpans({ held: [{ from_s: Date.UTC(2023, 9, 1) / 1000, to_s: Date.UTC(2024, 3, 1) / 1000 }] });
+  assert.equal(defaultComparison(dataEnd('2024-04-01T00:00:00Z'), null, six).preset, 'last3m');
+  const one = heldSpans({ held: [{ from_s: Date.UTC(2024, 2, 1) / 1000, to_s: Date.UTC(2024, 3, 1) / 1000 }] });
+  assert.deepEqual(cmpWin(defaultComparison(dataEnd('2024-04-01T00:00:00Z'), null, one)), ['2023-10-01..2024-01-01', '2024-01-01..2024-04-01']);
+  assert.equal(heldSpans(undefined), null);
   // Less than one whole month of data: the windows end at the data's end.
   assert.equal(isoDay(lastWholeMonthEnd(day('2024-03-21'), day('2024-03-05'))), '2024-03-21');
   assert.equal(isoDay(lastWholeMonthEnd(day('2024-03-21'), day('2024-02-05'))), '2024-03-01');
@@ -335,27 +463,25 @@ test('target table: undefined effects say why', () => {
   assert.doesNotMatch(html, /undefined: undefined/);
 });
 
-test('change layer: diverging colours by the size of the difference, significant cells outlined, legend names FDR', () => {
-  assert.ok(DRAW_ORDER.indexOf('change') < DRAW_ORDER.indexOf('hotspots'));
-  assert.equal(kindOf('change'), 'change');
-  const expr = changeColour([2, 10, 40]);
+test('change layer: diverging colours by the size of the difference, significant cells outlined', () => {
+  const expr = divergingColour(L.change.style, [2, 10, 40]);
   assert.equal(expr[0], 'step');
   assert.deepEqual(expr.filter((x) => typeof x === 'number'), [-40, -10, -2, 2, 10, 40]);
-  assert.equal(expr[2], '#2166ac'); // the biggest fall: dark blue
-  assert.equal(expr[expr.length - 1], '#b2182b'); // the biggest rise: dark red
-  const [fill, outline] = styleLayers('change', { breaks: [2, 10, 40] });
+  assert.equal(expr[2], '#2166ac');
+  assert.equal(expr[expr.length - 1], '#b2182b');
+  const [fill, outline] = styleLayers(L.change, { breaks: [2, 10, 40] });
   assert.equal(fill.type, 'fill');
   assert.equal(outline.type, 'line');
   assert.deepEqual(outline.filter, ['!=', ['to-number', ['get', 'significant'], 0], 0]);
-  const legend = legendHtml('change', { breaks: [2, 10, 40], fdrQ: 0.05 });
+  const legend = legendHtml(L.change, { breaks: [2, 10, 40], fdrQ: 0.05 });
   assert.match(legend, /Rose by 40 or more/);
   assert.match(legend, /Fell by 2 to 10/);
-  assert.match(legend, /false discovery rate/);
-  assert.match(legend, /q = 0\.05/);
-  const pop = describeFeature('change', { before: 3, after: 12, difference: 9, p: 0.0004, significant: 1 });
-  assert.match(pop, /Significant rise/);
-  assert.match(pop, /\+9/);
-  assert.match(describeFeature('change', { before: 5, after: 4, difference: -1, p: 0.9, significant: 0 }), /Fell \(not significant\)/);
+  assert.doesNotMatch(legend, /false discovery rate/);
+  assert.match(legendHtml(L.change, { breaks: [2, 10, 40], fdrQ: 0.05, analyst: true }), /false discovery rate correction, Benjamini-Hochberg, q = 0\.05/);
+  const pop = popupHtml(L.change, { before: 3, after: 12, difference: 9, p: 0.0004, significant: 1 });
+  assert.match(pop, /Rose, more than chance/);
+  assert.doesNotMatch(pop, /p-value/);
+  assert.match(popupHtml(L.change, { before: 5, after: 4, difference: -1, p: 0.9, significant: 0 }), /<h3>Fell<\/h3>/);
 });
 
 // ---------------------------------------------------------------- tasking and the emerging layer
@@ -417,7 +543,7 @@ test('candidates: outlines as MultiPolygons with rank and id, bounds, the place 
 
 test('a tasking entry: harm first when ranked by harm, PAI, emerging class, top 3 types; change only when given', () => {
   const html = candidateRowHtml(candidate(), { weight: 'harm' });
-  assert.match(html, /harm 112,514 · <span data-testid="cand-incidents">1,690<\/span> incidents · PAI 23.8/);
+  assert.match(html, /harm 112,514 · <span data-testid="cand-incidents">1,690<\/span> incidents<span class="analyst-only"> · PAI 23.8/);
   assert.match(html, /Persistent hot spot/);
   assert.match(html, /Anti-social behaviour \(515\) · Violence and sexual offences \(436\) · Vehicle crime \(155\)/);
   assert.doesNotMatch(html, /Shoplifting/);
@@ -484,9 +610,6 @@ test('emerging layer: warm hot classes (new and intensifying strongest), cool co
   const expr = emergingColourExpr();
   assert.equal(expr[0], 'match');
   assert.equal(expr.length, 2 + 32 + 1);
-  const layers = styleLayers('emerging');
-  assert.ok(layers.every((l) => l.id.startsWith('emerging:') && l['source-layer'] === 'emerging'));
-  assert.ok(DRAW_ORDER.indexOf('emerging') < DRAW_ORDER.indexOf('hotspots'));
 });
 
 test('emerging legend: the classes present with their squares, the steps, warnings; or the API\'s refusal', () => {
@@ -505,16 +628,18 @@ test('emerging legend: the classes present with their squares, the steps, warnin
   const err = 'week steps would be invented; use --period month (the setting "period")';
   assert.match(emergingLegendHtml({ error: err }), /data-testid="emerging-error">week steps would be invented; use --period month \(the setting &quot;period&quot;\)/);
   assert.match(emergingLegendHtml({ answer: { ...answer, classes: [] } }), /No square is a hot or cold spot/);
-  assert.match(legendHtml('emerging', { emerging: { answer } }), /Persistent hot spot/);
 });
 
 test('emerging popup: class, hot steps of the steps, trend z with its direction, incidents', () => {
   const p = { class: 'intensifying_hot', name: 'Intensifying hot spot', hot_steps: 11, cold_steps: 0, mk_z: 2.345, incidents: 37 };
   assert.deepEqual(emergingPopupRows(p, 12), [['Hot steps', '11 of 12'], ['Trend z (Mann-Kendall)', '2.35 (getting hotter)'], ['Incidents (all steps)', '37']]);
   assert.deepEqual(emergingPopupRows({ ...p, cold_steps: 2, mk_z: -1 }, null)[1], ['Cold steps', '2']);
-  const html = describeFeature('emerging', p, { steps: 12 });
+  const info = { name: 'emerging', title: 'Emerging', style: { kind: 'classes', property: 'class', classes: [{ value: 'intensifying_hot', colour: '#c4161c', label: 'Intensifying hot spot' }],
+    popup: [{ field: 'hot_steps', label: 'Hot steps', format: 'of_steps' }, { field: 'mk_z', label: 'Trend z (Mann-Kendall)', format: 'number2', analyst: true }] } };
+  const html = popupHtml(info, p, { steps: 12 });
   assert.match(html, /<h3>Intensifying hot spot<\/h3>/);
   assert.match(html, /11 of 12/);
+  assert.doesNotMatch(html, /Trend z/);
   assert.equal(periodFromHash(new URLSearchParams('period=week')), 'week');
   assert.equal(periodFromHash(new URLSearchParams('period=fortnight')), 'month');
   assert.equal(periodFromHash(new URLSearchParams('')), 'month');

@@ -16,6 +16,7 @@
 //! [`EmergingSpec`], [`TaskingParams`]).
 
 mod compare;
+mod density;
 mod emerging;
 mod filter;
 mod hotspot;
@@ -25,6 +26,7 @@ mod values;
 
 pub use compare::CompareSpec;
 pub use compare::{DEFAULT_BUFFER_M, DEFAULT_FDR_Q};
+pub use density::{DensitySpec, breaks_for_level};
 pub use emerging::{EmergingSpec, Period};
 pub use hotspot::{
     DEFAULT_TOP_SHARE, GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS,
@@ -112,6 +114,7 @@ pub fn all_docs() -> Vec<ParamDoc> {
     add(HotspotSpec::docs());
     add(GiStarSpec::docs());
     add(HexSpec::docs());
+    add(DensitySpec::docs());
     add(CompareSpec::docs());
     add(EmergingSpec::docs());
     add(TaskingParams::docs());

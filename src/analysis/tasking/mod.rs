@@ -47,6 +47,14 @@ pub struct Candidate {
     pub centroid_lonlat: [f64; 2],
     /// British National Grid easting and northing, metres, when the centroid is in Great Britain.
     pub centroid_bng_m: Option<[f64; 2]>,
+    /// A name to steer by: its area's name and first specific street, as `find`'s hotspot ([`super::naming`]).
+    pub name: String,
+    /// The area code holding most of its incidents (not serialised).
+    #[serde(skip)]
+    pub main_area: Option<String>,
+    /// Its first specific street (not serialised; part of `name`).
+    #[serde(skip)]
+    pub street: Option<String>,
     /// The three most frequent location texts.
     pub streets: Vec<Named>,
     pub area_codes: Vec<String>,
@@ -109,6 +117,16 @@ pub struct TaskingList {
     /// The grid of the candidates' cells.
     #[serde(skip)]
     pub grid: crate::grid::Grid,
+}
+
+impl TaskingList {
+    /// Name each candidate by its area's name (from `names`; the code where `names` has none) and its street.
+    pub fn name_areas(&mut self, names: &super::naming::AreaNames) {
+        for c in &mut self.candidates {
+            let area = c.main_area.as_deref().map(|a| names.name_or_code(a));
+            c.name = super::naming::place_name(area, c.street.as_deref());
+        }
+    }
 }
 
 /// Errors of [`tasking`].
@@ -312,6 +330,9 @@ pub fn tasking(
                 merged,
                 centroid_lonlat: h.centroid_lonlat,
                 centroid_bng_m,
+                name: h.name,
+                main_area: h.main_area,
+                street: h.street,
                 streets: h.top_locations.into_iter().take(3).collect(),
                 area_codes: h.area_codes,
                 incidents: h.incidents,

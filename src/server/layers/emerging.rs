@@ -106,8 +106,8 @@ impl LayerDef for Emerging {
             style: json!({"kind": "classes", "property": "class", "classes": classes,
                 "popup": [{"field": "name", "label": "Class"},
                           {"field": "incidents", "label": "Incidents", "format": "int"},
-                          {"field": "hot_steps", "label": "Hot steps", "format": "int"},
-                          {"field": "cold_steps", "label": "Cold steps", "format": "int"},
+                          {"field": "hot_steps", "label": "Hot steps", "format": "of_steps"},
+                          {"field": "cold_steps", "label": "Cold steps", "format": "of_steps"},
                           {"field": "mk_z", "label": "Trend z (Mann-Kendall)", "format": "number2", "analyst": true}]}),
         }
     }

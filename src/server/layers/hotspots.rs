@@ -43,10 +43,15 @@ fn hotspots(ctx: &Context, set: &crate::analysis::hotspots::HotspotSet, t: TileI
             ("area_m2", PropValue::Double(h.area_m2)),
             ("top_category", PropValue::Text(top_category)),
         ];
-        if !ctx.config.public
-            && let Some(l) = h.top_locations.first()
-        {
-            props.push(("top_street", PropValue::Text(l.name.clone())));
+        if ctx.config.public {
+            // No street in public mode: the area's name only.
+            let area = h.main_area.as_deref().map(|c| ctx.area_names.name_or_code(c));
+            props.push(("name", PropValue::Text(crate::analysis::naming::place_name(area, None))));
+        } else {
+            props.push(("name", PropValue::Text(h.name.clone())));
+            if let Some(l) = h.top_locations.first() {
+                props.push(("top_street", PropValue::Text(l.name.clone())));
+            }
         }
         layer.add_multipolygon(&h.outline_lonlat, &props);
     }
@@ -68,6 +73,7 @@ impl LayerDef for Hotspots {
             ("hit_rate", "Number"),
             ("area_m2", "Number"),
             ("top_category", "String"),
+            ("name", "String"),
         ];
         if !public {
             f.push(("top_street", "String"));

@@ -6,7 +6,7 @@ use crate::analysis::pipeline::AnalysisParams;
 use crate::server::context::{Analysis, Context, PointIndex};
 use crate::server::error::AppError;
 use crate::tiles::{PropValue, TileId, TileLayer, cluster_points};
-use rustc_hash::FxHashMap;
+use rustc_hash::{FxHashMap, FxHashSet};
 use serde_json::json;
 
 /// Below this zoom incidents are clustered.
@@ -63,6 +63,29 @@ fn incidents(ctx: &Context, a: &Analysis, t: TileId) -> TileLayer {
     let mut layer = TileLayer::new(t, "incidents");
     let near = incidents_near(ctx, a, t);
     let (lon, lat, cats, locs) = (ctx.ds.lon(), ctx.ds.lat(), ctx.ds.category_ids(), ctx.ds.location_ids());
+    // "Burglary (3); Drugs (1)": the types of the members, most first (at most `max`).
+    let times = ctx.ds.time_s();
+    let types = |members: &[u32], max: usize| {
+        let mut counts: FxHashMap<u16, u64> = FxHashMap::default();
+        for &i in members {
+            *counts.entry(cats[i as usize]).or_insert(0) += 1;
+        }
+        let mut v: Vec<(u16, u64)> = counts.into_iter().collect();
+        v.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.iter()
+            .take(max)
+            .map(|&(c, n)| format!("{} ({n})", ctx.ds.categories().name(u32::from(c)).unwrap_or("")))
+            .collect::<Vec<_>>()
+            .join("; ")
+    };
+    // "2024-01 (2); 2024-03 (1)": the months of the members, in time order.
+    let months = |members: &[u32]| {
+        let mut m: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+        for &i in members {
+            *m.entry(crate::model::time::month_label(times[i as usize])).or_insert(0) += 1;
+        }
+        m.into_iter().map(|(k, n)| format!("{k} ({n})")).collect::<Vec<_>>().join("; ")
+    };
     let top_category = |members: &[u32]| {
         let mut counts: FxHashMap<u16, u64> = FxHashMap::default();
         for &i in members {
@@ -75,6 +98,8 @@ fn incidents(ctx: &Context, a: &Analysis, t: TileId) -> TileLayer {
         let pts: Vec<(f64, f64)> = near.iter().map(|&i| (lon[i as usize], lat[i as usize])).collect();
         for c in cluster_points(t, &pts, CLUSTER_BIN_PX) {
             let members: Vec<u32> = c.members.iter().map(|&m| near[m]).collect();
+            let points: FxHashSet<(u64, u64)> =
+                members.iter().map(|&i| (lon[i as usize].to_bits(), lat[i as usize].to_bits())).collect();
             // Clusters are built from the tile's own points; their mean may sit a hair across the edge once
             // converted back to lon/lat, so they are not re-tested for ownership.
             layer.add_point(
@@ -84,6 +109,8 @@ fn incidents(ctx: &Context, a: &Analysis, t: TileId) -> TileLayer {
                 &[
                     ("count", PropValue::Uint(members.len() as u64)),
                     ("top_category", PropValue::Text(top_category(&members))),
+                    ("points", PropValue::Uint(points.len() as u64)),
+                    ("categories", PropValue::Text(types(&members, 5))),
                 ],
             );
         }
@@ -104,6 +131,9 @@ fn incidents(ctx: &Context, a: &Analysis, t: TileId) -> TileLayer {
             let mut props = vec![
                 ("count", PropValue::Uint(members.len() as u64)),
                 ("top_category", PropValue::Text(top_category(&members))),
+                ("points", PropValue::Uint(1)),
+                ("categories", PropValue::Text(types(&members, usize::MAX))),
+                ("months", PropValue::Text(months(&members))),
             ];
             if let Some(text) = ctx.ds.locations().name(locs[first]).filter(|_| locs[first] != crate::model::NONE_ID) {
                 props.push(("location", PropValue::Text(text.to_owned())));
@@ -126,15 +156,24 @@ impl LayerDef for Incidents {
             help: "Each incident at its published map point; circles group nearby incidents when zoomed out.".into(),
             minzoom: 0,
             maxzoom: 20,
-            fields: fields(&[("count", "Number"), ("top_category", "String"), ("location", "String")]),
+            fields: fields(&[
+                ("count", "Number"),
+                ("top_category", "String"),
+                ("location", "String"),
+                ("points", "Number"),
+                ("categories", "String"),
+                ("months", "String"),
+            ]),
             params: Vec::new(),
             mode: "map",
             order: 80,
             default_on: false,
             style: json!({"kind": "points", "property": "count", "colours": ["#23395d"],
-                "popup": [{"field": "count", "label": "Incidents", "format": "int"},
-                          {"field": "top_category", "label": "Most common type"},
-                          {"field": "location", "label": "Location"}]}),
+                "popup": [{"field": "location", "label": "Where", "format": "street"},
+                          {"field": "count", "label": "Incidents", "format": "int"},
+                          {"field": "categories", "label": "Types", "format": "list"},
+                          {"field": "months", "label": "Months", "format": "months"}],
+                "note": {"field": "points", "one": "All at one published map point: police.uk shows them there, so they cannot be told apart by zooming in.", "many": "Zoom in to see them at their map points."}}),
         }
     }
 

@@ -18,6 +18,7 @@ mod gistar;
 mod hex;
 mod hotspots;
 mod incidents;
+mod labels;
 
 use super::context::Context;
 use super::error::AppError;
@@ -137,6 +138,7 @@ pub fn registry(ctx: &Context) -> Vec<Box<dyn TileSource>> {
         Box::new(gistar::GiStar),
         Box::new(change::Change),
         Box::new(emerging::Emerging),
+        Box::new(labels::Labels),
     ];
     for (index, a) in ctx.areas.iter().enumerate() {
         v.push(Box::new(areas::Areas { index, name: format!("areas-{}", a.name), title: a.name.clone() }));

@@ -1,0 +1,61 @@
+// The page's one state store: every module keeps its part of the page's state here and is told when the parts it
+// reads change. A module writes only the keys it owns: `store.as(owner, keys)` gives it a handle whose `set` refuses
+// any other key (so "who changed this?" always has one answer). Pure (no DOM), tested by units.test.mjs.
+//
+//   const store = createStore({ window: null });
+//   const time = store.as('time', ['window', 'playing']);
+//   store.subscribe(['window'], (state, changed) => ...);   // called after each set that changes `window`
+//   time.set({ window: { from, to } });
+
+/** A store with `get(key?)`, `set(patch)`, `subscribe(keys, fn)` and `as(owner, keys)`. */
+export function createStore(initial = {}) {
+  let state = { ...initial };
+  const subscribers = [];
+  const owners = new Map(); // key -> owner name
+
+  function get(key) {
+    return key === undefined ? state : state[key];
+  }
+
+  /** Merge `patch` into the state; subscribers of a key whose value changed (Object.is) are called once each. */
+  function set(patch) {
+    const changed = Object.keys(patch).filter((k) => !Object.is(state[k], patch[k]));
+    if (!changed.length) return [];
+    state = { ...state, ...patch };
+    for (const s of [...subscribers]) {
+      if (s.keys === null || s.keys.some((k) => changed.includes(k))) s.fn(state, changed);
+    }
+    return changed;
+  }
+
+  /** Call `fn(state, changedKeys)` after every `set` that changes one of `keys` (null: any). Returns an unsubscribe. */
+  function subscribe(keys, fn) {
+    const s = { keys: keys === null ? null : [].concat(keys), fn };
+    subscribers.push(s);
+    return () => {
+      const i = subscribers.indexOf(s);
+      if (i >= 0) subscribers.splice(i, 1);
+    };
+  }
+
+  /** A module's handle: it owns `keys` (no other module may claim them) and its `set` writes only those. */
+  function as(owner, keys) {
+    for (const k of keys) {
+      const had = owners.get(k);
+      if (had && had !== owner) throw new Error(`store: '${k}' belongs to ${had}, not ${owner}`);
+      owners.set(k, owner);
+    }
+    return {
+      get,
+      subscribe,
+      set(patch) {
+        for (const k of Object.keys(patch)) {
+          if (owners.get(k) !== owner) throw new Error(`store: ${owner} may not write '${k}' (${owners.get(k) || 'nobody'} owns it)`);
+        }
+        return set(patch);
+      },
+    };
+  }
+
+  return { get, set, subscribe, as, owners: () => new Map(owners) };
+}
