@@ -15,6 +15,8 @@ mod areas_cli;
 #[cfg(feature = "gdal")]
 #[path = "integration/areas_gdal.rs"]
 mod areas_gdal;
+#[path = "integration/backtest.rs"]
+mod backtest;
 #[path = "integration/cli.rs"]
 mod cli;
 #[path = "integration/cli_server_agree.rs"]
@@ -23,6 +25,9 @@ mod cli_server_agree;
 mod compare_synth;
 #[path = "integration/coverage.rs"]
 mod coverage;
+/// Statistics an analyst can defend: permutations, strays, one study area (issue 12).
+#[path = "integration/defensible.rs"]
+mod defensible;
 #[path = "integration/ingest_chicago.rs"]
 mod ingest_chicago;
 #[path = "integration/ingest_edge_cases.rs"]

@@ -1,16 +1,19 @@
 //! How well hotspots chosen on one window predict another: hit rate, PAI and the Recapture Rate Index.
 //!
-//! For each coverage `c` (percent of the study area), the hotspots are the densest `ceil(c% x study cells)` cells of
-//! the train window's density surface (ties broken by cell order; only cells with positive density), the study area
-//! being the grid cells entirely inside the convex hull of the train and test incidents together. The study area
-//! does not depend on the bandwidth, so PAI compares bandwidths on one footing (a study area of cells with positive
-//! density would grow with the bandwidth and flatter small ones). On the test window: hit rate = share of test incidents in those cells; PAI = hit rate / area share
-//! (Chainey, Tompson & Uhlig 2008); RRI = (test incidents in the cells / train incidents in the cells) / (all test
-//! incidents / all train incidents) (Levine 2008): above 1 the hotspots recapture more than their share, and for
-//! persistent hotspots it sits near 1.
+//! The study area and the equal-area cut are the ones `backtest` uses ([`crate::analysis::predict::cut`]): the
+//! study area is the grid cells entirely inside the convex hull of the train and test incidents together, strays far
+//! from the rest left out (judged against every category in the two windows); at a coverage `c`% the hotspots are
+//! the densest `floor(c% x study cells)` study cells of the train window's density surface (only cells with positive
+//! density; ties broken by cell index), so no row gets more area than its coverage. The study area does not depend
+//! on the bandwidth, so PAI compares bandwidths on one footing. A row whose surface has fewer positive cells than the
+//! coverage allows takes only those: its area share says so and it is marked as not reaching the coverage. On the
+//! test window: hit rate = share of test incidents in those cells; PAI = hit rate / area share (Chainey, Tompson &
+//! Uhlig 2008); RRI = (test incidents in the cells / train incidents in the cells) / (all test incidents / all
+//! train incidents) (Levine 2008): above 1 the hotspots recapture more than their share, and for persistent
+//! hotspots it sits near 1.
 
 use super::pipeline::{AnalysisError, Prepared};
-use super::points::Points;
+use super::predict::{cells_for_coverage, ranked_cells_dense, study_area};
 use crate::model::{Dataset, Selection};
 use serde::Serialize;
 
@@ -21,8 +24,13 @@ pub struct AccuracyRow {
     pub cell_m: f64,
     pub coverage_pct: f64,
     pub cells: usize,
-    /// The hotspot cells' share of the study area (close to the coverage).
+    /// The hotspot cells' share of the study area (at most the coverage).
     pub area_share: f64,
+    /// Whether the surface had enough positive cells to fill the coverage.
+    pub reached: bool,
+    /// Study cells, and incidents left out of the study area as strays.
+    pub study_cells: usize,
+    pub strays: usize,
     pub train_total: u64,
     pub train_in: u64,
     pub test_total: u64,
@@ -33,36 +41,44 @@ pub struct AccuracyRow {
     pub rri: Option<f64>,
 }
 
-/// Accuracy of the train window's densest cells at each coverage (see the module docs).
+/// Accuracy of the train window's densest cells at each coverage (see the module docs). `reference` is every
+/// incident (all categories) of the train and test windows, against which strays are judged.
 pub fn accuracy(
     ds: &Dataset,
     train: &Prepared,
     test: &Selection,
+    reference: &Selection,
     coverages_pct: &[f64],
 ) -> Result<Vec<AccuracyRow>, AnalysisError> {
     let surface = train.density()?;
     let grid = &surface.grid;
-    let both =
-        Selection { indices: train.selection.indices.iter().chain(&test.indices).copied().collect(), ..test.clone() };
-    let study_mask = super::pipeline::hull_mask(&Points::from_selection(ds, &both, None), grid);
-    let study = study_mask.iter().filter(|&&b| b).count();
-    let mut order: Vec<usize> =
-        (0..grid.n_cells()).filter(|&i| study_mask[i] && surface.density_per_km2[i] > 0.0).collect();
-    order.sort_by(|&a, &b| surface.density_per_km2[b].total_cmp(&surface.density_per_km2[a]).then(a.cmp(&b)));
+    let xy = |sel: &Selection| -> (Vec<f64>, Vec<f64>) {
+        sel.indices.iter().map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize])).unzip()
+    };
+    let (mut xs, mut ys) = xy(&train.selection);
+    let (tx, ty) = xy(test);
+    xs.extend(tx);
+    ys.extend(ty);
+    let (rx, ry) = xy(reference);
+    let area = study_area(&xs, &ys, &rx, &ry, grid);
+    let study = area.cells;
+    let most = coverages_pct.iter().map(|&c| cells_for_coverage(study, c)).max().unwrap_or(0);
+    let ranked = ranked_cells_dense(&surface.density_per_km2, &area.mask, most);
     let cell_of = |sel: &Selection| -> Vec<Option<usize>> {
         sel.indices.iter().map(|&i| grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize])).collect()
     };
     let (train_cells, test_cells) = (cell_of(&train.selection), cell_of(test));
     let mut rank = vec![usize::MAX; grid.n_cells()];
-    for (r, &c) in order.iter().enumerate() {
-        rank[c] = r;
+    for (r, &(c, _)) in ranked.iter().enumerate() {
+        rank[c as usize] = r;
     }
     let in_top =
         |cells: &[Option<usize>], k: usize| cells.iter().filter(|c| c.is_some_and(|c| rank[c] < k)).count() as u64;
     Ok(coverages_pct
         .iter()
         .map(|&pct| {
-            let k = ((pct / 100.0 * study as f64).ceil() as usize).min(order.len());
+            let allowed = cells_for_coverage(study, pct);
+            let k = allowed.min(ranked.len());
             let (train_in, test_in) = (in_top(&train_cells, k), in_top(&test_cells, k));
             let (train_total, test_total) = (train.selection.len() as u64, test.len() as u64);
             let m = measures(Counts { train_in, train_total, test_in, test_total, cells: k, study_cells: study });
@@ -73,6 +89,9 @@ pub fn accuracy(
                 coverage_pct: pct,
                 cells: k,
                 area_share,
+                reached: k == allowed,
+                study_cells: study,
+                strays: area.strays.incidents,
                 train_total,
                 train_in,
                 test_total,

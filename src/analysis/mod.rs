@@ -4,6 +4,7 @@
 pub mod accuracy;
 pub mod area_change;
 pub mod area_tally;
+pub mod backtest;
 pub mod change;
 pub mod compare;
 pub mod counts;
@@ -17,6 +18,7 @@ pub mod nearrepeat;
 pub mod outline;
 pub mod pipeline;
 pub mod points;
+pub mod predict;
 #[cfg(test)]
 mod reference_tests;
 pub mod spec;

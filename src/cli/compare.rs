@@ -228,6 +228,19 @@ pub(super) fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write)
         ..Default::default()
     };
     let test_sel = test_query.select(&data.ds).map_err(|e| CliError::Usage(format!("--test: {e}")))?;
+    // Every category in both windows: the incidents strays are judged against.
+    let mut reference = crate::model::Query { categories: Vec::new(), ..test_query.clone() }
+        .select(&data.ds)
+        .map_err(|e| CliError::Usage(format!("--test: {e}")))?;
+    let train_all = crate::model::Query {
+        from_s: Some(train.from_s),
+        to_s: Some(train.to_s),
+        categories: Vec::new(),
+        ..test_query.clone()
+    }
+    .select(&data.ds)
+    .map_err(|e| CliError::Usage(format!("--train: {e}")))?;
+    reference.indices.extend(train_all.indices);
     for bw in bandwidths {
         let params = AnalysisParams {
             query: crate::model::Query {
@@ -241,7 +254,7 @@ pub(super) fn run_accuracy(store: &Path, args: &AccuracyArgs, w: &mut dyn Write)
             ..Default::default()
         };
         let prepared = crate::analysis::pipeline::prepare(&data.ds, &params, &data.harm_by_category, &data.harm_label)?;
-        let acc = crate::analysis::accuracy::accuracy(&data.ds, &prepared, &test_sel, &args.coverage)?;
+        let acc = crate::analysis::accuracy::accuracy(&data.ds, &prepared, &test_sel, &reference, &args.coverage)?;
         rows.extend(acc);
     }
     if args.json {

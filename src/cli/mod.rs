@@ -3,6 +3,7 @@
 
 mod analysis;
 mod areas;
+mod backtest;
 mod compare;
 mod demo;
 mod info;
@@ -16,6 +17,7 @@ mod when;
 
 pub use analysis::{DataArgs, DensityArgs, FindArgs, GiStarArgs, HexArgs};
 pub use areas::{AreasArgs, AreasCommand, AreasCountsArgs, AreasImportArgs, AreasListArgs};
+pub use backtest::BacktestArgs;
 pub use compare::{AccuracyArgs, CompareArgs};
 pub use demo::DemoArgs;
 pub use info::InfoArgs;
@@ -69,6 +71,9 @@ pub enum Command {
     Compare(Box<CompareArgs>),
     /// How well hotspots chosen on one window predict another: hit rate, PAI, RRI.
     Accuracy(Box<AccuracyArgs>),
+    /// Rolling-origin backtest of prediction methods: what each one's places caught of the next period, at equal
+    /// area (hit rate, PAI, PEI, harm captured), and the method the record favours.
+    Backtest(Box<BacktestArgs>),
     /// Emerging hot spots: Gi* per week or month and each place's trend (new, intensifying, persistent, ...).
     Emerging(Box<EmergingArgs>),
     /// Ranked candidate places for the period after a date, with the facts to choose between them; --format html
@@ -148,6 +153,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Areas(args) => areas::run(&cli.store, &args, out),
         Command::Compare(args) => compare::run_compare(&cli.store, &args, out),
         Command::Accuracy(args) => compare::run_accuracy(&cli.store, &args, out),
+        Command::Backtest(args) => backtest::run(&cli.store, &args, out),
         Command::Emerging(args) => tasking::run_emerging(&cli.store, &args, out),
         Command::Tasking(args) => tasking::run_tasking(&cli.store, &args, out),
         Command::Demo(args) => demo::run(&args, out),

@@ -287,9 +287,11 @@ pub(crate) fn gistar_csv(
 pub(crate) fn gistar_text(g: &GiStar) -> String {
     let count = |b: i8| g.bin.iter().filter(|&&x| x == b).count() as u64;
     let mut s = format!(
-        "Gi* over {} cells{}: hot 99% {}, 95% {}, 90% {}; cold 99% {}, 95% {}, 90% {}; max z {:.2}\n",
-        thousands(g.z.len() as u64),
+        "Gi* over {} cells{}, bins from the {} p-values: hot 99% {}, 95% {}, 90% {}; cold 99% {}, 95% {}, 90% {}; max \
+         z {:.2}\n",
+        thousands(g.cells_analysed as u64),
         if g.options.fdr { " (FDR corrected)" } else { "" },
+        g.bins_from,
         thousands(count(3)),
         thousands(count(2)),
         thousands(count(1)),

@@ -216,6 +216,7 @@ pub(crate) fn accuracy_text(rows: &[AccuracyRow]) -> String {
         ("cell m", Align::Right),
         ("coverage", Align::Right),
         ("cells", Align::Right),
+        ("area", Align::Right),
         ("train in", Align::Right),
         ("test in", Align::Right),
         ("hit rate", Align::Right),
@@ -233,6 +234,7 @@ pub(crate) fn accuracy_text(rows: &[AccuracyRow]) -> String {
             format!("{}", r.cell_m),
             format!("{}%", r.coverage_pct),
             thousands(r.cells as u64),
+            format!("{:.2}%{}", 100.0 * r.area_share, if r.reached { "" } else { "*" }),
             format!("{} of {}", thousands(r.train_in), thousands(r.train_total)),
             format!("{} of {}", thousands(r.test_in), thousands(r.test_total)),
             opt(r.hit_rate, true),
@@ -248,7 +250,8 @@ pub(crate) fn accuracy_text(rows: &[AccuracyRow]) -> String {
     coverages.dedup();
     let several = rows.iter().any(|r| r.bandwidth_m != rows[0].bandwidth_m);
     for c in coverages.iter().filter(|_| several) {
-        let best = rows.iter().filter(|r| r.coverage_pct == *c && r.pai.is_some()).max_by(|a, b| {
+        // Only rows whose cells filled the coverage: fewer cells on less area inflate PAI.
+        let best = rows.iter().filter(|r| r.coverage_pct == *c && r.reached && r.pai.is_some()).max_by(|a, b| {
             a.pai.unwrap_or(0.0).total_cmp(&b.pai.unwrap_or(0.0)).then(b.bandwidth_m.total_cmp(&a.bandwidth_m))
         });
         if let Some(b) = best {
@@ -259,9 +262,15 @@ pub(crate) fn accuracy_text(rows: &[AccuracyRow]) -> String {
             ));
         }
     }
-    out.push_str(
-        "study area: the cells inside the convex hull of the train and test incidents; hotspots: the densest cells of \
-         the train window\n",
-    );
+    if let Some(r) = rows.first() {
+        out.push_str(&format!(
+            "study area: {} cells, {}{}\nhotspots: the densest cells of the train window up to each coverage (rounded \
+             down; ties by cell index); area = their share of the study area, * when the surface had fewer positive \
+             cells than the coverage allows (such rows are not ranked)\n",
+            thousands(r.study_cells as u64),
+            crate::analysis::predict::STUDY_AREA_RULE,
+            if r.strays > 0 { format!(" ({} strays left out)", r.strays) } else { String::new() }
+        ));
+    }
     out
 }

@@ -2,6 +2,7 @@
 
 pub(crate) mod analysis;
 pub(crate) mod areas;
+pub(crate) mod backtest;
 pub(crate) mod brief;
 pub(crate) mod compare;
 pub(crate) mod info;

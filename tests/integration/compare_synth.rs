@@ -131,7 +131,10 @@ fn pai(pattern: Pattern, hotspots: usize, seed: u64) -> Vec<f64> {
     let test_sel = Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: vec![], ..Default::default() }
         .select(&ds)
         .unwrap();
-    let rows = accuracy(&ds, &prepared, &test_sel, &[1.0, 2.0, 5.0]).unwrap();
+    let every = Query { from_s: Some(train.from_s), to_s: Some(test.to_s), categories: vec![], ..Default::default() }
+        .select(&ds)
+        .unwrap();
+    let rows = accuracy(&ds, &prepared, &test_sel, &every, &[1.0, 2.0, 5.0]).unwrap();
     for r in &rows {
         assert_eq!(r.train_total + r.test_total, 20_000);
         assert!(r.test_in <= r.test_total && r.train_in <= r.train_total);
