@@ -42,6 +42,8 @@ mod ingest_property;
 mod layering;
 #[path = "integration/nearrepeat.rs"]
 mod nearrepeat;
+#[path = "integration/public_attack.rs"]
+mod public_attack;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/snapshot.rs"]

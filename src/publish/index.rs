@@ -43,6 +43,7 @@ fn hotspot_json(h: &PublicHotspot) -> Value {
         "incidents": h.incidents,
         "previous": h.previous,
         "groups": h.groups.iter().map(|(g, n)| (g.to_string(), json!(n))).collect::<serde_json::Map<_, _>>(),
+        "peak_per_km2": h.peak_per_km2,
         "centre_lonlat": h.centre_lonlat,
         "area_m2": h.area_m2,
         "cells": h.cells.len(),
@@ -72,7 +73,10 @@ pub fn index_json(p: &Published, tiles: Value) -> Value {
     let mut hotspots: BTreeMap<String, BTreeMap<&str, Vec<Value>>> = BTreeMap::new();
     for q in &p.products {
         summary.entry(q.period.id()).or_default().insert(GROUPS[q.group].id, q.total);
-        hotspots.entry(q.period.id()).or_default().insert(GROUPS[q.group].id, q.hotspots.iter().map(hotspot_json).collect());
+        hotspots
+            .entry(q.period.id())
+            .or_default()
+            .insert(GROUPS[q.group].id, q.hotspots.iter().map(hotspot_json).collect());
     }
     let mut layers = vec![
         json!({"id": "density", "property": "d:{period}:{group}", "unit": "incidents per km² in the period",
@@ -111,7 +115,12 @@ pub fn index_json(p: &Published, tiles: Value) -> Value {
             "method": METHOD,
             "base": p.tables.base,
             "guarantees": GUARANTEES,
-            "left_out": p.tables.left_out,
+            // Rounded up to the base like every public count (the exact figures are the publisher's).
+            "left_out": {
+                "year_only": p.tables.left_out.year_only.div_ceil(u64::from(p.tables.base)) * u64::from(p.tables.base),
+                "month_not_held": p.tables.left_out.month_not_held.div_ceil(u64::from(p.tables.base)) * u64::from(p.tables.base),
+                "rounding": "up to a multiple of the base",
+            },
         },
         "bounds": p.bounds_lonlat,
         "center": centre,
@@ -133,8 +142,9 @@ pub fn summary_json(p: &Published, period: Period, group: usize) -> Option<Value
         .filter(|x| matches!(x, Period::Month(_)))
         .filter_map(|&m| p.product(m, group).map(|x| json!({"period": m.id(), "count": x.total})))
         .collect();
-    let groups: serde_json::Map<String, Value> =
-        (0..GROUPS.len()).filter_map(|g| p.product(period, g).map(|x| (GROUPS[g].id.to_owned(), json!(x.total)))).collect();
+    let groups: serde_json::Map<String, Value> = (0..GROUPS.len())
+        .filter_map(|g| p.product(period, g).map(|x| (GROUPS[g].id.to_owned(), json!(x.total))))
+        .collect();
     Some(json!({
         "period": period_json(period),
         "group": GROUPS[group].id,

@@ -282,7 +282,10 @@ mod tests {
         assert_eq!(Period::parse("2024-13"), None);
         assert_eq!(Period::parse("2024-01-05"), None);
         let w = Period::Quarter(m).window().unwrap();
-        assert_eq!((instant_text(w.from_s), instant_text(w.to_s)), ("2024-01-01T00:00:00Z".into(), "2024-04-01T00:00:00Z".into()));
+        assert_eq!(
+            (instant_text(w.from_s), instant_text(w.to_s)),
+            ("2024-01-01T00:00:00Z".into(), "2024-04-01T00:00:00Z".into())
+        );
     }
 
     #[test]

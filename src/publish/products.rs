@@ -125,7 +125,8 @@ impl Published {
         };
         let corners = |b: &BoxM| -> Option<[f64; 4]> {
             let mut out: Option<[f64; 4]> = None;
-            for (x, y) in [(b.min_x_m, b.min_y_m), (b.max_x_m, b.min_y_m), (b.min_x_m, b.max_y_m), (b.max_x_m, b.max_y_m)]
+            for (x, y) in
+                [(b.min_x_m, b.min_y_m), (b.max_x_m, b.min_y_m), (b.min_x_m, b.max_y_m), (b.max_x_m, b.max_y_m)]
             {
                 let (lon, lat) = projector.to_lonlat(x, y)?;
                 out = Some(merge_bbox(out, [lon, lat, lon, lat]));
@@ -169,8 +170,11 @@ impl Published {
             Some(grid) => products
                 .par_iter()
                 .map(|p| {
-                    let others: Vec<&Product> =
-                        if p.group == 0 { (1..ng).filter_map(|g| index.get(&(p.period, g)).map(|&k| &products[k])).collect() } else { Vec::new() };
+                    let others: Vec<&Product> = if p.group == 0 {
+                        (1..ng).filter_map(|g| index.get(&(p.period, g)).map(|&k| &products[k])).collect()
+                    } else {
+                        Vec::new()
+                    };
                     let previous = index.get(&(p.period.previous(), p.group)).map(|&k| &products[k]);
                     hotspots_of(p, &others, previous, grid, &projector)
                 })
@@ -373,7 +377,9 @@ fn hotspots_of(
             .map(|poly| {
                 std::iter::once(poly.exterior())
                     .chain(poly.interiors())
-                    .map(|ring| ring.0.iter().filter_map(|c| projector.to_lonlat(c.x, c.y)).map(|(a, b)| [a, b]).collect())
+                    .map(|ring| {
+                        ring.0.iter().filter_map(|c| projector.to_lonlat(c.x, c.y)).map(|(a, b)| [a, b]).collect()
+                    })
                     .collect()
             })
             .collect();

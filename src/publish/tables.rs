@@ -66,9 +66,7 @@ pub fn held_months(ds: &Dataset, coverage: &Coverage) -> Vec<i64> {
         .collect();
     months.sort_unstable();
     months.dedup();
-    months.retain(|&m| {
-        super::lattice::Period::Month(m).window().is_some_and(|w: Window| coverage.window(w).full)
-    });
+    months.retain(|&m| super::lattice::Period::Month(m).window().is_some_and(|w: Window| coverage.window(w).full));
     months
 }
 

@@ -58,7 +58,16 @@ fn density(p: &Published, t: TileId) -> TileLayer {
     let bounds = tile_bounds_lonlat(t);
     // The tile's box in metres, from its corners and edge midpoints.
     let [w, s, e, n] = bounds;
-    let pts = [(w, s), (e, s), (w, n), (e, n), ((w + e) / 2.0, s), ((w + e) / 2.0, n), (w, (s + n) / 2.0), (e, (s + n) / 2.0)];
+    let pts = [
+        (w, s),
+        (e, s),
+        (w, n),
+        (e, n),
+        ((w + e) / 2.0, s),
+        ((w + e) / 2.0, n),
+        (w, (s + n) / 2.0),
+        (e, (s + n) / 2.0),
+    ];
     let xy: Vec<(f64, f64)> = pts.iter().filter_map(|&(lon, lat)| p.projector.from_lonlat(lon, lat)).collect();
     if xy.len() != pts.len() {
         return layer;

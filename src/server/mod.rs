@@ -10,6 +10,7 @@ pub mod context;
 pub mod error;
 mod handlers;
 pub mod layers;
+pub mod public;
 pub mod state;
 pub mod tasking;
 mod tiles;
