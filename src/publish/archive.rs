@@ -40,8 +40,11 @@ pub struct Written {
     pub periods: usize,
 }
 
-/// Every public tile, in tile-id order: `(z, x, y, bytes)`.
-pub fn all_tiles(p: &Published) -> Result<Vec<(u8, u32, u32, Vec<u8>)>, PublishError> {
+/// A built tile: `(z, x, y, bytes)`.
+pub type BuiltTile = (u8, u32, u32, Vec<u8>);
+
+/// Every public tile, in tile-id order.
+pub fn all_tiles(p: &Published) -> Result<Vec<BuiltTile>, PublishError> {
     let ids = tile_ids(p);
     let mut built: Vec<(u64, u8, u32, u32, Vec<u8>)> = ids
         .par_iter()

@@ -54,7 +54,9 @@ fn inside(b: [f64; 4], tile: [f64; 4]) -> bool {
 /// Cells whose mean density shows in the tile, in blocks.
 fn density(p: &Published, t: TileId) -> TileLayer {
     let mut layer = TileLayer::new(t, "density");
-    let Some(grid) = &p.grid else { return layer };
+    if p.grid.is_none() {
+        return layer;
+    }
     let bounds = tile_bounds_lonlat(t);
     // The tile's box in metres, from its corners and edge midpoints.
     let [w, s, e, n] = bounds;
@@ -117,7 +119,6 @@ fn density(p: &Published, t: TileId) -> TileLayer {
             layer.add_polygon(&[ring], &props);
         }
     }
-    let _ = grid;
     layer
 }
 

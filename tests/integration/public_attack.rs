@@ -164,10 +164,13 @@ async fn every_choice_off_the_lattice_is_refused() {
         refused(&format!("/api/hotspots?{march}&{q}"), param).await;
         refused(&format!("/tiles/public/12/1050/1522.mvt?{q}"), param).await;
     }
-    // The internal routes and layers are not there at all.
+    // Daily steps and the compared windows are refused before any route is chosen; the internal routes and layers
+    // are not there at all.
+    refused("/api/emerging?period=1d", "period").await;
+    refused("/api/compare?before=2017-01..2017-02&after=2017-02..2017-03", "before").await;
     for uri in [
-        "/api/emerging?period=1d",
-        "/api/compare?before=2017-01..2017-02&after=2017-02..2017-03",
+        "/api/emerging",
+        "/api/compare",
         "/api/tasking",
         "/tiles/hex.json",
         "/tiles/incidents/13/2100/3045.mvt",
@@ -277,10 +280,18 @@ async fn positions_are_published_cells_never_incidents() {
     for v in [b[1], b[3]] {
         assert!(!lat.contains(&v), "bounds {v} is an incident's latitude");
     }
-    let cells = p.products.iter().flat_map(|q| q.cells.keys()).collect::<std::collections::BTreeSet<_>>();
-    let c0 = cells.iter().map(|c| c.0).min().unwrap();
-    let corner = proj.to_lonlat(c0 as f64 * CELL_M, 0.0).unwrap();
-    let _ = corner;
+    // Each edge of the bounds passes through a corner of the box of the published cells.
+    let cells: Vec<_> = p.products.iter().flat_map(|q| q.cells.keys().copied()).collect();
+    let (c0, c1) = (cells.iter().map(|c| c.0).min().unwrap(), cells.iter().map(|c| c.0).max().unwrap() + 1);
+    let (r0, r1) = (cells.iter().map(|c| c.1).min().unwrap(), cells.iter().map(|c| c.1).max().unwrap() + 1);
+    let corners: Vec<(f64, f64)> = [(c0, r0), (c1, r0), (c0, r1), (c1, r1)]
+        .iter()
+        .map(|&(c, r)| proj.to_lonlat(c as f64 * CELL_M, r as f64 * CELL_M).unwrap())
+        .collect();
+    for (k, v) in b.iter().enumerate() {
+        let hit = corners.iter().any(|&(lon, lat)| ((if k % 2 == 0 { lon } else { lat }) - v).abs() < 1e-9);
+        assert!(hit, "bounds[{k}] = {v} is not a published cell corner: {corners:?}");
+    }
     for month in months() {
         for g in GROUPS.iter().map(|g| g.id) {
             let h = get(&format!("/api/hotspots?period={month}&group={g}")).await.json();
@@ -356,6 +367,7 @@ fn public_density_looks_like_the_internal_one() {
             .map(|i| public.density.get(&Published::cell_of_index(grid, i)).copied().unwrap_or(0.0))
             .collect();
         let r = correlation(&internal.density_per_km2, &pub_values);
+        eprintln!("{}: correlation of the public and internal density {r:.4}", period.id());
         assert!(r > 0.95, "{}: correlation {r}", period.id());
     }
 }
