@@ -371,3 +371,54 @@ fn public_density_looks_like_the_internal_one() {
         assert!(r > 0.95, "{}: correlation {r}", period.id());
     }
 }
+
+/// Areas against all but one, on Dorset with the Poole LSOAs, through `hotspots publish`: LSOA counts of 1 to 4
+/// exist in the data, and every published area count (and so every difference of them) is a multiple of the base.
+#[test]
+fn area_counts_through_publish_are_multiples_of_the_base() {
+    let mut t = TempStore::new();
+    for m in &crate::common::dorset_months()[5..] {
+        t.ingest(m, &IngestOptions::default()).unwrap();
+    }
+    let lsoas = crate::common::fixtures().join("boundaries").join("lsoas_poole.geojson");
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("map");
+    let text =
+        crate::common::cli(&t.path(), &["publish", "--out", dir.to_str().unwrap(), "--areas", lsoas.to_str().unwrap()]);
+    assert!(text.contains("4 published periods (3 months)"), "{text}");
+    assert!(dir.join("index.html").exists() && dir.join("vendor/pmtiles/LICENSE.txt").exists());
+    assert!(t.path().with_extension("db.publish-key").exists(), "the key is kept beside the store");
+
+    // Small true counts exist: LSOAs with 1 to 4 incidents of a group in a month.
+    let ds = t.store.load_dataset(None).unwrap();
+    let layer = hotspots::areas::AreaLayer::from_geojson_path(&lsoas).unwrap();
+    let all: Vec<u32> = (0..ds.len() as u32).collect();
+    let assigned = layer.assign(ds.lon(), ds.lat(), &all);
+    let mut true_counts: std::collections::HashMap<(i64, usize, u32), u32> = Default::default();
+    for (i, a) in assigned.iter().enumerate() {
+        if let Some(a) = a {
+            let cat = ds.categories().name(u32::from(ds.category_ids()[i])).unwrap();
+            let g = hotspots::publish::lattice::group_of(cat);
+            *true_counts.entry((hotspots::publish::lattice::month_of(ds.time_s()[i]), g, *a)).or_default() += 1;
+        }
+    }
+    let small = true_counts.values().filter(|&&n| (1..BASE).contains(&n)).count();
+    assert!(small > 50, "{small} LSOA-month-group counts from 1 to 4");
+
+    let archive = hotspots::publish::archive::read(&std::fs::read(dir.join("hotspots.pmtiles")).unwrap()).unwrap();
+    let mut checked = 0;
+    for tile in archive.tiles.values() {
+        let r = mvt_reader::Reader::new(tile.clone()).unwrap();
+        let names = r.get_layer_names().unwrap();
+        let Some(k) = names.iter().position(|n| n == "areas-lsoas_poole") else { continue };
+        for f in r.get_features(k).unwrap() {
+            for (key, v) in f.properties.iter().flatten() {
+                if let (true, mvt_reader::feature::Value::UInt(n)) = (key.starts_with("n:"), v) {
+                    assert_eq!(n % u64::from(BASE), 0, "{key}={n}");
+                    checked += 1;
+                }
+            }
+        }
+    }
+    assert!(checked > 100, "{checked} area counts checked");
+}
