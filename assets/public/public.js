@@ -47,7 +47,9 @@
     map.addLayer({ id: "surface", type: "fill", source: "public", "source-layer": layer,
       filter: [">", ["coalesce", ["get", prop], 0], 0],
       paint: { "fill-color": ramp(prop, stops), "fill-opacity": 0.7 } });
-    map.addLayer({ id: "surface-line", type: "line", source: "public", "source-layer": layer, paint: { "line-color": "#999", "line-width": 0.3 } });
+    if (layer !== "density") {
+      map.addLayer({ id: "surface-line", type: "line", source: "public", "source-layer": layer, paint: { "line-color": "#888", "line-width": 0.4 } });
+    }
     map.addLayer({ id: "hot", type: "line", source: "public", "source-layer": "hotspots",
       filter: ["all", ["==", ["get", "period"], period], ["==", ["get", "group"], group]],
       paint: { "line-color": "#000", "line-width": 2 } });
