@@ -422,3 +422,24 @@ fn area_counts_through_publish_are_multiples_of_the_base() {
     }
     assert!(checked > 100, "{checked} area counts checked");
 }
+
+/// The same store gives byte-identical tiles and index at one and two threads.
+#[test]
+fn publishing_is_deterministic_at_any_thread_count() {
+    let mut t = TempStore::new();
+    for m in &crate::common::dorset_months()[5..] {
+        t.ingest(m, &IngestOptions::default()).unwrap();
+    }
+    let ds = t.store.load_dataset(None).unwrap();
+    let build = |threads: usize| {
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| {
+            let p = Published::build(&ds, &[], &[3; 32], BASE).unwrap();
+            let index = hotspots::publish::index::index_json(&p, serde_json::json!({})).to_string();
+            (hotspots::publish::archive::all_tiles(&p).unwrap(), index)
+        })
+    };
+    let (a, b) = (build(1), build(2));
+    assert!(!a.0.is_empty());
+    assert!(a == b, "tiles or index differ between one and two threads");
+}
