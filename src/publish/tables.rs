@@ -170,3 +170,85 @@ impl Tables {
         self.months.binary_search(&month).ok()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::time::month_start_s;
+    use crate::model::{DatasetBuilder, IncidentRecord, SourceFile};
+    use proptest::prelude::*;
+    use std::collections::HashMap;
+
+    const CATS: [&str; 4] = ["Burglary", "Robbery", "Drugs", "Anti-social behaviour"];
+
+    /// Month-precision rows (so each month present is held whole) around Bournemouth: (dx, dy, month, category).
+    fn dataset(rows: &[(f64, f64, u32, usize)]) -> Dataset {
+        let mut b = DatasetBuilder::new(&CrsDef::utm_for(-1.9, 50.72), rows.len()).unwrap();
+        b.add_source(SourceFile { import_id: 1, file: "t.csv".into() }).unwrap();
+        for (k, &(dx, dy, m, c)) in rows.iter().enumerate() {
+            b.push(&IncidentRecord {
+                lon: -1.9 + dx,
+                lat: 50.72 + dy,
+                time_s: month_start_s(2024, m).unwrap(),
+                precision: TimePrecision::Month,
+                category: CATS[c],
+                weight: 1.0,
+                area: None,
+                location: None,
+                source: 0,
+                line: k as u32 + 2,
+            })
+            .unwrap();
+        }
+        b.finish().unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Every published cell count and total against a brute-force count of the rows and their keys.
+        #[test]
+        fn tables_match_brute_force(rows in prop::collection::vec((-0.01f64..0.01, -0.01f64..0.01, 1u32..4, 0usize..4), 1..200)) {
+            let ds = dataset(&rows);
+            let secret = [9u8; 32];
+            let t = Tables::build(&ds, &[], &secret, 5);
+            let keyer = RecordKeyer::new(&secret);
+            // (month, group, cell) -> (n, key sum), from the definition.
+            let mut want: HashMap<(i64, usize, CellId), (u32, u32)> = HashMap::new();
+            let mut totals: HashMap<(i64, usize), (u32, u32)> = HashMap::new();
+            for i in 0..ds.len() {
+                let cat = ds.categories().name(u32::from(ds.category_ids()[i])).unwrap();
+                let key = keyer.key(&[
+                    b"t.csv",
+                    &ds.lines()[i].to_le_bytes(),
+                    &ds.time_s()[i].to_le_bytes(),
+                    cat.as_bytes(),
+                    &ds.lon()[i].to_bits().to_le_bytes(),
+                    &ds.lat()[i].to_bits().to_le_bytes(),
+                ]);
+                let cell = ((ds.x_m()[i] / CELL_M).floor() as i64, (ds.y_m()[i] / CELL_M).floor() as i64);
+                let m = month_of(ds.time_s()[i]);
+                for g in [0, group_of(cat)] {
+                    let e = want.entry((m, g, cell)).or_default();
+                    *e = (e.0 + 1, e.1.wrapping_add(key));
+                    let e = totals.entry((m, g)).or_default();
+                    *e = (e.0 + 1, e.1.wrapping_add(key));
+                }
+            }
+            for (mi, &m) in t.months.iter().enumerate() {
+                for g in 0..GROUPS.len() {
+                    let (n, k) = totals.get(&(m, g)).copied().unwrap_or((0, 0));
+                    prop_assert_eq!(t.totals[mi][g], super::super::perturb::round(n, k, 5));
+                    for (&(wm, wg, cell), &(n, k)) in &want {
+                        if wm == m && wg == g {
+                            let published = super::super::perturb::round(n, k, 5);
+                            prop_assert_eq!(t.cells[mi][g].get(&cell).copied().unwrap_or(0), published);
+                        }
+                    }
+                    prop_assert!(t.cells[mi][g].values().all(|&v| v > 0 && v % 5 == 0));
+                }
+            }
+            let months_present: std::collections::BTreeSet<i64> = want.keys().map(|k| k.0).collect();
+            prop_assert_eq!(t.months.clone(), months_present.into_iter().collect::<Vec<_>>());
+        }
+    }
+}
