@@ -42,6 +42,9 @@ mod ingest_property;
 mod layering;
 #[path = "integration/nearrepeat.rs"]
 mod nearrepeat;
+/// A newcomer's first hour: far-away imports, errors that say what works (issue 17).
+#[path = "integration/newcomer.rs"]
+mod newcomer;
 #[path = "integration/public_attack.rs"]
 mod public_attack;
 #[path = "integration/server.rs"]

@@ -83,13 +83,16 @@ pub(crate) fn hotspots_text(set: &HotspotSet, top: usize) -> String {
         ]);
     }
     let mut s = format!(
-        "{} hotspots ({} shown), rule {}, ranked by {}; {} incidents selected, study area {:.2} km2\n\n",
+        "{} hotspots ({} shown), rule {}, ranked by {}; {} incidents selected, study area {:.2} km2; hit rate and PAI \
+         are of this window (in-sample)\n\n",
         set.hotspots.len(),
         set.hotspots.len().min(top),
         match set.rule {
             crate::analysis::hotspots::CellRule::TopShare(x) => format!("densest {}% of the study area", x * 100.0),
             crate::analysis::hotspots::CellRule::Cut(x) => format!("density >= {x} per km2"),
             crate::analysis::hotspots::CellRule::GiStarHot => "Gi* hot at 95% or more".to_owned(),
+            crate::analysis::hotspots::CellRule::Predicted(x) =>
+                format!("the {}% of the study area most likely to see incidents next", x * 100.0),
         },
         match set.rank_by {
             crate::analysis::hotspots::RankBy::Count => "incidents",
