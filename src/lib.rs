@@ -10,6 +10,8 @@
 //! - [`model`] holds incidents as columns with projected metric coordinates;
 //! - [`geo`] converts between WGS84 lon/lat and metric CRSs;
 //! - [`synth`] generates realistic synthetic incidents with known planted hotspots;
+//! - [`publish`] makes public maps that cannot be reverse-engineered (a fixed lattice, cell-key rounding, one
+//!   PMTiles archive and a static page);
 //! - [`report`] formats summaries for people (tables) and programs (JSON);
 //! - [`cli`] implements the command-line commands on top of the above.
 
@@ -26,6 +28,7 @@ pub(crate) mod gis;
 pub mod grid;
 pub mod ingest;
 pub mod model;
+pub mod publish;
 pub(crate) mod report;
 pub mod server;
 pub mod store;

@@ -48,6 +48,8 @@ mod newcomer;
 /// The README's console examples run as written (issue 17).
 #[path = "integration/readme.rs"]
 mod readme;
+#[path = "integration/public_attack.rs"]
+mod public_attack;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/server_page.rs"]

@@ -10,6 +10,7 @@ mod info;
 mod ingest;
 mod nearrepeat;
 pub mod params;
+mod publish;
 mod serve;
 mod synth;
 mod tasking;
@@ -23,6 +24,7 @@ pub use demo::DemoArgs;
 pub use info::InfoArgs;
 pub use ingest::{IngestArgs, error_chain};
 pub use nearrepeat::NearRepeatArgs;
+pub use publish::PublishArgs;
 pub use serve::ServeArgs;
 pub use synth::SynthArgs;
 pub use tasking::{EmergingArgs, TaskingArgs};
@@ -88,6 +90,9 @@ pub enum Command {
     Tasking(Box<TaskingArgs>),
     /// Serve the web map, vector tiles and JSON summaries.
     Serve(Box<ServeArgs>),
+    /// Write the public map (whole months, 250 m cells, rounded counts) as one PMTiles archive, a JSON index and a
+    /// static page, for any static web host.
+    Publish(Box<PublishArgs>),
     /// Boundary layers: import (GeoJSON; any OGR format with the gdal feature), list, counts per area.
     Areas(Box<AreasArgs>),
     /// Ingest the shipped fixtures into a temporary store and show what the engine knows (--keep PATH keeps the
@@ -158,6 +163,7 @@ pub fn run(cli: Cli, out: &mut dyn Write) -> Result<u8, CliError> {
         Command::Gistar(args) => analysis::run_gistar(&cli.store, &args, out),
         Command::Hex(args) => analysis::run_hex(&cli.store, &args, out),
         Command::Serve(args) => serve::run(&cli.store, &args, out),
+        Command::Publish(args) => publish::run(&cli.store, &args, out),
         Command::Areas(args) => areas::run(&cli.store, &args, out),
         Command::Compare(args) => compare::run_compare(&cli.store, &args, out),
         Command::Accuracy(args) => compare::run_accuracy(&cli.store, &args, out),

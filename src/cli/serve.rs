@@ -17,10 +17,11 @@ pub struct ServeArgs {
     /// Address to listen on. Anything but loopback needs --token.
     #[arg(long, default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
-    /// Serve aggregates only: no incidents layer, no location texts or ids, small counts suppressed.
+    /// Serve the public map only: the products `hotspots publish` writes (whole months and quarters, 250 m cells,
+    /// published groups, every count randomly rounded to a multiple of --min-count with cell keys).
     #[arg(long)]
     pub public: bool,
-    /// Fewest incidents a cell, hexagon, hotspot or area may show with --public.
+    /// The rounding base of --public: every public count is a multiple of it, so none shows 1 to min_count - 1.
     #[arg(long, default_value_t = 5)]
     pub min_count: u32,
     /// Require `Authorization: Bearer <token>` on every request.
@@ -59,6 +60,25 @@ pub(super) fn default_assets() -> PathBuf {
     }
 }
 
+/// The boundary layers: the --areas files, then the store's layers (`hotspots areas import`), the newest version
+/// of each, served as `areas-{name}` like the --areas files; a --areas file of the same name wins.
+pub(super) fn load_areas(
+    store: &Store,
+    files: &[PathBuf],
+) -> Result<(Vec<AreaLayer>, Vec<crate::store::AreaLayerRecord>), CliError> {
+    let mut areas = files
+        .iter()
+        .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
+        .collect::<Result<Vec<_>, _>>()?;
+    let stored_layers = store.newest_area_layers()?;
+    for rec in &stored_layers {
+        if !areas.iter().any(|a| a.name == rec.name) {
+            areas.push(store.load_area_layer(rec)?);
+        }
+    }
+    Ok((areas, stored_layers))
+}
+
 /// Build the server state from a store and the options.
 pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, CliError> {
     if !args.addr.ip().is_loopback() && args.token.is_none() {
@@ -75,19 +95,7 @@ pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, Cli
         None => HarmTable::police_uk_default(),
     };
     let (harm, _) = table.weights_for(ds.categories().names(), 1.0);
-    let mut areas = args
-        .areas
-        .iter()
-        .map(|p| AreaLayer::from_geojson_path(p).map_err(|e| CliError::Usage(e.to_string())))
-        .collect::<Result<Vec<_>, _>>()?;
-    // The store's boundary layers (`hotspots areas import`), the newest version of each, served as `areas-{name}`
-    // like the --areas files; a --areas file of the same name wins.
-    let stored_layers = store.newest_area_layers()?;
-    for rec in &stored_layers {
-        if !areas.iter().any(|a| a.name == rec.name) {
-            areas.push(store.load_area_layer(rec)?);
-        }
-    }
+    let (areas, stored_layers) = load_areas(&store, &args.areas)?;
     let imports = store.imports()?;
     let version = {
         use sha2::Digest;
@@ -136,5 +144,8 @@ pub(super) fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError
 }
 
 pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
+    if args.public {
+        return super::publish::serve_public(store_path, args, out);
+    }
     serve(state(store_path, args)?, out)
 }

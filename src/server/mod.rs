@@ -12,6 +12,7 @@ pub mod error;
 mod handlers;
 pub mod layers;
 mod search;
+pub mod public;
 pub mod state;
 pub mod tasking;
 mod tiles;
