@@ -45,11 +45,11 @@ mod nearrepeat;
 /// A newcomer's first hour: far-away imports, errors that say what works (issue 17).
 #[path = "integration/newcomer.rs"]
 mod newcomer;
+#[path = "integration/public_attack.rs"]
+mod public_attack;
 /// The README's console examples run as written (issue 17).
 #[path = "integration/readme.rs"]
 mod readme;
-#[path = "integration/public_attack.rs"]
-mod public_attack;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/server_page.rs"]
