@@ -46,7 +46,8 @@ pub fn check_polygon_lonlat(poly: &geo_types::Polygon<f64>, label: &str) -> Resu
     if let Err(e) = poly.check_validation() {
         return Err(format!("{label} is not a valid polygon: {e}"));
     }
-    if !(poly.unsigned_area() > 0.0) {
+    let area = poly.unsigned_area();
+    if area.is_nan() || area <= 0.0 {
         return Err(format!("{label} has no area (its positions lie on a line or a point)"));
     }
     Ok(())

@@ -125,7 +125,10 @@ impl Grid {
         // At least one cell; the far edge rounds up so the extent is covered. Counted in floating point first: a
         // tiny cell (1e-300 m) must be "too many cells", not a count that wraps round to one.
         let (cols_f, rows_f) = (((x1 - origin_x_m) / cell_m).floor() + 1.0, ((y1 - origin_y_m) / cell_m).floor() + 1.0);
-        if !(origin_x_m.is_finite() && origin_y_m.is_finite()) || !(cols_f * rows_f <= MAX_CELLS as f64) {
+        let cells_f = cols_f * rows_f;
+        let fits =
+            origin_x_m.is_finite() && origin_y_m.is_finite() && cells_f.is_finite() && cells_f <= MAX_CELLS as f64;
+        if !fits {
             let count = |v: f64| if v.is_finite() && v < usize::MAX as f64 { v as usize } else { usize::MAX };
             let (cols, rows) = (count(cols_f), count(rows_f));
             return Err(GridError::TooLarge { cols, rows, cells: cols.saturating_mul(rows), cell_m, max: MAX_CELLS });

@@ -130,10 +130,10 @@ async fn bad_requests_name_the_parameter() {
 #[tokio::test]
 async fn tiles_with_etags_gzip_and_empty_tiles() {
     let s = state(false, None);
-    let tj = get(&s, &format!("/tiles/density.json?{WINDOW}"), &[("host", "example.org:9")]).await.json();
+    let tj = get(&s, &format!("/tiles/density.json?{WINDOW}"), &[("host", "localhost:9")]).await.json();
     assert_eq!(tj["tilejson"], "3.0.0");
     let url = tj["tiles"][0].as_str().unwrap();
-    assert!(url.starts_with("http://example.org:9/tiles/density/{z}/{x}/{y}.mvt?from=2024-01-01"), "{url}");
+    assert!(url.starts_with("http://localhost:9/tiles/density/{z}/{x}/{y}.mvt?from=2024-01-01"), "{url}");
     assert_eq!(tj["vector_layers"][0]["id"], "density");
     assert_eq!(tj["minzoom"], 8);
 

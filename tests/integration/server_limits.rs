@@ -47,12 +47,12 @@ async fn impossible_requests_are_refused_before_starting_naming_the_parameter() 
     let started = Instant::now();
     for (uri, parameter) in [
         (format!("/api/hotspots?{WINDOW}&method=gistar&band_m=50000&cell_m=100"), "band_m"),
-        (format!("/api/hotspots?{WINDOW}&bandwidth_m=100000&cell_m=10"), "bandwidth_m"),
+        (format!("/api/hotspots?{WINDOW}&bandwidth_m=100000&cell_m=25"), "bandwidth_m"),
         (format!("/api/hotspots?{WINDOW}&cell_m=1e-300"), "cell_m"),
         (format!("/api/hotspots?{WINDOW}&bandwidth_m=1e308"), "bandwidth_m"),
         (format!("/api/emerging?{WINDOW}&cell_m=1e-300"), "cell_m"),
         (format!("/api/emerging?{WINDOW}&cell_m=1"), "cell_m"),
-        (format!("/api/emerging?{WINDOW}&band_m=50000&cell_m=100&period=7d"), "band_m"),
+        (format!("/api/emerging?{WINDOW}&band_m=50000&cell_m=100"), "band_m"),
         ("/api/compare?before=2024-01..2024-02&after=2024-02..2024-03&cell_m=0.001".to_owned(), "cell_m"),
         ("/api/compare?before=2024-01..2024-02&after=2024-02..2024-03&category=Nonsense".to_owned(), "category"),
         (format!("/tiles/gistar/10/504/340.mvt?{WINDOW}&band_m=50000&cell_m=100"), "band_m"),
