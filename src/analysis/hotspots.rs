@@ -37,6 +37,20 @@ pub enum CellRule {
     Cut(f64),
     /// Cells with Gi* bin >= 2.
     GiStarHot,
+    /// The share (0..1) of the study area's cells with the highest predicted scores (ties broken by cell index, never
+    /// more cells than the share).
+    Predicted(f64),
+}
+
+/// What cells are chosen from besides the density surface.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CellInputs<'a> {
+    /// The study area (one flag per cell of the surface's grid); `None`: the cells with any density.
+    pub study: Option<&'a [bool]>,
+    /// Predicted scores per cell, for [`CellRule::Predicted`].
+    pub scores: Option<&'a [f64]>,
+    /// Gi* bins on the surface's grid, for [`CellRule::GiStarHot`].
+    pub gistar_bins: Option<&'a [i8]>,
 }
 
 /// What the ranking sorts by.
@@ -57,6 +71,8 @@ pub enum HotspotError {
     BadCut(f64),
     #[error("the Gi* result has {got} cells but the grid has {want}")]
     GiStarMismatch { got: usize, want: usize },
+    #[error("the predicted scores have {got} cells but the grid has {want}")]
+    ScoresMismatch { got: usize, want: usize },
 }
 
 /// A count with its name.
@@ -119,6 +135,7 @@ struct Acc {
 
 /// Find hotspots. `gistar_bins` are Gi* bins on the surface's grid (for [`CellRule::GiStarHot`]);
 /// `harm_by_category[c]` is the harm weight of category id `c` (used for the harm figures and for ranking by harm).
+/// The study area is the cells with any density.
 pub fn find_hotspots(
     ds: &Dataset,
     sel: &Selection,
@@ -128,37 +145,90 @@ pub fn find_hotspots(
     harm_by_category: &[f64],
     projector: &Projector,
 ) -> Result<HotspotSet, HotspotError> {
+    let inputs = CellInputs { gistar_bins, ..CellInputs::default() };
+    find_hotspots_in(ds, sel, surface, inputs, rules, harm_by_category, projector)
+}
+
+/// [`find_hotspots`] with a study area and predicted scores: a share is a share of the study area's cells (rounded
+/// down, at least one), and only its cells can be hot.
+pub fn find_hotspots_in(
+    ds: &Dataset,
+    sel: &Selection,
+    surface: &DensitySurface,
+    inputs: CellInputs<'_>,
+    rules: (CellRule, RankBy),
+    harm_by_category: &[f64],
+    projector: &Projector,
+) -> Result<HotspotSet, HotspotError> {
     let (rule, rank_by) = rules;
     let grid = &surface.grid;
     let density = &surface.density_per_km2;
-    let study_cells = density.iter().filter(|&&d| d > 0.0).count();
+    let in_study = |i: usize| inputs.study.map_or(density[i] > 0.0, |m| m.get(i).copied().unwrap_or(false));
+    let study_cells = (0..grid.n_cells()).filter(|&i| in_study(i)).count();
     let study_area_m2 = study_cells as f64 * grid.cell_area_m2();
+    let share_cells = |share: f64, available: usize| -> Result<usize, HotspotError> {
+        if !(share > 0.0 && share <= 1.0) {
+            return Err(HotspotError::BadShare(share));
+        }
+        Ok(match inputs.study {
+            Some(_) => ((share * study_cells as f64).floor() as usize).max(1),
+            None => ((share * available as f64).ceil() as usize).clamp(1, available.max(1)),
+        })
+    };
     let (flag, threshold): (Vec<bool>, Option<f64>) = match rule {
         CellRule::TopShare(share) => {
-            if !(share > 0.0 && share <= 1.0) {
-                return Err(HotspotError::BadShare(share));
-            }
-            let mut positive: Vec<f64> = density.iter().copied().filter(|&d| d > 0.0).collect();
+            let mut positive: Vec<f64> =
+                (0..grid.n_cells()).filter(|&i| in_study(i) && density[i] > 0.0).map(|i| density[i]).collect();
             positive.sort_by(|a, b| b.total_cmp(a));
-            let k = ((share * positive.len() as f64).ceil() as usize).clamp(1, positive.len().max(1));
+            let k = share_cells(share, positive.len())?.min(positive.len().max(1));
             let t = positive.get(k - 1).copied().unwrap_or(f64::INFINITY);
-            (density.iter().map(|&d| d > 0.0 && d >= t).collect(), Some(t))
+            ((0..grid.n_cells()).map(|i| in_study(i) && density[i] > 0.0 && density[i] >= t).collect(), Some(t))
         }
         CellRule::Cut(t) => {
             if !t.is_finite() {
                 return Err(HotspotError::BadCut(t));
             }
-            (density.iter().map(|&d| d > 0.0 && d >= t).collect(), Some(t))
+            ((0..grid.n_cells()).map(|i| in_study(i) && density[i] > 0.0 && density[i] >= t).collect(), Some(t))
         }
         CellRule::GiStarHot => {
-            let bins = gistar_bins.ok_or(HotspotError::GiStarMismatch { got: 0, want: grid.n_cells() })?;
+            let bins = inputs.gistar_bins.ok_or(HotspotError::GiStarMismatch { got: 0, want: grid.n_cells() })?;
             if bins.len() != grid.n_cells() {
                 return Err(HotspotError::GiStarMismatch { got: bins.len(), want: grid.n_cells() });
             }
             (bins.iter().map(|&b| b >= 2).collect(), None)
         }
+        CellRule::Predicted(share) => {
+            let scores = inputs.scores.ok_or(HotspotError::ScoresMismatch { got: 0, want: grid.n_cells() })?;
+            if scores.len() != grid.n_cells() {
+                return Err(HotspotError::ScoresMismatch { got: scores.len(), want: grid.n_cells() });
+            }
+            let all = vec![true; grid.n_cells()];
+            let study = inputs.study.unwrap_or(&all);
+            let k = share_cells(share, study_cells)?;
+            let mut flag = vec![false; grid.n_cells()];
+            for (cell, _) in crate::analysis::predict::ranked_cells_dense(scores, study, k) {
+                flag[cell as usize] = true;
+            }
+            (flag, None)
+        }
     };
 
+    // Predicted cells: places at the scale of a patrol, grown from the highest scores.
+    if let (CellRule::Predicted(_), Some(scores)) = (rule, inputs.scores) {
+        let max_cells = crate::analysis::patrol_places::max_place_cells(grid);
+        let comps = crate::analysis::patrol_places::capped_places(&flag, scores, grid, max_cells);
+        let (hotspots, selected_harm) =
+            hotspots_and_harm(ds, sel, surface, comps, rank_by, harm_by_category, projector);
+        return Ok(HotspotSet {
+            hotspots,
+            rule,
+            rank_by,
+            density_threshold_per_km2: threshold,
+            selected_incidents: sel.len() as u64,
+            selected_harm,
+            study_area_m2,
+        });
+    }
     // 4-connected components, numbered in order of their smallest cell.
     let mut component = vec![u32::MAX; grid.n_cells()];
     let mut comps: Vec<Vec<usize>> = Vec::new();

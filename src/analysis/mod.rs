@@ -16,6 +16,7 @@ pub mod hotspots;
 pub mod kde;
 pub mod nearrepeat;
 pub mod outline;
+pub mod patrol_places;
 pub mod pipeline;
 pub mod points;
 pub mod predict;

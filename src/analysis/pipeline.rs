@@ -2,16 +2,18 @@
 //! (automatically when not given, saying how), then density, Gi* and hotspots as asked. The CLI and the server call
 //! this, so both resolve parameters the same way.
 
+use super::backtest::{DEFAULT_METHOD, MethodChoice, choose_method, stray_note};
 use super::counts::{GridCounts, grid_counts};
 use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid_within};
-use super::hotspots::{CellRule, HotspotError, HotspotSet, RankBy, find_hotspots};
+use super::hotspots::{CellInputs, CellRule, HotspotError, HotspotSet, RankBy, find_hotspots_in};
 use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, auto_bandwidth, kde_within};
 use super::points::{Points, WeightMode};
+use super::predict::{PredictError, PredictMethod, Strays, Weights, data_end_s, hull_mask};
 pub use super::spec::AnalysisParams;
-use super::spec::{HotspotRule, Method};
+use super::spec::{HotspotRule, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS};
 use crate::geo::{CrsError, Projector};
 use crate::grid::{AUTO_CELL_RULE, BoxM, Grid, GridError, auto_cell_m};
-use crate::model::{Budget, Dataset, QueryError, Selection};
+use crate::model::{Budget, Dataset, Query, QueryError, Selection};
 use serde::Serialize;
 
 /// Errors of an analysis run.
@@ -29,6 +31,8 @@ pub enum AnalysisError {
     Hotspot(#[from] HotspotError),
     #[error(transparent)]
     Crs(#[from] CrsError),
+    #[error(transparent)]
+    Predict(#[from] PredictError),
     #[error("no incidents match the query (window and categories); widen the window or drop a --category")]
     Empty,
 }
@@ -93,59 +97,24 @@ impl GridGiStar {
 #[derive(Debug, Clone)]
 pub struct Prepared {
     pub selection: Selection,
-    /// Points weighted as asked (count or harm).
+    /// Points weighted as asked (count or harm), strays left out.
     pub points: Points,
+    /// Selected incidents far from all others (police.uk lists crimes a force dealt with elsewhere), judged against
+    /// every category's incidents in the window ([`Strays::find`]): kept out of the grid, the KDE, Gi* and the study
+    /// area, still counted in every total, and named in a warning.
+    pub strays: Strays,
+    /// The study area on `grid`: the cells entirely inside the convex hull of the points (strays left out), the
+    /// same rule `backtest` and `accuracy` measure with ([`crate::analysis::predict::STUDY_AREA_RULE`]). Shares
+    /// (`top_share`), area shares and PAI are of this area.
+    pub study: Vec<bool>,
+    /// The instant predictions are made for: the window's end, else the end of the data.
+    pub fit_end_s: Option<i64>,
     /// The density grid: the data's extent plus the kernel's support on every side.
     pub grid: Grid,
     /// The Gi* grid: the data's extent only, aligned with `grid`.
     pub gistar_grid: Grid,
     pub params: ResolvedParams,
     pub warnings: Vec<String>,
-}
-
-/// Cells lying entirely in the convex hull of the points (boundary included); every cell when the hull has no
-/// area, or when no cell fits inside it.
-pub(crate) fn hull_mask(points: &Points, grid: &Grid) -> Vec<bool> {
-    use geo::{Area, ConvexHull};
-    let merged = points.merged();
-    let mp: geo_types::MultiPoint<f64> =
-        merged.x_m.iter().zip(&merged.y_m).map(|(&x, &y)| geo_types::Point::new(x, y)).collect();
-    let hull = mp.convex_hull();
-    if hull.unsigned_area() <= 0.0 {
-        return vec![true; grid.n_cells()];
-    }
-    let ring: Vec<(f64, f64)> = hull.exterior().0.iter().map(|c| (c.x, c.y)).collect();
-    // The hull is convex, so a horizontal line meets it in one interval, and a cell is inside exactly when its
-    // bottom and top edges both lie within their lines' intervals: one pass over the edges per row, not per cell.
-    let span = |y: f64| -> Option<(f64, f64)> {
-        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
-        for w in ring.windows(2) {
-            let ((ax, ay), (bx, by)) = (w[0], w[1]);
-            if (ay - y) * (by - y) > 0.0 {
-                continue;
-            }
-            if ay == by {
-                lo = lo.min(ax.min(bx));
-                hi = hi.max(ax.max(bx));
-            } else {
-                let x = ax + (y - ay) * (bx - ax) / (by - ay);
-                lo = lo.min(x);
-                hi = hi.max(x);
-            }
-        }
-        (lo <= hi).then_some((lo, hi))
-    };
-    let mut mask = vec![false; grid.n_cells()];
-    for r in 0..grid.rows {
-        let y0 = grid.origin_y_m + r as f64 * grid.cell_m;
-        let (Some(bottom), Some(top)) = (span(y0), span(y0 + grid.cell_m)) else { continue };
-        let (lo, hi) = (bottom.0.max(top.0), bottom.1.min(top.1));
-        for c in 0..grid.cols {
-            let x0 = grid.origin_x_m + c as f64 * grid.cell_m;
-            mask[r * grid.cols + c] = x0 >= lo && x0 + grid.cell_m <= hi;
-        }
-    }
-    if mask.iter().any(|&m| m) { mask } else { vec![true; grid.n_cells()] }
 }
 
 /// The extent of the central 98% of points (1st to 99th percentile on each axis), so a few stray points (police.uk
@@ -176,7 +145,17 @@ pub fn prepare(
         return Err(AnalysisError::Empty);
     }
     let weights = (params.weight == WeightMode::Harm).then_some(harm_by_category);
-    let points = Points::from_selection(ds, &selection, weights);
+    let mut points = Points::from_selection(ds, &selection, weights);
+    let mut warnings = selection.warnings.clone();
+    let reference = Query { categories: Vec::new(), ..params.query.clone() }.select(ds)?;
+    let (ref_x, ref_y): (Vec<f64>, Vec<f64>) =
+        reference.indices.iter().map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize])).unzip();
+    let strays = Strays::find(&points.x_m, &points.y_m, &ref_x, &ref_y);
+    if strays.incidents > 0 {
+        let keep = |v: &[f64]| v.iter().zip(&strays.keep).filter(|&(_, &k)| k).map(|(&x, _)| x).collect::<Vec<f64>>();
+        points = Points { x_m: keep(&points.x_m), y_m: keep(&points.y_m), w: keep(&points.w) };
+        warnings.push(stray_note(ds, &strays));
+    }
     let (bandwidth_m, bandwidth_rule) = match params.bandwidth_m {
         Some(b) => (b, None),
         None => {
@@ -217,8 +196,56 @@ pub fn prepare(
         grid_rows: grid.rows,
         grid_origin_m: [grid.origin_x_m, grid.origin_y_m],
     };
-    let warnings = selection.warnings.clone();
-    Ok(Prepared { selection, points, grid, gistar_grid, params: resolved, warnings })
+    let study = hull_mask(&points, &grid);
+    let fit_end_s = params.query.to_s.or_else(|| data_end_s(ds));
+    Ok(Prepared { selection, points, strays, study, fit_end_s, grid, gistar_grid, params: resolved, warnings })
+}
+
+/// The analysis parameters a hotspot rule works on: `predict` without a cell size takes [`PREDICT_CELL_M`] cells, the
+/// scale of a patrol (the cells the backtest measured its choice on), and the map's county view is a zoom-out.
+pub fn rule_params(params: &AnalysisParams, rule: &HotspotRule) -> AnalysisParams {
+    match (rule.method, params.cell_m) {
+        (Method::Predict, None) => AnalysisParams { cell_m: Some(PREDICT_CELL_M), ..params.clone() },
+        _ => params.clone(),
+    }
+}
+
+/// [`prepare`] for a hotspot rule, on [`rule_params`]; when the patrol-scale grid would exceed
+/// [`PREDICT_MAX_CELLS`] (a region, not a patch), on the automatic cell size, with a note saying so.
+pub fn prepare_for_rule(
+    ds: &Dataset,
+    params: &AnalysisParams,
+    rule: &HotspotRule,
+    harm_by_category: &[f64],
+    harm_label: &str,
+) -> Result<Prepared, AnalysisError> {
+    let patrol = rule_params(params, rule);
+    if patrol.cell_m == params.cell_m {
+        return prepare(ds, params, harm_by_category, harm_label);
+    }
+    let too_large = |cells: usize| {
+        format!(
+            "{PREDICT_CELL_M} m cells would need {cells} cells over this extent (more than {PREDICT_MAX_CELLS}): the \
+             automatic cell size is used; give cell_m, or a box, for street-level places"
+        )
+    };
+    match prepare(ds, &patrol, harm_by_category, harm_label) {
+        Ok(p) if p.grid.n_cells() as f64 <= PREDICT_MAX_CELLS => Ok(p),
+        Ok(p) => {
+            let mut auto = prepare(ds, params, harm_by_category, harm_label)?;
+            auto.warnings.push(too_large(p.grid.n_cells()));
+            Ok(auto)
+        }
+        Err(
+            AnalysisError::Grid(GridError::TooLarge { cells, .. })
+            | AnalysisError::Kde(KdeError::ReachTooLarge { source: GridError::TooLarge { cells, .. }, .. }),
+        ) => {
+            let mut auto = prepare(ds, params, harm_by_category, harm_label)?;
+            auto.warnings.push(too_large(cells));
+            Ok(auto)
+        }
+        Err(e) => Err(e),
+    }
 }
 
 impl Prepared {
@@ -240,8 +267,31 @@ impl Prepared {
         Ok(GridGiStar { grid: grid.clone(), values, study, result })
     }
 
+    /// The scores of `method` on the density grid for the period after [`Prepared::fit_end_s`], fitted on the
+    /// selected categories' history before it (the method's own lookback, not the window's start).
+    pub fn predicted_scores(
+        &self,
+        ds: &Dataset,
+        method: &PredictMethod,
+        harm_by_category: &[f64],
+    ) -> Result<Vec<f64>, AnalysisError> {
+        let fit_end_s = self.fit_end_s.ok_or(AnalysisError::Empty)?;
+        let weights = Weights { mode: self.params.weight, harm_by_category: harm_by_category.to_vec() };
+        Ok(super::predict::score_cells(ds, &self.params.categories, &self.grid, method, fit_end_s, &weights)?)
+    }
+
+    /// The prediction method a backtest on the store's history before [`Prepared::fit_end_s`] chooses, on this
+    /// grid's cells, for this weight and these categories ([`choose_method`], with its evidence and sentence).
+    pub fn choose_predictor(&self, ds: &Dataset, harm_by_category: &[f64]) -> Result<MethodChoice, AnalysisError> {
+        let at_s = self.fit_end_s.ok_or(AnalysisError::Empty)?;
+        let weights = Weights { mode: self.params.weight, harm_by_category: harm_by_category.to_vec() };
+        Ok(choose_method(ds, &self.params.categories, &weights, at_s, self.grid.cell_m)?)
+    }
+
     /// Hotspots by a request's rule: Gi* for the rule's band is computed here when the rule needs it and `gistar`
-    /// (a cached run for that band) is not given.
+    /// (a cached run for that band) is not given; `predict` scores with the rule's predictor, else `predictor` (the
+    /// caller's choice, e.g. [`crate::analysis::backtest::choose_method`]'s), else
+    /// [`crate::analysis::backtest::DEFAULT_METHOD`].
     pub fn rule_hotspots(
         &self,
         ds: &Dataset,
@@ -249,6 +299,7 @@ impl Prepared {
         rule: &HotspotRule,
         gistar: Option<&GridGiStar>,
         harm_by_category: &[f64],
+        predictor: Option<&PredictMethod>,
     ) -> Result<HotspotSet, AnalysisError> {
         let own;
         let gi = match (rule.method, gistar) {
@@ -257,12 +308,23 @@ impl Prepared {
                 own = self.gistar(rule.band_m(self.params.bandwidth_m), GiStarOptions::default())?;
                 Some(&own)
             }
-            (Method::Kde, _) => None,
+            _ => None,
         };
-        self.hotspots(ds, surface, gi, rule.cell_rule(), rule.rank_by(self.params.weight), harm_by_category)
+        let scores = match rule.method {
+            Method::Predict => {
+                let method = rule.predictor.as_ref().or(predictor).unwrap_or(&DEFAULT_METHOD);
+                Some(self.predicted_scores(ds, method, harm_by_category)?)
+            }
+            _ => None,
+        };
+        let projector = Projector::new(ds.crs())?;
+        let bins = gi.map(|g| g.bins_on(&surface.grid));
+        let inputs = CellInputs { study: Some(&self.study), scores: scores.as_deref(), gistar_bins: bins.as_deref() };
+        let rules = (rule.cell_rule(), rule.rank_by(self.params.weight));
+        Ok(find_hotspots_in(ds, &self.selection, surface, inputs, rules, harm_by_category, &projector)?)
     }
 
-    /// Hotspots from the density surface (and Gi* when the rule asks for it).
+    /// Hotspots from the density surface (and Gi* when the rule asks for it), the share of [`Prepared::study`].
     pub fn hotspots(
         &self,
         ds: &Dataset,
@@ -274,28 +336,7 @@ impl Prepared {
     ) -> Result<HotspotSet, AnalysisError> {
         let projector = Projector::new(ds.crs())?;
         let bins = gistar.map(|g| g.bins_on(&surface.grid));
-        Ok(find_hotspots(ds, &self.selection, surface, bins.as_deref(), (rule, rank_by), harm_by_category, &projector)?)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::geo::CrsDef;
-
-    #[test]
-    fn hull_mask_keeps_cells_entirely_inside() {
-        // A triangle (0,0), (100,0), (0,100) over 10 m cells: cell (r, c) is inside when c + r + 2 <= 10.
-        let g = Grid::new(0.0, 0.0, 10.0, 10, 10, &CrsDef::utm_for(0.0, 10.0)).unwrap();
-        let p = Points { x_m: vec![0.0, 100.0, 0.0, 20.0], y_m: vec![0.0, 0.0, 100.0, 20.0], w: vec![1.0; 4] };
-        let m = hull_mask(&p, &g);
-        for r in 0..10 {
-            for c in 0..10 {
-                assert_eq!(m[r * 10 + c], c + r + 2 <= 10, "cell {r},{c}");
-            }
-        }
-        // Collinear points have no hull area: every cell counts.
-        let line = Points { x_m: vec![0.0, 50.0, 100.0], y_m: vec![0.0, 50.0, 100.0], w: vec![1.0; 3] };
-        assert!(hull_mask(&line, &g).iter().all(|&b| b));
+        let inputs = CellInputs { study: Some(&self.study), scores: None, gistar_bins: bins.as_deref() };
+        Ok(find_hotspots_in(ds, &self.selection, surface, inputs, (rule, rank_by), harm_by_category, &projector)?)
     }
 }

@@ -3,11 +3,12 @@
 
 use super::CliError;
 use super::params::SpecArgs;
+use crate::analysis::backtest::MethodChoice;
 use crate::analysis::gistar::GiStarOptions;
 use crate::analysis::harm::HarmTable;
-use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare};
+use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare, prepare_for_rule};
 use crate::analysis::points::WeightMode;
-use crate::analysis::spec::{GiStarSpec, HexSpec, HotspotSpec};
+use crate::analysis::spec::{GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method};
 use crate::geo::{CrsDef, Projector};
 use crate::model::Dataset;
 use crate::report::analysis as out;
@@ -75,6 +76,26 @@ pub(super) fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) 
     let d = data.load(store_path)?;
     let prepared = prepare(&d.ds, params, &d.harm_by_category, &d.harm_label)?;
     Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
+}
+
+/// [`load`] for a hotspot rule (`predict` on patrol-scale cells when no cell size is given).
+pub(super) fn load_for_rule(
+    store_path: &Path,
+    data: &DataArgs,
+    params: &AnalysisParams,
+    rule: &HotspotRule,
+) -> Result<Loaded, CliError> {
+    let d = data.load(store_path)?;
+    let prepared = prepare_for_rule(&d.ds, params, rule, &d.harm_by_category, &d.harm_label)?;
+    Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
+}
+
+/// The backtest's choice of prediction method for `predict` when the rule names none.
+pub(super) fn predictor_choice(l: &Loaded, rule: &HotspotRule) -> Result<Option<MethodChoice>, CliError> {
+    if rule.method != Method::Predict || rule.predictor.is_some() {
+        return Ok(None);
+    }
+    Ok(Some(l.prepared.choose_predictor(&l.ds, &l.harm_by_category)?))
 }
 
 /// Write bytes to a file atomically.
@@ -224,11 +245,19 @@ pub struct FindArgs {
 
 pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let spec = &args.spec.0;
-    let l = load(store, &args.data, &spec.analysis)?;
+    let l = load_for_rule(store, &args.data, &spec.analysis, &spec.rule)?;
     let s = l.prepared.density()?;
-    let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category)?;
+    let choice = predictor_choice(&l, &spec.rule)?;
+    let predictor = choice.as_ref().map(|c| &c.method);
+    let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category, predictor)?;
     let top = spec.top;
-    let geojson = || out::hotspots_geojson(&set, &l.prepared.params, top);
+    let geojson = || {
+        let mut doc = out::hotspots_geojson(&set, &l.prepared.params, top);
+        if let (Some(obj), Some(c)) = (doc.as_object_mut(), &choice) {
+            obj.insert("method_choice".into(), serde_json::json!(c));
+        }
+        doc
+    };
     let body: Option<Vec<u8>> = if args.json || args.geojson {
         Some(crate::report::json_pretty(&geojson())?)
     } else if args.csv {
@@ -253,6 +282,12 @@ pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Re
         }
         None => {
             header(&l, out)?;
+            if let Some(c) = &choice {
+                writeln!(out, "places: {} ({})", c.text, c.description)?;
+                writeln!(out, "why: {}", c.sentence)?;
+            } else if let (Method::Predict, Some(m)) = (spec.rule.method, &spec.rule.predictor) {
+                writeln!(out, "places: {m} (as given)")?;
+            }
             writeln!(out)?;
             write!(out, "{}", out::hotspots_text(&set, top))?;
         }

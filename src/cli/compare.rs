@@ -1,7 +1,7 @@
 //! `hotspots compare` and `hotspots accuracy`.
 
 use super::CliError;
-use super::analysis::{DataArgs, JsonStyle, load, write_file};
+use super::analysis::{DataArgs, JsonStyle, write_file};
 use super::params::{SpecArgs, flag_error};
 use crate::analysis::compare::{Areas, Comparison, change_grid, compare, hotspot_outline, to_metric};
 use crate::analysis::pipeline::AnalysisParams;
@@ -69,7 +69,8 @@ pub(super) struct CompareRun {
 pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, CliError> {
     let spec = &args.spec.0;
     let (before, after) = spec.windows().map_err(|e| CliError::Usage(flag_error(&e)))?;
-    let l = load(store, &args.data, &spec.before_analysis(before))?;
+    let l = super::analysis::load_for_rule(store, &args.data, &spec.before_analysis(before), &spec.rule)?;
+    let choice = super::analysis::predictor_choice(&l, &spec.rule)?;
     let projector = l.projector;
     let usage = |e: crate::analysis::compare::CompareError| CliError::Usage(e.to_string());
     let metric =
@@ -79,7 +80,8 @@ pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, Cl
         (Some(p), None) => Some((metric(p)?, format!("target {}", p.display()))),
         (None, Some(id)) => {
             let s = l.prepared.density()?;
-            let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category)?;
+            let predictor = choice.as_ref().map(|c| &c.method);
+            let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category, predictor)?;
             let settings = hotspot_settings(spec);
             let outline = hotspot_outline(&set, &l.prepared.grid, id, &settings).map_err(usage)?;
             Some((outline, format!("hotspot {id}")))

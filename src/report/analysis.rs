@@ -90,6 +90,8 @@ pub(crate) fn hotspots_text(set: &HotspotSet, top: usize) -> String {
             crate::analysis::hotspots::CellRule::TopShare(x) => format!("densest {}% of the study area", x * 100.0),
             crate::analysis::hotspots::CellRule::Cut(x) => format!("density >= {x} per km2"),
             crate::analysis::hotspots::CellRule::GiStarHot => "Gi* hot at 95% or more".to_owned(),
+            crate::analysis::hotspots::CellRule::Predicted(x) =>
+                format!("the {}% of the study area most likely to see incidents next", x * 100.0),
         },
         match set.rank_by {
             crate::analysis::hotspots::RankBy::Count => "incidents",

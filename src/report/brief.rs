@@ -184,11 +184,14 @@ pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector
             esc(c.emerging_name.as_deref().unwrap_or("-"))
         );
     }
-    let _ = write!(
-        h,
-        "</table><h2 style=\"margin-top:6mm\">Parameters</h2><pre>{}</pre></section>",
-        esc(&parameters_text(list))
-    );
+    let record = match &list.method_choice {
+        Some(c) => format!("<p class=\"record\"><b>How well this works here:</b> {}.</p>", esc(&c.sentence)),
+        None => format!("<p class=\"record\">Places: {}.</p>", esc(&list.places_rule)),
+    };
+    h.push_str("</table>");
+    h.push_str(&record);
+    let _ =
+        write!(h, "<h2 style=\"margin-top:6mm\">Parameters</h2><pre>{}</pre></section>", esc(&parameters_text(list)));
     // One page per candidate.
     for c in &list.candidates {
         let img = candidate_svg(list, c, ds, projector, areas)

@@ -49,8 +49,8 @@ pub(crate) fn parameters_text(list: &TaskingList) -> String {
     );
     s.push_str(&params_text(&list.params));
     s.push_str(&format!(
-        "hotspots: the densest {}% of the study area, ranked by {}; candidates closer than {} m merged; top {}\n",
-        100.0 * list.top_share,
+        "places: {}, ranked by {}; candidates closer than {} m merged; top {}\n",
+        list.places_rule,
         match list.rank_by {
             RankBy::Count => "incidents",
             RankBy::Harm => "harm",
@@ -58,6 +58,9 @@ pub(crate) fn parameters_text(list: &TaskingList) -> String {
         list.min_separation_m,
         list.top
     ));
+    if let Some(c) = &list.method_choice {
+        s.push_str(&format!("record: {}\n", c.sentence));
+    }
     match &list.emerging_period {
         Some(p) => s.push_str(&format!("emerging classes: {} {p} steps\n", list.emerging_steps.len())),
         None => s.push_str("emerging classes: none\n"),
@@ -116,7 +119,7 @@ pub(crate) fn tasking_text(list: &TaskingList) -> String {
         s.push_str(&format!("   previous:  {}\n", change_text(list, c)));
         s.push_str(&format!("   mix:       {}\n", mix_text(&c.categories, 4)));
         s.push_str(&format!(
-            "   Gi* z {}; PAI {:.1} ({:.1}% of incidents on {:.2}% of the area, {} m2)\n",
+            "   Gi* z {}; PAI in the window (in-sample) {:.1} ({:.1}% of its incidents on {:.2}% of the area, {} m2)\n",
             c.gistar_z.map_or("undefined".into(), |z| format!("{z:.2}")),
             c.pai,
             100.0 * c.hit_rate,

@@ -17,7 +17,7 @@ use std::sync::Arc;
 /// The target of a comparison: hotspot `id` over the before window, found exactly as `find` (and `compare
 /// --hotspot`) finds it with the request's grid, weight and rule.
 fn hotspot_target(s: &AppState, spec: &CompareSpec, id: &str, before: Window) -> Result<Areas, AppError> {
-    let Some(a) = s.analysis(&spec.before_analysis(before))? else {
+    let Some(a) = s.rule_analysis(&spec.before_analysis(before), &spec.rule)? else {
         return Err(AppError::bad("hotspot", format!("hotspot={id}: the before window has no incidents")));
     };
     let set = s.hotspots_for(&a, &spec.rule)?;

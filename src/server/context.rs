@@ -5,6 +5,7 @@
 use super::cache::ByteCache;
 use super::error::AppError;
 use super::flight::SingleFlight;
+use crate::analysis::backtest::MethodChoice;
 use crate::analysis::compare::{ChangeGrid, CompareError, change_grid};
 use crate::analysis::emerging::EmergingError;
 use crate::analysis::emerging::cube::{CubeError, EmergingRun, run as run_cube};
@@ -12,7 +13,9 @@ use crate::analysis::gistar::{GiStarError, GiStarOptions};
 use crate::analysis::hex::HexCounts;
 use crate::analysis::hotspots::HotspotSet;
 use crate::analysis::kde::DensitySurface;
-use crate::analysis::pipeline::{AnalysisError, AnalysisParams, GridGiStar, Prepared, prepare};
+use crate::analysis::pipeline::{
+    AnalysisError, AnalysisParams, GridGiStar, Prepared, prepare, prepare_for_rule, rule_params,
+};
 use crate::analysis::spec::{CompareSpec, EmergingSpec, HotspotRule, canonical};
 use crate::areas::AreaLayer;
 use crate::model::{Budget, Dataset};
@@ -193,6 +196,9 @@ pub struct Context {
     pub flights: SingleFlight,
     /// Analyses computed (not found in the cache) so far.
     pub analyses_computed: std::sync::atomic::AtomicU64,
+    /// The backtest's choice of prediction method, by categories, weight, instant and cell size (a few hundred bytes
+    /// each; one per window the page asks for).
+    pub choices: Mutex<HashMap<String, Arc<MethodChoice>>>,
 }
 
 impl Context {
@@ -217,6 +223,7 @@ impl Context {
             data_version,
             flights: SingleFlight::new(),
             analyses_computed: std::sync::atomic::AtomicU64::new(0),
+            choices: Mutex::new(HashMap::new()),
         }
     }
 
@@ -229,7 +236,25 @@ impl Context {
     /// incident matches (an empty window is an empty answer, not an error). Identical requests in flight compute
     /// it once.
     pub fn analysis(&self, params: &AnalysisParams) -> Result<Option<Arc<Analysis>>, AppError> {
-        let key = canonical(params);
+        self.analysis_keyed(canonical(params), || prepare(&self.ds, params, &self.harm_by_category, &self.harm_label))
+    }
+
+    /// The analysis a hotspot rule works on ([`rule_params`]: `predict` without a cell size on patrol-scale cells,
+    /// [`prepare_for_rule`]), from the cache or computed; `None` when no incident matches.
+    pub fn rule_analysis(
+        &self,
+        params: &AnalysisParams,
+        rule: &HotspotRule,
+    ) -> Result<Option<Arc<Analysis>>, AppError> {
+        let key = canonical(&rule_params(params, rule));
+        self.analysis_keyed(key, || prepare_for_rule(&self.ds, params, rule, &self.harm_by_category, &self.harm_label))
+    }
+
+    fn analysis_keyed(
+        &self,
+        key: String,
+        prepare: impl FnOnce() -> Result<Prepared, AnalysisError>,
+    ) -> Result<Option<Arc<Analysis>>, AppError> {
         if let Some(a) = self.cached_analysis(&key) {
             return Ok(Some(a));
         }
@@ -239,7 +264,7 @@ impl Context {
             }
             Budget::current().check()?;
             self.analyses_computed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-            let prepared = match prepare(&self.ds, params, &self.harm_by_category, &self.harm_label) {
+            let prepared = match prepare() {
                 Err(AnalysisError::Empty) => return Ok(None),
                 other => other?,
             };
@@ -279,8 +304,10 @@ impl Context {
                 crate::analysis::spec::Method::GiStar => {
                     Some(a.gistar_for(rule.band_m(a.prepared.params.bandwidth_m))?)
                 }
-                crate::analysis::spec::Method::Kde => None,
+                _ => None,
             };
+            let choice = self.predictor_for(a, rule)?;
+            let predictor = choice.as_ref().map(|c| &c.method);
             Budget::current().check()?;
             let set = Arc::new(a.prepared.rule_hotspots(
                 &self.ds,
@@ -288,6 +315,7 @@ impl Context {
                 rule,
                 gi.as_deref(),
                 &self.harm_by_category,
+                predictor,
             )?);
             if let Ok(mut m) = a.hotspots.lock() {
                 make_room(&mut m, RULES_KEPT);
@@ -297,6 +325,25 @@ impl Context {
         })?;
         self.analyses.resize(&a.key, a.bytes());
         Ok(set)
+    }
+
+    /// The prediction method `predict` uses on an analysis when the rule names none: the backtest's choice on the
+    /// store's history before the analysis's window ends, cached per categories, weight, instant and cell size (the
+    /// data version is the cache's: a new import makes a new context).
+    pub fn predictor_for(&self, a: &Analysis, rule: &HotspotRule) -> Result<Option<Arc<MethodChoice>>, AppError> {
+        if rule.method != crate::analysis::spec::Method::Predict || rule.predictor.is_some() {
+            return Ok(None);
+        }
+        let p = &a.prepared;
+        let key = format!("{:?}|{}|{:?}|{}", p.params.categories, p.params.weight.name(), p.fit_end_s, p.grid.cell_m);
+        if let Some(c) = self.choices.lock().ok().and_then(|m| m.get(&key).cloned()) {
+            return Ok(Some(c));
+        }
+        let c = Arc::new(p.choose_predictor(&self.ds, &self.harm_by_category)?);
+        if let Ok(mut m) = self.choices.lock() {
+            m.insert(key, c.clone());
+        }
+        Ok(Some(c))
     }
 
     /// The change map of a comparison, from the cache or computed; `None` when neither window has an incident.

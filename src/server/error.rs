@@ -79,6 +79,15 @@ impl From<crate::analysis::pipeline::AnalysisError> for AppError {
             E::Hotspot(_) => AppError::bad("method", e.to_string()),
             E::Empty => AppError::bad("from", e.to_string()),
             E::Crs(_) => AppError::Internal(e.to_string()),
+            E::Predict(p) => {
+                use crate::analysis::predict::PredictError as P;
+                match p {
+                    P::Query(QueryError::UnknownCategory { .. }) => AppError::bad("category", e.to_string()),
+                    P::Grid(_) => AppError::bad("cell_m", e.to_string()),
+                    P::Internal(_) => AppError::Internal(e.to_string()),
+                    _ => AppError::bad("predictor", e.to_string()),
+                }
+            }
         }
     }
 }

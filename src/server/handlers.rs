@@ -140,7 +140,7 @@ pub(super) async fn hotspots(State(s): St, RawQuery(q): RawQuery) -> Result<Json
 }
 
 fn hotspots_json(s: &AppState, p: &HotspotSpec) -> Result<Value, AppError> {
-    let Some(a) = s.analysis(&p.analysis)? else {
+    let Some(a) = s.rule_analysis(&p.analysis, &p.rule)? else {
         let q = &p.analysis.query;
         return Ok(json!({"type": "FeatureCollection", "features": [],
             "parameters": {"from": q.from_s.map(format_instant), "to": q.to_s.map(format_instant), "categories": q.categories},
@@ -152,8 +152,18 @@ fn hotspots_json(s: &AppState, p: &HotspotSpec) -> Result<Value, AppError> {
     let mut doc = crate::report::analysis::hotspots_geojson(&set, &a.prepared.params, usize::MAX);
     // Incidents in the same cells over the equal window before, for the trend.
     let previous = previous_counts(s, p, &a, &set);
+    let choice = s.predictor_for(&a, &p.rule)?;
     if let Some(obj) = doc.as_object_mut() {
         obj.insert("settings".into(), json!(canonical(p)));
+        if let Some(c) = &choice {
+            // The evidence is store-wide shares, but public mode publishes only which method and why in words.
+            let c = if s.config.public {
+                json!({"method": c.text, "description": c.description, "reason": c.reason})
+            } else {
+                json!(c.as_ref())
+            };
+            obj.insert("method_choice".into(), c);
+        }
         let q = &p.analysis.query;
         if let (None, Some(f), Some(t)) = (&previous, q.from_s, q.to_s) {
             let prev = crate::analysis::tasking::previous_window(Window { from_s: f, to_s: t });

@@ -38,3 +38,136 @@ fn gistar_with_permutations_still_finds_hot_cells_and_says_why() {
     let analysed = count_after(&permuted, "Gi* over");
     assert!(analysed > 10_000 && analysed < 1_000_000, "{permuted}");
 }
+
+/// The strays a warning reports (0 without one).
+fn strays_in(text: &str) -> u64 {
+    text.lines()
+        .find_map(|l| {
+            let at = l.find(" far from the rest")?;
+            let head = l[..at].trim_end_matches(" incidents").trim_end_matches(" incident");
+            head.rsplit(' ').next()?.parse().ok()
+        })
+        .unwrap_or(0)
+}
+
+/// A copy of January 2024 with 18 records in Wandsworth and 2 in Cornwall appended (as police.uk's February 2021
+/// file held): a file in a temporary directory.
+fn january_with_strays(dir: &std::path::Path) -> std::path::PathBuf {
+    let src = crate::common::fixtures().join("police-uk/2024-01-dorset-street.csv");
+    let mut text = std::fs::read_to_string(src).unwrap();
+    if !text.ends_with('\n') {
+        text.push('\n');
+    }
+    for k in 0..20 {
+        let (lon, lat, place) = if k < 18 {
+            (-0.1910 + 0.002 * f64::from(k % 6), 51.4570 + 0.002 * f64::from(k / 6), "Wandsworth High Street")
+        } else {
+            (-5.0527 + 0.01 * f64::from(k), 50.2632, "Truro")
+        };
+        text.push_str(&format!(
+            ",2024-01,Dorset Police,Dorset Police,{lon:.6},{lat:.6},On or near {place},E01004500,Wandsworth 001A,\
+             Other theft,,\n"
+        ));
+    }
+    let path = dir.join("2024-01-dorset-street.csv");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+/// Item 4: twenty far-away records no longer stretch the study area: Gi* analyses the same cells and finds the same
+/// hot cells as without them, and every analysis says how many strays were left out and where.
+#[test]
+fn strays_are_left_out_of_the_study_area_and_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let stray_file = january_with_strays(dir.path());
+    let mut clean = TempStore::new();
+    clean
+        .ingest(&crate::common::fixtures().join("police-uk/2024-01-dorset-street.csv"), &IngestOptions::default())
+        .unwrap();
+    let mut strayed = TempStore::new();
+    strayed.ingest(&stray_file, &IngestOptions::default()).unwrap();
+    let args = ["gistar", "--cell-m", "100", "--band-m", "300"];
+    let (a, b) = (cli(&clean.path(), &args), cli(&strayed.path(), &args));
+    assert_eq!(count_after(&a, "Gi* over"), count_after(&b, "Gi* over"), "{a}\n{b}");
+    assert_eq!(count_after(&a, "95%"), count_after(&b, "95%"), "{a}\n{b}");
+    // January itself may hold a stray or two (police.uk lists crimes dealt with elsewhere): twenty more now.
+    assert_eq!(strays_in(&b), strays_in(&a) + 20, "{a}\n{b}");
+    assert!(b.contains("18 near -0.18") && b.contains("2 near -4.8"), "{b}");
+    // find and density say so too, and their grids do not reach London.
+    let f = cli(&strayed.path(), &["find", "--method", "kde"]);
+    assert_eq!(strays_in(&f), strays_in(&a) + 20, "{f}");
+    let (fa, fb) = (cli(&clean.path(), &["density"]), cli(&strayed.path(), &["density"]));
+    let grid = |t: &str| t.lines().find(|l| l.contains("grid")).map(str::to_owned);
+    assert_eq!(grid(&fa), grid(&fb), "{fa}\n{fb}");
+}
+
+/// Issue 13 (the default follows the evidence) and item 10 (a scale people can act on): `find`'s default places for
+/// March 2024, chosen from January and February on 50 m cells, catch at least as much of March as the same number
+/// of cells with most incidents in January and February (counted here, not by the engine's evaluation code), and no
+/// place is larger than a patrol can cover. Before: the densest cells of a 1.9 km kernel, the first hotspot 17.4
+/// km2, and 19% against counts' 52%.
+#[test]
+fn find_by_default_places_predict_next_month_at_least_as_well_as_counts() {
+    use hotspots::analysis::pipeline::{AnalysisParams, prepare_for_rule};
+    use hotspots::analysis::spec::HotspotSpec;
+    use hotspots::model::Query;
+    use hotspots::model::time::month_start_s;
+    use std::collections::HashSet;
+
+    let t = dorset_store();
+    let ds = t.store.load_dataset(None).unwrap();
+    let harm = vec![1.0; ds.categories().len()];
+    let month = |m: u32| month_start_s(2024, m).unwrap();
+    let window = Query { from_s: Some(month(1)), to_s: Some(month(3)), ..Default::default() };
+    let spec =
+        HotspotSpec { analysis: AnalysisParams { query: window.clone(), ..Default::default() }, ..Default::default() };
+    let prepared = prepare_for_rule(&ds, &spec.analysis, &spec.rule, &harm, "unit").unwrap();
+    assert_eq!(prepared.grid.cell_m, 50.0, "patrol-scale cells by default");
+    let surface = prepared.density().unwrap();
+    let choice = prepared.choose_predictor(&ds, &harm).unwrap();
+    let set = prepared.rule_hotspots(&ds, &surface, &spec.rule, None, &harm, Some(&choice.method)).unwrap();
+    let largest_km2 = set.hotspots.iter().map(|h| h.area_m2).fold(0.0, f64::max) / 1e6;
+    assert!(largest_km2 < 1.0, "largest place {largest_km2} km2");
+
+    let grid = &prepared.grid;
+    let cell_of = |i: u32| grid.cell_at(ds.x_m()[i as usize], ds.y_m()[i as usize]);
+    let chosen: HashSet<usize> = set.hotspots.iter().flat_map(|h| h.cell_indices.iter().copied()).collect();
+    let study_cells = prepared.study.iter().filter(|&&s| s).count();
+    assert!(chosen.iter().all(|&c| prepared.study[c]));
+    assert!(chosen.len() <= study_cells / 100, "{} cells of {study_cells}", chosen.len());
+
+    let mut counts = vec![0u32; grid.n_cells()];
+    for &i in &window.select(&ds).unwrap().indices {
+        if let Some(c) = cell_of(i).filter(|&c| prepared.study[c]) {
+            counts[c] += 1;
+        }
+    }
+    let mut busiest: Vec<usize> = (0..grid.n_cells()).filter(|&c| counts[c] > 0).collect();
+    busiest.sort_by(|&a, &b| counts[b].cmp(&counts[a]).then(a.cmp(&b)));
+    busiest.truncate(chosen.len());
+    let busiest: HashSet<usize> = busiest.into_iter().collect();
+
+    let march = Query { from_s: Some(month(3)), to_s: Some(month(4)), ..Default::default() }.select(&ds).unwrap();
+    let caught = |cells: &HashSet<usize>| {
+        march.indices.iter().filter(|&&i| cell_of(i).is_some_and(|c| cells.contains(&c))).count() as f64
+            / march.len() as f64
+    };
+    let (ours, counts_caught) = (caught(&chosen), caught(&busiest));
+    eprintln!(
+        "find's default ({}) caught {:.1}% of March on {} cells; the busiest {} cells by count {:.1}%",
+        choice.text,
+        100.0 * ours,
+        chosen.len(),
+        busiest.len(),
+        100.0 * counts_caught
+    );
+    assert!(ours >= counts_caught, "{ours} against counts' {counts_caught}");
+
+    // The CLI says which method and why, in the table and in the JSON.
+    let text = cli(&t.path(), &["find", "--from", "2024-01", "--to", "2024-03"]);
+    assert!(text.contains(&format!("places: {}", choice.text)), "{text}");
+    assert!(text.contains("why: "), "{text}");
+    let json: serde_json::Value =
+        serde_json::from_str(&cli(&t.path(), &["find", "--from", "2024-01", "--to", "2024-03", "--json"])).unwrap();
+    assert_eq!(json["method_choice"]["text"], choice.text.as_str());
+}

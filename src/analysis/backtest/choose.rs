@@ -21,14 +21,16 @@ pub const CHOICE_COVERAGE_PCT: f64 = 1.0;
 pub const DEFAULT_METHOD: PredictMethod =
     PredictMethod::Blend { half_life_days: 3650, bandwidth_m: 300.0, smoothing: 0.1, periods: 3 };
 
-/// The methods a backtest tries by default: counts over the last 1, 3, 6 and 12 periods; exponential decay with
+/// The methods a backtest tries by default: counts over the last 1, 2, 3, 6 and 12 periods (2: police.uk's gaps
+/// often leave two months, not three, before a fold); exponential decay with
 /// half-lives of 60 days (over 6 periods) and 180 days (over 12); exact quartic KDE at 25 m (below the default 50 m
 /// cell), 100 m and 250 m over 3 periods; prospective hotspotting with the published 400 m and 8 weeks; and the
-/// blend of [`DEFAULT_METHOD`] over the same 1, 3, 6 and 12 periods as the counts, so that every count baseline has
+/// blend of [`DEFAULT_METHOD`] over the same 1, 2, 3, 6 and 12 periods as the counts, so that every count baseline has
 /// its smoothed twin whatever history the store holds.
 pub fn default_methods() -> Vec<PredictMethod> {
     let mut v: Vec<PredictMethod> = [
         "counts:1",
+        "counts:2",
         "counts:3",
         "counts:6",
         "counts:12",
@@ -42,7 +44,7 @@ pub fn default_methods() -> Vec<PredictMethod> {
     .iter()
     .filter_map(|t| t.parse().ok())
     .collect();
-    for periods in [1, 3, 6, 12] {
+    for periods in [1, 2, 3, 6, 12] {
         if let PredictMethod::Blend { half_life_days, bandwidth_m, smoothing, .. } = DEFAULT_METHOD {
             v.push(PredictMethod::Blend { half_life_days, bandwidth_m, smoothing, periods });
         }

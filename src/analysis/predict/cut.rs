@@ -133,10 +133,55 @@ impl StudyMask {
     pub fn new(xs: &[f64], ys: &[f64], strays: Strays, grid: &Grid) -> StudyMask {
         let (kx, ky) = strays.kept(xs, ys);
         let points = Points { w: vec![1.0; kx.len()], x_m: kx, y_m: ky };
-        let mask = crate::analysis::pipeline::hull_mask(&points, grid);
+        let mask = hull_mask(&points, grid);
         let cells = mask.iter().filter(|&&m| m).count();
         StudyMask { mask, cells, strays }
     }
+}
+
+/// Cells lying entirely in the convex hull of the points (boundary included); every cell when the hull has no
+/// area, or when no cell fits inside it.
+pub(crate) fn hull_mask(points: &Points, grid: &Grid) -> Vec<bool> {
+    use geo::{Area, ConvexHull};
+    let merged = points.merged();
+    let mp: geo_types::MultiPoint<f64> =
+        merged.x_m.iter().zip(&merged.y_m).map(|(&x, &y)| geo_types::Point::new(x, y)).collect();
+    let hull = mp.convex_hull();
+    if hull.unsigned_area() <= 0.0 {
+        return vec![true; grid.n_cells()];
+    }
+    let ring: Vec<(f64, f64)> = hull.exterior().0.iter().map(|c| (c.x, c.y)).collect();
+    // The hull is convex, so a horizontal line meets it in one interval, and a cell is inside exactly when its
+    // bottom and top edges both lie within their lines' intervals: one pass over the edges per row, not per cell.
+    let span = |y: f64| -> Option<(f64, f64)> {
+        let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+        for w in ring.windows(2) {
+            let ((ax, ay), (bx, by)) = (w[0], w[1]);
+            if (ay - y) * (by - y) > 0.0 {
+                continue;
+            }
+            if ay == by {
+                lo = lo.min(ax.min(bx));
+                hi = hi.max(ax.max(bx));
+            } else {
+                let x = ax + (y - ay) * (bx - ax) / (by - ay);
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+        (lo <= hi).then_some((lo, hi))
+    };
+    let mut mask = vec![false; grid.n_cells()];
+    for r in 0..grid.rows {
+        let y0 = grid.origin_y_m + r as f64 * grid.cell_m;
+        let (Some(bottom), Some(top)) = (span(y0), span(y0 + grid.cell_m)) else { continue };
+        let (lo, hi) = (bottom.0.max(top.0), bottom.1.min(top.1));
+        for c in 0..grid.cols {
+            let x0 = grid.origin_x_m + c as f64 * grid.cell_m;
+            mask[r * grid.cols + c] = x0 >= lo && x0 + grid.cell_m <= hi;
+        }
+    }
+    if mask.iter().any(|&m| m) { mask } else { vec![true; grid.n_cells()] }
 }
 
 /// The study area of `grid` (see the module docs): [`Strays::find`], then [`StudyMask::new`].
@@ -182,6 +227,22 @@ pub fn ranked_cells_dense(scores: &[f64], study: &[bool], limit: usize) -> Vec<(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hull_mask_keeps_cells_entirely_inside() {
+        // A triangle (0,0), (100,0), (0,100) over 10 m cells: cell (r, c) is inside when c + r + 2 <= 10.
+        let g = Grid::new(0.0, 0.0, 10.0, 10, 10, &crate::geo::CrsDef::utm_for(0.0, 10.0)).unwrap();
+        let p = Points { x_m: vec![0.0, 100.0, 0.0, 20.0], y_m: vec![0.0, 0.0, 100.0, 20.0], w: vec![1.0; 4] };
+        let m = hull_mask(&p, &g);
+        for r in 0..10 {
+            for c in 0..10 {
+                assert_eq!(m[r * 10 + c], c + r + 2 <= 10, "cell {r},{c}");
+            }
+        }
+        // Collinear points have no hull area: every cell counts.
+        let line = Points { x_m: vec![0.0, 50.0, 100.0], y_m: vec![0.0, 50.0, 100.0], w: vec![1.0; 3] };
+        assert!(hull_mask(&line, &g).iter().all(|&b| b));
+    }
     use proptest::prelude::*;
 
     #[test]

@@ -25,6 +25,7 @@ pub mod method;
 pub mod periods;
 mod score;
 
+pub(crate) use cut::hull_mask;
 pub use cut::{STUDY_AREA_RULE, Strays, StudyMask, cells_for_coverage, ranked_cells, ranked_cells_dense, study_area};
 pub use method::{DEFAULT_LOOKBACK_PERIODS, MethodParseError, PredictMethod};
 pub use periods::{Period, data_end_s, held_periods};

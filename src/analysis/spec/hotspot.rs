@@ -6,6 +6,7 @@ use super::values::{Limits, flag, is_auto, metres, number, parsed, push, push_op
 use super::{ParamDoc, Params, SpecError};
 use crate::analysis::hotspots::{CellRule, RankBy};
 use crate::analysis::points::WeightMode;
+use crate::analysis::predict::{MethodParseError, PredictMethod};
 use serde::{Deserialize, Serialize};
 
 const RULE: &str = "Hotspot rule";
@@ -15,8 +16,12 @@ const GISTAR: &str = "Gi*";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Method {
-    /// The densest cells of the kernel density surface (a share of the study area, or above a density).
+    /// The cells most likely to see incidents next: scored by the prediction method that caught most of the next
+    /// period in a backtest on the store's own history ([`crate::analysis::backtest::choose_method`]), or the one
+    /// given as `predictor`; a share of the study area.
     #[default]
+    Predict,
+    /// The densest cells of the kernel density surface (a share of the study area, or above a density).
     Kde,
     /// Cells hot at 95% confidence or more by Getis-Ord Gi*, after the false discovery rate correction.
     GiStar,
@@ -25,6 +30,7 @@ pub enum Method {
 impl Method {
     pub fn name(self) -> &'static str {
         match self {
+            Method::Predict => "predict",
             Method::Kde => "kde",
             Method::GiStar => "gistar",
         }
@@ -35,9 +41,12 @@ impl std::str::FromStr for Method {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         match s.trim().to_ascii_lowercase().as_str() {
+            "predict" => Ok(Method::Predict),
             "kde" => Ok(Method::Kde),
             "gistar" | "gi*" => Ok(Method::GiStar),
-            _ => Err("give kde (the densest cells) or gistar (cells hot by Gi*)".to_owned()),
+            _ => Err("give predict (the cells most likely to see incidents next), kde (the densest cells) or gistar \
+                      (cells hot by Gi*)"
+                .to_owned()),
         }
     }
 }
@@ -65,11 +74,21 @@ impl RankBy {
 /// The share of the study area taken as hot by default (1%: a patrol-sized list of places).
 pub const DEFAULT_TOP_SHARE: f64 = 0.01;
 
+/// The cell side of `predict` when none is given, metres: the scale of a patrol, and the cells the backtest measured
+/// the methods on ([`crate::analysis::backtest::DEFAULT_CELL_M`]).
+pub const PREDICT_CELL_M: f64 = 50.0;
+
+/// Above this many cells at [`PREDICT_CELL_M`] (a region rather than a patch: 25 million cells is 62,500 km2), the
+/// automatic cell size is used instead, with a note.
+pub const PREDICT_MAX_CELLS: f64 = 25e6;
+
 /// Which cells are hot, and how the places they form are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct HotspotRule {
     pub method: Method,
-    /// With `kde`: the share of the study area's cells taken as hot.
+    /// With `predict`: the prediction method (`None`: the one the backtest chooses on the store's history).
+    pub predictor: Option<PredictMethod>,
+    /// With `predict` and `kde`: the share of the study area's cells taken as hot.
     pub top_share: f64,
     /// With `kde`, instead of `top_share`: cells at or above this density per km².
     pub density_cut: Option<f64>,
@@ -82,7 +101,8 @@ pub struct HotspotRule {
 impl Default for HotspotRule {
     fn default() -> Self {
         HotspotRule {
-            method: Method::Kde,
+            method: Method::Predict,
+            predictor: None,
             top_share: DEFAULT_TOP_SHARE,
             density_cut: None,
             band_m: None,
@@ -96,6 +116,7 @@ impl HotspotRule {
     pub fn cell_rule(&self) -> CellRule {
         match (self.method, self.density_cut) {
             (Method::GiStar, _) => CellRule::GiStarHot,
+            (Method::Predict, _) => CellRule::Predicted(self.top_share),
             (Method::Kde, Some(cut)) => CellRule::Cut(cut),
             (Method::Kde, None) => CellRule::TopShare(self.top_share),
         }
@@ -121,14 +142,24 @@ impl Params for HotspotRule {
             ParamDoc {
                 name: "method",
                 value: "METHOD",
-                help: "kde (default): the densest cells; gistar: cells hot at 95% or more by Gi*",
+                help: "predict (default): the cells most likely to see incidents next, by the method that did best in \
+                       a backtest on the store's history; kde: the densest cells; gistar: cells hot at 95% or more by \
+                       Gi*",
+                repeated: false,
+                group: RULE,
+            },
+            ParamDoc {
+                name: "predictor",
+                value: "METHOD",
+                help: "predict: the prediction method, as backtest names them (counts:3, blend:3650d:300:0.1:3; \
+                       default: the backtest's choice)",
                 repeated: false,
                 group: RULE,
             },
             ParamDoc {
                 name: "top_share",
                 value: "SHARE",
-                help: "kde: the share of the study area taken as hot (default 0.01)",
+                help: "predict and kde: the share of the study area taken as hot (default 0.01)",
                 repeated: false,
                 group: RULE,
             },
@@ -159,6 +190,16 @@ impl Params for HotspotRule {
     fn set(&mut self, name: &str, value: &str) -> Result<bool, SpecError> {
         match name {
             "method" => self.method = parsed(name, value)?,
+            "predictor" => {
+                self.predictor = if is_auto(value) {
+                    None
+                } else {
+                    let m: PredictMethod =
+                        value.trim().parse().map_err(|e: MethodParseError| SpecError::new(name, value, e.problem))?;
+                    m.validate().map_err(|problem| SpecError::new(name, value, problem))?;
+                    Some(m)
+                };
+            }
             "top_share" => self.top_share = share(name, value, false)?,
             "density_cut" => {
                 self.density_cut = if is_auto(value) {
@@ -181,6 +222,7 @@ impl Params for HotspotRule {
     fn pairs(&self, all: bool, out: &mut Vec<(&'static str, String)>) {
         let d = HotspotRule::default();
         push(out, all, "method", &self.method, &d.method, |m| m.name().to_owned());
+        push_opt(out, all, "predictor", &self.predictor, |m| m.to_string());
         push(out, all, "top_share", &self.top_share, &d.top_share, |v| text(*v));
         push_opt(out, all, "density_cut", &self.density_cut, |v| text(*v));
         push_opt(out, all, "band_m", &self.band_m, |v| text(*v));

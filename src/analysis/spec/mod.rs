@@ -26,7 +26,9 @@ mod values;
 pub use compare::CompareSpec;
 pub use compare::{DEFAULT_BUFFER_M, DEFAULT_FDR_Q};
 pub use emerging::{EmergingSpec, Period};
-pub use hotspot::{DEFAULT_TOP_SHARE, GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method};
+pub use hotspot::{
+    DEFAULT_TOP_SHARE, GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS,
+};
 pub use surface::AnalysisParams;
 pub use tasking::TaskingParams;
 pub use values::Limits;

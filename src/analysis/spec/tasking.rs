@@ -1,12 +1,14 @@
 //! The tasking list (`tasking`, `/api/tasking`): `at`, `window`, `top`, `min_separation_m`, the categories, weight
 //! and ranking, and the street-scale grid its candidates are drawn on.
 
+use super::hotspot::Method;
 use super::values::{
     Limits, distance, instant, instant_text, is_auto, metres, parsed, push, push_opt, share, text, whole,
 };
 use super::{ParamDoc, Params, SpecError};
 use crate::analysis::hotspots::RankBy;
 use crate::analysis::points::WeightMode;
+use crate::analysis::predict::{MethodParseError, PredictMethod};
 use crate::model::window::WindowLength;
 use serde::Serialize;
 
@@ -30,6 +32,11 @@ pub struct TaskingParams {
     pub bandwidth_m: Option<f64>,
     /// Share of the study area taken as hot cells.
     pub top_share: f64,
+    /// How hot cells are chosen: `predict` (the default: the cells most likely to see incidents next) or `kde` (the
+    /// densest cells of the window); `gistar` is not a tasking rule.
+    pub method: Method,
+    /// With `predict`: the prediction method (`None`: the backtest's choice on the store's history).
+    pub predictor: Option<PredictMethod>,
 }
 
 impl Default for TaskingParams {
@@ -46,6 +53,8 @@ impl Default for TaskingParams {
             cell_m: Some(50.0),
             bandwidth_m: Some(250.0),
             top_share: crate::analysis::spec::DEFAULT_TOP_SHARE,
+            method: Method::Predict,
+            predictor: None,
         }
     }
 }
@@ -81,6 +90,17 @@ impl Params for TaskingParams {
         d.push(doc("cell_m", "METRES", "Grid cell, metres (default 50: street scale, places a patrol can cover)"));
         d.push(doc("bandwidth_m", "METRES", "Kernel bandwidth, metres (default 250)"));
         d.push(doc("top_share", "SHARE", "Share of the study area taken as hot cells (default 0.01)"));
+        d.push(doc(
+            "method",
+            "METHOD",
+            "predict (default): the cells most likely to see incidents next, by the method that did best in a \
+             backtest on the store's history; kde: the densest cells of the window",
+        ));
+        d.push(doc(
+            "predictor",
+            "METHOD",
+            "predict: the prediction method, as backtest names them (default: the backtest's choice)",
+        ));
         d
     }
 
@@ -103,6 +123,22 @@ impl Params for TaskingParams {
                 self.bandwidth_m = if is_auto(value) { None } else { Some(metres(name, value, Limits::BANDWIDTH_M)?) }
             }
             "top_share" => self.top_share = share(name, value, false)?,
+            "method" => {
+                self.method = parsed(name, value)?;
+                if self.method == Method::GiStar {
+                    return Err(SpecError::new(name, value, "tasking takes predict or kde"));
+                }
+            }
+            "predictor" => {
+                self.predictor = if is_auto(value) {
+                    None
+                } else {
+                    let m: PredictMethod =
+                        value.trim().parse().map_err(|e: MethodParseError| SpecError::new(name, value, e.problem))?;
+                    m.validate().map_err(|problem| SpecError::new(name, value, problem))?;
+                    Some(m)
+                };
+            }
             _ => return Ok(false),
         }
         Ok(true)
@@ -122,5 +158,7 @@ impl Params for TaskingParams {
         push(out, all, "cell_m", &self.cell_m, &d.cell_m, |v| v.map_or_else(|| "auto".to_owned(), text));
         push(out, all, "bandwidth_m", &self.bandwidth_m, &d.bandwidth_m, |v| v.map_or_else(|| "auto".to_owned(), text));
         push(out, all, "top_share", &self.top_share, &d.top_share, |v| text(*v));
+        push(out, all, "method", &self.method, &d.method, |m| m.name().to_owned());
+        push_opt(out, all, "predictor", &self.predictor, |m| m.to_string());
     }
 }

@@ -1,10 +1,15 @@
 //! The tasking list: ranked candidate places for the period after a date, with the facts a tasking meeting needs
 //! to choose between them (see `hotspots tasking`).
 //!
-//! **Candidates.** The hotspots of the window `[at - window, at)` (the densest `top_share` of the study area, joined
-//! when cells share a side, as `find`), ranked by count or harm. Candidates whose centroids lie closer than
-//! `min_separation_m` merge (their cells together, facts recomputed), repeatedly, until no two are closer; then the
-//! first `top` are kept. An unmerged candidate is exactly `find`'s hotspot of the same id, window and parameters.
+//! **Candidates.** `find`'s places for the period after `at` by the same rule: by default (`predict`) the share
+//! `top_share` of the study area most likely to see incidents next, scored by the method the backtest chose on the
+//! store's history before `at` (or `predictor`), in places of at most a patrol's area
+//! ([`super::patrol_places`]); with `kde`, the densest cells of the window joined when they share a side. Ranked
+//! by count or harm over the window `[at - window, at)`. Candidates whose centroids lie closer than
+//! `min_separation_m` merge (their cells together, facts recomputed), repeatedly, until no two are closer (predicted
+//! places only while the merged place stays within four patrol places); then the first `top` are kept. An unmerged
+//! candidate is exactly `find`'s hotspot of the same id, window and parameters. The list states the chosen method's
+//! out-of-sample record in words ([`crate::analysis::backtest::MethodChoice::sentence`]).
 //!
 //! **Previous window.** The equal window before (as many whole months earlier for a window of whole months, else the
 //! same number of days). When the store holds no incident at all in it (before the data starts, or a gap in the
@@ -17,11 +22,13 @@
 //!
 //! **Gi\* z.** The largest Gi\* z-score among the candidate's cells (band = the kernel bandwidth, on the window).
 
+use super::backtest::MethodChoice;
 use super::change::{Change, change};
 use super::gistar::GiStarOptions;
-use super::hotspots::{CellRule, Hotspot, Named, RankBy, cell_owner, hotspots_of_cells, incidents_in_groups};
+use super::hotspots::{Hotspot, Named, RankBy, cell_owner, hotspots_of_cells, incidents_in_groups};
 use super::kde::Kernel;
 use super::pipeline::{AnalysisError, AnalysisParams, ResolvedParams, prepare};
+use super::spec::{HotspotRule, Method};
 use crate::geo::{CrsDef, Projector};
 use crate::model::Window;
 use crate::model::time::format_instant;
@@ -95,6 +102,10 @@ pub struct TaskingList {
     pub selected_incidents: u64,
     pub candidates: Vec<Candidate>,
     pub warnings: Vec<String>,
+    /// How the places were chosen, in words: the prediction method, or the densest cells of the window.
+    pub places_rule: String,
+    /// The backtest's choice of prediction method with its out-of-sample record (when `predict` chose it).
+    pub method_choice: Option<MethodChoice>,
     /// The grid of the candidates' cells.
     #[serde(skip)]
     pub grid: crate::grid::Grid,
@@ -153,10 +164,28 @@ pub fn tasking(
     let mut warnings = prepared.warnings.clone();
     let surface = prepared.density()?;
     let rank_by = p.rank_by();
-    let set = prepared.hotspots(ds, &surface, None, CellRule::TopShare(p.top_share), rank_by, harm_by_category)?;
+    let rule = HotspotRule {
+        method: p.method,
+        predictor: p.predictor,
+        top_share: p.top_share,
+        density_cut: None,
+        band_m: None,
+        rank_by: Some(rank_by),
+    };
+    let method_choice = match (p.method, p.predictor) {
+        (Method::Predict, None) => Some(prepared.choose_predictor(ds, harm_by_category)?),
+        _ => None,
+    };
+    let predictor = method_choice.as_ref().map(|c| &c.method);
+    let set = prepared.rule_hotspots(ds, &surface, &rule, None, harm_by_category, predictor)?;
     let projector = Projector::new(ds.crs()).map_err(|e| TaskingError::Projection(e.to_string()))?;
 
-    // Merge candidates closer than the separation, until none are.
+    // Merge candidates closer than the separation, until none are; predicted places only while the merged place
+    // stays within four patrol places (0.64 km2), so a busy town centre stays a list of places a patrol can cover.
+    let merge_cap = match p.method {
+        Method::Predict => 4 * super::patrol_places::max_place_cells(&prepared.grid),
+        _ => usize::MAX,
+    };
     let pool = set.hotspots.len().min(3 * p.top + 20);
     let mut groups: Vec<(Vec<usize>, Vec<String>)> =
         set.hotspots.iter().take(pool).map(|h| (h.cell_indices.clone(), vec![h.id.clone()])).collect();
@@ -183,7 +212,12 @@ pub fn tasking(
             hotspots.iter().map(|h| projector.from_lonlat(h.centroid_lonlat[0], h.centroid_lonlat[1])).collect();
         let close = (0..hotspots.len()).find_map(|i| {
             ((i + 1)..hotspots.len()).find_map(|j| match (xy[i], xy[j]) {
-                (Some(a), Some(b)) if (a.0 - b.0).hypot(a.1 - b.1) < p.min_separation_m => Some((i, j)),
+                (Some(a), Some(b))
+                    if (a.0 - b.0).hypot(a.1 - b.1) < p.min_separation_m
+                        && hotspots[i].cells + hotspots[j].cells <= merge_cap =>
+                {
+                    Some((i, j))
+                }
                 _ => None,
             })
         });
@@ -287,6 +321,14 @@ pub fn tasking(
         })
         .collect();
     warnings.extend(emerging.as_ref().map(|e| e.warnings.clone()).unwrap_or_default());
+    let pct = format!("{}%", (p.top_share * 1e4).round() / 100.0);
+    let places_rule = match (p.method, method_choice.as_ref().map(|c| &c.method).or(p.predictor.as_ref())) {
+        (Method::Predict, Some(m)) => format!(
+            "the {pct} of the study area most likely to see incidents next, scored by {m} ({})",
+            m.describe(&crate::analysis::predict::Period::natural(ds).word())
+        ),
+        _ => format!("the densest {pct} of the study area over the window"),
+    };
     Ok(TaskingList {
         at: format_instant(at),
         window,
@@ -304,6 +346,8 @@ pub fn tasking(
         selected_incidents: set.selected_incidents,
         candidates,
         warnings,
+        places_rule,
+        method_choice,
         grid: prepared.grid.clone(),
     })
 }

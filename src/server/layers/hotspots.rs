@@ -89,7 +89,7 @@ impl LayerDef for Hotspots {
     }
 
     fn build(&self, ctx: &Context, spec: &HotspotSpec, t: TileId) -> Result<TileLayer, AppError> {
-        let Some(a) = ctx.analysis(&spec.analysis)? else { return Ok(TileLayer::new(t, "hotspots")) };
+        let Some(a) = ctx.rule_analysis(&spec.analysis, &spec.rule)? else { return Ok(TileLayer::new(t, "hotspots")) };
         let set = ctx.hotspots_for(&a, &spec.rule)?;
         Ok(hotspots(ctx, &set, t))
     }
