@@ -94,3 +94,86 @@ async fn an_import_while_requests_run_is_served_whole_and_without_waiting() {
     assert_eq!(live.state().ds.len() as u64, new_total);
     assert_ne!(live.state().data_version, "");
 }
+
+/// A GET over a plain socket: (status, body).
+fn http_get(port: u16, path: &str, host: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(20))).ok()?;
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n").ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let status = text.split_whitespace().nth(1)?.parse().ok()?;
+    let body = text.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    Some((status, body))
+}
+
+fn incidents(port: u16) -> Option<u64> {
+    let (status, body) = http_get(port, "/health", &format!("127.0.0.1:{port}"))?;
+    // The body may be chunked: take the JSON object in it.
+    let json = &body[body.find('{')?..=body.rfind('}')?];
+    (status == 200).then(|| serde_json::from_str::<Value>(json).ok()?["incidents"].as_u64())?
+}
+
+/// Kills the server processes this test started, also when it fails.
+struct Servers(Vec<std::process::Child>);
+
+impl Drop for Servers {
+    fn drop(&mut self) {
+        for c in &mut self.0 {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+}
+
+/// Issue 18 item 6: two `serve` processes over one store (read-only replicas behind any load balancer) both follow
+/// an import, and refuse a foreign Host.
+#[test]
+fn two_servers_over_one_store_both_follow_an_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let months = dorset_months();
+    let ingest = |m: &std::path::Path| {
+        let out = std::process::Command::new(crate::common::bin())
+            .arg("ingest")
+            .arg(m)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    ingest(&months[6]);
+    let ports: Vec<u16> =
+        (0..2).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()).collect();
+    let mut servers = Servers(Vec::new());
+    for p in &ports {
+        servers.0.push(
+            std::process::Command::new(crate::common::bin())
+                .args(["serve", "--poll-s", "0.5", "--addr", &format!("127.0.0.1:{p}"), "--store"])
+                .arg(&store)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+    }
+    let wait_for = |what: &dyn Fn(u16) -> bool| {
+        let end = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < end {
+            if ports.iter().all(|&p| what(p)) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        false
+    };
+    assert!(wait_for(&|p| incidents(p).is_some()), "the servers did not start");
+    let before = incidents(ports[0]).unwrap();
+    assert_eq!(incidents(ports[1]), Some(before));
+    assert_eq!(http_get(ports[0], "/api/meta", "rebind.example:80").map(|r| r.0), Some(403));
+    ingest(&months[7]);
+    assert!(wait_for(&|p| incidents(p).is_some_and(|n| n > before)), "the servers did not follow the import");
+    assert_eq!(incidents(ports[0]), incidents(ports[1]));
+}
