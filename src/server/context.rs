@@ -408,6 +408,7 @@ pub fn compare_error(e: CompareError) -> AppError {
         CompareError::UnknownHotspot { .. } => AppError::bad("hotspot", e.to_string()),
         CompareError::NotCovered { which, .. } => AppError::bad(which, e.to_string()),
         CompareError::Grid(_) => AppError::bad("cell_m", e.to_string()),
+        CompareError::Stopped(s) => AppError::from(s),
         CompareError::Projection(m) => AppError::Internal(m),
     }
 }

@@ -55,6 +55,8 @@ async fn impossible_requests_are_refused_before_starting_naming_the_parameter() 
         (format!("/api/emerging?{WINDOW}&band_m=50000&cell_m=100"), "band_m"),
         ("/api/compare?before=2024-01..2024-02&after=2024-02..2024-03&cell_m=0.001".to_owned(), "cell_m"),
         ("/api/compare?before=2024-01..2024-02&after=2024-02..2024-03&category=Nonsense".to_owned(), "category"),
+        ("/api/compare?before=2024-01..2024-02&after=2024-02..2024-03&cell_m=20".to_owned(), "cell_m"),
+        (format!("/tiles/hex/14/8100/5500.mvt?{WINDOW}&cell_m=1e-300"), "cell_m"),
         (format!("/tiles/gistar/10/504/340.mvt?{WINDOW}&band_m=50000&cell_m=100"), "band_m"),
         (format!("/tiles/emerging/10/504/340.mvt?{WINDOW}&cell_m=0.001"), "cell_m"),
         (format!("/api/tasking?{WINDOW}&bandwidth_m=1e308"), "bandwidth_m"),
