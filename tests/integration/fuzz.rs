@@ -255,13 +255,22 @@ fn random_parameters_on_every_route_never_give_500() {
             }
             let uri = format!("{route}?{}", q.finish());
             let started = Instant::now();
-            let status = rt.block_on(async {
+            let (status, body) = rt.block_on(async {
                 let resp =
                     app(s.clone()).oneshot(Request::builder().uri(&uri).body(Body::empty()).unwrap()).await.unwrap();
                 let status = resp.status();
-                let _ = axum::body::to_bytes(resp.into_body(), 64 << 20).await.unwrap();
-                status
+                let body = axum::body::to_bytes(resp.into_body(), 64 << 20).await.unwrap();
+                (status, body)
             });
+            // A 400 names a parameter of the request, or the tile's coordinates, or one of the route's own.
+            if status == 400 {
+                let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+                let named = v["parameter"].as_str().unwrap_or("").to_owned();
+                let known = pairs.iter().any(|(k, _)| *k == named)
+                    || ["z", "x", "y"].contains(&named.as_str())
+                    || all_docs().iter().any(|d| d.name == named);
+                prop_assert!(known, "{uri}: 400 names '{named}': {v}");
+            }
             let took = started.elapsed();
             slowest.set(slowest.get().max(took));
             prop_assert!(status.as_u16() < 500 || status.as_u16() == 503, "{uri}: {status}");
