@@ -44,6 +44,12 @@ mod ingest_property;
 mod layering;
 #[path = "integration/nearrepeat.rs"]
 mod nearrepeat;
+/// A newcomer's first hour: far-away imports, errors that say what works (issue 17).
+#[path = "integration/newcomer.rs"]
+mod newcomer;
+/// The README's console examples run as written (issue 17).
+#[path = "integration/readme.rs"]
+mod readme;
 #[path = "integration/server.rs"]
 mod server;
 #[path = "integration/server_limits.rs"]

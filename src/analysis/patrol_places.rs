@@ -1,9 +1,10 @@
 //! Places at the scale of a patrol. The cells `predict` chooses (the 1% of a county most likely to see incidents
-//! next) join into town-centre blobs of several km2 when joined by shared sides alone; nobody can patrol that. Here
-//! the chosen cells are taken from the highest score down: a cell joins the place of a side neighbour already taken
-//! (the earliest such place, that is the one with the higher peak) while that place is below [`PLACE_MAX_M2`], else
-//! starts a place of its own. Every chosen cell is in exactly one place, every place is connected by sides and at most
-//! [`PLACE_MAX_M2`], and the result depends only on the scores (ties by cell index), never on threads.
+//! next) join into town-centre blobs of several km2 when joined by shared sides alone; nobody can patrol that. Here a
+//! group of chosen cells joined by sides that is larger than [`PLACE_MAX_M2`] is cut into places: from its highest
+//! scoring cell, a place grows by always taking the highest scoring chosen cell beside it, until it reaches the
+//! limit; the next place starts at the highest cell left, and so on. Groups within the limit stay whole. Every chosen
+//! cell is in exactly one place, every place is joined by sides and at most [`PLACE_MAX_M2`], and the result depends
+//! only on the scores (ties to the lower cell index), never on threads.
 
 use crate::grid::Grid;
 
@@ -15,49 +16,102 @@ pub fn max_place_cells(grid: &Grid) -> usize {
     ((PLACE_MAX_M2 / grid.cell_area_m2()).floor() as usize).max(1)
 }
 
-/// The chosen cells (`chosen[i]`) grouped into places of at most `max_cells` cells, grown from the highest
-/// `scores` down (see the module docs). Each place's cells are sorted; places are in order of their peak.
+/// The chosen cells (`chosen[i]`) grouped into places of at most `max_cells` cells (see the module docs). Each
+/// place's cells are sorted; places are in order of their group's smallest cell, then of their peak.
 pub fn capped_places(chosen: &[bool], scores: &[f64], grid: &Grid, max_cells: usize) -> Vec<Vec<usize>> {
-    let mut order: Vec<usize> = (0..grid.n_cells()).filter(|&i| chosen.get(i).copied().unwrap_or(false)).collect();
+    use std::cmp::Reverse;
+    use std::collections::BinaryHeap;
+    let n = grid.n_cells();
+    let is_chosen = |i: usize| chosen.get(i).copied().unwrap_or(false);
     let score = |i: usize| scores.get(i).copied().unwrap_or(0.0);
-    order.sort_by(|&a, &b| score(b).total_cmp(&score(a)).then(a.cmp(&b)));
-    let mut owner = vec![u32::MAX; grid.n_cells()];
-    let mut places: Vec<Vec<usize>> = Vec::new();
-    for i in order {
+    // Highest score first, ties to the lower index: a max-heap key.
+    let key = |i: usize| (OrderedScore(score(i)), Reverse(i));
+    let neighbours = |i: usize| {
         let (r, c) = (i / grid.cols, i % grid.cols);
-        let mut best: Option<u32> = None;
-        let mut consider = |j: usize| {
-            let p = owner[j];
-            if p != u32::MAX && places[p as usize].len() < max_cells && best.is_none_or(|b| p < b) {
-                best = Some(p);
-            }
-        };
+        let mut nb = [usize::MAX; 4];
         if r > 0 {
-            consider(i - grid.cols);
+            nb[0] = i - grid.cols;
         }
         if r + 1 < grid.rows {
-            consider(i + grid.cols);
+            nb[1] = i + grid.cols;
         }
         if c > 0 {
-            consider(i - 1);
+            nb[2] = i - 1;
         }
         if c + 1 < grid.cols {
-            consider(i + 1);
+            nb[3] = i + 1;
         }
-        let p = match best {
-            Some(p) => p,
-            None => {
-                places.push(Vec::new());
-                (places.len() - 1) as u32
+        nb.into_iter().filter(|&j| j != usize::MAX)
+    };
+    let mut taken = vec![false; n];
+    let mut places: Vec<Vec<usize>> = Vec::new();
+    for start in 0..n {
+        if !is_chosen(start) || taken[start] {
+            continue;
+        }
+        // The group joined by sides, in order of score.
+        let mut group = vec![start];
+        let mut seen = std::collections::HashSet::from([start]);
+        let mut at = 0;
+        while at < group.len() {
+            for j in neighbours(group[at]) {
+                if is_chosen(j) && seen.insert(j) {
+                    group.push(j);
+                }
             }
-        };
-        owner[i] = p;
-        places[p as usize].push(i);
-    }
-    for p in &mut places {
-        p.sort_unstable();
+            at += 1;
+        }
+        if group.len() <= max_cells {
+            for &i in &group {
+                taken[i] = true;
+            }
+            group.sort_unstable();
+            places.push(group);
+            continue;
+        }
+        group.sort_by_key(|&i| Reverse(key(i)));
+        for &seed in &group {
+            if taken[seed] {
+                continue;
+            }
+            let mut place = Vec::new();
+            let mut frontier = BinaryHeap::from([key(seed)]);
+            let mut queued = std::collections::HashSet::from([seed]);
+            while let Some((_, Reverse(i))) = frontier.pop() {
+                taken[i] = true;
+                place.push(i);
+                if place.len() == max_cells {
+                    break;
+                }
+                for j in neighbours(i) {
+                    if is_chosen(j) && !taken[j] && queued.insert(j) {
+                        frontier.push(key(j));
+                    }
+                }
+            }
+            place.sort_unstable();
+            places.push(place);
+        }
     }
     places
+}
+
+/// A score ordered by `f64::total_cmp`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct OrderedScore(f64);
+
+impl Eq for OrderedScore {}
+
+impl PartialOrd for OrderedScore {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for OrderedScore {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.0.total_cmp(&other.0)
+    }
 }
 
 #[cfg(test)]
@@ -104,6 +158,18 @@ mod tests {
         assert_eq!(max_place_cells(&grid(1, 1)), 64);
         let coarse = Grid::new(0.0, 0.0, 1000.0, 1, 1, &CrsDef::utm_for(0.0, 50.0)).unwrap();
         assert_eq!(max_place_cells(&coarse), 1);
+    }
+
+    #[test]
+    fn a_group_within_the_limit_stays_whole_whatever_its_peaks() {
+        let g = grid(10, 1);
+        let chosen = vec![true; 10];
+        let scores = [5.0, 1.0, 4.0, 1.0, 6.0, 0.5, 3.0, 1.0, 2.0, 1.0];
+        assert_eq!(capped_places(&chosen, &scores, &g, 10), vec![(0..10).collect::<Vec<_>>()]);
+        // Over the limit: the first place grows from the peak (cell 4) by the best cell beside it each time (3, then 2, then 1).
+        let places = capped_places(&chosen, &scores, &g, 4);
+        assert_eq!(places[0], vec![1, 2, 3, 4]);
+        assert_eq!(places.iter().map(Vec::len).sum::<usize>(), 10);
     }
 
     #[test]

@@ -50,11 +50,21 @@ impl DataArgs {
         };
         let (harm_by_category, missing) = table.weights_for(ds.categories().names(), 1.0);
         let mut notes = Vec::new();
-        if !missing.is_empty() {
+        let known = ds.categories().names().len() - missing.len();
+        if !missing.is_empty() && self.harm.is_none() && known * 2 < ds.categories().names().len() {
+            // Another taxonomy (Chicago's primary types): one short note, not a list on every command.
             notes.push(format!(
-                "harm table '{}' has no weight for {}: they weigh 1",
+                "harm: the default table knows {known} of these {} categories; the others weigh 1 (count is the \
+                 default weight; give --harm FILE to weigh them)",
+                ds.categories().names().len()
+            ));
+        } else if !missing.is_empty() {
+            let shown: Vec<&str> = missing.iter().take(5).map(String::as_str).collect();
+            notes.push(format!(
+                "harm table '{}' has no weight for {}{}: they weigh 1",
                 table.label(),
-                missing.join(", ")
+                shown.join(", "),
+                if missing.len() > 5 { format!(" and {} more", missing.len() - 5) } else { String::new() }
             ));
         }
         let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;

@@ -73,13 +73,10 @@ pub(super) fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> 
     drop(store);
     writeln!(
         out,
-        "\ntop hotspots, January to March 2024 (hotspots find --from 2024-01 --to 2024-04 --cell-m 50 --bandwidth-m 250 --top 5):\n"
+        "\ntop hotspots for April 2024, from January to March (hotspots find --from 2024-01 --to 2024-04 --top 5; the \
+         map's hotspots layer shows the same places):\n"
     )?;
-    run_command(
-        &store_path,
-        &["find", "--from", "2024-01", "--to", "2024-04", "--cell-m", "50", "--bandwidth-m", "250", "--top", "5"],
-        out,
-    )?;
+    run_command(&store_path, &["find", "--from", "2024-01", "--to", "2024-04", "--top", "5"], out)?;
     demo_compare_and_tasking(&store_path, out)?;
     if args.keep.is_some() {
         writeln!(out, "store kept at {}: try `hotspots info --store {}`", store_path.display(), store_path.display())?;

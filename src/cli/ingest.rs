@@ -58,6 +58,10 @@ pub struct IngestArgs {
     /// Directory for rejected-row CSVs (default: rejects/ beside the store).
     #[arg(long)]
     pub rejects_dir: Option<PathBuf>,
+    /// Import even when the file's incidents lie more than 200 km from those the store holds (by default such an
+    /// import is refused: keep each place in its own store).
+    #[arg(long)]
+    pub allow_far_away: bool,
     /// Print the summary as JSON.
     #[arg(long)]
     pub json: bool,
@@ -83,6 +87,7 @@ impl IngestArgs {
             weight_col: None,
             encoding: None,
             rejects_dir: None,
+            allow_far_away: false,
             json: false,
         }
     }
@@ -106,6 +111,7 @@ impl IngestArgs {
             },
             encoding: self.encoding.clone(),
             rejects_dir: self.rejects_dir.clone(),
+            allow_far_away: self.allow_far_away,
         }
     }
 }

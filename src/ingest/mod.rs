@@ -50,6 +50,11 @@ pub enum RowOutcome {
 /// Errors that stop a file's import (the store is left as it was before the file).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    #[error(
+        "{file} was not imported: its incidents lie {gap_km:.0} km from those the store holds (store: {earlier}; file: \
+         {import}). Keep each place in its own store, or allow mixing them (allow_far_away)"
+    )]
+    FarAway { file: String, gap_km: f64, earlier: String, import: String },
     #[error("cannot read {file}: {source}")]
     Open {
         file: String,
@@ -92,7 +97,14 @@ pub struct IngestOptions {
     pub encoding: Option<String>,
     /// Directory for rejects CSVs. Default: `rejects/` beside the store.
     pub rejects_dir: Option<PathBuf>,
+    /// Import even when the file's incidents lie more than [`FAR_AWAY_KM`] from those the store holds (a national
+    /// store built force by force is fine without it: neighbours touch).
+    pub allow_far_away: bool,
 }
+
+/// An import whose incidents lie further than this from the store's, km, is refused unless allowed: Chicago rows in
+/// a Dorset store turn every grid continental.
+pub const FAR_AWAY_KM: f64 = 200.0;
 
 /// The options checked and parsed once for a run.
 #[derive(Debug, Clone)]
@@ -359,7 +371,8 @@ pub fn ingest_file(
     let Opened { rows, format, header, line_label, columns, crs, mut notes } = opened;
 
     progress.begin(&display, info.size_bytes);
-    let result = write_rows(store, &start, &info.path, rows, &display, &raw_bytes, progress);
+    let target = Target { display: &display, allow_far_away: opts.allow_far_away };
+    let result = write_rows(store, &start, &info.path, rows, target, &raw_bytes, progress);
     progress.end();
     let (outcome, counts) = result?;
 
@@ -420,13 +433,20 @@ pub fn default_rejects_dir(store_path: &Path) -> PathBuf {
     store_path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("rejects")
 }
 
+/// The file as shown, and whether it may lie far from the store's incidents.
+#[derive(Clone, Copy)]
+struct Target<'a> {
+    display: &'a str,
+    allow_far_away: bool,
+}
+
 /// Parse on a worker thread, write on this one; one transaction for the whole file.
 fn write_rows(
     store: &mut Store,
     start: &ImportStart,
     path: &Path,
     mut rows: Rows,
-    display: &str,
+    target: Target<'_>,
     raw_bytes: &AtomicU64,
     progress: &dyn ImportProgress,
 ) -> Result<(ImportOutcome, crate::store::ImportCounts), IngestError> {
@@ -444,7 +464,7 @@ fn write_rows(
                     break;
                 }
             }
-            rows.finish(display)
+            rows.finish(target.display)
         });
         let written = write_batches(store, start, &rx, raw_bytes, progress);
         // Unblock the parser if the writer stopped early.
@@ -452,6 +472,19 @@ fn write_rows(
         let parsed = parser.join().map_err(|_| IngestError::Internal("the parsing thread panicked".into()))?;
         let mut writer = written?;
         let content_sha256 = parsed?;
+        if !target.allow_far_away
+            && let Some(far) = writer.distance_from_earlier()?
+            && far.gap_km > FAR_AWAY_KM
+        {
+            let text = |b: [f64; 4]| format!("{:.2}, {:.2} to {:.2}, {:.2}", b[0], b[1], b[2], b[3]);
+            // Dropping the writer rolls the import back: the store is as it was.
+            return Err(IngestError::FarAway {
+                file: target.display.to_owned(),
+                gap_km: far.gap_km,
+                earlier: text(far.earlier_lonlat),
+                import: text(far.import_lonlat),
+            });
+        }
         writer.archive_file(path)?;
         let counts = writer.counts().clone();
         let outcome = writer.finish(&ImportEnd { content_sha256 })?;

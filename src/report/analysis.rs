@@ -83,7 +83,8 @@ pub(crate) fn hotspots_text(set: &HotspotSet, top: usize) -> String {
         ]);
     }
     let mut s = format!(
-        "{} hotspots ({} shown), rule {}, ranked by {}; {} incidents selected, study area {:.2} km2\n\n",
+        "{} hotspots ({} shown), rule {}, ranked by {}; {} incidents selected, study area {:.2} km2; hit rate and PAI \
+         are of this window (in-sample)\n\n",
         set.hotspots.len(),
         set.hotspots.len().min(top),
         match set.rule {

@@ -53,15 +53,13 @@ pub async fn tasking_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery
 fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError> {
     let list = match tasking(&s.ds, &s.harm_by_category, &s.harm_label, params) {
         Ok(l) => l,
-        Err(TaskingError::Analysis(crate::analysis::pipeline::AnalysisError::Empty)) => {
+        Err(e @ TaskingError::EmptyWindow { .. }) => {
             let (at, window) = crate::analysis::tasking::tasking_window(&s.ds, params)
                 .map_err(|e| AppError::bad("at", e.to_string()))?;
             let previous = crate::analysis::tasking::previous_window(window);
             return Ok(json!({"at": crate::model::time::format_instant(at), "window": window,
                 "window_text": params.window.text(), "previous_window": previous, "previous_note": null,
-                "candidates": [], "selected_incidents": 0,
-                "warnings": [format!("no incidents in the window {}: for data known only to the month, a window of \
-                    whole months (e.g. 3m) fits it", window.text())]}));
+                "candidates": [], "selected_incidents": 0, "warnings": [e.to_string()]}));
         }
         Err(TaskingError::Analysis(a)) => return Err(AppError::from(a)),
         Err(TaskingError::BadWindow(w)) => {

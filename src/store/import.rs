@@ -82,6 +82,19 @@ pub struct ImportWriter<'s> {
     area_ids: Vec<i64>,
     location_ids: Vec<i64>,
     counts: ImportCounts,
+    /// The largest incident id before this import (0 in an empty store).
+    earlier_max_id: i64,
+}
+
+/// How far an import's incidents lie from those the store held before it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FarAway {
+    /// The gap between the two extents, km (0 when they overlap).
+    pub gap_km: f64,
+    /// `[west, south, east, north]` of the incidents held before (from a sample of up to 1,000).
+    pub earlier_lonlat: [f64; 4],
+    /// `[west, south, east, north]` of this import's incidents.
+    pub import_lonlat: [f64; 4],
 }
 
 const INCIDENT_COLUMNS: &str =
@@ -141,6 +154,9 @@ impl Store {
         let locations = load_ids(tx, "SELECT id, text FROM locations").map_err(err("reading locations"))?;
         let insert_many = tx.prepare(&insert_sql(ROWS_PER_INSERT)).map_err(err("preparing the incident insert"))?;
         let insert_one = tx.prepare(&insert_sql(1)).map_err(err("preparing the incident insert"))?;
+        let earlier_max_id: i64 = tx
+            .query_row("SELECT coalesce(max(id), 0) FROM incidents", [], |r| r.get(0))
+            .map_err(err("reading the incidents held"))?;
         std::mem::forget(guard);
         Ok(ImportWriter {
             store,
@@ -159,6 +175,7 @@ impl Store {
             category_ids: Vec::new(),
             area_ids: Vec::new(),
             location_ids: Vec::new(),
+            earlier_max_id,
             counts: ImportCounts {
                 min_lon: f64::INFINITY,
                 min_lat: f64::INFINITY,
@@ -216,6 +233,47 @@ impl ImportWriter<'_> {
 
     pub fn counts(&self) -> &ImportCounts {
         &self.counts
+    }
+
+    /// How far this import's incidents lie from those the store held before it: `None` when the store held none or
+    /// the import has none. The earlier extent comes from up to 1,000 incidents spread evenly over the earlier ids
+    /// (each a primary-key lookup, so a 20-million-row store costs milliseconds).
+    pub fn distance_from_earlier(&self) -> Result<Option<FarAway>, StoreError> {
+        let c = &self.counts;
+        if self.earlier_max_id == 0 || !(c.min_lon.is_finite() && c.max_lat.is_finite()) {
+            return Ok(None);
+        }
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT lon, lat FROM incidents WHERE id >= ?1 ORDER BY id LIMIT 1")
+            .map_err(self.err("sampling the incidents held"))?;
+        let (mut w, mut s, mut e, mut n) = (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+        let samples = self.earlier_max_id.min(1000);
+        for k in 0..samples {
+            let id = 1 + k * (self.earlier_max_id - 1) / (samples - 1).max(1);
+            let row: Option<(f64, f64)> = stmt
+                .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+                .map(Some)
+                .or_else(|e| match e {
+                    rusqlite::Error::QueryReturnedNoRows => Ok(None),
+                    other => Err(other),
+                })
+                .map_err(self.err("sampling the incidents held"))?;
+            if let Some((lon, lat)) = row {
+                (w, s, e, n) = (w.min(lon), s.min(lat), e.max(lon), n.max(lat));
+            }
+        }
+        if !w.is_finite() {
+            return Ok(None);
+        }
+        let (dx, dy) = ((w - c.max_lon).max(c.min_lon - e).max(0.0), (s - c.max_lat).max(c.min_lat - n).max(0.0));
+        let mid_lat = ((s + n) / 2.0 + (c.min_lat + c.max_lat) / 2.0) / 2.0;
+        let gap_km = (dx * 111.32 * mid_lat.to_radians().cos()).hypot(dy * 110.57);
+        Ok(Some(FarAway {
+            gap_km,
+            earlier_lonlat: [w, s, e, n],
+            import_lonlat: [c.min_lon, c.min_lat, c.max_lon, c.max_lat],
+        }))
     }
 
     /// Register the names a batch introduces (ids continue from the previous batch).

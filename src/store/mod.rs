@@ -14,7 +14,7 @@ pub mod snapshot;
 mod version;
 
 pub use areas::{AreaImportOutcome, AreaLayerRecord, NewAreaLayer, valid_layer_name};
-pub use import::{ImportCounts, ImportEnd, ImportOutcome, ImportStart, ImportWriter};
+pub use import::{FarAway, ImportCounts, ImportEnd, ImportOutcome, ImportStart, ImportWriter};
 pub use info::{CategoryCount, ImportRecord, MonthCount, StoreInfo};
 pub use schema::current_version;
 pub use version::DataVersion;

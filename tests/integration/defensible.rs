@@ -171,3 +171,33 @@ fn find_by_default_places_predict_next_month_at_least_as_well_as_counts() {
         serde_json::from_str(&cli(&t.path(), &["find", "--from", "2024-01", "--to", "2024-03", "--json"])).unwrap();
     assert_eq!(json["method_choice"]["text"], choice.text.as_str());
 }
+
+/// Item 8: on Chicago's categories the default harm table knows almost nothing; one short note says so (count is
+/// the default weight), and `--harm` with a table for them silences it and weighs by it.
+#[test]
+fn harm_on_another_taxonomy_is_one_short_note() {
+    use hotspots::ingest::ColumnOptions;
+    let opts = IngestOptions {
+        columns: ColumnOptions {
+            lon_col: Some("Longitude".into()),
+            lat_col: Some("Latitude".into()),
+            time_col: Some("Date".into()),
+            category_col: Some("Primary Type".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let mut t = TempStore::new();
+    t.ingest(&crate::common::chicago(), &opts).unwrap();
+    let args = ["find", "--method", "kde", "--from", "2017-06", "--to", "2017-07"];
+    let out = cli(&t.path(), &args);
+    let notes: Vec<&str> = out.lines().filter(|l| l.contains("harm")).filter(|l| l.starts_with("warning")).collect();
+    assert_eq!(notes.len(), 1, "{out}");
+    assert!(notes[0].len() < 200 && notes[0].contains("give --harm FILE"), "{}", notes[0]);
+    let table = crate::common::fixtures().join("harm/chicago_by_analogy.csv").display().to_string();
+    let mut with_table = args.to_vec();
+    with_table.extend(["--harm", table.as_str(), "--weight", "harm"]);
+    let out = cli(&t.path(), &with_table);
+    assert!(!out.lines().any(|l| l.starts_with("warning: harm")), "{out}");
+    assert!(out.contains("weight: harm"), "{out}");
+}

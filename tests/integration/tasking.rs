@@ -120,7 +120,20 @@ fn tasking_on_dorset_agrees_with_find_and_compare() {
     }
     let found = json(
         &store,
-        &["find", "--from", "2024-01", "--to", "2024-04", "--cell-m", "50", "--bandwidth-m", "250", "--json"],
+        &[
+            "find",
+            "--from",
+            "2024-01",
+            "--to",
+            "2024-04",
+            "--cell-m",
+            "50",
+            "--bandwidth-m",
+            "250",
+            "--top",
+            "1000",
+            "--json",
+        ],
     );
     let hotspots = found["hotspots"].as_array().or_else(|| found["features"].as_array()).unwrap();
     let mut checked = 0;

@@ -120,6 +120,8 @@ pub enum TaskingError {
     NoData,
     #[error("the window {0} is outside the representable dates")]
     BadWindow(String),
+    #[error("no incidents in the window {window}: {hint}")]
+    EmptyWindow { window: String, hint: &'static str },
     #[error("min_separation_m={0}: not a distance in metres")]
     BadSeparation(f64),
     #[error("top={0}: give at least 1")]
@@ -160,7 +162,18 @@ pub fn tasking(
         kernel: Kernel::Quartic,
         weight: p.weight,
     };
-    let prepared = prepare(ds, &params, harm_by_category, harm_label)?;
+    let prepared = match prepare(ds, &params, harm_by_category, harm_label) {
+        Err(AnalysisError::Empty) => {
+            let monthly = ds.precision().iter().any(|&p| p >= crate::model::time::TimePrecision::Month);
+            let hint = if monthly && !matches!(p.window, crate::model::window::WindowLength::Months(_)) {
+                "the data is known only to the month: a window of whole months fits it (window 3m)"
+            } else {
+                "widen the window (window), move it (at), or drop a category"
+            };
+            return Err(TaskingError::EmptyWindow { window: window.text().replace("T00:00:00Z", ""), hint });
+        }
+        other => other?,
+    };
     let mut warnings = prepared.warnings.clone();
     let surface = prepared.density()?;
     let rank_by = p.rank_by();
