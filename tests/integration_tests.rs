@@ -28,6 +28,8 @@ mod coverage;
 /// Statistics an analyst can defend: permutations, strays, one study area (issue 12).
 #[path = "integration/defensible.rs"]
 mod defensible;
+#[path = "integration/fuzz.rs"]
+mod fuzz;
 #[path = "integration/ingest_chicago.rs"]
 mod ingest_chicago;
 #[path = "integration/ingest_edge_cases.rs"]
@@ -54,6 +56,10 @@ mod readme;
 mod server;
 #[path = "integration/server_page.rs"]
 mod server_page;
+#[path = "integration/server_limits.rs"]
+mod server_limits;
+#[path = "integration/server_live.rs"]
+mod server_live;
 #[path = "integration/snapshot.rs"]
 mod snapshot;
 #[path = "integration/store_atomicity.rs"]

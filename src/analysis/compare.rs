@@ -36,6 +36,8 @@ pub enum CompareError {
     NotCovered { which: &'static str, reason: String },
     #[error("cell_m: {0}")]
     Grid(#[from] crate::grid::GridError),
+    #[error(transparent)]
+    Stopped(crate::model::Stopped),
 }
 
 /// The target, buffer and control to compare.
@@ -317,6 +319,9 @@ pub struct ChangeGrid {
     pub map: super::change::ChangeMap,
 }
 
+/// The most cells a change map may have.
+pub const MAX_CHANGE_CELLS: usize = 5_000_000;
+
 /// Count both windows on a grid of `cell_m` covering both, and test each cell's change with the Benjamini-Hochberg
 /// correction at `q`. The automatic cell (`None`) is four times the density grid's automatic cell (the data's
 /// extent / 62.5, rounded down to 1, 2, 2.5 or 5 x 10^k m): a change needs a few incidents per cell to be testable
@@ -348,6 +353,14 @@ pub fn change_grid(
     let Some(extent) = BoxM::of_points(&px, &py) else { return Ok(None) };
     let cell = cell_m.unwrap_or_else(|| CHANGE_CELL_FACTOR * auto_cell_m(&extent));
     let grid = Grid::covering(&extent, 0.0, cell, ds.crs())?;
+    // Each cell of a change map holds its counts and test (a few dozen bytes): a finer map than this cannot be
+    // read anyway, and would hold gigabytes.
+    if grid.n_cells() > MAX_CHANGE_CELLS {
+        let (cols, rows) = (grid.cols, grid.rows);
+        let cells = grid.n_cells();
+        return Err(crate::grid::GridError::TooLarge { cols, rows, cells, cell_m: cell, max: MAX_CHANGE_CELLS }.into());
+    }
+    crate::model::Budget::current().check().map_err(CompareError::Stopped)?;
     let count = |s: &Selection| {
         let mut c = vec![0u32; grid.n_cells()];
         for &i in &s.indices {

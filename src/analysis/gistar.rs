@@ -35,6 +35,8 @@
 //! use the pseudo p-values when there are any, as esda's do.
 
 use crate::grid::Grid;
+use crate::model::Budget;
+use crate::model::budget::{check_work, stencil_cells};
 use rand::{RngExt, SeedableRng};
 use rayon::prelude::*;
 use rustc_hash::{FxHashMap, FxHashSet};
@@ -49,6 +51,10 @@ pub enum GiStarError {
     LengthMismatch { values: usize, cells: usize },
     #[error("a value is not finite (cell {0}); Gi* needs finite values")]
     NotFinite(usize),
+    #[error(transparent)]
+    TooCostly(#[from] crate::model::TooCostly),
+    #[error(transparent)]
+    Stopped(#[from] crate::model::Stopped),
 }
 
 /// Options.
@@ -110,8 +116,15 @@ impl Neighbours {
 
 /// For each row offset `dr` (from `-k` to `k`), the largest column offset within the band (inclusive), or `None`
 /// when no cell of that row is within the band.
+#[cfg(test)]
 fn stencil(cell_m: f64, band_m: f64) -> Vec<(i64, i64)> {
-    let k = (band_m / cell_m).floor() as i64 + 1;
+    stencil_clipped(cell_m, band_m, i64::MAX, i64::MAX)
+}
+
+/// [`stencil`] with offsets beyond `max_dr` rows and `max_dc` columns left out (a grid has no cells there): the
+/// same sums, in time bounded by the grid rather than the band.
+fn stencil_clipped(cell_m: f64, band_m: f64, max_dr: i64, max_dc: i64) -> Vec<(i64, i64)> {
+    let k = (((band_m / cell_m).floor() as i64).saturating_add(1)).min(max_dr);
     let within = |dr: i64, dc: i64| {
         let (dx, dy) = (dc as f64 * cell_m, dr as f64 * cell_m);
         (dx * dx + dy * dy).sqrt() <= band_m
@@ -122,7 +135,7 @@ fn stencil(cell_m: f64, band_m: f64) -> Vec<(i64, i64)> {
                 return None;
             }
             let mut hw = 0;
-            while within(dr, hw + 1) {
+            while hw < max_dc && within(dr, hw + 1) {
                 hw += 1;
             }
             Some((dr, hw))
@@ -172,9 +185,37 @@ pub fn gistar_grid_in(
     band_m: f64,
     opts: GiStarOptions,
 ) -> Result<GiStar, GiStarError> {
+    gistar_grid_within(values, study, grid, band_m, opts, &Budget::unlimited())
+}
+
+/// The work of Gi* on a grid (cells x neighbours, and again per permutation), refused beyond
+/// [`crate::model::budget::MAX_WORK`] naming `band_m`.
+pub fn check_gistar_cost(grid: &Grid, band_m: f64, opts: GiStarOptions) -> Result<(), GiStarError> {
+    let neighbours = stencil_cells(band_m, grid.cell_m, grid.rows, grid.cols);
+    let work = grid.n_cells() as f64 * neighbours * (1 + opts.permutations) as f64;
+    check_work(
+        work,
+        "band_m",
+        band_m,
+        || format!("{} cells x up to {neighbours:.0} neighbours on {} m cells", grid.n_cells(), grid.cell_m),
+        "use a smaller band_m or a larger cell_m",
+    )?;
+    Ok(())
+}
+
+/// [`gistar_grid_in`] stopping when `budget` runs out (checked at every row).
+pub fn gistar_grid_within(
+    values: &[f64],
+    study: Option<&[bool]>,
+    grid: &Grid,
+    band_m: f64,
+    opts: GiStarOptions,
+    budget: &Budget,
+) -> Result<GiStar, GiStarError> {
     if !(band_m.is_finite() && band_m > 0.0) {
         return Err(GiStarError::BadBand(band_m));
     }
+    check_gistar_cost(grid, band_m, opts)?;
     if values.len() != grid.n_cells() || study.is_some_and(|m| m.len() != grid.n_cells()) {
         return Err(GiStarError::LengthMismatch { values: values.len(), cells: grid.n_cells() });
     }
@@ -185,10 +226,13 @@ pub fn gistar_grid_in(
     let masked: Vec<f64> = values.iter().enumerate().map(|(i, &v)| if inside(i) { v } else { 0.0 }).collect();
     let ones: Vec<u32> = (0..values.len()).map(|i| u32::from(inside(i))).collect();
     let (rows, cols) = (grid.rows as i64, grid.cols as i64);
-    let st = stencil(grid.cell_m, band_m);
+    let st = stencil_clipped(grid.cell_m, band_m, rows, cols);
     let mut lag = vec![0.0f64; values.len()];
     let mut w = vec![0u32; values.len()];
     lag.par_chunks_mut(grid.cols).zip(w.par_chunks_mut(grid.cols)).enumerate().for_each(|(r, (lag_row, w_row))| {
+        if budget.stopped() {
+            return;
+        }
         let r = r as i64;
         for &(dr, hw) in &st {
             let rr = r + dr;
@@ -204,6 +248,7 @@ pub fn gistar_grid_in(
             }
         }
     });
+    budget.check()?;
     if study.is_none() {
         return Ok(finish(values, lag, w, opts));
     }

@@ -90,6 +90,8 @@ pub enum HexError {
     TooLarge { cells: usize, k: u32, entries: usize, max: usize },
     #[error(transparent)]
     GiStar(#[from] GiStarError),
+    #[error(transparent)]
+    Stopped(#[from] crate::model::Stopped),
 }
 
 /// One non-empty hexagon.
@@ -329,10 +331,14 @@ fn study_neighbours(seeds: &[CellIndex], k: u32) -> Result<(Vec<u64>, Neighbours
         return Err(too_large(study.len()));
     }
 
-    // Each study cell's disk, restricted to the study area, as sorted positions in `study`.
+    // Each study cell's disk, restricted to the study area, as sorted positions in `study`; the thread's budget
+    // (a server's computation) is checked at every cell.
+    let budget = crate::model::Budget::current();
+    budget.check()?;
     let lists: Vec<Vec<u32>> = study
         .par_iter()
         .map(|&c| {
+            budget.check()?;
             let mut ids: Vec<u32> = cell(c)?
                 .grid_disk::<Vec<_>>(k)
                 .into_iter()

@@ -33,6 +33,8 @@
 
 use super::points::Points;
 use crate::grid::Grid;
+use crate::model::Budget;
+use crate::model::budget::{check_work, stencil_cells};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -143,6 +145,19 @@ pub enum KdeError {
          hotspots)"
     )]
     NoAutoBandwidth(String),
+    /// The kernel's reach makes the grid (the data's extent grown by it) too large.
+    #[error(
+        "bandwidth_m={bandwidth_m}: the grid grown by the kernel's reach is too large ({source}); use a smaller bandwidth"
+    )]
+    ReachTooLarge {
+        bandwidth_m: f64,
+        #[source]
+        source: crate::grid::GridError,
+    },
+    #[error(transparent)]
+    TooCostly(#[from] crate::model::TooCostly),
+    #[error(transparent)]
+    Stopped(#[from] crate::model::Stopped),
 }
 
 /// The automatic bandwidth and the quantities behind it.
@@ -217,9 +232,36 @@ impl DensitySurface {
 
 /// The exact density of `points` on `grid` (see the module docs).
 pub fn kde(points: &Points, grid: &Grid, kernel: Kernel, bandwidth_m: f64) -> Result<DensitySurface, KdeError> {
+    kde_within(points, grid, kernel, bandwidth_m, &Budget::unlimited())
+}
+
+/// The work [`kde`] would do (points x stencil cells), refused beyond [`crate::model::budget::MAX_WORK`] naming
+/// `bandwidth_m`.
+pub fn check_kde_cost(n_points: usize, grid: &Grid, kernel: Kernel, bandwidth_m: f64) -> Result<(), KdeError> {
+    let r = kernel.support_m(bandwidth_m);
+    let work = n_points as f64 * stencil_cells(r, grid.cell_m, grid.rows, grid.cols);
+    check_work(
+        work,
+        "bandwidth_m",
+        bandwidth_m,
+        || format!("{n_points} points x the kernel's cells on {} m cells", grid.cell_m),
+        "use a smaller bandwidth_m, a larger cell_m or a shorter window",
+    )?;
+    Ok(())
+}
+
+/// [`kde`] stopping when `budget` runs out (checked at every row).
+pub fn kde_within(
+    points: &Points,
+    grid: &Grid,
+    kernel: Kernel,
+    bandwidth_m: f64,
+    budget: &Budget,
+) -> Result<DensitySurface, KdeError> {
     if !(bandwidth_m.is_finite() && bandwidth_m > 0.0) {
         return Err(KdeError::BadBandwidth(bandwidth_m));
     }
+    check_kde_cost(points.len(), grid, kernel, bandwidth_m)?;
     let merged = points.merged();
     let shape = Shape::new(kernel, bandwidth_m);
     let r = kernel.support_m(bandwidth_m);
@@ -228,6 +270,9 @@ pub fn kde(points: &Points, grid: &Grid, kernel: Kernel, bandwidth_m: f64) -> Re
     let col_x: Vec<f64> = (0..cols).map(|c| grid.col_centre_x(c)).collect();
     let mut density = vec![0.0f64; grid.n_cells()];
     density.par_chunks_mut(cols).enumerate().for_each(|(row, out)| {
+        if budget.stopped() {
+            return;
+        }
         let yc = grid.row_centre_y(row);
         let lo = merged.y_m.partition_point(|&y| y <= yc - r);
         let hi = merged.y_m.partition_point(|&y| y < yc + r);
@@ -254,6 +299,7 @@ pub fn kde(points: &Points, grid: &Grid, kernel: Kernel, bandwidth_m: f64) -> Re
             *v *= scale;
         }
     });
+    budget.check()?;
     Ok(DensitySurface {
         grid: grid.clone(),
         kernel,

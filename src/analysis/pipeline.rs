@@ -4,16 +4,16 @@
 
 use super::backtest::{DEFAULT_METHOD, MethodChoice, choose_method, stray_note};
 use super::counts::{GridCounts, grid_counts};
-use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid_in};
+use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid_within};
 use super::hotspots::{CellInputs, CellRule, HotspotError, HotspotSet, RankBy, find_hotspots_in};
-use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, auto_bandwidth, kde};
+use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, auto_bandwidth, kde_within};
 use super::points::{Points, WeightMode};
 use super::predict::{PredictError, PredictMethod, Strays, Weights, data_end_s, hull_mask};
 pub use super::spec::AnalysisParams;
 use super::spec::{HotspotRule, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS};
 use crate::geo::{CrsError, Projector};
 use crate::grid::{AUTO_CELL_RULE, BoxM, Grid, GridError, auto_cell_m};
-use crate::model::{Dataset, Query, QueryError, Selection};
+use crate::model::{Budget, Dataset, Query, QueryError, Selection};
 use serde::Serialize;
 
 /// Errors of an analysis run.
@@ -172,8 +172,12 @@ pub fn prepare(
         None => (auto_cell_m(&robust_extent(&points).unwrap_or(full)), Some(AUTO_CELL_RULE)),
     };
     let support = params.kernel.support_m(bandwidth_m);
-    let grid = Grid::covering(&full, support, cell_m, ds.crs())?;
+    // The data's own grid first, so a cell size that is too fine is blamed on cell_m; then the grid grown by the
+    // kernel's reach, whose failure is the bandwidth's.
     let gistar_grid = Grid::covering(&full, 0.0, cell_m, ds.crs())?;
+    let grid = Grid::covering(&full, support, cell_m, ds.crs())
+        .map_err(|source| KdeError::ReachTooLarge { bandwidth_m, source })?;
+    crate::analysis::kde::check_kde_cost(points.len(), &grid, params.kernel, bandwidth_m)?;
     let fmt = |t: Option<i64>| t.map(crate::model::time::format_instant);
     let resolved = ResolvedParams {
         from: fmt(params.query.from_s),
@@ -232,7 +236,10 @@ pub fn prepare_for_rule(
             auto.warnings.push(too_large(p.grid.n_cells()));
             Ok(auto)
         }
-        Err(AnalysisError::Grid(GridError::TooLarge { cells, .. })) => {
+        Err(
+            AnalysisError::Grid(GridError::TooLarge { cells, .. })
+            | AnalysisError::Kde(KdeError::ReachTooLarge { source: GridError::TooLarge { cells, .. }, .. }),
+        ) => {
             let mut auto = prepare(ds, params, harm_by_category, harm_label)?;
             auto.warnings.push(too_large(cells));
             Ok(auto)
@@ -243,7 +250,8 @@ pub fn prepare_for_rule(
 
 impl Prepared {
     pub fn density(&self) -> Result<DensitySurface, AnalysisError> {
-        Ok(kde(&self.points, &self.grid, self.params.kernel, self.params.bandwidth_m)?)
+        // The thread's budget ([`Budget::scope`]; unlimited but for a server's computations).
+        Ok(kde_within(&self.points, &self.grid, self.params.kernel, self.params.bandwidth_m, &Budget::current())?)
     }
 
     pub fn counts(&self) -> GridCounts {
@@ -255,7 +263,7 @@ impl Prepared {
         let grid = &self.gistar_grid;
         let values = grid_counts(&self.points, grid).weight;
         let study = hull_mask(&self.points, grid);
-        let result = gistar_grid_in(&values, Some(&study), grid, band_m, opts)?;
+        let result = gistar_grid_within(&values, Some(&study), grid, band_m, opts, &Budget::current())?;
         Ok(GridGiStar { grid: grid.clone(), values, study, result })
     }
 

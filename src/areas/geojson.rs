@@ -7,7 +7,7 @@
 //! a coordinate that is not finite. Python writes NaN and Infinity as bare words, which are not JSON: they are read
 //! so the error can name the feature rather than a byte offset.
 
-use super::validate::{check_ring, ring_label};
+use super::validate::{check_polygon_lonlat, check_ring, ring_label};
 use super::{Area, AreaError};
 use crate::geo::{CrsDef, Projector};
 use geo_types::{Coord, LineString, MultiPolygon, Polygon};
@@ -217,7 +217,10 @@ pub fn polygon_from_rings(
         out.push(LineString::new(coords));
     }
     let exterior = out.remove(0);
-    Ok(Polygon::new(exterior, out))
+    let poly = Polygon::new(exterior, out);
+    let label = if polygons > 1 { format!("polygon {}", which + 1) } else { "the polygon".to_owned() };
+    check_polygon_lonlat(&poly, &label)?;
+    Ok(poly)
 }
 
 /// A Polygon or MultiPolygon geometry in the projector's CRS, as a lon/lat multipolygon.

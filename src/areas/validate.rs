@@ -30,9 +30,46 @@ pub fn check_ring(positions: &[[f64; 2]], label: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Check a polygon once in lon/lat: every position in range, rings that do not cross themselves or each other
+/// (holes inside the exterior; `geo`'s OGC validation), and an area above zero. `label` names the polygon.
+pub fn check_polygon_lonlat(poly: &geo_types::Polygon<f64>, label: &str) -> Result<(), String> {
+    use geo::{Area, Validation};
+    for (r, ring) in std::iter::once(poly.exterior()).chain(poly.interiors()).enumerate() {
+        if let Some(c) = ring.0.iter().find(|c| !((-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y))) {
+            let which = if r == 0 { "its exterior ring".to_owned() } else { format!("its hole {r}") };
+            return Err(format!(
+                "{label}: {which} has the position ({}, {}) in lon/lat, outside -180..180, -90..90",
+                c.x, c.y
+            ));
+        }
+    }
+    if let Err(e) = poly.check_validation() {
+        return Err(format!("{label} is not a valid polygon: {e}"));
+    }
+    let area = poly.unsigned_area();
+    if area.is_nan() || area <= 0.0 {
+        return Err(format!("{label} has no area (its positions lie on a line or a point)"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polygons_that_cross_themselves_leave_range_or_have_no_area() {
+        use geo_types::{LineString, Polygon};
+        let poly = |pts: &[(f64, f64)]| Polygon::new(LineString::from(pts.to_vec()), vec![]);
+        let square = poly(&[(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01), (0.0, 0.0)]);
+        assert!(check_polygon_lonlat(&square, "p").is_ok());
+        let bowtie = poly(&[(0.0, 0.0), (0.01, 0.01), (0.01, 0.0), (0.0, 0.01), (0.0, 0.0)]);
+        assert!(check_polygon_lonlat(&bowtie, "polygon 1").unwrap_err().contains("self-intersection"));
+        let far = poly(&[(0.0, 0.0), (1e300, 0.0), (1e300, 1.0), (0.0, 0.0)]);
+        assert!(check_polygon_lonlat(&far, "p").unwrap_err().contains("outside -180..180"));
+        let flat = poly(&[(-180.0, 0.0), (0.0, 0.0), (180.0, 0.0), (-180.0, 0.0)]);
+        assert!(check_polygon_lonlat(&flat, "p").is_err());
+    }
 
     #[test]
     fn the_ladder_of_bad_rings() {

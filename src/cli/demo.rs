@@ -100,12 +100,16 @@ pub(super) fn run(args: &DemoArgs, out: &mut dyn Write) -> Result<u8, CliError> 
         public: false,
         min_count: 5,
         token: None,
+        allow_query_token: false,
+        cors: None,
+        public_url: None,
         areas: super::demo::boundary_files(),
         basemap: None,
         assets: None,
         crs: None,
         harm: None,
         cache_mb: 256,
+        poll_s: 0.0,
     };
     let state = super::serve::state(&store_path, &serve)?;
     super::serve::serve(state, out)

@@ -32,6 +32,7 @@ pub(super) fn load_summary(store: &Store, crs: Option<&str>) -> Result<LoadSumma
 
 pub(super) fn run(store_path: &Path, args: &InfoArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let store = Store::open_existing(store_path)?;
+    store.quick_check()?;
     let info = store.info()?;
     let load = if args.load || args.crs.is_some() { Some(load_summary(&store, args.crs.as_deref())?) } else { None };
     if args.json {

@@ -24,9 +24,21 @@ pub struct ServeArgs {
     /// The rounding base of --public: every public count is a multiple of it, so none shows 1 to min_count - 1.
     #[arg(long, default_value_t = 5)]
     pub min_count: u32,
-    /// Require `Authorization: Bearer <token>` on every request.
+    /// Require `Authorization: Bearer <token>` on every data request (an empty token is refused).
     #[arg(long, env = "HOTSPOTS_TOKEN")]
     pub token: Option<String>,
+    /// Also accept the token as `?token=` in data URLs (it then lands in logs and browser histories). The page
+    /// itself always sends the header.
+    #[arg(long)]
+    pub allow_query_token: bool,
+    /// Let pages of this one origin (e.g. https://analysts.example.org) read the answers across sites (CORS).
+    /// Default: none.
+    #[arg(long = "cors", value_name = "ORIGIN")]
+    pub cors: Option<String>,
+    /// The address users reach the server at behind a proxy (https://maps.example.org): its host is accepted in
+    /// the Host header and TileJSON's tile URLs are built on it. Other hosts than the bound address get 403.
+    #[arg(long)]
+    pub public_url: Option<String>,
     /// Boundary layers (GeoJSON polygons) to draw and count by (repeatable); the store's layers (`hotspots areas
     /// import`) are served too.
     #[arg(long = "areas")]
@@ -45,6 +57,10 @@ pub struct ServeArgs {
     /// Harm weights CSV instead of the built-in table.
     #[arg(long)]
     pub harm: Option<PathBuf>,
+    /// Seconds between checks of the store for new imports, which are then served (the data swapped whole);
+    /// 0 serves the data as it was at start.
+    #[arg(long, default_value_t = 2.0)]
+    pub poll_s: f64,
     /// Memory for cached analyses, and again for cached tiles, in MB.
     #[arg(long, default_value_t = 256)]
     pub cache_mb: usize,
@@ -87,9 +103,43 @@ pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, Cli
             args.addr
         )));
     }
+    let mut config = ServerConfig::new(args.addr, args.assets.clone().unwrap_or_else(default_assets));
+    config.public = args.public;
+    config.min_count = args.min_count;
+    config.token = args.token.clone();
+    config.allow_query_token = args.allow_query_token;
+    config.cors_origin = args.cors.clone();
+    config.public_url = args.public_url.clone();
+    match args.basemap.as_deref() {
+        Some(b) if b.ends_with(".pmtiles") && !b.contains("://") => {
+            let path = PathBuf::from(b);
+            if !path.is_file() {
+                return Err(CliError::Usage(format!("--basemap {b}: no such file")));
+            }
+            config.basemap_pmtiles = Some(path);
+        }
+        other => config.basemap = other.map(str::to_owned),
+    }
+    config.cache_bytes = args.cache_mb << 20;
+    crate::server::access::check_config(&config).map_err(|e| {
+        use crate::server::access::AccessError as A;
+        let flag = match e {
+            A::EmptyToken | A::SpacedToken => "--token (or HOTSPOTS_TOKEN)",
+            A::BadOrigin(_) => "--cors",
+            A::BadPublicUrl(_) => "--public-url",
+            A::QueryTokenWithoutToken => "--allow-query-token",
+        };
+        CliError::Usage(format!("{flag}: {e}"))
+    })?;
     let store = Store::open_existing(store_path)?;
+    store.quick_check()?;
+    load_state(&store, args, config)
+}
+
+/// The server state from the store's data as it is now (at start, and again on every new data version).
+fn load_state(store: &Store, args: &ServeArgs, config: ServerConfig) -> Result<AppState, CliError> {
     let crs = args.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
-    let ds = super::load_dataset(&store, crs.as_ref())?;
+    let ds = super::load_dataset(store, crs.as_ref())?;
     let table = match &args.harm {
         Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
         None => HarmTable::police_uk_default(),
@@ -109,43 +159,51 @@ pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, Cli
         }
         crate::files::hex(&h.finalize())[..8].to_owned()
     };
-    let mut config = ServerConfig::new(args.addr, args.assets.clone().unwrap_or_else(default_assets));
-    config.public = args.public;
-    config.min_count = args.min_count;
-    config.token = args.token.clone();
-    match args.basemap.as_deref() {
-        Some(b) if b.ends_with(".pmtiles") && !b.contains("://") => {
-            let path = PathBuf::from(b);
-            if !path.is_file() {
-                return Err(CliError::Usage(format!("--basemap {b}: no such file")));
-            }
-            config.basemap_pmtiles = Some(path);
-        }
-        other => config.basemap = other.map(str::to_owned),
-    }
-    config.cache_bytes = args.cache_mb << 20;
     Ok(AppState::new(Context::new(ds, harm, table.label().to_owned(), areas, config, version)))
 }
 
 /// Serve until Ctrl-C.
 pub(super) fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError> {
+    serve_live(state, None, out)
+}
+
+/// Serve until Ctrl-C; with `follow` (the store and the options), new imports are served within `--poll-s`.
+fn serve_live(state: AppState, follow: Option<(&Path, &ServeArgs)>, out: &mut dyn Write) -> Result<u8, CliError> {
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     writeln!(
         out,
-        "serving http://{}/ ({} incidents{}); Ctrl-C to stop",
+        "serving http://{}/ ({} incidents{}{}); Ctrl-C to stop",
         state.config.addr,
         crate::report::thousands(state.ds.len() as u64),
-        if state.config.public { ", public mode" } else { "" }
+        if state.config.public { ", public mode" } else { "" },
+        if follow.is_some() { ", following the store's imports" } else { "" }
     )?;
     out.flush()?;
-    rt.block_on(crate::server::run(state)).map_err(|e| CliError::Usage(format!("cannot serve: {e}")))?;
+    let live = crate::server::live::Live::new(state.clone());
+    if let Some((path, args)) = follow {
+        let loaded = Store::open_existing(path)?.data_version().ok();
+        let (args, config) = (args.clone(), state.config.clone());
+        let loader: crate::server::live::Loader =
+            Box::new(move |store: &Store| load_state(store, &args, config.clone()).map_err(|e| e.to_string()));
+        let every = std::time::Duration::from_secs_f64(args_poll(follow));
+        live.follow(path.to_owned(), loaded, every, loader);
+    }
+    rt.block_on(crate::server::run_live(live)).map_err(|e| CliError::Usage(format!("cannot serve: {e}")))?;
     Ok(super::EXIT_OK)
+}
+
+fn args_poll(follow: Option<(&Path, &ServeArgs)>) -> f64 {
+    follow.map_or(2.0, |(_, a)| a.poll_s)
 }
 
 pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     if args.public {
         return super::publish::serve_public(store_path, args, out);
     }
-    serve(state(store_path, args)?, out)
+    if !(args.poll_s.is_finite() && args.poll_s >= 0.0 && args.poll_s <= 3600.0) {
+        return Err(CliError::Usage(format!("--poll-s {}: give seconds between 0 (off) and 3600", args.poll_s)));
+    }
+    let follow = (args.poll_s > 0.0).then_some((store_path, args));
+    serve_live(state(store_path, args)?, follow, out)
 }

@@ -88,7 +88,7 @@ impl CrsDef {
             return Self::epsg(27700, given);
         }
         if let Some(rest) = compact.strip_prefix("UTM") {
-            let (digits, hemi) = rest.split_at(rest.len().saturating_sub(1));
+            let (digits, hemi) = rest.split_at(rest.char_indices().last().map_or(0, |(i, _)| i));
             let zone: u8 = digits.parse().map_err(|_| unknown("a UTM zone is written like UTM30N or UTM 33S"))?;
             if !(1..=60).contains(&zone) {
                 return Err(unknown("UTM zones run from 1 to 60"));
@@ -215,7 +215,7 @@ mod tests {
         assert_eq!(CrsDef::parse("UTM 30N").unwrap(), CrsDef::parse("EPSG:32630").unwrap());
         assert!(CrsDef::parse("utm33s").unwrap().proj4.contains("+south"));
         assert!(CrsDef::parse("+proj=utm +zone=16 +datum=WGS84").is_ok());
-        for bad in ["", "EPSG:abc", "UTM61N", "UTM30X", "EPSG:1", "mercator", "+proj=nonsense"] {
+        for bad in ["", "EPSG:abc", "UTM61N", "UTM30X", "UTM30\u{1bc80}", "EPSG:1", "mercator", "+proj=nonsense"] {
             let err = CrsDef::parse(bad).unwrap_err().to_string();
             assert!(err.contains("unknown CRS"), "{bad}: {err}");
         }

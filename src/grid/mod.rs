@@ -122,9 +122,18 @@ impl Grid {
         }
         let origin_x_m = (x0 / cell_m).floor() * cell_m;
         let origin_y_m = (y0 / cell_m).floor() * cell_m;
-        // At least one cell; the far edge rounds up so the extent is covered.
-        let cols = (((x1 - origin_x_m) / cell_m).floor() as usize + 1).max(1);
-        let rows = (((y1 - origin_y_m) / cell_m).floor() as usize + 1).max(1);
+        // At least one cell; the far edge rounds up so the extent is covered. Counted in floating point first: a
+        // tiny cell (1e-300 m) must be "too many cells", not a count that wraps round to one.
+        let (cols_f, rows_f) = (((x1 - origin_x_m) / cell_m).floor() + 1.0, ((y1 - origin_y_m) / cell_m).floor() + 1.0);
+        let cells_f = cols_f * rows_f;
+        let fits =
+            origin_x_m.is_finite() && origin_y_m.is_finite() && cells_f.is_finite() && cells_f <= MAX_CELLS as f64;
+        if !fits {
+            let count = |v: f64| if v.is_finite() && v < usize::MAX as f64 { v as usize } else { usize::MAX };
+            let (cols, rows) = (count(cols_f), count(rows_f));
+            return Err(GridError::TooLarge { cols, rows, cells: cols.saturating_mul(rows), cell_m, max: MAX_CELLS });
+        }
+        let (cols, rows) = ((cols_f as usize).max(1), (rows_f as usize).max(1));
         Grid::new(origin_x_m, origin_y_m, cell_m, rows, cols, crs)
     }
 
@@ -202,6 +211,17 @@ impl Grid {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tiny_cell_is_too_many_cells_not_one() {
+        let b = BoxM { min_x_m: 0.0, min_y_m: 0.0, max_x_m: 1000.0, max_y_m: 1000.0 };
+        let crs = CrsDef::utm_for(0.0, 50.0);
+        for cell_m in [1e-300, 1e-3, 0.01] {
+            assert!(matches!(Grid::covering(&b, 0.0, cell_m, &crs), Err(GridError::TooLarge { .. })), "{cell_m}");
+        }
+        assert!(matches!(Grid::covering(&b, 1e300, 1.0, &crs), Err(GridError::TooLarge { .. })));
+        assert_eq!(Grid::covering(&b, 0.0, 100.0, &crs).unwrap().n_cells(), 121);
+    }
 
     fn utm() -> CrsDef {
         CrsDef::utm_for(-2.0, 50.7)

@@ -26,7 +26,15 @@ pub(super) struct GeoJsonDoc {
 pub(super) fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, IngestError> {
     let bad = |detail: String| IngestError::GeoJson { file: file.to_owned(), detail };
     let body = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(bytes);
-    let mut root: Value = serde_json::from_slice(body).map_err(|e| bad(format!("not valid JSON: {e}")))?;
+    let mut root: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        // A number too large for a double (1e309) is an error for the whole document; quoted, it is a bad value
+        // of one feature, rejected as that row.
+        Err(e) => match quote_overflowing_numbers(body) {
+            Some(quoted) => serde_json::from_slice(&quoted).map_err(|_| bad(format!("not valid JSON: {e}")))?,
+            None => return Err(bad(format!("not valid JSON: {e}"))),
+        },
+    };
     let kind = root.get("type").and_then(Value::as_str).unwrap_or("").to_owned();
     let crs = match root.get("crs") {
         None | Some(Value::Null) => None,
@@ -52,6 +60,52 @@ pub(super) fn parse_document(bytes: &[u8], file: &str) -> Result<GeoJsonDoc, Ing
         }
     }
     Ok(GeoJsonDoc { features, crs, property_names: names.into_iter().collect() })
+}
+
+/// The document with every number outside strings that overflows a double quoted as a string; `None` when there
+/// is none.
+fn quote_overflowing_numbers(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(bytes.len() + 16);
+    let (mut in_string, mut escaped, mut changed) = (false, false, false);
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            out.push(b);
+            i += 1;
+            continue;
+        }
+        if b == b'"' {
+            in_string = true;
+        } else if b == b'-' || b.is_ascii_digit() {
+            let end = bytes[i..]
+                .iter()
+                .position(|c| !(c.is_ascii_digit() || matches!(c, b'-' | b'+' | b'.' | b'e' | b'E')))
+                .map_or(bytes.len(), |k| i + k);
+            let token = &bytes[i..end];
+            let overflows =
+                std::str::from_utf8(token).ok().and_then(|t| t.parse::<f64>().ok()).is_some_and(|v| v.is_infinite());
+            if overflows {
+                out.push(b'"');
+                out.extend_from_slice(token);
+                out.push(b'"');
+                changed = true;
+            } else {
+                out.extend_from_slice(token);
+            }
+            i = end;
+            continue;
+        }
+        out.push(b);
+        i += 1;
+    }
+    changed.then_some(out)
 }
 
 /// The CRS of a GeoJSON `crs` member (`{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::27700"}}`, or

@@ -164,12 +164,24 @@ impl Validator {
         if t.is_empty() {
             return Ok(1.0);
         }
-        t.parse::<f64>()
+        let w = t
+            .parse::<f64>()
             .ok()
             .filter(|w| w.is_finite() && *w >= 0.0)
-            .ok_or_else(|| (RejectReason::InvalidWeight, format!("{column} '{t}' is not a non-negative number")))
+            .ok_or_else(|| (RejectReason::InvalidWeight, format!("{column} '{t}' is not a non-negative number")))?;
+        if w > MAX_WEIGHT {
+            return Err((
+                RejectReason::InvalidWeight,
+                format!("{column} '{t}' is above {MAX_WEIGHT:e}, the largest weight one incident may carry"),
+            ));
+        }
+        Ok(w)
     }
 }
+
+/// The largest weight one incident may carry: weights are held as 32-bit floats and summed over millions of
+/// incidents, so a weight of 1e308 would make every harm total infinite.
+pub(super) const MAX_WEIGHT: f64 = 1e6;
 
 /// An optional text value: `None` when empty after trimming.
 pub(super) fn non_empty(s: &str) -> Option<String> {
@@ -232,6 +244,8 @@ mod tests {
         assert_eq!(w.weight("", "w"), Ok(1.0));
         assert_eq!(w.weight("2.5", "w"), Ok(2.5));
         assert_eq!(w.weight("-1", "w").unwrap_err().0, RejectReason::InvalidWeight);
+        assert_eq!(w.weight("1e308", "w").unwrap_err().0, RejectReason::InvalidWeight);
+        assert_eq!(w.weight("1e6", "w"), Ok(1e6));
         assert_eq!(non_empty("  "), None);
         assert_eq!(non_empty(" a "), Some("a".into()));
     }

@@ -26,6 +26,13 @@ pub use crate::files::hex;
 
 /// Hash the file and detect gzip.
 pub fn inspect(path: &Path) -> std::io::Result<SourceFileInfo> {
+    // Opening a FIFO blocks until a writer comes and a device never ends: both are refused before opening.
+    if !std::fs::metadata(path)?.is_file() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "it is not a regular file (a directory, pipe or device); save the data to a file and import that",
+        ));
+    }
     let mut f = File::open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; READ_BUFFER_BYTES];
@@ -243,6 +250,13 @@ pub fn peek_start<R: BufRead>(r: &mut R) -> std::io::Result<ContentStart> {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_device_or_directory_is_refused_without_reading() {
+        for p in ["/dev/zero", "/dev/null", "/"] {
+            let e = super::inspect(std::path::Path::new(p)).unwrap_err();
+            assert!(e.to_string().contains("not a regular file"), "{p}: {e}");
+        }
+    }
     use super::*;
     use std::io::Write;
 

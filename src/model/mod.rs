@@ -1,5 +1,6 @@
 //! The data model: incidents as columns ([`dataset::Dataset`]), interned strings, and incident times.
 
+pub mod budget;
 pub mod column;
 pub mod coverage;
 pub mod dataset;
@@ -10,6 +11,7 @@ pub mod time;
 pub mod timeparse;
 pub mod window;
 
+pub use budget::{Budget, Stopped, TooCostly};
 pub use column::{Column, SharedBytes};
 pub use coverage::{Coverage, WindowCoverage};
 pub use dataset::{

@@ -70,7 +70,9 @@ impl std::str::FromStr for WindowLength {
     fn from_str(s: &str) -> Result<Self, String> {
         let t = s.trim().to_ascii_lowercase();
         let bad = || format!("window '{s}' is not Nd, Nw or Nm (days, weeks, months), e.g. 28d or 3m");
-        let (n, unit) = t.split_at(t.len().saturating_sub(1));
+        // The unit is the last character (which may be more than one byte in bad input).
+        let cut = t.char_indices().last().map_or(0, |(i, _)| i);
+        let (n, unit) = t.split_at(cut);
         let n: u32 = n.parse().map_err(|_| bad())?;
         match (unit, n) {
             (_, 0) => Err(bad()),

@@ -53,6 +53,27 @@ impl<V> ByteCache<V> {
             g.total -= old.bytes;
         }
         g.total += bytes;
+        self.evict(&mut g);
+    }
+
+    /// Re-count an entry's bytes (it grew: an analysis gained a per-band Gi* or hex counts) and evict as
+    /// [`ByteCache::insert`] does; an entry grown past the whole capacity is dropped from the cache (its holders
+    /// keep it until they finish).
+    pub fn resize(&self, key: &str, bytes: usize) {
+        let Ok(mut g) = self.inner.write() else { return };
+        let Some(e) = g.map.get_mut(key) else { return };
+        let old = std::mem::replace(&mut e.bytes, bytes);
+        g.total = g.total - old + bytes;
+        if bytes > self.capacity_bytes {
+            if let Some(e) = g.map.remove(key) {
+                g.total -= e.bytes;
+            }
+            return;
+        }
+        self.evict(&mut g);
+    }
+
+    fn evict(&self, g: &mut Inner<V>) {
         if g.total > self.capacity_bytes {
             // Evict the least recently used until under 7/8 of the capacity.
             let mut ages: Vec<(u64, String)> =
@@ -68,6 +89,19 @@ impl<V> ByteCache<V> {
                 }
             }
         }
+    }
+
+    /// Drop every entry (the data changed).
+    pub fn clear(&self) {
+        if let Ok(mut g) = self.inner.write() {
+            g.map.clear();
+            g.total = 0;
+        }
+    }
+
+    /// The capacity in bytes.
+    pub fn capacity_bytes(&self) -> usize {
+        self.capacity_bytes
     }
 
     /// Bytes held.
@@ -102,5 +136,14 @@ mod tests {
         assert!(c.get("huge").is_none());
         c.insert("a".into(), Arc::new(5), 10);
         assert_eq!((c.get("a").as_deref(), c.bytes(), c.len()), (Some(&5), 50, 2));
+        // An entry that grows is counted again, and pushes out the older one.
+        c.resize("a", 70);
+        assert_eq!((c.get("c").is_none(), c.bytes(), c.len()), (true, 70, 1));
+        c.resize("a", 1000);
+        assert_eq!((c.bytes(), c.len()), (0, 0));
+        c.resize("gone", 5);
+        c.insert("x".into(), Arc::new(1), 5);
+        c.clear();
+        assert!(c.is_empty() && c.bytes() == 0);
     }
 }

@@ -4,10 +4,12 @@
 
 use super::cache::ByteCache;
 use super::error::AppError;
+use super::flight::SingleFlight;
 use crate::analysis::backtest::MethodChoice;
 use crate::analysis::compare::{ChangeGrid, CompareError, change_grid};
+use crate::analysis::emerging::EmergingError;
 use crate::analysis::emerging::cube::{CubeError, EmergingRun, run as run_cube};
-use crate::analysis::gistar::GiStarOptions;
+use crate::analysis::gistar::{GiStarError, GiStarOptions};
 use crate::analysis::hex::HexCounts;
 use crate::analysis::hotspots::HotspotSet;
 use crate::analysis::kde::DensitySurface;
@@ -16,7 +18,7 @@ use crate::analysis::pipeline::{
 };
 use crate::analysis::spec::{CompareSpec, EmergingSpec, HotspotRule, canonical};
 use crate::areas::AreaLayer;
-use crate::model::Dataset;
+use crate::model::{Budget, Dataset};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -32,6 +34,13 @@ pub struct ServerConfig {
     /// Fewest incidents a cell, hexagon, hotspot or area may show in public mode.
     pub min_count: u32,
     pub token: Option<String>,
+    /// Accept the token as `?token=` too (it then ends up in logs); by default only the `Authorization` header.
+    pub allow_query_token: bool,
+    /// The one origin whose pages may read the answers across sites (CORS); none by default.
+    pub cors_origin: Option<String>,
+    /// The server's public address behind a proxy (`https://maps.example.org`): its host is accepted in `Host`
+    /// and tile URLs in TileJSON are built on it.
+    pub public_url: Option<String>,
     /// A basemap style URL or raster tile template for the page.
     pub basemap: Option<String>,
     /// A local PMTiles basemap, served at `/basemap.pmtiles` (see [`super::basemap`]).
@@ -57,6 +66,9 @@ impl ServerConfig {
             public: false,
             min_count: 5,
             token: None,
+            allow_query_token: false,
+            cors_origin: None,
+            public_url: None,
             basemap: None,
             basemap_pmtiles: None,
             assets_dir,
@@ -70,13 +82,15 @@ impl ServerConfig {
 
 /// Everything an analysis window computes once and tiles reuse.
 pub struct Analysis {
+    /// Its key in the analysis cache (the canonical form of its parameters).
+    pub key: String,
     pub prepared: Prepared,
     pub surface: DensitySurface,
     /// Per density cell, incidents within the kernel's support of its centre (public-mode suppression).
     pub support_counts: OnceLock<Vec<f64>>,
-    /// Gi* by band (bits of the band in metres).
+    /// Gi* by band (bits of the band in metres), the [`GISTAR_BANDS_KEPT`] most recent.
     pub gistar: Mutex<HashMap<u64, Arc<GridGiStar>>>,
-    /// Hotspots by rule (its canonical form).
+    /// Hotspots by rule (its canonical form), the [`RULES_KEPT`] most recent.
     pub hotspots: Mutex<HashMap<String, Arc<HotspotSet>>>,
     /// Selected incidents by zoom-10 tile, for the incidents layer.
     pub point_index: OnceLock<PointIndex>,
@@ -84,26 +98,80 @@ pub struct Analysis {
     pub hex: Mutex<HashMap<u8, Arc<HexCounts>>>,
     /// Incidents per area of each area layer.
     pub area_counts: Mutex<HashMap<String, Arc<Vec<u64>>>>,
+    /// Identical Gi* bands or rules asked at once are computed once.
+    flights: SingleFlight,
+}
+
+/// Gi* runs kept per analysis (each is a few dozen bytes a cell); older bands are dropped.
+pub const GISTAR_BANDS_KEPT: usize = 4;
+/// Hotspot sets kept per analysis.
+pub const RULES_KEPT: usize = 16;
+
+/// Keep at most `n` entries: drop arbitrary others to make room for one more.
+fn make_room<K: Eq + std::hash::Hash + Clone, V>(m: &mut HashMap<K, V>, n: usize) {
+    while m.len() >= n {
+        let Some(k) = m.keys().next().cloned() else { break };
+        m.remove(&k);
+    }
 }
 
 impl Analysis {
-    /// Approximate bytes held, for the cache.
+    /// Approximate bytes held, inner caches included (counted again on every use, so what they gain is charged
+    /// to the cache).
     pub fn bytes(&self) -> usize {
-        self.surface.density_per_km2.len() * 16 + self.prepared.points.len() * 28 + self.prepared.selection.len() * 4
+        let cells = self.surface.density_per_km2.len();
+        let mut n = cells * 16 + self.prepared.points.len() * 28 + self.prepared.selection.len() * 4 + 1024;
+        n += self.support_counts.get().map_or(0, |v| v.len() * 8);
+        if let Ok(m) = self.gistar.lock() {
+            n += m.values().map(|g| g.values.len() * 38 + 256).sum::<usize>();
+        }
+        if let Ok(m) = self.hotspots.lock() {
+            n += m.values().map(|h| hotspot_set_bytes(h)).sum::<usize>();
+        }
+        if let Some(p) = self.point_index.get() {
+            n += p.by_tile.values().map(|v| v.len() * 4 + 48).sum::<usize>();
+        }
+        if let Ok(m) = self.hex.lock() {
+            n += m
+                .values()
+                .map(|h| h.cells.len() * std::mem::size_of::<crate::analysis::hex::HexCell>() + 64)
+                .sum::<usize>();
+        }
+        if let Ok(m) = self.area_counts.lock() {
+            n += m.values().map(|v| v.len() * 8 + 64).sum::<usize>();
+        }
+        n
     }
 
     /// Gi* for a band, cached here.
     pub fn gistar_for(&self, band_m: f64) -> Result<Arc<GridGiStar>, AppError> {
         let key = band_m.to_bits();
-        if let Some(g) = self.gistar.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(g);
-        }
-        let g = Arc::new(self.prepared.gistar(band_m, GiStarOptions::default())?);
-        if let Ok(mut m) = self.gistar.lock() {
-            m.insert(key, g.clone());
-        }
-        Ok(g)
+        self.flights.run(&format!("gistar {key}"), || {
+            if let Some(g) = self.gistar.lock().ok().and_then(|m| m.get(&key).cloned()) {
+                return Ok(g);
+            }
+            Budget::current().check()?;
+            let g = Arc::new(self.prepared.gistar(band_m, GiStarOptions::default())?);
+            if let Ok(mut m) = self.gistar.lock() {
+                make_room(&mut m, GISTAR_BANDS_KEPT);
+                m.insert(key, g.clone());
+            }
+            Ok(g)
+        })
     }
+}
+
+fn hotspot_set_bytes(h: &HotspotSet) -> usize {
+    h.hotspots
+        .iter()
+        .map(|s| {
+            let ring_points: usize = s.outline_lonlat.iter().flatten().map(Vec::len).sum();
+            512 + ring_points * 16
+                + s.cell_indices.len() * 8
+                + (s.categories.len() + s.top_locations.len() + s.area_codes.len()) * 48
+        })
+        .sum::<usize>()
+        + 256
 }
 
 /// Selected incidents by zoom-10 tile, for the incidents layer.
@@ -131,6 +199,10 @@ pub struct Context {
     pub area_names: crate::analysis::naming::AreaNames,
     /// Streets at their map points and named areas (the `labels` layer, `/api/search`), built at first use.
     pub places: OnceLock<crate::analysis::places::Places>,
+    /// Identical computations in flight run once.
+    pub flights: SingleFlight,
+    /// Analyses computed (not found in the cache) so far.
+    pub analyses_computed: std::sync::atomic::AtomicU64,
     /// The backtest's choice of prediction method, by categories, weight, instant and cell size (a few hundred bytes
     /// each; one per window the page asks for).
     pub choices: Mutex<HashMap<String, Arc<MethodChoice>>>,
@@ -159,6 +231,8 @@ impl Context {
             emerging: ByteCache::new(config.cache_bytes / 4),
             config,
             data_version,
+            flights: SingleFlight::new(),
+            analyses_computed: std::sync::atomic::AtomicU64::new(0),
             choices: Mutex::new(HashMap::new()),
         }
     }
@@ -183,7 +257,8 @@ impl Context {
     }
 
     /// The analysis for these parameters, from the cache or computed (call on a blocking thread); `None` when no
-    /// incident matches (an empty window is an empty answer, not an error).
+    /// incident matches (an empty window is an empty answer, not an error). Identical requests in flight compute
+    /// it once.
     pub fn analysis(&self, params: &AnalysisParams) -> Result<Option<Arc<Analysis>>, AppError> {
         self.analysis_keyed(canonical(params), || prepare(&self.ds, params, &self.harm_by_category, &self.harm_label))
     }
@@ -204,47 +279,77 @@ impl Context {
         key: String,
         prepare: impl FnOnce() -> Result<Prepared, AnalysisError>,
     ) -> Result<Option<Arc<Analysis>>, AppError> {
-        if let Some(a) = self.analyses.get(&key) {
+        if let Some(a) = self.cached_analysis(&key) {
             return Ok(Some(a));
         }
-        let prepared = match prepare() {
-            Err(AnalysisError::Empty) => return Ok(None),
-            other => other?,
-        };
-        let surface = prepared.density()?;
-        let a = Arc::new(Analysis {
-            prepared,
-            surface,
-            support_counts: OnceLock::new(),
-            gistar: Mutex::new(HashMap::new()),
-            hotspots: Mutex::new(HashMap::new()),
-            point_index: OnceLock::new(),
-            hex: Mutex::new(HashMap::new()),
-            area_counts: Mutex::new(HashMap::new()),
-        });
-        self.analyses.insert(key, a.clone(), a.bytes());
-        Ok(Some(a))
+        self.flights.run(&format!("analysis {key}"), || {
+            if let Some(a) = self.cached_analysis(&key) {
+                return Ok(Some(a));
+            }
+            Budget::current().check()?;
+            self.analyses_computed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let prepared = match prepare() {
+                Err(AnalysisError::Empty) => return Ok(None),
+                other => other?,
+            };
+            let surface = prepared.density()?;
+            let a = Arc::new(Analysis {
+                key: key.clone(),
+                prepared,
+                surface,
+                support_counts: OnceLock::new(),
+                gistar: Mutex::new(HashMap::new()),
+                hotspots: Mutex::new(HashMap::new()),
+                point_index: OnceLock::new(),
+                hex: Mutex::new(HashMap::new()),
+                area_counts: Mutex::new(HashMap::new()),
+                flights: SingleFlight::new(),
+            });
+            self.analyses.insert(key.clone(), a.clone(), a.bytes());
+            Ok(Some(a))
+        })
+    }
+
+    /// A cached analysis, its bytes counted again (what its inner caches gained since is charged to the cache).
+    fn cached_analysis(&self, key: &str) -> Option<Arc<Analysis>> {
+        let a = self.analyses.get(key)?;
+        self.analyses.resize(key, a.bytes());
+        Some(a)
     }
 
     /// The hotspots of an analysis by a rule, cached in the analysis (Gi* through its per-band cache).
     pub fn hotspots_for(&self, a: &Analysis, rule: &HotspotRule) -> Result<Arc<HotspotSet>, AppError> {
         let key = canonical(rule);
-        if let Some(h) = a.hotspots.lock().ok().and_then(|m| m.get(&key).cloned()) {
-            return Ok(h);
-        }
-        let gi = match rule.method {
-            crate::analysis::spec::Method::GiStar => Some(a.gistar_for(rule.band_m(a.prepared.params.bandwidth_m))?),
-            _ => None,
-        };
-        let choice = self.predictor_for(a, rule)?;
-        let predictor = choice.as_ref().map(|c| &c.method);
-        let mut set =
-            a.prepared.rule_hotspots(&self.ds, &a.surface, rule, gi.as_deref(), &self.harm_by_category, predictor)?;
-        set.name_areas(&self.area_names);
-        let set = Arc::new(set);
-        if let Ok(mut m) = a.hotspots.lock() {
-            m.insert(key, set.clone());
-        }
+        let set = a.flights.run(&format!("rule {key}"), || {
+            if let Some(h) = a.hotspots.lock().ok().and_then(|m| m.get(&key).cloned()) {
+                return Ok(h);
+            }
+            let gi = match rule.method {
+                crate::analysis::spec::Method::GiStar => {
+                    Some(a.gistar_for(rule.band_m(a.prepared.params.bandwidth_m))?)
+                }
+                _ => None,
+            };
+            let choice = self.predictor_for(a, rule)?;
+            let predictor = choice.as_ref().map(|c| &c.method);
+            Budget::current().check()?;
+            let mut set = a.prepared.rule_hotspots(
+                &self.ds,
+                &a.surface,
+                rule,
+                gi.as_deref(),
+                &self.harm_by_category,
+                predictor,
+            )?;
+            set.name_areas(&self.area_names);
+            let set = Arc::new(set);
+            if let Ok(mut m) = a.hotspots.lock() {
+                make_room(&mut m, RULES_KEPT);
+                m.insert(key.clone(), set.clone());
+            }
+            Ok::<_, AppError>(set)
+        })?;
+        self.analyses.resize(&a.key, a.bytes());
         Ok(set)
     }
 
@@ -278,15 +383,21 @@ impl Context {
         if let Some(c) = self.changes.get(&key) {
             return Ok(Some(c));
         }
-        let cats = &spec.analysis.query.categories;
-        let Some(cg) =
-            change_grid(&self.ds, before, after, cats, spec.analysis.cell_m, spec.fdr_q).map_err(compare_error)?
-        else {
-            return Ok(None);
-        };
-        let cg = Arc::new(cg);
-        self.changes.insert(key, cg.clone(), cg.map.cells.len() * 32 + 256);
-        Ok(Some(cg))
+        self.flights.run(&format!("change {key}"), || {
+            if let Some(c) = self.changes.get(&key) {
+                return Ok(Some(c));
+            }
+            Budget::current().check()?;
+            let cats = &spec.analysis.query.categories;
+            let Some(cg) =
+                change_grid(&self.ds, before, after, cats, spec.analysis.cell_m, spec.fdr_q).map_err(compare_error)?
+            else {
+                return Ok(None);
+            };
+            let cg = Arc::new(cg);
+            self.changes.insert(key.clone(), cg.clone(), cg.map.cells.len() * 32 + 256);
+            Ok(Some(cg))
+        })
     }
 
     /// The emerging run of a request, from the cache or computed; `None` when no incident matches.
@@ -295,23 +406,35 @@ impl Context {
         if let Some(r) = self.emerging.get(&key) {
             return Ok(Some(r));
         }
-        let run = match run_cube(&self.ds, spec) {
-            Err(CubeError::Empty) => return Ok(None),
-            other => Arc::new(other.map_err(cube_error)?),
-        };
-        let bytes = run.result.locations.len() * 48 + run.steps.len() * 16 + 256;
-        self.emerging.insert(key, run.clone(), bytes);
-        Ok(Some(run))
+        self.flights.run(&format!("emerging {key}"), || {
+            if let Some(r) = self.emerging.get(&key) {
+                return Ok(Some(r));
+            }
+            Budget::current().check()?;
+            let run = match run_cube(&self.ds, spec) {
+                Err(CubeError::Empty) => return Ok(None),
+                other => Arc::new(other.map_err(cube_error)?),
+            };
+            let cells = run.grid.n_cells();
+            // Per location its trend and its z and bin at every step; per cell the study mask.
+            let bytes = run.result.locations.len() * (48 + run.steps.len() * 9) + run.steps.len() * 24 + cells + 256;
+            self.emerging.insert(key.clone(), run.clone(), bytes);
+            Ok(Some(run))
+        })
     }
 }
 
 /// A comparison's error as a response.
 pub fn compare_error(e: CompareError) -> AppError {
     match e {
+        CompareError::Query { source: source @ crate::model::QueryError::UnknownCategory { .. }, .. } => {
+            AppError::bad("category", source.to_string())
+        }
         CompareError::Query { which, source } => AppError::bad(which, format!("{which}: {source}")),
         CompareError::UnknownHotspot { .. } => AppError::bad("hotspot", e.to_string()),
         CompareError::NotCovered { which, .. } => AppError::bad(which, e.to_string()),
         CompareError::Grid(_) => AppError::bad("cell_m", e.to_string()),
+        CompareError::Stopped(s) => AppError::from(s),
         CompareError::Projection(m) => AppError::Internal(m),
     }
 }
@@ -324,6 +447,11 @@ pub fn cube_error(e: CubeError) -> AppError {
         }
         CubeError::Query(q) => AppError::from(AnalysisError::Query(q)),
         CubeError::NotCovered { .. } => AppError::bad("from", e.to_string()),
+        CubeError::Grid(_) => AppError::bad("cell_m", e.to_string()),
+        CubeError::TooCostly(t) => AppError::from(t),
+        CubeError::Emerging(EmergingError::GiStar { source: GiStarError::Stopped(s), .. }) => AppError::from(s),
+        CubeError::Emerging(EmergingError::GiStar { source: GiStarError::TooCostly(t), .. }) => AppError::from(t),
+        CubeError::Emerging(EmergingError::BadBand(_)) => AppError::bad("band_m", e.to_string()),
         other => AppError::Internal(other.to_string()),
     }
 }

@@ -13,8 +13,11 @@ pub enum AppError {
     /// No such thing: 404, listing what exists.
     #[error("{error}")]
     NotFound { error: String, valid: Vec<String> },
-    #[error("a bearer token is required: send `Authorization: Bearer <token>` (or ?token=...)")]
+    #[error("a bearer token is required: send `Authorization: Bearer <token>`")]
     Unauthorized,
+    /// The request may not reach this server (its `Host` is not the server's): 403.
+    #[error("{0}")]
+    Forbidden(String),
     /// Too many computations queued, or one ran past its time limit: 503.
     #[error("{0}")]
     Busy(String),
@@ -37,6 +40,7 @@ impl IntoResponse for AppError {
             }
             AppError::NotFound { error, valid } => (StatusCode::NOT_FOUND, json!({"error": error, "valid": valid})),
             AppError::Unauthorized => (StatusCode::UNAUTHORIZED, json!({"error": self.to_string()})),
+            AppError::Forbidden(msg) => (StatusCode::FORBIDDEN, json!({"error": msg})),
             AppError::Busy(msg) => (StatusCode::SERVICE_UNAVAILABLE, json!({"error": msg})),
             AppError::Internal(msg) => {
                 eprintln!("hotspots serve: internal error: {msg}");
@@ -60,9 +64,13 @@ impl From<crate::analysis::spec::SpecError> for AppError {
 
 impl From<crate::analysis::pipeline::AnalysisError> for AppError {
     fn from(e: crate::analysis::pipeline::AnalysisError) -> Self {
+        use crate::analysis::gistar::GiStarError;
+        use crate::analysis::kde::KdeError;
         use crate::analysis::pipeline::AnalysisError as E;
         use crate::model::QueryError;
         match &e {
+            E::Kde(KdeError::Stopped(s)) | E::GiStar(GiStarError::Stopped(s)) => AppError::from(*s),
+            E::Kde(KdeError::TooCostly(c)) | E::GiStar(GiStarError::TooCostly(c)) => AppError::from(c.clone()),
             E::Query(QueryError::UnknownCategory { .. }) => AppError::bad("category", e.to_string()),
             E::Query(QueryError::EmptyWindow { .. }) => AppError::bad("from", e.to_string()),
             E::Grid(_) => AppError::bad("cell_m", e.to_string()),
@@ -81,5 +89,17 @@ impl From<crate::analysis::pipeline::AnalysisError> for AppError {
                 }
             }
         }
+    }
+}
+
+impl From<crate::model::Stopped> for AppError {
+    fn from(e: crate::model::Stopped) -> Self {
+        AppError::Busy(format!("{e}: narrow the window or use a coarser cell"))
+    }
+}
+
+impl From<crate::model::TooCostly> for AppError {
+    fn from(e: crate::model::TooCostly) -> Self {
+        AppError::bad(e.parameter, e.to_string())
     }
 }

@@ -4,13 +4,16 @@
 //! work to [`AppState::compute`] (a bounded queue of blocking tasks with a time limit); results are cached by
 //! canonical query (analyses) and by tile, tiles carry an ETag (`If-None-Match` gives 304) and are gzipped once.
 
+pub mod access;
 pub mod basemap;
 pub mod cache;
 pub mod compare;
 pub mod context;
 pub mod error;
+pub mod flight;
 mod handlers;
 pub mod layers;
+pub mod live;
 pub mod public;
 mod search;
 pub mod state;
@@ -22,14 +25,12 @@ pub use error::AppError;
 pub use state::AppState;
 
 use axum::Router;
-use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::{self, Next};
-use axum::response::{IntoResponse, Response};
+use axum::middleware;
 use axum::routing::get;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
-use tower_http::cors::{Any, CorsLayer};
+use tower_http::cors::CorsLayer;
 use tower_http::services::ServeDir;
 
 /// The router for a state.
@@ -47,49 +48,36 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))
         // The token guards the data routes; the page's own files hold no data, and a browser cannot put a header
         // on the <script> and <link> requests of a page opened as /?token=...
-        .route_layer(middleware::from_fn_with_state(state.clone(), auth));
+        .route_layer(middleware::from_fn_with_state(state.clone(), access::auth));
     let api = basemap::add(api, &state)
         .fallback_service(ServeDir::new(&state.config.assets_dir).append_index_html_on_directories(true));
-    api.layer(CompressionLayer::new())
-        .layer(
+    let mut router = api.layer(CompressionLayer::new());
+    // Cross-site reads only from the one origin allowed (`--cors`); by default a page elsewhere cannot read answers.
+    if let Some(origin) = state.config.cors_origin.as_deref().and_then(|o| HeaderValue::from_str(o).ok()) {
+        router = router.layer(
             CorsLayer::new()
-                .allow_origin(Any)
+                .allow_origin(origin)
                 .allow_methods([Method::GET])
                 .allow_headers([header::AUTHORIZATION, header::IF_NONE_MATCH]),
-        )
-        .with_state(state)
-}
-
-/// With a token set, every data request must carry it (`Authorization: Bearer`, or `?token=`).
-async fn auth(State(state): State<Arc<AppState>>, req: Request, next: Next) -> Response {
-    let Some(token) = state.config.token.as_deref() else { return next.run(req).await };
-    let bearer = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .is_some_and(|t| constant_time_eq(t.as_bytes(), token.as_bytes()));
-    let query = req.uri().query().is_some_and(|q| {
-        form_urlencoded::parse(q.as_bytes())
-            .any(|(k, v)| k == "token" && constant_time_eq(v.as_bytes(), token.as_bytes()))
-    });
-    if bearer || query {
-        let mut resp = next.run(req).await;
-        resp.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=300"));
-        resp
-    } else {
-        AppError::Unauthorized.into_response()
+        );
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    router.layer(middleware::from_fn_with_state(state.clone(), access::check_host)).with_state(state)
 }
 
 /// Serve until interrupted (Ctrl-C).
 pub async fn run(state: Arc<AppState>) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::bind(state.config.addr).await?;
-    let router = app(state);
+    let addr = state.config.addr;
+    serve_router(addr, app(state)).await
+}
+
+/// Serve a live server (data swapped as the store changes, [`live::Live`]) until interrupted.
+pub async fn run_live(live: Arc<live::Live>) -> std::io::Result<()> {
+    let addr = live.state().config.addr;
+    serve_router(addr, live.router()).await
+}
+
+async fn serve_router(addr: std::net::SocketAddr, router: Router) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
     axum::serve(listener, router)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

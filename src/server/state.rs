@@ -5,6 +5,9 @@ use super::cache::ByteCache;
 use super::context::Context;
 use super::error::AppError;
 use super::layers::{TileSource, registry};
+use crate::model::Budget;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::sync::Semaphore;
 
 pub use super::context::ServerConfig;
@@ -23,7 +26,7 @@ pub struct AppState {
     /// The tile layers this server offers (public mode leaves out those it must not serve).
     pub layers: Vec<Box<dyn TileSource>>,
     pub tiles: ByteCache<TileBytes>,
-    pub compute: Semaphore,
+    pub compute: Arc<Semaphore>,
 }
 
 impl std::ops::Deref for AppState {
@@ -38,7 +41,7 @@ impl AppState {
         let layers = registry(&ctx).into_iter().filter(|l| !ctx.config.public || l.public()).collect();
         AppState {
             tiles: ByteCache::new(ctx.config.cache_bytes),
-            compute: Semaphore::new(ctx.config.compute_permits.max(1)),
+            compute: Arc::new(Semaphore::new(ctx.config.compute_permits.max(1))),
             layers,
             ctx,
         }
@@ -59,26 +62,46 @@ impl AppState {
     }
 
     /// Run CPU work on a blocking thread, with a bounded queue and a time limit, so one heavy request cannot
-    /// starve the rest.
+    /// starve the rest. The work runs under a [`Budget`] (the time limit, and a flag set when the request is
+    /// dropped, e.g. its client went away): the analyses' long loops check it and stop. The slot is held until the
+    /// work has really stopped, so abandoned work never piles up beyond the slots.
     pub async fn compute<T: Send + 'static>(
         self: &std::sync::Arc<Self>,
         f: impl FnOnce(&AppState) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        let permit = tokio::time::timeout(self.config.queue_timeout, self.compute.acquire())
+        let permit = tokio::time::timeout(self.config.queue_timeout, self.compute.clone().acquire_owned())
             .await
             .map_err(|_| AppError::Busy("the server is busy: try again in a moment".into()))?
             .map_err(|_| AppError::Internal("the computation queue is closed".into()))?;
+        let mut budget = Budget::with_timeout(self.config.compute_timeout);
+        // Set when this future is dropped (the client went away) or times out.
+        let cancel = CancelOnDrop(budget.cancel_flag());
         let state = self.clone();
-        let job = tokio::task::spawn_blocking(move || f(&state));
-        let out = tokio::time::timeout(self.config.compute_timeout, job).await;
-        drop(permit);
+        let job = tokio::task::spawn_blocking(move || {
+            let out = budget.scope(|| f(&state));
+            drop(permit);
+            out
+        });
+        // A little longer than the budget: the work notices its deadline at its next check.
+        let grace = self.config.compute_timeout + std::time::Duration::from_secs(2);
+        let out = tokio::time::timeout(grace, job).await;
+        drop(cancel);
         match out {
-            Err(_) => Err(AppError::Busy(format!(
-                "the computation took longer than {} s; narrow the window or use a coarser cell",
+            Err(_) | Ok(Ok(Err(AppError::Busy(_)))) => Err(AppError::Busy(format!(
+                "the computation took longer than {} s and was stopped; narrow the window or use a coarser cell",
                 self.config.compute_timeout.as_secs()
             ))),
             Ok(Err(e)) => Err(AppError::Internal(format!("a computation failed: {e}"))),
             Ok(Ok(r)) => r,
         }
+    }
+}
+
+/// Sets the flag when dropped.
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
     }
 }

@@ -31,11 +31,22 @@ pub(super) async fn tilejson(
     let (name, check) = (layer_name.to_owned(), query.clone());
     s.compute(move |state| state.layer(&name)?.check(&state.ctx, &check)).await?;
     let info = layer.info(s.config.public);
-    let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or("localhost");
-    // Behind an HTTPS proxy the tiles must be https too.
-    let scheme =
-        headers.get("x-forwarded-proto").and_then(|h| h.to_str().ok()).filter(|p| *p == "https").unwrap_or("http");
-    let mut url = format!("{scheme}://{host}/tiles/{layer_name}/{{z}}/{{x}}/{{y}}.mvt");
+    let base = match &s.config.public_url {
+        Some(u) => u.trim_end_matches('/').to_owned(),
+        None => {
+            // The Host passed the check (access::check_host), so it is this server's own name.
+            let bound = s.config.addr.to_string();
+            let host = headers.get(header::HOST).and_then(|h| h.to_str().ok()).unwrap_or(&bound);
+            // Behind an HTTPS proxy the tiles must be https too.
+            let scheme = headers
+                .get("x-forwarded-proto")
+                .and_then(|h| h.to_str().ok())
+                .filter(|p| *p == "https")
+                .unwrap_or("http");
+            format!("{scheme}://{host}")
+        }
+    };
+    let mut url = format!("{base}/tiles/{layer_name}/{{z}}/{{x}}/{{y}}.mvt");
     if !query.is_empty() {
         url = format!("{url}?{query}");
     }
@@ -86,17 +97,21 @@ pub(super) async fn tile(
     let bytes = match s.tiles.get(&key) {
         Some(b) => b,
         None => {
-            let (st, k) = (s.clone(), key.clone());
-            let built = s
-                .compute(move |state| {
+            let k = key.clone();
+            s.compute(move |state| {
+                // The same tile asked by many clients at once is built once.
+                state.flights.run(&format!("tile {k}"), || {
+                    if let Some(b) = state.tiles.get(&k) {
+                        return Ok(b);
+                    }
                     let layer = state.layer(&layer_name)?;
-                    encode_tile(state, layer.build(&state.ctx, &query, t)?)
+                    let b = Arc::new(encode_tile(state, layer.build(&state.ctx, &query, t)?)?);
+                    let size = b.raw.as_ref().map_or(64, |r| r.len()) + b.gzip.as_ref().map_or(0, |g| g.len());
+                    state.tiles.insert(k.clone(), b.clone(), size + k.len() + 64);
+                    Ok(b)
                 })
-                .await?;
-            let b = Arc::new(built);
-            let size = b.raw.as_ref().map_or(64, |r| r.len()) + b.gzip.as_ref().map_or(0, |g| g.len());
-            st.tiles.insert(k, b.clone(), size);
-            b
+            })
+            .await?
         }
     };
     Ok(tile_response(&bytes, &headers, s.config.token.is_some()))

@@ -57,6 +57,9 @@ pub enum StoreError {
     NoSuchAreaLayer { spec: String, known: String },
     #[error("store {path} holds a value this build cannot read: {what}")]
     Corrupt { path: PathBuf, what: String },
+    /// The file is not a usable store (empty, not SQLite, or failing SQLite's own check); it is left untouched.
+    #[error("{path} is damaged and was left as it is: {what}; restore it from a backup or remove it and ingest again")]
+    Damaged { path: PathBuf, what: String },
     #[error(transparent)]
     Dataset(#[from] crate::model::DatasetError),
 }
@@ -71,6 +74,9 @@ pub struct Store {
 impl Store {
     /// Open the store at `path`, creating it if absent, and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
+        if path.exists() {
+            refuse_empty(path)?;
+        }
         let conn = Connection::open(path).map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
         Self::setup(conn, path)
     }
@@ -80,6 +86,7 @@ impl Store {
         if !path.exists() {
             return Err(StoreError::NotFound { path: path.to_owned() });
         }
+        refuse_empty(path)?;
         let conn =
             Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX)
                 .map_err(|source| StoreError::Open { path: path.to_owned(), source })?;
@@ -147,6 +154,26 @@ impl Store {
         move |source| StoreError::Sql { path, what, source }
     }
 
+    /// SQLite's `PRAGMA quick_check` (every page and index entry read; a few seconds on a store of millions of
+    /// incidents): a [`StoreError::Damaged`] naming the first problems, so a damaged store is never read silently.
+    pub fn quick_check(&self) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare("PRAGMA quick_check(5)").map_err(self.sql_err("checking the store"))?;
+        let lines = stmt
+            .query_map([], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| StoreError::Damaged {
+                path: self.path.clone(),
+                what: format!("SQLite's check failed: {e}"),
+            })?;
+        if lines.len() == 1 && lines[0] == "ok" {
+            return Ok(());
+        }
+        Err(StoreError::Damaged {
+            path: self.path.clone(),
+            what: format!("SQLite's check found: {}", lines.join("; ")),
+        })
+    }
+
     /// The import whose file bytes have this SHA-256, if any.
     pub fn import_by_file_sha256(&self, sha: &str) -> Result<Option<i64>, StoreError> {
         self.conn
@@ -163,6 +190,20 @@ impl Store {
             .map(|n| n as u64)
             .map_err(self.sql_err("counting incidents"))
     }
+}
+
+/// An existing file of 0 bytes (or that is not a regular file) is not a store: SQLite would write a fresh schema
+/// over it, hiding whatever emptied it.
+fn refuse_empty(path: &Path) -> Result<(), StoreError> {
+    let damaged = |what: &str| StoreError::Damaged { path: path.to_owned(), what: what.to_owned() };
+    let meta = std::fs::metadata(path).map_err(|e| damaged(&format!("cannot read its metadata: {e}")))?;
+    if !meta.is_file() {
+        return Err(damaged("it is not a regular file"));
+    }
+    if meta.len() == 0 {
+        return Err(damaged("the file is empty (0 bytes)"));
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -192,6 +233,41 @@ mod tests {
         let err = Store::open(&path).unwrap_err();
         assert!(matches!(err, StoreError::TooNew { found: 99, .. }), "{err}");
         assert!(err.to_string().contains("upgrade hotspots"));
+    }
+
+    #[test]
+    fn an_empty_file_is_refused_and_left_empty() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        std::fs::write(&path, b"").unwrap();
+        for err in [Store::open_existing(&path).unwrap_err(), Store::open(&path).unwrap_err()] {
+            assert!(matches!(err, StoreError::Damaged { .. }), "{err}");
+            assert!(err.to_string().contains("empty (0 bytes)"), "{err}");
+        }
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), 0);
+        assert!(matches!(Store::open(dir.path()).unwrap_err(), StoreError::Damaged { .. }));
+    }
+
+    #[test]
+    fn quick_check_finds_a_zeroed_page() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.db");
+        {
+            let s = Store::open(&path).unwrap();
+            s.conn.execute_batch("CREATE TABLE filler (x BLOB); CREATE INDEX filler_x ON filler (x);").unwrap();
+            for i in 0..400 {
+                s.conn.execute("INSERT INTO filler VALUES (?1)", [format!("{i:0>300}")]).unwrap();
+            }
+            s.quick_check().unwrap();
+            s.conn.execute_batch("PRAGMA wal_checkpoint(TRUNCATE)").unwrap();
+        }
+        let mut bytes = std::fs::read(&path).unwrap();
+        let mid = bytes.len() / 2;
+        let end = (mid + 16384).min(bytes.len());
+        bytes[mid..end].fill(0);
+        std::fs::write(&path, &bytes).unwrap();
+        let err = Store::open_existing(&path).and_then(|s| s.quick_check()).unwrap_err();
+        assert!(matches!(err, StoreError::Damaged { .. } | StoreError::Sql { .. }), "{err}");
     }
 
     #[test]

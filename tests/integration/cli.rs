@@ -245,3 +245,78 @@ fn serving_beyond_loopback_needs_a_token() {
     assert_eq!(code, 1);
     assert!(err.contains("--token"), "{err}");
 }
+
+#[test]
+fn empty_tokens_and_bad_access_settings_are_refused_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    let month = dorset_months()[7].display().to_string();
+    assert_eq!(hotspots(&["ingest", &month], &store).0, 0);
+    for token in ["", " ", "\t"] {
+        let (code, _, err) = hotspots(&["serve", "--addr", "0.0.0.0:0", "--token", token], &store);
+        assert_eq!(code, 1, "{token:?}");
+        assert!(err.contains("--token") && err.contains("empty"), "{err}");
+    }
+    let out = Command::new(bin())
+        .args(["serve", "--addr", "0.0.0.0:0", "--store"])
+        .arg(&store)
+        .env("HOTSPOTS_TOKEN", "")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let (code, _, err) = hotspots(&["serve", "--cors", "*"], &store);
+    assert_eq!(code, 1);
+    assert!(err.contains("--cors"), "{err}");
+    let (code, _, err) = hotspots(&["serve", "--allow-query-token"], &store);
+    assert_eq!(code, 1);
+    assert!(err.contains("--allow-query-token"), "{err}");
+}
+
+#[test]
+fn a_damaged_store_is_refused_and_never_overwritten() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let month = dorset_months()[7].display().to_string();
+    for args in [&["info"][..], &["find"][..], &["ingest", &month][..]] {
+        let (code, _, err) = hotspots(args, &empty);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains("damaged") && err.contains("0 bytes"), "{args:?}: {err}");
+        assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "{args:?} wrote to the empty store");
+    }
+    // A store with a page of zeros in the middle: `info` runs SQLite's check and says so.
+    let store = dir.path().join("s.db");
+    assert_eq!(hotspots(&["ingest", &month], &store).0, 0);
+    let mut bytes = std::fs::read(&store).unwrap();
+    let mid = (bytes.len() / 2) & !4095;
+    let end = (mid + 65536).min(bytes.len());
+    bytes[mid..end].fill(0);
+    std::fs::write(&store, &bytes).unwrap();
+    let (code, _, err) = hotspots(&["info"], &store);
+    assert_ne!(code, 0);
+    assert!(err.contains("damaged") || err.contains("malformed"), "{err}");
+}
+
+#[test]
+fn impossible_analyses_fail_fast_naming_the_parameter() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    for month in &dorset_months()[6..] {
+        assert_eq!(hotspots(&["ingest", &month.display().to_string()], &store).0, 0);
+    }
+    let started = std::time::Instant::now();
+    for (args, parameter) in [
+        (&["find", "--method", "gistar", "--band-m", "1e9", "--cell-m", "50"][..], "band"),
+        (&["find", "--cell-m", "1e-300"][..], "cell"),
+        (&["emerging", "--cell-m", "1e-300"][..], "cell"),
+        // Within each parameter's range, but beyond what can finish: the cost estimate refuses them.
+        (&["find", "--method", "gistar", "--band-m", "50000", "--cell-m", "100"][..], "band_m=50000 would cost"),
+        (&["density", "--bandwidth-m", "100000", "--cell-m", "25"][..], "bandwidth_m=100000"),
+        (&["emerging", "--band-m", "50000", "--cell-m", "100"][..], "band_m=50000 would cost"),
+    ] {
+        let (code, _, err) = hotspots(args, &store);
+        assert_ne!(code, 0, "{args:?}");
+        assert!(err.contains(parameter), "{args:?}: {err}");
+    }
+    assert!(started.elapsed().as_secs() < 60, "took {:?}", started.elapsed());
+}

@@ -73,3 +73,25 @@ fn default_crs_is_lon_lat_and_unknown_crs_is_refused() {
     let e = t.ingest_bytes("noprop.geojson", format!("{ok}\n").as_bytes(), &props("when", "c")).unwrap_err();
     assert!(e.to_string().contains("property") && e.to_string().contains("'when'"), "{e}");
 }
+
+#[test]
+fn an_overflowing_coordinate_or_weight_rejects_its_row_not_the_file() {
+    let doc = r#"{"type":"FeatureCollection","features":[
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[-1.9,50.7]},"properties":{"t":"2024-01","c":"A","w":2}},
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[1e309,50.7]},"properties":{"t":"2024-01","c":"A"}},
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[-1.9,50.7]},"properties":{"t":"2024-01","c":"A","w":1e308}},
+        {"type":"Feature","geometry":{"type":"Point","coordinates":[-1.91,50.71]},"properties":{"t":"2024-01","c":"1e999"}}
+      ]}"#;
+    let mut opts = props("t", "c");
+    opts.columns.weight_col = Some("w".into());
+    let mut t = TempStore::new();
+    let s = t.ingest_bytes("big.geojson", doc.as_bytes(), &opts).unwrap();
+    assert_conserved(&s);
+    assert_eq!((s.read, s.accepted, s.rejected), (4, 2, 2));
+    assert_eq!(s.rejected_by_reason.get("invalid_weight"), Some(&1));
+    let rejects = t.store.rejects(s.import_id.unwrap()).unwrap();
+    assert_eq!(rejects.iter().map(|r| r.line).collect::<Vec<_>>(), vec![2, 3]);
+    let ds = t.store.load_dataset(None).unwrap();
+    // A string property that looks like a huge number is kept as text.
+    assert!(ds.categories().names().iter().any(|c| c == "1e999"));
+}

@@ -130,10 +130,10 @@ async fn bad_requests_name_the_parameter() {
 #[tokio::test]
 async fn tiles_with_etags_gzip_and_empty_tiles() {
     let s = state(false, None);
-    let tj = get(&s, &format!("/tiles/density.json?{WINDOW}"), &[("host", "example.org:9")]).await.json();
+    let tj = get(&s, &format!("/tiles/density.json?{WINDOW}"), &[("host", "localhost:9")]).await.json();
     assert_eq!(tj["tilejson"], "3.0.0");
     let url = tj["tiles"][0].as_str().unwrap();
-    assert!(url.starts_with("http://example.org:9/tiles/density/{z}/{x}/{y}.mvt?from=2024-01-01"), "{url}");
+    assert!(url.starts_with("http://localhost:9/tiles/density/{z}/{x}/{y}.mvt?from=2024-01-01"), "{url}");
     assert_eq!(tj["vector_layers"][0]["id"], "density");
     assert_eq!(tj["minzoom"], 8);
 
@@ -299,12 +299,58 @@ async fn a_token_guards_every_route() {
     assert_eq!(get(&s, "/health", &[]).await.status, 401);
     assert_eq!(get(&s, "/health", &[("authorization", "Bearer wrong")]).await.status, 401);
     assert_eq!(get(&s, "/health", &[("authorization", "Bearer s3cret")]).await.status, 200);
-    assert_eq!(get(&s, "/api/meta?token=s3cret", &[]).await.status, 200);
+    // The token in the query string only when the server allows it (it lands in logs).
+    assert_eq!(get(&s, "/api/meta?token=s3cret", &[]).await.status, 401);
+    let mut config = s.config.clone();
+    config.allow_query_token = true;
+    let q = with_config(config);
+    assert_eq!(get(&q, "/api/meta?token=s3cret", &[]).await.status, 200);
+    assert_eq!(get(&q, "/api/meta?token=", &[]).await.status, 401);
+    assert_eq!(get(&q, "/api/meta?token=s3cre", &[]).await.status, 401);
     let g = get(&s, "/health", &[("authorization", "Bearer s3cret")]).await;
     assert!(g.headers[header::CACHE_CONTROL].to_str().unwrap().starts_with("private"));
     assert_eq!(get(&s, "/tiles/density/13/4062/2752.mvt", &[]).await.status, 401);
     // The page's own files hold no data and load without the token (a browser cannot send it on <script>).
     assert_eq!(get(&s, "/index.html", &[]).await.status, 200);
+}
+
+/// A state over the same data with another configuration.
+fn with_config(config: ServerConfig) -> Arc<AppState> {
+    let ds = dataset().clone();
+    let harm = vec![1.0; ds.categories().len()];
+    Arc::new(AppState::new(hotspots::server::Context::new(ds, harm, "unit".into(), vec![], config, "test".into())))
+}
+
+#[tokio::test]
+async fn cors_is_off_unless_one_origin_is_allowed_and_the_host_is_checked() {
+    let s = state(false, None);
+    let origin = [("origin", "https://evil.example")];
+    let g = get(&s, "/api/meta", &origin).await;
+    assert_eq!(g.status, 200);
+    assert!(!g.headers.contains_key("access-control-allow-origin"), "{:?}", g.headers);
+    let mut config = s.config.clone();
+    config.cors_origin = Some("https://analysts.example.org".into());
+    let c = with_config(config);
+    let g = get(&c, "/api/meta", &[("origin", "https://analysts.example.org")]).await;
+    assert_eq!(g.headers["access-control-allow-origin"], "https://analysts.example.org");
+    let g = get(&c, "/api/meta", &origin).await;
+    assert!(g.headers.get("access-control-allow-origin").is_none_or(|v| v != "https://evil.example"));
+
+    // DNS rebinding: a name of the attacker's pointing at 127.0.0.1 is refused, on data and page alike.
+    for uri in ["/api/meta", "/tiles/density.json", "/index.html"] {
+        let g = get(&s, uri, &[("host", "evil.example:8080")]).await;
+        assert_eq!(g.status, 403, "{uri}");
+        assert!(g.json()["error"].as_str().unwrap().contains("evil.example"));
+    }
+    let tj = get(&s, "/tiles/density.json", &[("host", "localhost:8080")]).await.json();
+    assert!(tj["tiles"][0].as_str().unwrap().starts_with("http://localhost:8080/tiles/density/"), "{tj}");
+    // Behind a proxy the public URL is accepted, and the tile URLs are built on it whatever the Host.
+    let mut config = s.config.clone();
+    config.public_url = Some("https://maps.example.org/hs".into());
+    let p = with_config(config);
+    let tj = get(&p, "/tiles/density.json", &[("host", "maps.example.org")]).await.json();
+    assert!(tj["tiles"][0].as_str().unwrap().starts_with("https://maps.example.org/hs/tiles/density/"), "{tj}");
+    assert_eq!(get(&p, "/api/meta", &[("host", "evil.example")]).await.status, 403);
 }
 
 const COMPARE: &str = "before=2024-01..2024-02&after=2024-03..2024-04&cell_m=100&bandwidth_m=300";

@@ -55,6 +55,8 @@ pub enum CubeError {
     NotCovered { missing: String },
     #[error(transparent)]
     Emerging(#[from] EmergingError),
+    #[error(transparent)]
+    TooCostly(#[from] crate::model::TooCostly),
 }
 
 /// The cube and its analysis.
@@ -203,6 +205,48 @@ fn step_of(ds: &Dataset, sel: &crate::model::Selection, steps: &[Window]) -> Vec
         .collect()
 }
 
+/// The most values a cube may hold (cells x steps): each costs 17 bytes (count, z, bin) while it runs.
+pub const MAX_CUBE_VALUES: f64 = 2e7;
+
+/// Refuse a cube that cannot finish or fit: cells x steps beyond [`MAX_CUBE_VALUES`], or cells x steps x
+/// neighbours beyond [`crate::model::budget::MAX_WORK`]; the parameter named is the one furthest from its usual
+/// size (`band_m` against about 25 neighbours, `period` against 60 steps, `cell_m` against a million cells).
+pub fn check_cube_cost(grid: &Grid, band_m: f64, steps: usize, params: &EmergingSpec) -> Result<(), CubeError> {
+    use crate::model::budget::{MAX_WORK, check_work, stencil_cells};
+    let cells = grid.n_cells() as f64;
+    let neighbours = stencil_cells(band_m, grid.cell_m, grid.rows, grid.cols);
+    let values = cells * steps as f64;
+    let work = values * neighbours;
+    if values <= MAX_CUBE_VALUES && work <= MAX_WORK {
+        return Ok(());
+    }
+    let ratios = [("band_m", neighbours / 25.0), ("period", steps as f64 / 60.0), ("cell_m", cells / 1e6)];
+    let (parameter, _) = ratios.iter().copied().fold(("cell_m", f64::MIN), |a, b| if b.1 > a.1 { b } else { a });
+    let value = match parameter {
+        "band_m" => band_m,
+        "period" => steps as f64,
+        _ => grid.cell_m,
+    };
+    let what = || {
+        format!(
+            "{} cells x {steps} {} steps x up to {neighbours:.0} neighbours; {:.1e} values held at once",
+            grid.n_cells(),
+            params.period.name(),
+            values
+        )
+    };
+    let advice = "use a larger cell_m, a longer period, a shorter window or a smaller band_m";
+    let limit = if values > MAX_CUBE_VALUES { f64::INFINITY } else { work };
+    let mut e = check_work(limit, parameter, value, what, advice).err().map(CubeError::TooCostly);
+    if let Some(CubeError::TooCostly(t)) = e.as_mut() {
+        t.work = work;
+        if parameter == "period" {
+            t.value = params.period.name();
+        }
+    }
+    e.map_or(Ok(()), Err)
+}
+
 /// Build the cube for `params` and run the emerging hot spot analysis (see the module docs).
 pub fn run(ds: &Dataset, params: &EmergingSpec) -> Result<EmergingRun, CubeError> {
     let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
@@ -211,6 +255,7 @@ pub fn run(ds: &Dataset, params: &EmergingSpec) -> Result<EmergingRun, CubeError
     let cell_m = params.cell_m.unwrap_or_else(|| CHANGE_CELL_FACTOR * auto_cell_m(&extent));
     let band_m = params.band_m.unwrap_or(1.5 * cell_m);
     let grid = Grid::covering(&extent, 0.0, cell_m, ds.crs()).map_err(|e| CubeError::Grid(e.to_string()))?;
+    check_cube_cost(&grid, band_m, steps.len(), params)?;
     let study = hull_mask(&points, &grid);
     let mut counts = vec![vec![0.0f64; grid.n_cells()]; steps.len()];
     let mut step_totals = vec![0u64; steps.len()];

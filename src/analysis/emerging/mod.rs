@@ -90,7 +90,7 @@ pub use classify::{
 };
 pub use mann_kendall::{MannKendall, mann_kendall, smallest_p};
 
-use super::gistar::{GiStar, GiStarError, GiStarOptions, Neighbours, gistar_grid_in, gistar_neighbours};
+use super::gistar::{GiStar, GiStarError, GiStarOptions, Neighbours, gistar_grid_within, gistar_neighbours};
 use crate::grid::Grid;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -226,7 +226,12 @@ pub fn emerging_grid(
     if let Some(mask) = study.filter(|m| m.len() != grid.n_cells()) {
         return Err(EmergingError::StudyLength { mask: mask.len(), cells: grid.n_cells() });
     }
-    analyse(counts_by_step, study, opts, |values| gistar_grid_in(values, study, grid, band_m, opts.gistar))
+    // The thread's budget (a server's computation; unlimited otherwise), checked in every step's Gi* rows.
+    let budget = crate::model::Budget::current();
+    analyse(counts_by_step, study, opts, |values| {
+        budget.check().map_err(GiStarError::from)?;
+        gistar_grid_within(values, study, grid, band_m, opts.gistar, &budget)
+    })
 }
 
 /// Emerging hot spot analysis with explicit neighbourhoods (each including the location itself), e.g. H3 cells
@@ -238,7 +243,11 @@ pub fn emerging_neighbours(
     opts: EmergingOptions,
 ) -> Result<Emerging, EmergingError> {
     check(counts_by_step, nb.len(), opts)?;
-    analyse(counts_by_step, None, opts, |values| gistar_neighbours(values, nb, opts.gistar))
+    let budget = crate::model::Budget::current();
+    analyse(counts_by_step, None, opts, |values| {
+        budget.check().map_err(GiStarError::from)?;
+        gistar_neighbours(values, nb, opts.gistar)
+    })
 }
 
 /// The shape of the cube and the options.
