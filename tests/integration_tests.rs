@@ -54,12 +54,12 @@ mod public_attack;
 mod readme;
 #[path = "integration/server.rs"]
 mod server;
-#[path = "integration/server_page.rs"]
-mod server_page;
 #[path = "integration/server_limits.rs"]
 mod server_limits;
 #[path = "integration/server_live.rs"]
 mod server_live;
+#[path = "integration/server_page.rs"]
+mod server_page;
 #[path = "integration/snapshot.rs"]
 mod snapshot;
 #[path = "integration/store_atomicity.rs"]
