@@ -176,6 +176,9 @@ export function taskingHeadHtml(ans, t) {
   const rank = (ans.rank_by || t.weight) === 'harm' ? 'harm (crime harm index)' : 'number of incidents';
   const sep = ans.min_separation_m ?? t.separation;
   const notes = [];
+  // How well places chosen this way caught the next period here, out of sample (the backtest's record).
+  const record = ans.method_choice && ans.method_choice.sentence;
+  if (record) notes.push(`<li class="record" data-testid="tasking-record"><strong>How well this works here:</strong> ${esc(record)}.</li>`);
   if (ans.previous_note) notes.push(`<li class="previous" data-testid="previous-note"><strong>No change given:</strong> ${esc(ans.previous_note)}</li>`);
   else {
     const p = windowOf(ans.previous_window);

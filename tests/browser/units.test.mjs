@@ -579,6 +579,10 @@ test('tasking head: the window, the ranking, the previous-window note once, the 
   const empty = taskingHeadHtml({ candidates: [], warnings: ['no incidents in the window'] }, { ...t, window: '28d' });
   assert.match(empty, /28 days: 4 Mar 2024 to 31 Mar 2024/);
   assert.match(empty, /0 places/);
+  const sentence = 'over 4 months tested (2018-12 to 2024-03), places chosen this way caught 81.1% of the next month\'s incidents';
+  const withRecord = taskingHeadHtml({ ...ans, method_choice: { sentence } }, t);
+  assert.match(withRecord, /data-testid="tasking-record"><strong>How well this works here:<\/strong> over 4 months tested/);
+  assert.doesNotMatch(html, /tasking-record/);
   assert.match(emptyListHtml({ window: '28d' }), /dated to the month only[\s\S]*data-use-window="3m"/);
   assert.doesNotMatch(emptyListHtml({ window: '3m' }), /data-use-window/);
 });
