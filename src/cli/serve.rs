@@ -145,7 +145,7 @@ fn load_state(store: &Store, args: &ServeArgs, config: ServerConfig) -> Result<A
         None => HarmTable::police_uk_default(),
     };
     let (harm, _) = table.weights_for(ds.categories().names(), 1.0);
-    let (areas, stored_layers) = load_areas(&store, &args.areas)?;
+    let (areas, stored_layers) = load_areas(store, &args.areas)?;
     let imports = store.imports()?;
     let version = {
         use sha2::Digest;
