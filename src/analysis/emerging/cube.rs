@@ -19,7 +19,8 @@
 use super::{Emerging, EmergingError, emerging_grid};
 use crate::analysis::compare::CHANGE_CELL_FACTOR;
 use crate::analysis::points::Points;
-use crate::analysis::predict::hull_mask;
+use crate::analysis::backtest::stray_note;
+use crate::analysis::predict::{Strays, hull_mask};
 pub use crate::analysis::spec::{EmergingSpec, Period};
 use crate::grid::{BoxM, Grid, auto_cell_m};
 use crate::model::Window;
@@ -229,10 +230,11 @@ pub fn check_cube_cost(grid: &Grid, band_m: f64, steps: usize, params: &Emerging
     };
     let what = || {
         format!(
-            "{} cells x {steps} {} steps x up to {neighbours:.0} neighbours; {:.1e} values held at once",
+            "{} cells x {steps} {} steps x up to {neighbours:.0} neighbours; {:.1e} values held at once{}",
             grid.n_cells(),
             params.period.name(),
-            values
+            values,
+            if values > MAX_CUBE_VALUES { ", more than the 2e7 a cube may hold" } else { "" }
         )
     };
     let advice = "use a larger cell_m, a longer period, a shorter window or a smaller band_m";
@@ -251,17 +253,28 @@ pub fn check_cube_cost(grid: &Grid, band_m: f64, steps: usize, params: &Emerging
 pub fn run(ds: &Dataset, params: &EmergingSpec) -> Result<EmergingRun, CubeError> {
     let (sel, steps, mut warnings) = prepare_steps(ds, params)?;
     let points = Points::from_selection(ds, &sel, None);
-    let extent = BoxM::of_points(&points.x_m, &points.y_m).ok_or(CubeError::Empty)?;
+    // Strays (police.uk lists crimes dealt with far away) would stretch the grid over half a country: they stay out
+    // of the grid and the study area, as in every analysis, and a warning names them.
+    let strays = Strays::find(&points.x_m, &points.y_m, &[], &[]);
+    if strays.incidents > 0 {
+        warnings.push(stray_note(ds, &strays));
+    }
+    let (kept_x, kept_y) = strays.kept(&points.x_m, &points.y_m);
+    let kept = Points { w: vec![1.0; kept_x.len()], x_m: kept_x, y_m: kept_y };
+    let extent = BoxM::of_points(&kept.x_m, &kept.y_m).ok_or(CubeError::Empty)?;
     let cell_m = params.cell_m.unwrap_or_else(|| CHANGE_CELL_FACTOR * auto_cell_m(&extent));
     let band_m = params.band_m.unwrap_or(1.5 * cell_m);
     let grid = Grid::covering(&extent, 0.0, cell_m, ds.crs()).map_err(|e| CubeError::Grid(e.to_string()))?;
     check_cube_cost(&grid, band_m, steps.len(), params)?;
-    let study = hull_mask(&points, &grid);
+    let study = hull_mask(&kept, &grid);
     let mut counts = vec![vec![0.0f64; grid.n_cells()]; steps.len()];
     let mut step_totals = vec![0u64; steps.len()];
     for (k, step) in step_of(ds, &sel, &steps).into_iter().enumerate() {
         let Some(s) = step else { continue };
         step_totals[s] += 1;
+        if !strays.keep[k] {
+            continue;
+        }
         if let Some(c) = grid.cell_at(points.x_m[k], points.y_m[k]) {
             counts[s][c] += 1.0;
         }
