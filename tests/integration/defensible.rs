@@ -264,3 +264,42 @@ async fn a_study_area_layer_keeps_the_analysis_inside_it() {
     let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(v["parameter"], "study_area", "{v}");
 }
+
+/// Item 2: WDD as Wheeler & Ratcliffe publish it, on Dorset: January and March 2024 have equal lengths (31 days),
+/// so WDD is on the raw counts (local = change in target - change in control; total adds the buffer's change; SE the
+/// square root of the eight counts' sum), and the default control (everything else, many times the target) is named
+/// as dwarfing it.
+#[test]
+fn wdd_is_the_published_one_on_raw_counts_and_a_dwarfing_control_is_named() {
+    let t = dorset_store();
+    let found: serde_json::Value = serde_json::from_str(&cli(
+        &t.path(),
+        &["find", "--from", "2024-01", "--to", "2024-02", "--top", "1", "--json"],
+    ))
+    .unwrap();
+    let id = found["features"][0]["properties"]["id"].as_str().unwrap().to_owned();
+    let c: serde_json::Value = serde_json::from_str(&cli(
+        &t.path(),
+        &["compare", "--before", "2024-01..2024-02", "--after", "2024-03..2024-04", "--hotspot", &id, "--json"],
+    ))
+    .unwrap();
+    let a = &c["areas"];
+    let n = |area: &str, w: &str| a[area][w].as_f64().unwrap();
+    let (tb, ta, bb, ba, cb, ca) = (
+        n("target", "before"),
+        n("target", "after"),
+        n("buffer", "before"),
+        n("buffer", "after"),
+        n("control", "before"),
+        n("control", "after"),
+    );
+    assert_eq!(a["wdd"]["local"].as_f64().unwrap(), (ta - tb) - (ca - cb));
+    assert_eq!(a["wdd"]["total"].as_f64().unwrap(), (ta - tb) - (ca - cb) + (ba - bb));
+    let se = (ta + tb + ca + cb + ba + bb).sqrt();
+    assert!((a["wdd"]["se"].as_f64().unwrap() - se).abs() < 1e-9, "{}", a["wdd"]);
+    let warnings = c["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains("WDD then mostly measures the control's own change")),
+        "{warnings:?}"
+    );
+}
