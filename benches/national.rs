@@ -33,6 +33,7 @@ fn county_month() -> AnalysisParams {
         bandwidth_m: None,
         kernel: Kernel::Quartic,
         weight: WeightMode::Count,
+        study_area: None,
     }
 }
 

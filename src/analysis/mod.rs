@@ -25,6 +25,7 @@ pub mod predict;
 #[cfg(test)]
 mod reference_tests;
 pub mod spec;
+pub mod study_boundary;
 pub mod tasking;
 pub mod when;
 

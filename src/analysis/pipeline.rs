@@ -11,6 +11,7 @@ use super::points::{Points, WeightMode};
 use super::predict::{PredictError, PredictMethod, Strays, Weights, data_end_s, hull_mask};
 pub use super::spec::AnalysisParams;
 use super::spec::{HotspotRule, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS};
+use super::study_boundary::StudyBoundary;
 use crate::geo::{CrsError, Projector};
 use crate::grid::{AUTO_CELL_RULE, BoxM, Grid, GridError, auto_cell_m};
 use crate::model::{Budget, Dataset, Query, QueryError, Selection};
@@ -35,6 +36,8 @@ pub enum AnalysisError {
     Predict(#[from] PredictError),
     #[error("no incidents match the query (window and categories); widen the window or drop a --category")]
     Empty,
+    #[error("study_area={0}: no boundary layer of that name is loaded (import it with areas import)")]
+    StudyArea(String),
 }
 
 /// The parameters as resolved, printed with every result so it can be reproduced.
@@ -138,18 +141,52 @@ pub fn prepare(
     harm_by_category: &[f64],
     harm_label: &str,
 ) -> Result<Prepared, AnalysisError> {
+    prepare_in(ds, params, harm_by_category, harm_label, None)
+}
+
+/// [`prepare`] within a study boundary: `boundary` is the layer `params.study_area` names, resolved by the caller
+/// (the CLI from the store, the server from its layers); a `study_area` without its boundary is an error.
+pub fn prepare_in(
+    ds: &Dataset,
+    params: &AnalysisParams,
+    harm_by_category: &[f64],
+    harm_label: &str,
+    boundary: Option<&StudyBoundary>,
+) -> Result<Prepared, AnalysisError> {
+    let boundary = match (&params.study_area, boundary) {
+        (None, _) => None,
+        (Some(name), Some(b)) if b.name == *name => Some(b),
+        (Some(name), _) => return Err(AnalysisError::StudyArea(name.clone())),
+    };
     // The query keeps only the incidents inside its box when it has one (a county of a national store); the grid
     // then covers those incidents only.
-    let selection = params.query.select(ds)?;
+    let mut selection = params.query.select(ds)?;
+    let mut outside = 0usize;
+    let inside = |i: u32| boundary.is_none_or(|b| b.contains_m(ds.x_m()[i as usize], ds.y_m()[i as usize]));
+    if boundary.is_some() {
+        let before = selection.indices.len();
+        selection.indices.retain(|&i| inside(i));
+        outside = before - selection.indices.len();
+    }
     if selection.is_empty() {
         return Err(AnalysisError::Empty);
     }
     let weights = (params.weight == WeightMode::Harm).then_some(harm_by_category);
     let mut points = Points::from_selection(ds, &selection, weights);
     let mut warnings = selection.warnings.clone();
+    if let Some(b) = boundary
+        && outside > 0
+    {
+        warnings.push(format!(
+            "{outside} selected incident{} outside the study area '{}' {} left out of the analysis",
+            if outside == 1 { "" } else { "s" },
+            b.name,
+            if outside == 1 { "is" } else { "are" }
+        ));
+    }
     let reference = Query { categories: Vec::new(), ..params.query.clone() }.select(ds)?;
     let (ref_x, ref_y): (Vec<f64>, Vec<f64>) =
-        reference.indices.iter().map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize])).unzip();
+        reference.indices.iter().filter(|&&i| inside(i)).map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize])).unzip();
     let strays = Strays::find(&points.x_m, &points.y_m, &ref_x, &ref_y);
     if strays.incidents > 0 {
         let keep = |v: &[f64]| v.iter().zip(&strays.keep).filter(|&(_, &k)| k).map(|(&x, _)| x).collect::<Vec<f64>>();
@@ -196,7 +233,12 @@ pub fn prepare(
         grid_rows: grid.rows,
         grid_origin_m: [grid.origin_x_m, grid.origin_y_m],
     };
-    let study = hull_mask(&points, &grid);
+    let mut study = hull_mask(&points, &grid);
+    if let Some(b) = boundary {
+        for (s, inside) in study.iter_mut().zip(b.cell_mask(&grid)) {
+            *s = *s && inside;
+        }
+    }
     let fit_end_s = params.query.to_s.or_else(|| data_end_s(ds));
     Ok(Prepared { selection, points, strays, study, fit_end_s, grid, gistar_grid, params: resolved, warnings })
 }
@@ -218,10 +260,12 @@ pub fn prepare_for_rule(
     rule: &HotspotRule,
     harm_by_category: &[f64],
     harm_label: &str,
+    boundary: Option<&StudyBoundary>,
 ) -> Result<Prepared, AnalysisError> {
+    let prep = |p: &AnalysisParams| prepare_in(ds, p, harm_by_category, harm_label, boundary);
     let patrol = rule_params(params, rule);
     if patrol.cell_m == params.cell_m {
-        return prepare(ds, params, harm_by_category, harm_label);
+        return prep(params);
     }
     let too_large = |cells: usize| {
         format!(
@@ -229,10 +273,10 @@ pub fn prepare_for_rule(
              automatic cell size is used; give cell_m, or a box, for street-level places"
         )
     };
-    match prepare(ds, &patrol, harm_by_category, harm_label) {
+    match prep(&patrol) {
         Ok(p) if p.grid.n_cells() as f64 <= PREDICT_MAX_CELLS => Ok(p),
         Ok(p) => {
-            let mut auto = prepare(ds, params, harm_by_category, harm_label)?;
+            let mut auto = prep(params)?;
             auto.warnings.push(too_large(p.grid.n_cells()));
             Ok(auto)
         }
@@ -240,7 +284,7 @@ pub fn prepare_for_rule(
             AnalysisError::Grid(GridError::TooLarge { cells, .. })
             | AnalysisError::Kde(KdeError::ReachTooLarge { source: GridError::TooLarge { cells, .. }, .. }),
         ) => {
-            let mut auto = prepare(ds, params, harm_by_category, harm_label)?;
+            let mut auto = prep(params)?;
             auto.warnings.push(too_large(cells));
             Ok(auto)
         }

@@ -6,9 +6,10 @@ use super::params::SpecArgs;
 use crate::analysis::backtest::MethodChoice;
 use crate::analysis::gistar::GiStarOptions;
 use crate::analysis::harm::HarmTable;
-use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare, prepare_for_rule};
+use crate::analysis::pipeline::{AnalysisParams, Prepared, prepare_for_rule, prepare_in};
 use crate::analysis::points::WeightMode;
 use crate::analysis::spec::{GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method};
+use crate::analysis::study_boundary::StudyBoundary;
 use crate::geo::{CrsDef, Projector};
 use crate::model::Dataset;
 use crate::report::analysis as out;
@@ -84,7 +85,8 @@ pub(super) struct Loaded {
 /// Load the data and prepare the analysis of `params`.
 pub(super) fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) -> Result<Loaded, CliError> {
     let d = data.load(store_path)?;
-    let prepared = prepare(&d.ds, params, &d.harm_by_category, &d.harm_label)?;
+    let boundary = study_boundary(store_path, params, &d.projector)?;
+    let prepared = prepare_in(&d.ds, params, &d.harm_by_category, &d.harm_label, boundary.as_ref())?;
     Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
 }
 
@@ -103,6 +105,21 @@ pub(super) fn area_names(
     Ok(crate::analysis::naming::AreaNames::from_layers(extra.iter().chain(layers.iter()), ds.areas()))
 }
 
+/// The boundary layer `--study-area` names, from the store (`areas import`).
+pub(super) fn study_boundary(
+    store_path: &Path,
+    params: &AnalysisParams,
+    projector: &Projector,
+) -> Result<Option<StudyBoundary>, CliError> {
+    let Some(name) = &params.study_area else { return Ok(None) };
+    let store = Store::open_existing(store_path)?;
+    let rec = store.resolve_area_layer(name).map_err(|e| CliError::Usage(format!("--study-area {name}: {e}")))?;
+    let layer = store.load_area_layer(&rec)?;
+    let mut b = StudyBoundary::from_layer(&layer, projector).map_err(|e| CliError::Usage(e.to_string()))?;
+    b.name = name.clone();
+    Ok(Some(b))
+}
+
 /// [`load`] for a hotspot rule (`predict` on patrol-scale cells when no cell size is given).
 pub(super) fn load_for_rule(
     store_path: &Path,
@@ -111,7 +128,8 @@ pub(super) fn load_for_rule(
     rule: &HotspotRule,
 ) -> Result<Loaded, CliError> {
     let d = data.load(store_path)?;
-    let prepared = prepare_for_rule(&d.ds, params, rule, &d.harm_by_category, &d.harm_label)?;
+    let boundary = study_boundary(store_path, params, &d.projector)?;
+    let prepared = prepare_for_rule(&d.ds, params, rule, &d.harm_by_category, &d.harm_label, boundary.as_ref())?;
     Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
 }
 

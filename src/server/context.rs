@@ -14,9 +14,10 @@ use crate::analysis::hex::HexCounts;
 use crate::analysis::hotspots::HotspotSet;
 use crate::analysis::kde::DensitySurface;
 use crate::analysis::pipeline::{
-    AnalysisError, AnalysisParams, GridGiStar, Prepared, prepare, prepare_for_rule, rule_params,
+    AnalysisError, AnalysisParams, GridGiStar, Prepared, prepare_for_rule, prepare_in, rule_params,
 };
 use crate::analysis::spec::{CompareSpec, EmergingSpec, HotspotRule, canonical};
+use crate::analysis::study_boundary::StudyBoundary;
 use crate::areas::AreaLayer;
 use crate::model::{Budget, Dataset};
 use std::collections::HashMap;
@@ -260,7 +261,28 @@ impl Context {
     /// incident matches (an empty window is an empty answer, not an error). Identical requests in flight compute
     /// it once.
     pub fn analysis(&self, params: &AnalysisParams) -> Result<Option<Arc<Analysis>>, AppError> {
-        self.analysis_keyed(canonical(params), || prepare(&self.ds, params, &self.harm_by_category, &self.harm_label))
+        let boundary = self.study_boundary(params)?;
+        self.analysis_keyed(canonical(params), || {
+            prepare_in(&self.ds, params, &self.harm_by_category, &self.harm_label, boundary.as_ref())
+        })
+    }
+
+    /// The boundary layer `study_area` names, among the served layers (`--areas` files and the store's).
+    pub fn study_boundary(&self, params: &AnalysisParams) -> Result<Option<StudyBoundary>, AppError> {
+        let Some(name) = &params.study_area else { return Ok(None) };
+        let layer = self.areas.iter().find(|l| l.name == *name).ok_or_else(|| {
+            let known: Vec<&str> = self.areas.iter().map(|l| l.name.as_str()).collect();
+            AppError::bad(
+                "study_area",
+                format!(
+                    "study_area={name}: no boundary layer of that name; the layers served are: {}",
+                    if known.is_empty() { "none".to_owned() } else { known.join(", ") }
+                ),
+            )
+        })?;
+        StudyBoundary::from_layer(layer, &self.projector()?)
+            .map(Some)
+            .map_err(|e| AppError::bad("study_area", e.to_string()))
     }
 
     /// The analysis a hotspot rule works on ([`rule_params`]: `predict` without a cell size on patrol-scale cells,
@@ -271,7 +293,10 @@ impl Context {
         rule: &HotspotRule,
     ) -> Result<Option<Arc<Analysis>>, AppError> {
         let key = canonical(&rule_params(params, rule));
-        self.analysis_keyed(key, || prepare_for_rule(&self.ds, params, rule, &self.harm_by_category, &self.harm_label))
+        let boundary = self.study_boundary(params)?;
+        self.analysis_keyed(key, || {
+            prepare_for_rule(&self.ds, params, rule, &self.harm_by_category, &self.harm_label, boundary.as_ref())
+        })
     }
 
     fn analysis_keyed(

@@ -78,6 +78,7 @@ impl From<crate::analysis::pipeline::AnalysisError> for AppError {
             E::GiStar(_) => AppError::bad("band_m", e.to_string()),
             E::Hotspot(_) => AppError::bad("method", e.to_string()),
             E::Empty => AppError::bad("from", e.to_string()),
+            E::StudyArea(_) => AppError::bad("study_area", e.to_string()),
             E::Crs(_) => AppError::Internal(e.to_string()),
             E::Predict(p) => {
                 use crate::analysis::predict::PredictError as P;

@@ -390,6 +390,7 @@ fn accuracy_and_backtest_agree_on_the_same_split() {
             bandwidth_m: Some(bandwidth_m),
             kernel: Kernel::Quartic,
             weight: WeightMode::Count,
+            study_area: None,
         };
         let prepared = prepare(&ds, &params, &vec![1.0; ds.categories().len()], "unit").unwrap();
         let test = Query {

@@ -126,6 +126,7 @@ fn pai(pattern: Pattern, hotspots: usize, seed: u64) -> Vec<f64> {
         bandwidth_m: Some(300.0),
         kernel: Kernel::Quartic,
         weight: WeightMode::Count,
+        study_area: None,
     };
     let prepared = prepare(&ds, &params, &harm, "unit").unwrap();
     let test_sel = Query { from_s: Some(test.from_s), to_s: Some(test.to_s), categories: vec![], ..Default::default() }

@@ -121,7 +121,7 @@ fn find_by_default_places_predict_next_month_at_least_as_well_as_counts() {
     let window = Query { from_s: Some(month(1)), to_s: Some(month(3)), ..Default::default() };
     let spec =
         HotspotSpec { analysis: AnalysisParams { query: window.clone(), ..Default::default() }, ..Default::default() };
-    let prepared = prepare_for_rule(&ds, &spec.analysis, &spec.rule, &harm, "unit").unwrap();
+    let prepared = prepare_for_rule(&ds, &spec.analysis, &spec.rule, &harm, "unit", None).unwrap();
     assert_eq!(prepared.grid.cell_m, 50.0, "patrol-scale cells by default");
     let surface = prepared.density().unwrap();
     let choice = prepared.choose_predictor(&ds, &harm).unwrap();
@@ -200,4 +200,106 @@ fn harm_on_another_taxonomy_is_one_short_note() {
     let out = cli(&t.path(), &with_table);
     assert!(!out.lines().any(|l| l.starts_with("warning: harm")), "{out}");
     assert!(out.contains("weight: harm"), "{out}");
+}
+
+/// Item 4: `--study-area LAYER` (a boundary imported with `areas import`, or served) keeps an analysis inside it:
+/// incidents outside are left out with a warning, Gi* analyses the cells inside only, every hotspot lies inside,
+/// and a layer that does not exist is an error naming the parameter, in the CLI and on the server.
+#[tokio::test]
+async fn a_study_area_layer_keeps_the_analysis_inside_it() {
+    use axum::body::Body;
+    use axum::http::Request;
+    use geo::Contains;
+    use hotspots::areas::AreaLayer;
+    use hotspots::server::{AppState, Context, ServerConfig, app};
+    use std::sync::Arc;
+    use tower::ServiceExt;
+
+    let t = dorset_store();
+    let poole_file = crate::common::fixtures().join("boundaries/boundary_poole.geojson");
+    let poole_path = poole_file.display().to_string();
+    cli(&t.path(), &["areas", "import", &poole_path, "--layer", "poole", "--key", "CODE", "--name-field", "NAME"]);
+    let gi = ["gistar", "--from", "2024-01", "--to", "2024-04", "--cell-m", "100", "--band-m", "300"];
+    let whole = cli(&t.path(), &gi);
+    let mut in_poole = gi.to_vec();
+    in_poole.extend(["--study-area", "poole"]);
+    let poole = cli(&t.path(), &in_poole);
+    let (w, p) = (count_after(&whole, "Gi* over"), count_after(&poole, "Gi* over"));
+    // Poole is about 75 km2 of land: some 7,000 hectare cells, against Dorset's hundreds of thousands.
+    assert!(p > 3_000 && p < 10_000 && p * 20 < w, "{p} of {w}");
+    assert!(poole.contains("outside the study area 'poole' are left out of the analysis"), "{poole}");
+
+    let mut layer = AreaLayer::from_geojson_path(&poole_file).unwrap();
+    layer.name = "poole".into();
+    let outline = &layer.areas[0].outline_lonlat;
+    let found: serde_json::Value = serde_json::from_str(&cli(
+        &t.path(),
+        &["find", "--from", "2024-01", "--to", "2024-04", "--study-area", "poole", "--top", "50", "--json"],
+    ))
+    .unwrap();
+    let features = found["features"].as_array().unwrap();
+    assert!(features.len() >= 10, "{found}");
+    for f in features {
+        let c = &f["properties"]["centroid_lonlat"];
+        let pt = geo_types::Point::new(c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+        assert!(outline.contains(&pt), "hotspot {} at {pt:?} is outside Poole", f["properties"]["id"]);
+    }
+    let err = crate::common::cli_code(&t.path(), &["find", "--study-area", "nowhere"]).unwrap_err();
+    assert!(err.contains("--study-area nowhere"), "{err}");
+
+    // The server: the same parameter over its served layers.
+    let ds = t.store.load_dataset(None).unwrap();
+    let harm = vec![1.0; ds.categories().len()];
+    let config = ServerConfig::new("127.0.0.1:0".parse().unwrap(), std::path::PathBuf::from("assets"));
+    let state = Arc::new(AppState::new(Context::new(ds, harm, "unit".into(), vec![layer], config, "t".into())));
+    let get = |uri: &str| {
+        let req = Request::builder().uri(uri).header("host", "127.0.0.1").body(Body::empty()).unwrap();
+        app(state.clone()).oneshot(req)
+    };
+    let ok = get("/api/hotspots?from=2024-01&to=2024-04&study_area=poole").await.unwrap();
+    assert_eq!(ok.status().as_u16(), 200);
+    let bad = get("/api/hotspots?from=2024-01&to=2024-04&study_area=nowhere").await.unwrap();
+    assert_eq!(bad.status().as_u16(), 400);
+    let body = axum::body::to_bytes(bad.into_body(), 1 << 20).await.unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(v["parameter"], "study_area", "{v}");
+}
+
+/// Item 2: WDD as Wheeler & Ratcliffe publish it, on Dorset: January and March 2024 have equal lengths (31 days),
+/// so WDD is on the raw counts (local = change in target - change in control; total adds the buffer's change; SE the
+/// square root of the eight counts' sum), and the default control (everything else, many times the target) is named
+/// as dwarfing it.
+#[test]
+fn wdd_is_the_published_one_on_raw_counts_and_a_dwarfing_control_is_named() {
+    let t = dorset_store();
+    let found: serde_json::Value = serde_json::from_str(&cli(
+        &t.path(),
+        &["find", "--from", "2024-01", "--to", "2024-02", "--top", "1", "--json"],
+    ))
+    .unwrap();
+    let id = found["features"][0]["properties"]["id"].as_str().unwrap().to_owned();
+    let c: serde_json::Value = serde_json::from_str(&cli(
+        &t.path(),
+        &["compare", "--before", "2024-01..2024-02", "--after", "2024-03..2024-04", "--hotspot", &id, "--json"],
+    ))
+    .unwrap();
+    let a = &c["areas"];
+    let n = |area: &str, w: &str| a[area][w].as_f64().unwrap();
+    let (tb, ta, bb, ba, cb, ca) = (
+        n("target", "before"),
+        n("target", "after"),
+        n("buffer", "before"),
+        n("buffer", "after"),
+        n("control", "before"),
+        n("control", "after"),
+    );
+    assert_eq!(a["wdd"]["local"].as_f64().unwrap(), (ta - tb) - (ca - cb));
+    assert_eq!(a["wdd"]["total"].as_f64().unwrap(), (ta - tb) - (ca - cb) + (ba - bb));
+    let se = (ta + tb + ca + cb + ba + bb).sqrt();
+    assert!((a["wdd"]["se"].as_f64().unwrap() - se).abs() < 1e-9, "{}", a["wdd"]);
+    let warnings = c["warnings"].as_array().unwrap();
+    assert!(
+        warnings.iter().any(|w| w.as_str().unwrap().contains("WDD then mostly measures the control's own change")),
+        "{warnings:?}"
+    );
 }

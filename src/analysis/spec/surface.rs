@@ -19,6 +19,9 @@ pub struct AnalysisParams {
     pub bandwidth_m: Option<f64>,
     pub kernel: Kernel,
     pub weight: WeightMode,
+    /// A boundary layer's name: only incidents inside it are analysed, and the study area is its cells
+    /// ([`crate::analysis::study_boundary`]); `None`: the hull of the incidents, strays left out.
+    pub study_area: Option<String>,
 }
 
 impl Params for AnalysisParams {
@@ -53,6 +56,14 @@ impl Params for AnalysisParams {
                 repeated: false,
                 group: GROUP,
             },
+            ParamDoc {
+                name: "study_area",
+                value: "LAYER",
+                help: "A boundary layer (areas import, or served with --areas): only incidents inside it are analysed \
+                       and the study area is its cells (default: the hull of the incidents, strays left out)",
+                repeated: false,
+                group: GROUP,
+            },
         ]);
         d
     }
@@ -67,6 +78,16 @@ impl Params for AnalysisParams {
             }
             "kernel" => self.kernel = parsed(name, value)?,
             "weight" => self.weight = parsed(name, value)?,
+            "study_area" => {
+                let v = value.trim();
+                self.study_area = if is_auto(v) || v.is_empty() {
+                    None
+                } else if v.len() > 200 || v.chars().any(char::is_control) {
+                    return Err(SpecError::new(name, value, "give the name of a boundary layer"));
+                } else {
+                    Some(v.to_owned())
+                };
+            }
             _ => return self.query.set(name, value),
         }
         Ok(true)
@@ -79,6 +100,7 @@ impl Params for AnalysisParams {
         push_opt(out, all, "bandwidth_m", &self.bandwidth_m, |v| text(*v));
         push(out, all, "kernel", &self.kernel, &d.kernel, |k| k.name().to_owned());
         push(out, all, "weight", &self.weight, &d.weight, |w| w.name().to_owned());
+        push_opt(out, all, "study_area", &self.study_area, |s| s.clone());
     }
 
     fn check(&self) -> Result<(), SpecError> {

@@ -179,6 +179,7 @@ pub fn tasking(
         bandwidth_m: p.bandwidth_m,
         kernel: Kernel::Quartic,
         weight: p.weight,
+        study_area: None,
     };
     let prepared = match prepare(ds, &params, harm_by_category, harm_label) {
         Err(AnalysisError::Empty) => {
