@@ -17,9 +17,9 @@
 //! selected incidents.
 
 use super::{Emerging, EmergingError, emerging_grid};
+use crate::analysis::backtest::stray_note;
 use crate::analysis::compare::CHANGE_CELL_FACTOR;
 use crate::analysis::points::Points;
-use crate::analysis::backtest::stray_note;
 use crate::analysis::predict::{Strays, hull_mask};
 pub use crate::analysis::spec::{EmergingSpec, Period};
 use crate::grid::{BoxM, Grid, auto_cell_m};
