@@ -356,6 +356,9 @@ pub fn tasking(
         })
         .collect();
     warnings.extend(emerging.as_ref().map(|e| e.warnings.clone()).unwrap_or_default());
+    // The window's analysis and the emerging steps can say the same thing (a stray, a cut month): once is enough.
+    let mut seen = std::collections::HashSet::new();
+    warnings.retain(|w| seen.insert(w.clone()));
     let pct = format!("{}%", (p.top_share * 1e4).round() / 100.0);
     let places_rule = match (p.method, method_choice.as_ref().map(|c| &c.method).or(p.predictor.as_ref())) {
         (Method::Predict, Some(m)) => format!(
