@@ -16,7 +16,7 @@ use hotspots::analysis::points::WeightMode;
 use hotspots::analysis::predict::{Period, PredictMethod, Weights, ranked_cells_dense, score_cells, study_area};
 use hotspots::geo::Projector;
 use hotspots::grid::{BoxM, Grid};
-use hotspots::ingest::{ColumnOptions, IngestOptions};
+use hotspots::ingest::IngestOptions;
 use hotspots::model::time::month_start_s;
 use hotspots::model::{Dataset, DatasetBuilder, IncidentRecord, Query, SourceFile};
 use hotspots::synth::{SynthParams, Trend, generate};
@@ -35,16 +35,7 @@ fn dorset() -> (TempStore, Dataset) {
 }
 
 fn chicago_2017() -> (TempStore, Dataset) {
-    let opts = IngestOptions {
-        columns: ColumnOptions {
-            lon_col: Some("Longitude".into()),
-            lat_col: Some("Latitude".into()),
-            time_col: Some("Date".into()),
-            category_col: Some("Primary Type".into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let opts = crate::common::chicago_options();
     let mut t = TempStore::new();
     t.ingest(&chicago(), &opts).unwrap();
     let ds = t.store.load_dataset(None).unwrap();

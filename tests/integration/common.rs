@@ -28,6 +28,20 @@ pub fn chicago() -> PathBuf {
     shared_data().join("chicago").join("chicago-2017.csv.gz")
 }
 
+/// Import options for Chicago 2017's columns (`Longitude`, `Latitude`, `Date`, `Primary Type`).
+pub fn chicago_options() -> hotspots::ingest::IngestOptions {
+    hotspots::ingest::IngestOptions {
+        columns: hotspots::ingest::ColumnOptions {
+            lon_col: Some("Longitude".into()),
+            lat_col: Some("Latitude".into()),
+            time_col: Some("Date".into()),
+            category_col: Some("Primary Type".into()),
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
 pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures")
 }

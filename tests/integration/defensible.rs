@@ -176,17 +176,7 @@ fn find_by_default_places_predict_next_month_at_least_as_well_as_counts() {
 /// the default weight), and `--harm` with a table for them silences it and weighs by it.
 #[test]
 fn harm_on_another_taxonomy_is_one_short_note() {
-    use hotspots::ingest::ColumnOptions;
-    let opts = IngestOptions {
-        columns: ColumnOptions {
-            lon_col: Some("Longitude".into()),
-            lat_col: Some("Latitude".into()),
-            time_col: Some("Date".into()),
-            category_col: Some("Primary Type".into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let opts = crate::common::chicago_options();
     let mut t = TempStore::new();
     t.ingest(&crate::common::chicago(), &opts).unwrap();
     let args = ["find", "--method", "kde", "--from", "2017-06", "--to", "2017-07"];

@@ -1,20 +1,7 @@
 //! A newcomer's first hour (issue 17): what goes wrong when the walk-through is followed as written.
 
-use crate::common::{TempStore, cli_code, dorset_months};
-use hotspots::ingest::{ColumnOptions, IngestError, IngestOptions};
-
-fn chicago_options() -> IngestOptions {
-    IngestOptions {
-        columns: ColumnOptions {
-            lon_col: Some("Longitude".into()),
-            lat_col: Some("Latitude".into()),
-            time_col: Some("Date".into()),
-            category_col: Some("Primary Type".into()),
-            ..Default::default()
-        },
-        ..Default::default()
-    }
-}
+use crate::common::{TempStore, chicago_options, cli_code, dorset_months};
+use hotspots::ingest::{IngestError, IngestOptions};
 
 /// Item 2: Chicago into a Dorset store is refused, saying how far and what to do, and the store is as it was;
 /// allowed, it imports; a neighbouring month imports without a word.

@@ -71,6 +71,18 @@ impl RankBy {
     }
 }
 
+/// A `predictor` value: a prediction method in `backtest`'s syntax, checked; `auto` (or empty) for the backtest's
+/// choice.
+pub(super) fn predictor(name: &str, value: &str) -> Result<Option<PredictMethod>, SpecError> {
+    if is_auto(value) {
+        return Ok(None);
+    }
+    let m: PredictMethod =
+        value.trim().parse().map_err(|e: MethodParseError| SpecError::new(name, value, e.problem))?;
+    m.validate().map_err(|problem| SpecError::new(name, value, problem))?;
+    Ok(Some(m))
+}
+
 /// The share of the study area taken as hot by default (1%: a patrol-sized list of places).
 pub const DEFAULT_TOP_SHARE: f64 = 0.01;
 
@@ -190,16 +202,7 @@ impl Params for HotspotRule {
     fn set(&mut self, name: &str, value: &str) -> Result<bool, SpecError> {
         match name {
             "method" => self.method = parsed(name, value)?,
-            "predictor" => {
-                self.predictor = if is_auto(value) {
-                    None
-                } else {
-                    let m: PredictMethod =
-                        value.trim().parse().map_err(|e: MethodParseError| SpecError::new(name, value, e.problem))?;
-                    m.validate().map_err(|problem| SpecError::new(name, value, problem))?;
-                    Some(m)
-                };
-            }
+            "predictor" => self.predictor = predictor(name, value)?,
             "top_share" => self.top_share = share(name, value, false)?,
             "density_cut" => {
                 self.density_cut = if is_auto(value) {

@@ -1,14 +1,14 @@
 //! The tasking list (`tasking`, `/api/tasking`): `at`, `window`, `top`, `min_separation_m`, the categories, weight
 //! and ranking, and the street-scale grid its candidates are drawn on.
 
-use super::hotspot::Method;
+use super::hotspot::{Method, predictor};
 use super::values::{
     Limits, distance, instant, instant_text, is_auto, metres, parsed, push, push_opt, share, text, whole,
 };
 use super::{ParamDoc, Params, SpecError};
 use crate::analysis::hotspots::RankBy;
 use crate::analysis::points::WeightMode;
-use crate::analysis::predict::{MethodParseError, PredictMethod};
+use crate::analysis::predict::PredictMethod;
 use crate::model::window::WindowLength;
 use serde::Serialize;
 
@@ -129,16 +129,7 @@ impl Params for TaskingParams {
                     return Err(SpecError::new(name, value, "tasking takes predict or kde"));
                 }
             }
-            "predictor" => {
-                self.predictor = if is_auto(value) {
-                    None
-                } else {
-                    let m: PredictMethod =
-                        value.trim().parse().map_err(|e: MethodParseError| SpecError::new(name, value, e.problem))?;
-                    m.validate().map_err(|problem| SpecError::new(name, value, problem))?;
-                    Some(m)
-                };
-            }
+            "predictor" => self.predictor = predictor(name, value)?,
             _ => return Ok(false),
         }
         Ok(true)
