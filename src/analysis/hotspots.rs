@@ -261,21 +261,7 @@ pub fn find_hotspots_in(
         let mut cells = Vec::new();
         while let Some(i) = stack.pop() {
             cells.push(i);
-            let (r, c) = (i / grid.cols, i % grid.cols);
-            let mut nb = Vec::with_capacity(4);
-            if r > 0 {
-                nb.push(i - grid.cols);
-            }
-            if r + 1 < grid.rows {
-                nb.push(i + grid.cols);
-            }
-            if c > 0 {
-                nb.push(i - 1);
-            }
-            if c + 1 < grid.cols {
-                nb.push(i + 1);
-            }
-            for j in nb {
+            for j in grid.side_neighbours(i) {
                 if flag[j] && component[j] == u32::MAX {
                     component[j] = id;
                     stack.push(j);

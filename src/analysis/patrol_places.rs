@@ -26,23 +26,6 @@ pub fn capped_places(chosen: &[bool], scores: &[f64], grid: &Grid, max_cells: us
     let score = |i: usize| scores.get(i).copied().unwrap_or(0.0);
     // Highest score first, ties to the lower index: a max-heap key.
     let key = |i: usize| (OrderedScore(score(i)), Reverse(i));
-    let neighbours = |i: usize| {
-        let (r, c) = (i / grid.cols, i % grid.cols);
-        let mut nb = [usize::MAX; 4];
-        if r > 0 {
-            nb[0] = i - grid.cols;
-        }
-        if r + 1 < grid.rows {
-            nb[1] = i + grid.cols;
-        }
-        if c > 0 {
-            nb[2] = i - 1;
-        }
-        if c + 1 < grid.cols {
-            nb[3] = i + 1;
-        }
-        nb.into_iter().filter(|&j| j != usize::MAX)
-    };
     let mut taken = vec![false; n];
     let mut places: Vec<Vec<usize>> = Vec::new();
     for start in 0..n {
@@ -54,7 +37,7 @@ pub fn capped_places(chosen: &[bool], scores: &[f64], grid: &Grid, max_cells: us
         let mut seen = std::collections::HashSet::from([start]);
         let mut at = 0;
         while at < group.len() {
-            for j in neighbours(group[at]) {
+            for j in grid.side_neighbours(group[at]) {
                 if is_chosen(j) && seen.insert(j) {
                     group.push(j);
                 }
@@ -83,7 +66,7 @@ pub fn capped_places(chosen: &[bool], scores: &[f64], grid: &Grid, max_cells: us
                 if place.len() == max_cells {
                     break;
                 }
-                for j in neighbours(i) {
+                for j in grid.side_neighbours(i) {
                     if is_chosen(j) && !taken[j] && queued.insert(j) {
                         frontier.push(key(j));
                     }

@@ -159,10 +159,12 @@ impl Grid {
         Ok(Grid { origin_x_m, origin_y_m, cell_m, rows, cols, crs: crs.clone() })
     }
 
+    /// Number of cells, `rows * cols`.
     pub fn n_cells(&self) -> usize {
         self.rows * self.cols
     }
 
+    /// Area of one cell, m^2.
     pub fn cell_area_m2(&self) -> f64 {
         self.cell_m * self.cell_m
     }
@@ -182,6 +184,7 @@ impl Grid {
         self.origin_y_m + (row as f64 + 0.5) * self.cell_m
     }
 
+    /// Centre of cell `index` (row-major from the south-west), metres.
     pub fn centre(&self, index: usize) -> (f64, f64) {
         (self.col_centre_x(index % self.cols), self.row_centre_y(index / self.cols))
     }
@@ -195,6 +198,16 @@ impl Grid {
         } else {
             None
         }
+    }
+
+    /// The cells sharing a side with cell `index` (north, south, west, east; fewer at the grid's edge).
+    pub fn side_neighbours(&self, index: usize) -> impl Iterator<Item = usize> + use<> {
+        let (r, c, cols) = (index / self.cols, index % self.cols, self.cols);
+        let north = (r > 0).then(|| index - cols);
+        let south = (r + 1 < self.rows).then(|| index + cols);
+        let west = (c > 0).then(|| index - 1);
+        let east = (c + 1 < cols).then(|| index + 1);
+        [north, south, west, east].into_iter().flatten()
     }
 
     /// The grid's rectangle.
@@ -260,6 +273,24 @@ mod tests {
         assert_eq!(g.cell_at(-0.001, 5.0), None);
         assert_eq!(g.cell_at(f64::NAN, 5.0), None);
         assert_eq!(g.centre(4), (15.0, 15.0));
+    }
+
+    #[test]
+    fn side_neighbours_match_a_distance_check() {
+        let g = Grid::new(0.0, 0.0, 10.0, 3, 4, &utm()).unwrap();
+        for i in 0..g.n_cells() {
+            let (x, y) = g.centre(i);
+            let mut brute: Vec<usize> = (0..g.n_cells())
+                .filter(|&j| {
+                    let (xj, yj) = g.centre(j);
+                    ((x - xj).abs() + (y - yj).abs() - 10.0).abs() < 1e-9
+                })
+                .collect();
+            let mut got: Vec<usize> = g.side_neighbours(i).collect();
+            brute.sort_unstable();
+            got.sort_unstable();
+            assert_eq!(got, brute, "cell {i}");
+        }
     }
 
     #[test]

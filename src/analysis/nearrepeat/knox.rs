@@ -140,10 +140,12 @@ macro_rules! lane_kernels {
 }
 lane_kernels!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32);
 
-/// Count eight permutations' lanes at once over the pair list (see [`count_lanes_body`]). Written so the compiler
-/// vectorises it for the baseline target; no `unsafe` (the crate forbids it), so no runtime AVX2 dispatch.
-fn count_lanes(pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
-    count_lanes_body(pairs, tp, edges, cum);
+/// Count eight permutations' lanes at once over the pair list (see [`count_lanes_body`]). The kernel is plain
+/// code the compiler vectorises; `arch` ([`pulp::Arch`], detected once per run) compiles it a second time with the
+/// wider vector instructions of the CPU it runs on (AVX2 or AVX-512 where present, the baseline otherwise) and picks
+/// one at run time, without `unsafe` in this crate. Integer counts, so every variant gives the same tables.
+fn count_lanes(arch: pulp::Arch, pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
+    arch.dispatch(|| count_lanes_body(pairs, tp, edges, cum));
 }
 
 /// The observed table and `iterations` permuted ones. `times` are relative seconds in input order.
@@ -166,6 +168,7 @@ pub(crate) fn tables(pairs: &PairList, times: &[u32], bands: &TimeBands, iterati
     // Edges 1..=nt as u32 (each below 2^32 by TimeBands' check).
     let edges: Vec<u32> = bands.edges_s[1..].iter().map(|&e| e as u32).collect();
     let permuted = if nt <= MAX_LANE_BANDS {
+        let arch = pulp::Arch::new();
         let blocks = iterations.div_ceil(LANES);
         let per_block: Vec<Vec<Vec<u32>>> = (0..blocks)
             .into_par_iter()
@@ -184,7 +187,7 @@ pub(crate) fn tables(pairs: &PairList, times: &[u32], bands: &TimeBands, iterati
                             tp[p * LANES + l] = shuffled[i as usize];
                         }
                     }
-                    count_lanes(pairs, tp, &edges, cum);
+                    count_lanes(arch, pairs, tp, &edges, cum);
                     (0..lanes)
                         .map(|l| {
                             let mut table = vec![0u32; ns * nt];
