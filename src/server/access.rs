@@ -15,14 +15,19 @@ use std::sync::Arc;
 /// Problems with the access settings, found before serving.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum AccessError {
+    /// The token is empty or white space only.
     #[error("token: the token is empty or only spaces; choose a long random one (e.g. `openssl rand -hex 32`)")]
     EmptyToken,
+    /// The token has leading or trailing white space.
     #[error("token: the token starts or ends with spaces, which a header would lose; remove them")]
     SpacedToken,
+    /// The CORS origin is not `scheme://host[:port]`.
     #[error("cors_origin: '{0}' is not an origin like https://maps.example.org (scheme, host and optional port)")]
     BadOrigin(String),
+    /// The public URL is not `scheme://host[:port][/path]`.
     #[error("public_url: '{0}' is not a URL like https://maps.example.org (scheme, host, optional port and path)")]
     BadPublicUrl(String),
+    /// Tokens in the query string were allowed but no token is set.
     #[error("allow_query_token: there is no token to allow in the query string")]
     QueryTokenWithoutToken,
 }

@@ -39,6 +39,7 @@ fn hotspot_target(s: &AppState, spec: &CompareSpec, id: &str, before: Window) ->
     })
 }
 
+/// `/api/compare`: two windows (or a target against a control) compared, as JSON; parameters as [`CompareSpec`].
 pub async fn compare_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let spec: CompareSpec = parse(q.as_deref())?;
     s.compute(move |state| compare_json(state, &spec)).await.map(Json)

@@ -29,11 +29,13 @@ use std::time::Duration;
 /// How the server runs.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
+    /// The address to listen on.
     pub addr: SocketAddr,
     /// Aggregates only: no incidents layer, no location texts or ids, small counts suppressed.
     pub public: bool,
     /// Fewest incidents a cell, hexagon, hotspot or area may show in public mode.
     pub min_count: u32,
+    /// The bearer token every data request must carry; `None`: no token (loopback only, checked by the CLI).
     pub token: Option<String>,
     /// Accept the token as `?token=` too (it then ends up in logs); by default only the `Authorization` header.
     pub allow_query_token: bool,
@@ -85,7 +87,9 @@ impl ServerConfig {
 pub struct Analysis {
     /// Its key in the analysis cache (the canonical form of its parameters).
     pub key: String,
+    /// The window's incidents, grid, bandwidth and study area.
     pub prepared: Prepared,
+    /// The density surface of the window (incidents per km^2 per cell).
     pub surface: DensitySurface,
     /// Per density cell, incidents within the kernel's support of its centre (public-mode suppression).
     pub support_counts: OnceLock<Vec<f64>>,
@@ -177,18 +181,25 @@ fn hotspot_set_bytes(h: &HotspotSet) -> usize {
 
 /// Selected incidents by zoom-10 tile, for the incidents layer.
 pub struct PointIndex {
+    /// Indices of the selected incidents (into the dataset) by zoom-10 tile `(x, y)`.
     pub by_tile: rustc_hash::FxHashMap<(u32, u32), Vec<u32>>,
 }
 
 /// The data and caches every request reads.
 pub struct Context {
+    /// The incidents (all of the store's, loaded once).
     pub ds: Dataset,
     /// What stretch of time the data covers (changes are given only over covered windows).
     pub coverage: crate::model::Coverage,
+    /// Harm weight of each category (index = category id), from the harm table the server was started with.
     pub harm_by_category: Vec<f64>,
+    /// The harm table's name, for "settings used".
     pub harm_label: String,
+    /// Boundary layers loaded for area summaries and names.
     pub areas: Vec<AreaLayer>,
+    /// How the server runs.
     pub config: ServerConfig,
+    /// Analyses by their request's canonical form (bounded by bytes).
     pub analyses: ByteCache<Analysis>,
     /// Change maps by their comparison's canonical form.
     pub changes: ByteCache<ChangeGrid>,
@@ -210,6 +221,7 @@ pub struct Context {
 }
 
 impl Context {
+    /// The context of a dataset: caches empty, area names resolved from `areas`, the coverage computed.
     pub fn new(
         ds: Dataset,
         harm_by_category: Vec<f64>,

@@ -5,14 +5,26 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
+/// What a route can fail with; each variant maps to one HTTP status and a JSON body `{error, ...}`.
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
     /// A request parameter is wrong: 400 naming it.
     #[error("{error}")]
-    BadRequest { parameter: String, error: String },
+    BadRequest {
+        /// The query-string parameter at fault.
+        parameter: String,
+        /// What is wrong with it and what would be right.
+        error: String,
+    },
     /// No such thing: 404, listing what exists.
     #[error("{error}")]
-    NotFound { error: String, valid: Vec<String> },
+    NotFound {
+        /// What was asked for and not found.
+        error: String,
+        /// The names that do exist (layers, areas...).
+        valid: Vec<String>,
+    },
+    /// The server has a token and the request did not carry it: 401.
     #[error("a bearer token is required: send `Authorization: Bearer <token>`")]
     Unauthorized,
     /// The request may not reach this server (its `Host` is not the server's): 403.
@@ -27,6 +39,7 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// A 400 for request parameter `parameter` (named as in the query string).
     pub fn bad(parameter: &str, error: impl Into<String>) -> Self {
         AppError::BadRequest { parameter: parameter.to_owned(), error: error.into() }
     }

@@ -12,6 +12,7 @@ pub struct SingleFlight {
 }
 
 impl SingleFlight {
+    /// No key in flight.
     pub fn new() -> Self {
         SingleFlight::default()
     }
@@ -41,6 +42,7 @@ impl SingleFlight {
         self.inflight.lock().map(|m| m.len()).unwrap_or(0)
     }
 
+    /// Whether no key is in flight.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

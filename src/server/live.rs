@@ -27,6 +27,7 @@ pub struct Live {
 }
 
 impl Live {
+    /// A live server starting on `state` (its router built once, swapped whole with each new data version).
     pub fn new(state: Arc<AppState>) -> Arc<Live> {
         let router = super::app(state.clone());
         Arc::new(Live { current: RwLock::new((state, router)), swaps: AtomicU64::new(0), stop: AtomicBool::new(false) })

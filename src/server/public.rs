@@ -37,12 +37,15 @@ pub const LAYER: &str = "public";
 
 /// What a public server holds: the published products and its configuration.
 pub struct PublicServer {
+    /// The published products (the same ones `hotspots publish` writes).
     pub published: Published,
+    /// Address, token and page directory (`public` is set).
     pub config: ServerConfig,
     tiles: Mutex<HashMap<TileId, Option<Bytes>>>,
 }
 
 impl PublicServer {
+    /// A public server over published products; each tile is built on its first request and kept.
     pub fn new(published: Published, config: ServerConfig) -> Self {
         PublicServer { published, config, tiles: Mutex::new(HashMap::new()) }
     }

@@ -16,16 +16,21 @@ pub use super::context::ServerConfig;
 pub struct TileBytes {
     /// `None` for an empty tile (204).
     pub raw: Option<axum::body::Bytes>,
+    /// The tile gzipped (served when the client accepts gzip); `None` for an empty tile.
     pub gzip: Option<axum::body::Bytes>,
+    /// A strong ETag: a hash of the tile's bytes and the data version.
     pub etag: String,
 }
 
 /// Shared by every request.
 pub struct AppState {
+    /// The data and analysis caches.
     pub ctx: Context,
     /// The tile layers this server offers (public mode leaves out those it must not serve).
     pub layers: Vec<Box<dyn TileSource>>,
+    /// Encoded tiles by layer, canonical request and tile address (bounded by bytes).
     pub tiles: ByteCache<TileBytes>,
+    /// Permits for CPU work: at most `compute_permits` computations run at once; the rest wait up to `queue_timeout`.
     pub compute: Arc<Semaphore>,
 }
 
@@ -37,6 +42,7 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// The state of a context, with the registry's layers (those public mode may serve when `public`).
     pub fn new(ctx: Context) -> Self {
         let layers = registry(&ctx).into_iter().filter(|l| !ctx.config.public || l.public()).collect();
         AppState {

@@ -33,6 +33,7 @@ impl DistanceMetric {
         }
     }
 
+    /// Its name as the parameter takes it: `euclidean` or `manhattan`.
     pub fn name(self) -> &'static str {
         match self {
             DistanceMetric::Euclidean => "euclidean",
@@ -81,10 +82,12 @@ impl SpaceBands {
     }
 
     /// The number of bands (the same-location band included).
+    /// Number of spatial bands, the same-location band included.
     pub fn len(&self) -> usize {
         self.edges_m.len() - 1 + usize::from(self.same_location)
     }
 
+    /// Whether there is no band.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -175,14 +178,17 @@ impl TimeBands {
         TimeBands::new(uniform_edges("time_d", width_d, count)?)
     }
 
+    /// Number of temporal bands.
     pub fn len(&self) -> usize {
         self.edges_s.len() - 1
     }
 
+    /// Whether there is no band.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
+    /// The largest edge, seconds (pairs at or beyond it are outside the table).
     pub fn max_s(&self) -> i64 {
         self.edges_s[self.edges_s.len() - 1]
     }

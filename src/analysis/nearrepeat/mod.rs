@@ -53,16 +53,37 @@ use serde::Serialize;
 /// Errors of the near-repeat analysis.
 #[derive(Debug, thiserror::Error)]
 pub enum NearRepeatError {
+    /// Band edges that are not increasing, not finite, or do not start at 0.
     #[error("{parameter}: {reason}")]
-    Bands { parameter: &'static str, reason: String },
+    Bands {
+        /// `space_m` or `time_d` (or their bandwidth and count).
+        parameter: &'static str,
+        /// What is wrong with the edges.
+        reason: String,
+    },
+    /// Fewer than 2 permutations.
     #[error("iterations: {0} permutations; give at least 2 (999 is usual)")]
     Iterations(usize),
+    /// A significance level outside (0, 1).
     #[error("alpha: {0} must be between 0 and 1")]
     Alpha(f64),
     #[error("{incidents} incidents: at most 4,294,967,295 can be tested at once")]
-    TooMany { incidents: usize },
+    /// More incidents than 32-bit positions can number.
+    TooMany {
+        /// Incidents selected.
+        incidents: usize,
+    },
     #[error("incident {index} has no usable coordinates (x {x_m} m, y {y_m} m)")]
-    BadCoordinate { index: usize, x_m: f64, y_m: f64 },
+    /// An incident whose projected coordinates are not finite.
+    BadCoordinate {
+        /// Its position in the selection.
+        index: usize,
+        /// Easting, metres.
+        x_m: f64,
+        /// Northing, metres.
+        y_m: f64,
+    },
+    /// Times more than 2^32 seconds apart.
     #[error("the times span more than 136 years; the Knox test measures differences in whole seconds up to that")]
     TimeSpan,
     #[error(
@@ -70,27 +91,53 @@ pub enum NearRepeatError {
          days or finer, because a {precision} cannot tell a pair 2 days apart from one 25 days apart. police.uk \
          data publish months only; use a source with dates or times"
     )]
-    CoarseTimes { count: usize, precision: TimePrecision, example: String },
+    /// Incidents known only to the month or coarser (police.uk), which cannot measure days.
+    CoarseTimes {
+        /// How many selected incidents are that coarse.
+        count: usize,
+        /// The coarsest precision found.
+        precision: TimePrecision,
+        /// One such incident's time as stored.
+        example: String,
+    },
     #[error(
         "time_d: edge {edge_d} days is not a whole day, but {count} selected incidents are known only to the day; \
          give whole-day edges"
     )]
-    SubDayBands { edge_d: String, count: usize },
+    /// A fractional-day edge over incidents known only to the day.
+    SubDayBands {
+        /// The first such edge, in days.
+        edge_d: String,
+        /// Day-precision incidents selected.
+        count: usize,
+    },
     #[error(
         "{pairs} pairs lie within {max_m} m: more than the {limit} this build keeps in memory; use a smaller largest \
          spatial band or fewer incidents"
     )]
-    TooManyPairs { pairs: usize, max_m: f64, limit: usize },
+    /// More pairs within the largest spatial edge than [`MAX_PAIRS`].
+    TooManyPairs {
+        /// Pairs found within `max_m`.
+        pairs: usize,
+        /// The largest spatial edge, metres.
+        max_m: f64,
+        /// [`MAX_PAIRS`].
+        limit: usize,
+    },
 }
 
 /// What to test.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KnoxParams {
+    /// Spatial bands (metres), with "same location" as its own band when asked.
     pub space: SpaceBands,
+    /// Temporal bands (days).
     pub time: TimeBands,
+    /// Euclidean or Manhattan distance.
     pub metric: DistanceMetric,
     /// Monte Carlo permutations (999 by default).
     pub iterations: usize,
+    /// Seed of the permutations (permutation `k` uses stream `k` of it).
     pub seed: u64,
     /// A cell is significant when `p <= alpha`.
     pub alpha: f64,
@@ -106,12 +153,15 @@ impl KnoxParams {
 /// One cell of the Knox table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KnoxCell {
-    /// Spatial band index and its label (interval notation, metres).
+    /// Spatial band index (row of the table).
     pub space: usize,
+    /// The spatial band in interval notation, metres: `0 (same location)`, `(0,100)`, `[100,200)`.
     pub space_label: String,
-    /// Temporal band index and its label (interval notation, days).
+    /// Temporal band index (column of the table).
     pub time: usize,
+    /// The temporal band in interval notation, days: `[0,7)`.
     pub time_label: String,
+    /// Pairs of incidents in this band of distance and of time difference.
     pub observed: u64,
     /// Mean of the permuted counts.
     pub expected: f64,
@@ -119,6 +169,7 @@ pub struct KnoxCell {
     pub knox_ratio: Option<f64>,
     /// Median of the permuted counts, and the ratio to it (R's `knox_ratio_median`).
     pub median: f64,
+    /// `observed / median`; `None` when the median is 0.
     pub knox_ratio_median: Option<f64>,
     /// The exact mean of the permutation distribution (see the module docs).
     pub expected_exact: f64,
@@ -126,19 +177,24 @@ pub struct KnoxCell {
     pub at_least_observed: u64,
     /// One-sided p: `(at_least_observed + 1) / (iterations + 1)`.
     pub p: f64,
+    /// `p <= alpha`.
     pub significant: bool,
 }
 
 /// The Knox test's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct KnoxResult {
+    /// The bands, metric, permutations and alpha used.
     pub params: KnoxParams,
+    /// Incidents tested.
     pub incidents: usize,
     /// Pairs closer than the largest spatial edge (whatever their time difference).
     pub pairs_within_space: u64,
     /// Pairs counted in the table (within both largest edges).
     pub pairs_in_table: u64,
+    /// Labels of the spatial bands (rows).
     pub space_labels: Vec<String>,
+    /// Labels of the temporal bands (columns).
     pub time_labels: Vec<String>,
     /// Row-major by spatial band: `cells[s * time_labels.len() + t]`.
     pub cells: Vec<KnoxCell>,
@@ -147,9 +203,11 @@ pub struct KnoxResult {
 }
 
 impl KnoxResult {
+    /// The cell of spatial band `space` and temporal band `time` (panics outside the table).
     pub fn cell(&self, space: usize, time: usize) -> &KnoxCell {
         &self.cells[space * self.time_labels.len() + time]
     }
+    /// The cells with `p <= alpha`, row by row.
     pub fn significant_cells(&self) -> impl Iterator<Item = &KnoxCell> {
         self.cells.iter().filter(|c| c.significant)
     }

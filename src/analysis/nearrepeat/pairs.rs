@@ -26,9 +26,11 @@ pub struct PairList {
 }
 
 impl PairList {
+    /// Number of pairs (within the largest spatial edge).
     pub fn len(&self) -> usize {
         self.partners.len()
     }
+    /// Whether no pair lies within the largest spatial edge.
     pub fn is_empty(&self) -> bool {
         self.partners.is_empty()
     }

@@ -39,7 +39,9 @@ pub struct LayerInfo {
     pub title: String,
     /// One sentence saying what it shows.
     pub help: String,
+    /// Lowest zoom its tiles are served at.
     pub minzoom: u8,
+    /// Highest zoom its tiles are built at (the map overzooms beyond).
     pub maxzoom: u8,
     /// Feature properties and their TileJSON types (`Number`, `String`).
     pub fields: BTreeMap<&'static str, &'static str>,
@@ -79,12 +81,16 @@ pub trait LayerDef: Send + Sync + 'static {
 
 /// A layer behind its request type, as the registry holds it.
 pub trait TileSource: Send + Sync {
+    /// Its description (fields as public mode serves them when `public`).
     fn info(&self, public: bool) -> LayerInfo;
+    /// Whether public mode serves it.
     fn public(&self) -> bool;
     /// Read a request's query string (the token and other layers' parameters passed over) into the canonical
     /// form of this layer's request: the tile cache key and the query of its tile URLs.
     fn canonical(&self, raw: Option<&str>) -> Result<String, AppError>;
+    /// Checks made once when its TileJSON is asked for (see [`LayerDef::check`]).
     fn check(&self, ctx: &Context, canonical: &str) -> Result<(), AppError>;
+    /// One tile of the request whose canonical form is `canonical`.
     fn build(&self, ctx: &Context, canonical: &str, t: TileId) -> Result<TileLayer, AppError>;
 }
 
