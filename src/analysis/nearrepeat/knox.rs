@@ -145,7 +145,25 @@ lane_kernels!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 
 /// wider vector instructions of the CPU it runs on (AVX2 or AVX-512 where present, the baseline otherwise) and picks
 /// one at run time, without `unsafe` in this crate. Integer counts, so every variant gives the same tables.
 fn count_lanes(arch: pulp::Arch, pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
-    arch.dispatch(|| count_lanes_body(pairs, tp, edges, cum));
+    arch.dispatch(LaneCount { pairs, tp, edges, cum });
+}
+
+/// The lane kernel's arguments, as [`pulp::WithSimd`] wants them: its `with_simd` is always inlined into pulp's
+/// function for the detected instruction set, and so is the whole kernel (a closure is not: too large to inline,
+/// it would be called and run with the baseline instructions).
+struct LaneCount<'a> {
+    pairs: &'a PairList,
+    tp: &'a [u32],
+    edges: &'a [u32],
+    cum: &'a mut [[u32; LANES]],
+}
+
+impl pulp::WithSimd for LaneCount<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        count_lanes_body(self.pairs, self.tp, self.edges, self.cum);
+    }
 }
 
 /// The observed table and `iterations` permuted ones. `times` are relative seconds in input order.
