@@ -142,7 +142,7 @@ lane_kernels!(1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25 
 
 /// Count eight permutations' lanes at once over the pair list (see [`count_lanes_body`]). The kernel is plain
 /// code the compiler vectorises; `arch` ([`pulp::Arch`], detected once per run) compiles it a second time with the
-/// wider vector instructions of the CPU it runs on (AVX2 or AVX-512 where present, the baseline otherwise) and picks
+/// wider vector instructions of the CPU it runs on (AVX2 where present, the baseline otherwise) and picks
 /// one at run time, without `unsafe` in this crate. Integer counts, so every variant gives the same tables.
 fn count_lanes(arch: pulp::Arch, pairs: &PairList, tp: &[u32], edges: &[u32], cum: &mut [[u32; LANES]]) {
     arch.dispatch(LaneCount { pairs, tp, edges, cum });
