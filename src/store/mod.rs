@@ -30,10 +30,17 @@ pub const DEFAULT_STORE_PATH: &str = "hotspots.db";
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error("no store at {path}: import data first with `hotspots ingest FILE --store {path}`, or pass --store")]
-    NotFound { path: PathBuf },
-    #[error("cannot open the store {path}: {source}")]
-    Open {
+    /// No file at the path (commands other than `ingest` never create one).
+    NotFound {
+        /// The store's path.
         path: PathBuf,
+    },
+    #[error("cannot open the store {path}: {source}")]
+    /// SQLite could not open the file.
+    Open {
+        /// The store's path.
+        path: PathBuf,
+        /// SQLite's error.
         #[source]
         source: rusqlite::Error,
     },
@@ -41,25 +48,65 @@ pub enum StoreError {
         "the store {path} has schema version {found}, newer than this build of hotspots understands ({known}): \
          upgrade hotspots"
     )]
-    TooNew { path: PathBuf, found: i64, known: i64 },
-    #[error("store {path}: {what}: {source}")]
-    Sql {
+    /// Written by a later version of hotspots with a schema this build does not know.
+    TooNew {
+        /// The store's path.
         path: PathBuf,
+        /// The file's schema version.
+        found: i64,
+        /// The newest schema version this build reads.
+        known: i64,
+    },
+    #[error("store {path}: {what}: {source}")]
+    /// A statement failed.
+    Sql {
+        /// The store's path.
+        path: PathBuf,
+        /// What was being done, e.g. "checking the store".
         what: String,
+        /// SQLite's error.
         #[source]
         source: rusqlite::Error,
     },
     #[error("there is no import {import_id} in the store (see `hotspots info` for the imports)")]
-    NoSuchImport { import_id: i64 },
+    /// An import id that is not in the store.
+    NoSuchImport {
+        /// The id asked for.
+        import_id: i64,
+    },
     #[error("import {import_id} has no row starting at line {line}")]
-    NoSuchRow { import_id: i64, line: u64 },
+    /// No row of an import starts at the line asked for.
+    NoSuchRow {
+        /// The import.
+        import_id: i64,
+        /// The 1-based line of its source file.
+        line: u64,
+    },
     #[error("there is no area layer '{spec}' in the store; the layers are: {known}")]
-    NoSuchAreaLayer { spec: String, known: String },
+    /// No boundary layer by that name or id.
+    NoSuchAreaLayer {
+        /// The name or id asked for.
+        spec: String,
+        /// The stored layers' names, comma-separated.
+        known: String,
+    },
     #[error("store {path} holds a value this build cannot read: {what}")]
-    Corrupt { path: PathBuf, what: String },
+    /// A stored value that cannot be decoded (a bad blob, an out-of-range field).
+    Corrupt {
+        /// The store's path.
+        path: PathBuf,
+        /// Which value and why.
+        what: String,
+    },
     /// The file is not a usable store (empty, not SQLite, or failing SQLite's own check); it is left untouched.
     #[error("{path} is damaged and was left as it is: {what}; restore it from a backup or remove it and ingest again")]
-    Damaged { path: PathBuf, what: String },
+    Damaged {
+        /// The file's path.
+        path: PathBuf,
+        /// What SQLite or the header check found.
+        what: String,
+    },
+    /// The stored incidents do not make a dataset (a CRS that cannot be used, a point that cannot be projected).
     #[error(transparent)]
     Dataset(#[from] crate::model::DatasetError),
 }
@@ -139,6 +186,7 @@ impl Store {
         Ok(Store { conn, path: path.to_owned() })
     }
 
+    /// The store file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
