@@ -85,7 +85,7 @@ pub struct PublicAreas {
 pub struct Published {
     /// The published count tables everything else is computed from.
     pub tables: Tables,
-    /// Every period published (months and quarters), oldest first.
+    /// Every period published: each month, then each quarter ([`super::lattice::periods_of`]).
     pub periods: Vec<Period>,
     /// `[period][group]`, flattened: `products[p * GROUPS.len() + g]`.
     pub products: Vec<Product>,
