@@ -121,7 +121,10 @@ pub(crate) fn open_content(
 }
 
 /// Open the decompressed content of a file on this thread.
-pub(crate) fn open_raw_content(info: &SourceFileInfo, raw_bytes_read: Arc<AtomicU64>) -> std::io::Result<ContentReader> {
+pub(crate) fn open_raw_content(
+    info: &SourceFileInfo,
+    raw_bytes_read: Arc<AtomicU64>,
+) -> std::io::Result<ContentReader> {
     let file = CountingReader { inner: File::open(&info.path)?, count: raw_bytes_read };
     let inner = if info.gzip {
         Decoder::Gzip(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER_BYTES, file))))
