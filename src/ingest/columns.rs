@@ -23,7 +23,8 @@ pub struct ColumnOptions {
     pub time_format: Option<String>,
     /// IANA time zone of clock times without an offset (default UTC).
     pub timezone: Option<String>,
-    /// Column holding the category (crime type); default: recognised, else every incident is [`crate::model::record::UNSPECIFIED_CATEGORY`].
+    /// Column holding the category (crime type); default: recognised from the header, else every incident is
+    /// [`crate::model::record::UNSPECIFIED_CATEGORY`].
     pub category_col: Option<String>,
     /// Column holding the source's own incident id, kept for looking rows up.
     pub id_col: Option<String>,

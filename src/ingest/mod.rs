@@ -54,7 +54,8 @@ pub enum IngestError {
         "{file} was not imported: its incidents lie {gap_km:.0} km from those the store holds (store: {earlier}; file: \
          {import}). Keep each place in its own store, or allow mixing them (allow_far_away)"
     )]
-    /// The file's incidents lie more than [`FAR_AWAY_KM`] from the store's and mixing was not allowed; nothing was added.
+    /// The file's incidents lie more than [`FAR_AWAY_KM`] from the store's and mixing was not allowed; nothing was
+    /// added.
     FarAway {
         /// The file as the user named it.
         file: String,

@@ -101,7 +101,8 @@ pub enum DatasetError {
     /// More source files than fit the 16-bit source index (65,535).
     #[error("too many source files ({0}); at most 65535 imports can be loaded at once")]
     TooManySources(usize),
-    /// The columns given to [`Dataset::from_parts`] differ in length, or an id is out of range (the message says which).
+    /// The columns given to [`Dataset::from_parts`] differ in length, or an id is out of range (the message says
+    /// which).
     #[error("dataset columns differ in length: {0}")]
     Lengths(String),
 }
