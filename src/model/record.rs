@@ -63,7 +63,7 @@ pub enum RejectReason {
     NotAPoint,
     /// The time field is empty or absent.
     MissingTime,
-    /// The time is not in a recognised format or the given `--time-format`.
+    /// The time is not in a recognised format, or does not match the given time format.
     UnparseableTime,
     /// The day/month order cannot be told (e.g. `03/04/2024`); a time format must be given.
     AmbiguousTime,
