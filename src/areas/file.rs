@@ -9,6 +9,7 @@ use std::path::{Path, PathBuf};
 /// A layer read from a file, with what identifies it.
 #[derive(Debug, Clone)]
 pub struct LayerFile {
+    /// The areas read, with the file's CRS and the key and name fields used.
     pub layer: SourceLayer,
     /// `geojson`, or the OGR driver's short name (`ESRI Shapefile`, `GPKG`, ...).
     pub format: String,

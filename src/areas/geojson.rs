@@ -44,8 +44,11 @@ impl FieldChoice {
 pub struct SourceLayer {
     /// The file's CRS as named (`EPSG:4326`, `EPSG:27700`, ...).
     pub crs: CrsDef,
+    /// The property the keys were read from.
     pub key_field: String,
+    /// The property the names were read from; `None` when the key is the name.
     pub name_field: Option<String>,
+    /// The areas, in file order, with outlines converted to WGS84 lon/lat.
     pub areas: Vec<Area>,
 }
 

@@ -31,38 +31,90 @@ use std::path::Path;
 /// Errors reading or checking a boundary layer.
 #[derive(Debug, thiserror::Error)]
 pub enum AreaError {
+    /// The file cannot be read.
     #[error("cannot read {path}: {source}")]
     Io {
+        /// The file as the user named it.
         path: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not a FeatureCollection of polygons the reader accepts (the detail says why).
     #[error("{path}: {detail}")]
-    Invalid { path: String, detail: String },
+    Invalid {
+        /// The file as the user named it.
+        path: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     #[error(
         "{path}: the CRS '{crs}' is not one this build can convert ({reason}); nothing was imported. Re-project \
          the file to lon/lat (for example `ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson`) or to a CRS named by \
          an EPSG code such as EPSG:27700"
     )]
-    UnknownCrs { path: String, crs: String, reason: String },
+    /// The layer's CRS cannot be converted to WGS84 by this build; nothing was imported.
+    UnknownCrs {
+        /// The file as the user named it.
+        path: String,
+        /// The CRS the file declares.
+        crs: String,
+        /// Why it cannot be used.
+        reason: String,
+    },
+    /// One feature is unusable (no polygon geometry, an open or short ring, a non-finite coordinate, ...).
     #[error("{path}: feature {index} ({}): {detail}", key.as_deref().unwrap_or("no key"))]
-    Feature { path: String, index: usize, key: Option<String>, detail: String },
+    Feature {
+        /// The file as the user named it.
+        path: String,
+        /// 1-based number of the feature in the file.
+        index: usize,
+        /// The feature's key, when it could be read.
+        key: Option<String>,
+        /// What is wrong with it.
+        detail: String,
+    },
     #[error(
         "{path}: features {first} and {second} both have the key '{key}' in field '{field}': keys must be unique \
          in a layer (choose another --key, or fix the file)"
     )]
-    DuplicateKey { path: String, field: String, key: String, first: usize, second: usize },
+    /// Two features share a key; keys must be unique in a layer.
+    DuplicateKey {
+        /// The file as the user named it.
+        path: String,
+        /// The property the keys were read from.
+        field: String,
+        /// The repeated key.
+        key: String,
+        /// 1-based number of the first feature with the key.
+        first: usize,
+        /// 1-based number of the second feature with the key.
+        second: usize,
+    },
+    /// The layer has no features.
     #[error("{path}: the layer has no features")]
-    Empty { path: String },
+    Empty {
+        /// The file as the user named it.
+        path: String,
+    },
+    /// GDAL/OGR could not read the file, or this build has no GDAL for a format other than GeoJSON.
     #[error("{path}: {detail}")]
-    Gis { path: String, detail: String },
+    Gis {
+        /// The file as the user named it.
+        path: String,
+        /// GDAL's error, or what this build cannot do.
+        detail: String,
+    },
 }
 
 /// One area: its key, a display name, its outline in WGS84 lon/lat.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Area {
+    /// The area's key (e.g. an LSOA code), unique in its layer; what incidents are assigned by.
     pub key: String,
+    /// The name shown to people (the key when the layer has no name field).
     pub name: String,
+    /// The area's outline, WGS84 lon/lat degrees.
     pub outline_lonlat: MultiPolygon<f64>,
 }
 
@@ -80,7 +132,9 @@ impl RTreeObject for Indexed {
 
 /// A layer of areas with an R-tree of their bounding boxes.
 pub struct AreaLayer {
+    /// The layer's name (as stored, or derived from the file name).
     pub name: String,
+    /// The areas, in file order (a point on a shared edge goes to the first).
     pub areas: Vec<Area>,
     tree: RTree<Indexed>,
 }

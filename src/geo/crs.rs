@@ -14,21 +14,38 @@ pub enum CrsError {
         "unknown CRS '{given}': {reason}. Use EPSG:4326, EPSG:3857, EPSG:27700, a UTM zone such as UTM30N, or a proj \
          string starting with '+proj='"
     )]
-    Unknown { given: String, reason: String },
+    /// The CRS text is not one of the known names nor a proj string that parses.
+    Unknown {
+        /// The text the user gave.
+        given: String,
+        /// Why it was not understood.
+        reason: String,
+    },
+    /// proj4rs could not set the CRS up from its proj string.
     #[error("CRS '{label}' could not be set up: {source}")]
     Setup {
+        /// The CRS as the user named it.
         label: String,
+        /// proj4rs's error.
         #[source]
         source: proj4rs::errors::Error,
     },
+    /// The CRS is valid but its units are not metres (e.g. degrees), where distances need metres.
     #[error("CRS '{label}' is not in metres (it is {units}); distances and cell sizes need a metric CRS")]
-    NotMetric { label: String, units: String },
+    NotMetric {
+        /// The CRS as the user named it.
+        label: String,
+        /// Its units in words (`degrees`, `0.3048 m per unit`).
+        units: String,
+    },
 }
 
 /// A CRS as the user named it (`label`) and the proj string that implements it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CrsDef {
+    /// The CRS as the user named it or as it is shown (`EPSG:27700`, `UTM30N`, a proj string).
     pub label: String,
+    /// The proj string that implements it.
     pub proj4: String,
 }
 
@@ -146,6 +163,7 @@ pub struct Projector {
 }
 
 impl Projector {
+    /// A projector between WGS84 and `def`, in any units (see [`Projector::new_metric`] for metric ones).
     pub fn new(def: &CrsDef) -> Result<Self, CrsError> {
         let setup =
             |s: &str| Proj::from_proj_string(s).map_err(|source| CrsError::Setup { label: def.label.clone(), source });
@@ -166,6 +184,7 @@ impl Projector {
         }
     }
 
+    /// The CRS this projector converts to and from.
     pub fn def(&self) -> &CrsDef {
         &self.def
     }

@@ -18,15 +18,29 @@ pub const MAX_CELLS: usize = 50_000_000;
 /// Errors building a grid.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GridError {
+    /// The cell size, metres, is zero, negative or not finite.
     #[error("cell size {0} m is not a positive finite number")]
     BadCellSize(f64),
+    /// The extent has a non-finite coordinate (the text shows it).
     #[error("the extent is not finite: {0}")]
     BadExtent(String),
     #[error(
         "a {cols} x {rows} grid ({cells} cells) at {cell_m} m is larger than the limit of {max} cells: use a larger \
          --cell-m or a smaller area"
     )]
-    TooLarge { cols: usize, rows: usize, cells: usize, cell_m: f64, max: usize },
+    /// The grid would have more than [`MAX_CELLS`] cells.
+    TooLarge {
+        /// Columns the grid would have.
+        cols: usize,
+        /// Rows the grid would have.
+        rows: usize,
+        /// `cols x rows`.
+        cells: usize,
+        /// The cell size asked for, metres.
+        cell_m: f64,
+        /// The limit, [`MAX_CELLS`].
+        max: usize,
+    },
 }
 
 /// A regular grid of square cells.
@@ -36,18 +50,26 @@ pub struct Grid {
     pub origin_x_m: f64,
     /// South edge of row 0, metres in `crs`.
     pub origin_y_m: f64,
+    /// Side of each square cell, metres.
     pub cell_m: f64,
+    /// Number of rows (south to north, row 0 at `origin_y_m`).
     pub rows: usize,
+    /// Number of columns (west to east, column 0 at `origin_x_m`).
     pub cols: usize,
+    /// The metric CRS of the grid's coordinates.
     pub crs: CrsDef,
 }
 
 /// A rectangle in projected metres.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct BoxM {
+    /// West edge, metres.
     pub min_x_m: f64,
+    /// South edge, metres.
     pub min_y_m: f64,
+    /// East edge, metres.
     pub max_x_m: f64,
+    /// North edge, metres.
     pub max_y_m: f64,
 }
 
@@ -71,9 +93,11 @@ impl BoxM {
         b.min_x_m.is_finite().then_some(b)
     }
 
+    /// East-west extent, metres (`max_x_m - min_x_m`).
     pub fn width_m(&self) -> f64 {
         self.max_x_m - self.min_x_m
     }
+    /// North-south extent, metres (`max_y_m - min_y_m`).
     pub fn height_m(&self) -> f64 {
         self.max_y_m - self.min_y_m
     }

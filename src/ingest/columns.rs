@@ -7,21 +7,32 @@ use serde::{Deserialize, Serialize};
 /// The column (CSV) or property (GeoJSON) names and CRS the user gave on the command line.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ColumnOptions {
+    /// Column holding longitude, WGS84 degrees (or in `crs`); default: recognised from the header.
     pub lon_col: Option<String>,
+    /// Column holding latitude, WGS84 degrees (or in `crs`); default: recognised from the header.
     pub lat_col: Option<String>,
+    /// Column holding projected x (easting) in `crs`; given with `y_col` instead of lon/lat.
     pub x_col: Option<String>,
+    /// Column holding projected y (northing) in `crs`; given with `x_col`.
     pub y_col: Option<String>,
     /// CRS of the coordinates in the file (default EPSG:4326 for lon/lat).
     pub crs: Option<String>,
+    /// Column holding the incident's date or time; default: recognised from the header (`Month`, `Date`, ...).
     pub time_col: Option<String>,
     /// `auto` (default), `epoch-s`, `epoch-ms` or a strftime format.
     pub time_format: Option<String>,
     /// IANA time zone of clock times without an offset (default UTC).
     pub timezone: Option<String>,
+    /// Column holding the category (crime type); default: recognised from the header, else every incident is
+    /// [`crate::model::record::UNSPECIFIED_CATEGORY`].
     pub category_col: Option<String>,
+    /// Column holding the source's own incident id, kept for looking rows up.
     pub id_col: Option<String>,
+    /// Column holding an area code (e.g. LSOA code).
     pub area_col: Option<String>,
+    /// Column holding a location text (street or place description).
     pub location_col: Option<String>,
+    /// Column holding a weight per incident (a finite, non-negative number; default weight 1).
     pub weight_col: Option<String>,
 }
 
@@ -29,19 +40,30 @@ pub struct ColumnOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
+    /// Longitude, WGS84 (or the file's CRS) degrees.
     Lon,
+    /// Latitude, WGS84 (or the file's CRS) degrees.
     Lat,
+    /// Projected easting, in the file's CRS.
     X,
+    /// Projected northing, in the file's CRS.
     Y,
+    /// Date or time of the incident.
     Time,
+    /// Category (crime type).
     Category,
+    /// The source's own incident id.
     Id,
+    /// Area code.
     Area,
+    /// Location text.
     Location,
+    /// Weight per incident.
     Weight,
 }
 
 impl Role {
+    /// The role in words, as summaries and messages name it (`longitude`, `time`, ...).
     pub fn name(self) -> &'static str {
         match self {
             Role::Lon => "longitude",
@@ -57,6 +79,7 @@ impl Role {
         }
     }
 
+    /// The command-line flag that chooses this role's column (`--lon-col`, ...).
     pub fn flag(self) -> &'static str {
         match self {
             Role::Lon => "--lon-col",
@@ -125,17 +148,24 @@ pub const POLICE_UK_COLUMNS: [&str; 7] =
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Chosen {
+    /// Named by the user (a flag or option).
     Flag,
+    /// Part of the police.uk street-level layout recognised from the header.
     PoliceUk,
+    /// Recognised by a common name (`Longitude`, `lat`, `Date`, ...).
     Auto,
 }
 
 /// One column in use.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ColumnUse {
+    /// What the column is used for.
     pub role: Role,
+    /// 0-based index of the column in the header (or of the property among those found).
     pub index: usize,
+    /// The column's (or property's) name as written in the file.
     pub name: String,
+    /// How the column was chosen.
     pub chosen: Chosen,
 }
 
@@ -143,11 +173,13 @@ pub struct ColumnUse {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}", self.message())]
 pub struct MissingColumn {
+    /// The role no column was found for.
     pub role: Role,
     /// The name asked for with a flag, if any.
     pub wanted: Option<String>,
     /// The header (or GeoJSON property names) found.
     pub found: Vec<String>,
+    /// A name in the header close to the one asked for, if any (a likely typo).
     pub suggestion: Option<String>,
     /// Whether the file is GeoJSON (names are properties rather than columns).
     pub properties: bool,
@@ -184,13 +216,16 @@ pub struct ResolvedColumns {
     pub police_uk: bool,
     /// Whether coordinates are x/y (projected, `--crs` required) rather than lon/lat.
     pub projected: bool,
+    /// Every column in use, one per role found.
     pub used: Vec<ColumnUse>,
 }
 
 impl ResolvedColumns {
+    /// The 0-based header index of the column used for `role`, if any.
     pub fn index(&self, role: Role) -> Option<usize> {
         self.used.iter().find(|c| c.role == role).map(|c| c.index)
     }
+    /// The name of the column used for `role`, if any.
     pub fn name(&self, role: Role) -> Option<&str> {
         self.used.iter().find(|c| c.role == role).map(|c| c.name.as_str())
     }

@@ -15,7 +15,7 @@ mod geojson_source;
 pub mod progress;
 mod reject;
 mod row;
-pub mod source;
+pub(crate) mod source;
 pub use crate::model::timeparse;
 
 pub use columns::{ColumnOptions, ColumnUse, MissingColumn, Role};
@@ -42,7 +42,7 @@ const BATCH_ROWS: usize = 4096;
 
 /// One row's fate.
 #[derive(Debug, Clone, PartialEq)]
-pub enum RowOutcome {
+pub(crate) enum RowOutcome {
     Accepted(ParsedIncident),
     Rejected(RejectedRow),
 }
@@ -54,37 +54,84 @@ pub enum IngestError {
         "{file} was not imported: its incidents lie {gap_km:.0} km from those the store holds (store: {earlier}; file: \
          {import}). Keep each place in its own store, or allow mixing them (allow_far_away)"
     )]
-    FarAway { file: String, gap_km: f64, earlier: String, import: String },
+    /// The file's incidents lie more than [`FAR_AWAY_KM`] from the store's and mixing was not allowed; nothing was
+    /// added.
+    FarAway {
+        /// The file as the user named it.
+        file: String,
+        /// Distance between the store's incidents and the file's, km.
+        gap_km: f64,
+        /// The store's incidents' lon/lat box, as text.
+        earlier: String,
+        /// The file's incidents' lon/lat box, as text.
+        import: String,
+    },
+    /// The file cannot be opened or read.
     #[error("cannot read {file}: {source}")]
     Open {
+        /// The file as the user named it.
         file: String,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file has no content at all (not even a header).
     #[error("{file} is empty: there is no header row and nothing to import")]
-    Empty { file: String },
+    Empty {
+        /// The file as the user named it.
+        file: String,
+    },
+    /// The file starts with a UTF-16 or UTF-32 byte-order mark; only UTF-8 (or a given 8-bit encoding) is read.
     #[error("{file} is encoded as {encoding}; save it as UTF-8 (or CSV UTF-8 in Excel) and import it again")]
-    WideEncoding { file: String, encoding: &'static str },
+    WideEncoding {
+        /// The file as the user named it.
+        file: String,
+        /// The encoding its byte-order mark names.
+        encoding: &'static str,
+    },
+    /// The header (or GeoJSON properties) lacks a column the import needs.
     #[error("{file}: {source}")]
     Header {
+        /// The file as the user named it.
         file: String,
+        /// Which column is missing, and what was found.
         #[source]
         source: MissingColumn,
     },
+    /// The file cannot be read as CSV or decompressed, at a line if known.
     #[error("{file}{}: {detail}", line.map(|l| format!(" line {l}")).unwrap_or_default())]
-    Read { file: String, line: Option<u64>, detail: String },
+    Read {
+        /// The file as the user named it.
+        file: String,
+        /// 1-based line where reading failed, when known.
+        line: Option<u64>,
+        /// What went wrong.
+        detail: String,
+    },
+    /// The file is not a GeoJSON FeatureCollection the import can read.
     #[error("{file}: {detail}")]
-    GeoJson { file: String, detail: String },
+    GeoJson {
+        /// The file as the user named it.
+        file: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// The coordinates' CRS (given, or declared by the GeoJSON) cannot be used.
     #[error("{file}: {source}")]
     Crs {
+        /// The file as the user named it.
         file: String,
+        /// Why the CRS was refused.
         #[source]
         source: CrsError,
     },
+    /// The import options contradict each other or name an unknown CRS, time zone or encoding (the message says which).
     #[error("{0}")]
     Options(String),
+    /// The store refused the import.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A bug: an invariant of the import did not hold (the message says which).
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -92,6 +139,7 @@ pub enum IngestError {
 /// Options for an ingest run: column choices and where rejected rows are written.
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
+    /// Which columns (or GeoJSON properties) hold what, and the coordinates' CRS, time format and time zone.
     pub columns: ColumnOptions,
     /// Text encoding for fields that are not UTF-8 (`windows-1252`, `latin1`, ...). Default: UTF-8 only.
     pub encoding: Option<String>,
@@ -154,21 +202,31 @@ fn prepare(opts: &IngestOptions) -> Result<Prepared, IngestError> {
 /// What importing one file did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FileSummary {
+    /// The file as the user named it.
     pub file: String,
     /// Data rows read (CSV records after the header, or GeoJSON features) by this run.
     pub read: u64,
+    /// Rows imported as incidents.
     pub accepted: u64,
+    /// Rows refused (see `rejected_by_reason` and the rejects file).
     pub rejected: u64,
+    /// Refused rows per reason key ([`RejectReason::key`]).
     pub rejected_by_reason: BTreeMap<String, u64>,
     /// The same content was imported before; this run added nothing and read nothing.
     pub already_imported: bool,
     /// The import this file is stored as (the earlier one when already imported).
     pub import_id: Option<i64>,
+    /// The format recognised: `police-uk`, `csv` or `geojson`; `None` when nothing was read.
     pub format: Option<String>,
+    /// Which column or property was read for each role, and how it was chosen.
     pub columns: Vec<ColumnUse>,
+    /// Label of the coordinates' CRS; `None` when nothing was read.
     pub crs: Option<String>,
+    /// Path of the CSV of refused rows, when there were any.
     pub rejects_file: Option<String>,
+    /// Things the user should know about this file (in words).
     pub notes: Vec<String>,
+    /// Wall-clock time the import took, seconds.
     pub seconds: f64,
 }
 

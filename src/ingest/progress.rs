@@ -7,8 +7,11 @@ use std::time::{Duration, Instant};
 
 /// Receives progress of one file at a time.
 pub trait ImportProgress: Sync {
+    /// A file starts: its name as shown to the user and its size in bytes (compressed size for gzip).
     fn begin(&self, file: &str, total_bytes: u64);
+    /// Progress so far in the current file: bytes read from disk and rows parsed.
     fn advance(&self, bytes_done: u64, rows: u64);
+    /// The current file is done (imported, refused or failed).
     fn end(&self);
 }
 
@@ -31,6 +34,7 @@ pub struct TerminalProgress {
 const SHOW_AFTER: Duration = Duration::from_secs(1);
 
 impl TerminalProgress {
+    /// A bar that shows nothing until an import has run for a second on a terminal.
     pub fn new() -> Self {
         Self::default()
     }

@@ -14,18 +14,18 @@ const READ_BUFFER_BYTES: usize = 256 * 1024;
 
 /// Facts about an input file gathered before importing it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SourceFileInfo {
-    pub path: PathBuf,
-    pub size_bytes: u64,
+pub(crate) struct SourceFileInfo {
+    pub(crate) path: PathBuf,
+    pub(crate) size_bytes: u64,
     /// SHA-256 of the file's bytes as stored (compressed, if it is).
-    pub file_sha256: String,
-    pub gzip: bool,
+    pub(crate) file_sha256: String,
+    pub(crate) gzip: bool,
 }
 
-pub use crate::files::hex;
+use crate::files::hex;
 
 /// Hash the file and detect gzip.
-pub fn inspect(path: &Path) -> std::io::Result<SourceFileInfo> {
+pub(crate) fn inspect(path: &Path) -> std::io::Result<SourceFileInfo> {
     // Opening a FIFO blocks until a writer comes and a device never ends: both are refused before opening.
     if !std::fs::metadata(path)?.is_file() {
         return Err(std::io::Error::new(
@@ -88,7 +88,7 @@ impl Read for Decoder {
 }
 
 /// The decompressed content of a file, hashed as it is read.
-pub struct ContentReader {
+pub(crate) struct ContentReader {
     inner: Decoder,
     hasher: Sha256,
     bytes: u64,
@@ -105,7 +105,7 @@ impl Read for ContentReader {
 
 impl ContentReader {
     /// Read to the end (so the hash covers everything) and return the content's SHA-256 and length.
-    pub fn finish(mut self) -> std::io::Result<(String, u64)> {
+    pub(crate) fn finish(mut self) -> std::io::Result<(String, u64)> {
         std::io::copy(&mut self, &mut std::io::sink())?;
         Ok((hex(&self.hasher.finalize()), self.bytes))
     }
@@ -113,7 +113,7 @@ impl ContentReader {
 
 /// Open the decompressed content of a file, read ahead on its own thread. `raw_bytes_read` is advanced as the
 /// file's bytes are consumed.
-pub fn open_content(
+pub(crate) fn open_content(
     info: &SourceFileInfo,
     raw_bytes_read: Arc<AtomicU64>,
 ) -> std::io::Result<BufReader<PrefetchReader>> {
@@ -121,7 +121,10 @@ pub fn open_content(
 }
 
 /// Open the decompressed content of a file on this thread.
-pub fn open_raw_content(info: &SourceFileInfo, raw_bytes_read: Arc<AtomicU64>) -> std::io::Result<ContentReader> {
+pub(crate) fn open_raw_content(
+    info: &SourceFileInfo,
+    raw_bytes_read: Arc<AtomicU64>,
+) -> std::io::Result<ContentReader> {
     let file = CountingReader { inner: File::open(&info.path)?, count: raw_bytes_read };
     let inner = if info.gzip {
         Decoder::Gzip(Box::new(flate2::read::MultiGzDecoder::new(BufReader::with_capacity(READ_BUFFER_BYTES, file))))
@@ -133,7 +136,7 @@ pub fn open_raw_content(info: &SourceFileInfo, raw_bytes_read: Arc<AtomicU64>) -
 
 /// Reads and hashes a file's content on its own thread, a megabyte ahead of the consumer, so decompression and
 /// hashing overlap with parsing.
-pub struct PrefetchReader {
+pub(crate) struct PrefetchReader {
     rx: std::sync::mpsc::Receiver<std::io::Result<Vec<u8>>>,
     current: Vec<u8>,
     pos: usize,
@@ -145,7 +148,7 @@ const PREFETCH_CHUNK_BYTES: usize = 1 << 20;
 
 impl PrefetchReader {
     /// Start reading `content` on a new thread.
-    pub fn spawn(mut content: ContentReader) -> Self {
+    pub(crate) fn spawn(mut content: ContentReader) -> Self {
         let (tx, rx) = std::sync::mpsc::sync_channel(4);
         let handle = std::thread::spawn(move || {
             loop {
@@ -178,7 +181,7 @@ impl PrefetchReader {
     }
 
     /// Read to the end and return the content's SHA-256 and length.
-    pub fn finish(mut self) -> std::io::Result<(String, u64)> {
+    pub(crate) fn finish(mut self) -> std::io::Result<(String, u64)> {
         std::io::copy(&mut self, &mut std::io::sink())?;
         match self.handle.take().map(std::thread::JoinHandle::join) {
             Some(Ok(result)) => result,
@@ -218,7 +221,7 @@ impl Read for PrefetchReader {
 
 /// What the first bytes of the content say about its encoding and shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ContentStart {
+pub(crate) enum ContentStart {
     Empty,
     /// UTF-16 or UTF-32 byte-order mark: the file must be re-saved as UTF-8.
     WideBom(&'static str),
@@ -228,7 +231,7 @@ pub enum ContentStart {
 }
 
 /// Peek at the start of the content without consuming it.
-pub fn peek_start<R: BufRead>(r: &mut R) -> std::io::Result<ContentStart> {
+pub(crate) fn peek_start<R: BufRead>(r: &mut R) -> std::io::Result<ContentStart> {
     let buf = r.fill_buf()?;
     if buf.is_empty() {
         return Ok(ContentStart::Empty);

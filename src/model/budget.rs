@@ -13,8 +13,10 @@ use std::time::{Duration, Instant};
 /// Why a computation stopped before its end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum Stopped {
+    /// The deadline passed before the computation ended.
     #[error("the computation ran past its time limit and was stopped")]
     Deadline,
+    /// The cancellation flag was set (the requester went away).
     #[error("the computation was cancelled (its requester went away)")]
     Cancelled,
 }
@@ -106,10 +108,15 @@ pub const MAX_WORK: f64 = 3e10;
 pub struct TooCostly {
     /// The parameter that makes it so (`band_m`, `bandwidth_m`, `cell_m`, `period`).
     pub parameter: &'static str,
+    /// The parameter's value as the user gave it.
     pub value: String,
+    /// Estimated elementary steps (cells x neighbours, points x stencil, cells x steps).
     pub work: f64,
+    /// The limit the estimate exceeds ([`MAX_WORK`]).
     pub max: f64,
+    /// What the steps count, in words (e.g. `cells x neighbours`).
     pub what: String,
+    /// What the user can change to bring the cost down.
     pub advice: &'static str,
 }
 

@@ -13,8 +13,17 @@ pub type SharedBytes = Arc<dyn AsRef<[u8]> + Send + Sync>;
 /// A column of `T`: a `Vec<T>`, or `len` values at byte `offset` of shared bytes.
 #[derive(Clone)]
 pub enum Column<T: Pod> {
+    /// Values owned in memory.
     Owned(Vec<T>),
-    Shared { bytes: SharedBytes, offset: usize, len: usize },
+    /// `len` values of `T` starting at byte `offset` of `bytes` (little-endian, aligned for `T`).
+    Shared {
+        /// The shared bytes (a memory map, or any buffer).
+        bytes: SharedBytes,
+        /// Byte offset of the first value.
+        offset: usize,
+        /// Number of values (not bytes).
+        len: usize,
+    },
 }
 
 impl<T: Pod> Column<T> {

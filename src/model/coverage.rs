@@ -30,6 +30,7 @@ pub struct WindowCoverage {
     pub full: bool,
     /// Days of the window held, of all its days.
     pub days_held: i64,
+    /// UTC calendar days the window touches (a partly covered first or last day counts as one).
     pub days: i64,
     /// The stretches of the window the store has no data for.
     pub missing: Vec<Window>,

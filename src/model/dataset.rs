@@ -15,54 +15,94 @@ pub const NONE_ID: u32 = u32::MAX;
 /// One source file an incident came from (an import in the store).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SourceFile {
+    /// The store's import id of the file.
     pub import_id: i64,
+    /// The file's path as given at import.
     pub file: String,
 }
 
 /// One incident as handed to [`DatasetBuilder::push`]; x/y are computed by the builder.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IncidentRecord<'a> {
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Start of the incident's time interval, seconds since the Unix epoch (UTC).
     pub time_s: i64,
+    /// How precisely the time is known (the interval starting at `time_s`).
     pub precision: TimePrecision,
+    /// Category name; interned by the builder.
     pub category: &'a str,
+    /// Weight of the incident in weighted counts (1 unless the import named a weight column); finite and non-negative.
     pub weight: f32,
+    /// Area code, if the row gave one.
     pub area: Option<&'a str>,
+    /// Location text (street or place description), if the row gave one.
     pub location: Option<&'a str>,
     /// Index into the dataset's source files.
     pub source: u16,
+    /// 1-based line of the row in its source file (the feature number for GeoJSON).
     pub line: u32,
 }
 
 /// A borrowed view of one incident in a [`Dataset`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct IncidentRef<'a> {
+    /// Easting in the dataset's metric CRS, metres.
     pub x_m: f64,
+    /// Northing in the dataset's metric CRS, metres.
     pub y_m: f64,
+    /// Longitude, WGS84 degrees.
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Start of the incident's time interval, seconds since the Unix epoch (UTC).
     pub time_s: i64,
+    /// How precisely the time is known (the interval starting at `time_s`).
     pub precision: TimePrecision,
+    /// Category name.
     pub category: &'a str,
+    /// Weight of the incident in weighted counts (1 unless the import named a weight column).
     pub weight: f32,
+    /// Area code, if the row gave one.
     pub area: Option<&'a str>,
+    /// Location text, if the row gave one.
     pub location: Option<&'a str>,
+    /// The source file the incident was imported from.
     pub source: &'a SourceFile,
+    /// 1-based line of the row in its source file (the feature number for GeoJSON).
     pub line: u32,
 }
 
 /// Errors building a dataset.
 #[derive(Debug, thiserror::Error)]
 pub enum DatasetError {
+    /// The metric CRS could not be set up.
     #[error(transparent)]
     Crs(#[from] crate::geo::CrsError),
+    /// An incident's lon/lat has no image in the dataset's CRS (`file` and 1-based `line` locate the row).
     #[error("incident at {file} line {line} (lon {lon}, lat {lat}) cannot be projected to {crs}")]
-    Projection { file: String, line: u32, lon: f64, lat: f64, crs: String },
+    Projection {
+        /// The source file of the incident.
+        file: String,
+        /// 1-based line of the row in `file`.
+        line: u32,
+        /// Longitude of the incident, WGS84 degrees.
+        lon: f64,
+        /// Latitude of the incident, WGS84 degrees.
+        lat: f64,
+        /// Label of the target CRS.
+        crs: String,
+    },
+    /// An incident's source index is not one registered with [`DatasetBuilder::add_source`].
     #[error("incident refers to source file #{0}, which was not registered")]
     UnknownSource(u16),
+    /// More source files than fit the 16-bit source index (65,535).
     #[error("too many source files ({0}); at most 65535 imports can be loaded at once")]
     TooManySources(usize),
+    /// The columns given to [`Dataset::from_parts`] differ in length, or an id is out of range (the message says
+    /// which).
     #[error("dataset columns differ in length: {0}")]
     Lengths(String),
 }
@@ -94,28 +134,46 @@ pub struct Dataset {
 /// Every column must have the same length; [`Dataset::from_parts`] checks.
 #[derive(Debug, Clone, Default)]
 pub struct DatasetParts {
+    /// Easting per incident in the metric CRS, metres.
     pub x_m: Column<f64>,
+    /// Northing per incident in the metric CRS, metres.
     pub y_m: Column<f64>,
+    /// Longitude per incident, WGS84 degrees.
     pub lon: Column<f64>,
+    /// Latitude per incident, WGS84 degrees.
     pub lat: Column<f64>,
+    /// Start of each incident's time interval, seconds since the Unix epoch (UTC).
     pub time_s: Column<i64>,
+    /// Time precision per incident.
     pub precision: Vec<TimePrecision>,
+    /// Category id per incident, an index into `categories`.
     pub category: Column<u16>,
+    /// Weight per incident (1 unless the import named a weight column).
     pub weight: Column<f32>,
+    /// Area-code id per incident, an index into `areas` or [`NONE_ID`].
     pub area: Column<u32>,
+    /// Location-text id per incident, an index into `locations` or [`NONE_ID`].
     pub location: Column<u32>,
+    /// Source index per incident, an index into `sources`.
     pub source: Column<u16>,
+    /// 1-based line of each incident in its source file.
     pub line: Column<u32>,
+    /// Category names, indexed by category id.
     pub categories: Interner,
+    /// Area codes, indexed by area id.
     pub areas: Interner,
+    /// Location texts, indexed by location id.
     pub locations: Interner,
+    /// Source files, indexed by source index.
     pub sources: Vec<SourceFile>,
 }
 
 impl Dataset {
+    /// Number of incidents.
     pub fn len(&self) -> usize {
         self.x_m.len()
     }
+    /// Whether the dataset holds no incidents.
     pub fn is_empty(&self) -> bool {
         self.x_m.is_empty()
     }
@@ -123,15 +181,19 @@ impl Dataset {
     pub fn crs(&self) -> &CrsDef {
         &self.crs
     }
+    /// Easting per incident in the metric CRS ([`Dataset::crs`]), metres.
     pub fn x_m(&self) -> &[f64] {
         &self.x_m
     }
+    /// Northing per incident in the metric CRS ([`Dataset::crs`]), metres.
     pub fn y_m(&self) -> &[f64] {
         &self.y_m
     }
+    /// Longitude per incident, WGS84 degrees.
     pub fn lon(&self) -> &[f64] {
         &self.lon
     }
+    /// Latitude per incident, WGS84 degrees.
     pub fn lat(&self) -> &[f64] {
         &self.lat
     }
@@ -139,6 +201,7 @@ impl Dataset {
     pub fn time_s(&self) -> &[i64] {
         &self.time_s
     }
+    /// How precisely each incident's time is known (the interval starting at [`Dataset::time_s`]).
     pub fn precision(&self) -> &[TimePrecision] {
         &self.precision
     }
@@ -146,6 +209,7 @@ impl Dataset {
     pub fn category_ids(&self) -> &[u16] {
         &self.category
     }
+    /// Weight per incident (1 unless the import named a weight column); finite and non-negative.
     pub fn weight(&self) -> &[f32] {
         &self.weight
     }
@@ -157,21 +221,27 @@ impl Dataset {
     pub fn location_ids(&self) -> &[u32] {
         &self.location
     }
+    /// Source index per incident, into [`Dataset::sources`].
     pub fn source_ids(&self) -> &[u16] {
         &self.source
     }
+    /// 1-based line of each incident in its source file (the feature number for GeoJSON).
     pub fn lines(&self) -> &[u32] {
         &self.line
     }
+    /// Category names, indexed by the ids in [`Dataset::category_ids`].
     pub fn categories(&self) -> &Interner {
         &self.categories
     }
+    /// Area codes, indexed by the ids in [`Dataset::area_ids`].
     pub fn areas(&self) -> &Interner {
         &self.areas
     }
+    /// Location texts, indexed by the ids in [`Dataset::location_ids`].
     pub fn locations(&self) -> &Interner {
         &self.locations
     }
+    /// The source files, indexed by [`Dataset::source_ids`].
     pub fn sources(&self) -> &[SourceFile] {
         &self.sources
     }
@@ -382,9 +452,11 @@ impl DatasetBuilder {
     pub fn intern_category(&mut self, name: &str) -> u16 {
         category_id(&mut self.categories, name)
     }
+    /// Pre-intern an area code; returns its id for [`DatasetBuilder::push_ids`].
     pub fn intern_area(&mut self, code: &str) -> u32 {
         self.areas.intern(code)
     }
+    /// Pre-intern a location text; returns its id for [`DatasetBuilder::push_ids`].
     pub fn intern_location(&mut self, text: &str) -> u32 {
         self.locations.intern(text)
     }
@@ -422,9 +494,11 @@ impl DatasetBuilder {
         Ok(())
     }
 
+    /// Number of incidents pushed so far.
     pub fn len(&self) -> usize {
         self.lon.len()
     }
+    /// Whether no incident has been pushed yet.
     pub fn is_empty(&self) -> bool {
         self.lon.is_empty()
     }

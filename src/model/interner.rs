@@ -12,6 +12,7 @@ pub struct Interner {
 }
 
 impl Interner {
+    /// An empty table.
     pub fn new() -> Self {
         Self::default()
     }
@@ -48,14 +49,17 @@ impl Interner {
         self.names.get(id as usize).map(String::as_str)
     }
 
+    /// All strings in id order.
     pub fn names(&self) -> &[String] {
         &self.names
     }
 
+    /// Number of distinct strings.
     pub fn len(&self) -> usize {
         self.names.len()
     }
 
+    /// Whether the table holds no string.
     pub fn is_empty(&self) -> bool {
         self.names.is_empty()
     }

@@ -13,10 +13,22 @@ use std::collections::BTreeSet;
 /// Errors in a query.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QueryError {
+    /// The window's start is not before its end (both given as text).
     #[error("the window is empty: from {from} is not before to {to}")]
-    EmptyWindow { from: String, to: String },
+    EmptyWindow {
+        /// The window's start as text.
+        from: String,
+        /// The window's (exclusive) end as text.
+        to: String,
+    },
+    /// A category name that is not in the data.
     #[error("unknown category '{name}'; the categories in the data are: {}", valid.join(", "))]
-    UnknownCategory { name: String, valid: Vec<String> },
+    UnknownCategory {
+        /// The name asked for.
+        name: String,
+        /// Every category name in the data.
+        valid: Vec<String>,
+    },
 }
 
 /// What to select.
@@ -36,6 +48,7 @@ pub struct Query {
 /// The incidents a query selected, in dataset order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Selection {
+    /// Indices of the selected incidents into the dataset, ascending.
     pub indices: Vec<u32>,
     /// Things the user should know, such as a window cutting a month of month-precision data.
     pub warnings: Vec<String>,
@@ -53,9 +66,11 @@ impl Selection {
         self
     }
 
+    /// Number of incidents selected.
     pub fn len(&self) -> usize {
         self.indices.len()
     }
+    /// Whether no incident was selected.
     pub fn is_empty(&self) -> bool {
         self.indices.is_empty()
     }

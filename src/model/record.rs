@@ -11,23 +11,36 @@ pub const UNSPECIFIED_CATEGORY: &str = "Unspecified";
 /// `ingest::Names`, interned on the parsing thread so the store writer only maps small integers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedIncident {
+    /// 1-based line in the file where the row starts (the feature number for GeoJSON).
     pub line: u64,
+    /// Longitude, WGS84 degrees (converted from the file's CRS if it had one).
     pub lon: f64,
+    /// Latitude, WGS84 degrees.
     pub lat: f64,
+    /// Start of the incident's time interval, seconds since the Unix epoch (UTC).
     pub time_s: i64,
+    /// How precisely the time is known.
     pub precision: TimePrecision,
+    /// Category id, into the import's names ([`UNSPECIFIED_CATEGORY`] when the row had none).
     pub category: u32,
+    /// Weight in weighted counts (1 unless the import named a weight column); finite and non-negative.
     pub weight: f64,
+    /// Area-code id, if the row gave one.
     pub area: Option<u32>,
+    /// Location-text id, if the row gave one.
     pub location: Option<u32>,
+    /// The source's own incident id (e.g. a crime id), if the row gave one.
     pub source_id: Option<String>,
 }
 
 /// Names first seen in a batch, in id order (ids continue from the previous batch).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewNames {
+    /// Category names, continuing the ids of earlier batches.
     pub categories: Vec<String>,
+    /// Area codes, continuing the ids of earlier batches.
     pub areas: Vec<String>,
+    /// Location texts, continuing the ids of earlier batches.
     pub locations: Vec<String>,
 }
 
@@ -48,16 +61,22 @@ pub enum RejectReason {
     ZeroCoordinates,
     /// The geometry is not a single point.
     NotAPoint,
+    /// The time field is empty or absent.
     MissingTime,
+    /// The time is not in a recognised format, or does not match the given time format.
     UnparseableTime,
+    /// The day/month order cannot be told (e.g. `03/04/2024`); a time format must be given.
     AmbiguousTime,
+    /// The time is outside the accepted years 1900 to 2099.
     TimeOutOfRange,
+    /// A local time skipped by a daylight-saving change in the given time zone.
     NonexistentLocalTime,
     /// The weight column is not a finite, non-negative number.
     InvalidWeight,
 }
 
 impl RejectReason {
+    /// Every reason, in the order summaries list them.
     pub const ALL: [RejectReason; 13] = [
         RejectReason::WrongFieldCount,
         RejectReason::InvalidText,
@@ -74,6 +93,7 @@ impl RejectReason {
         RejectReason::InvalidWeight,
     ];
 
+    /// The stable snake_case key (`missing_time`, ...) used in summaries, rejects files and the store.
     pub fn key(self) -> &'static str {
         match self {
             RejectReason::WrongFieldCount => "wrong_field_count",
@@ -92,6 +112,7 @@ impl RejectReason {
         }
     }
 
+    /// The reason whose [`RejectReason::key`] is `key`; `None` for an unknown key.
     pub fn from_key(key: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.key() == key)
     }
@@ -113,6 +134,7 @@ impl std::fmt::Display for RejectReason {
 pub struct RejectedRow {
     /// 1-based line in the file where the row starts (the feature number for GeoJSON).
     pub line: u64,
+    /// Why the row was refused.
     pub reason: RejectReason,
     /// Human-readable detail naming the column and value.
     pub detail: String,

@@ -12,11 +12,17 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "lowercase")]
 #[repr(u8)]
 pub enum TimePrecision {
+    /// Known to the second.
     Second = 0,
+    /// Known to the minute.
     Minute = 1,
+    /// Known to the hour.
     Hour = 2,
+    /// Known to the day.
     Day = 3,
+    /// Known to the calendar month (police.uk).
     Month = 4,
+    /// Known to the year.
     Year = 5,
 }
 

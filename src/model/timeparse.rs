@@ -24,20 +24,42 @@ use chrono_tz::Tz;
 /// Why a time value was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TimeError {
+    /// The value is empty.
     #[error("time is empty")]
     Empty,
+    /// The value matches none of the formats auto-detection knows.
     #[error("'{0}' is not a recognised time (expected YYYY-MM, YYYY-MM-DD, ISO 8601 or MM/DD/YYYY hh:mm:ss AM)")]
     Unrecognised(String),
+    /// Day and month cannot be told apart (e.g. `03/04/2024`); a time format must be given.
     #[error("'{0}' is ambiguous (day/month order): pass --time-format %d/%m/%Y or %m/%d/%Y")]
     Ambiguous(String),
+    /// The value does not match the given strftime format.
     #[error("'{value}' does not match --time-format '{format}'")]
-    FormatMismatch { value: String, format: String },
+    FormatMismatch {
+        /// The value as read.
+        value: String,
+        /// The format it was read with.
+        format: String,
+    },
+    /// The value has the right shape but is not a real date or time (e.g. 31 February).
     #[error("'{value}' is not a real date or time: {why}")]
-    Invalid { value: String, why: String },
+    Invalid {
+        /// The value as read.
+        value: String,
+        /// What is wrong with it.
+        why: String,
+    },
+    /// The year is outside 1900 to 2099.
     #[error("'{0}' is outside the accepted years 1900 to 2099")]
     OutOfRange(String),
+    /// A local time that does not exist in the time zone (skipped by a daylight-saving change).
     #[error("'{value}' does not exist in time zone {tz} (skipped by a daylight-saving change)")]
-    NonexistentLocal { value: String, tz: String },
+    NonexistentLocal {
+        /// The value as read.
+        value: String,
+        /// The IANA time zone name.
+        tz: String,
+    },
 }
 
 impl TimeError {
@@ -56,12 +78,17 @@ impl TimeError {
 /// The user's choice of time format.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TimeFormat {
+    /// Recognise `YYYY-MM`, `YYYY-MM-DD`, ISO 8601 and US `MM/DD/YYYY hh:mm:ss AM` values, refusing ambiguous ones.
     Auto,
+    /// Whole seconds since the Unix epoch (an integer).
     EpochSeconds,
+    /// Whole milliseconds since the Unix epoch (an integer; truncated to the second).
     EpochMillis,
     /// A chrono strftime format, with the precision its fields imply.
     Strftime {
+        /// The strftime format.
         format: String,
+        /// The precision of the finest field the format has.
         precision: TimePrecision,
     },
 }
@@ -103,7 +130,9 @@ impl TimeFormat {
 /// A parsed time: the start instant (UTC seconds) and its precision.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParsedTime {
+    /// Start of the time interval, seconds since the Unix epoch (UTC).
     pub time_s: i64,
+    /// How precisely the time is known; the interval is `[time_s, interval end)`.
     pub precision: TimePrecision,
 }
 
@@ -122,10 +151,13 @@ struct Recognised {
 }
 
 impl TimeParser {
+    /// A parser for `format`. Times without an offset, precise to the hour or finer, are local times in `tz` (UTC when
+    /// `None`; an ambiguous local time takes the earlier instant); dates and months are taken as UTC.
     pub fn new(format: TimeFormat, tz: Option<Tz>) -> Self {
         TimeParser { format, tz }
     }
 
+    /// The format this parser reads.
     pub fn format(&self) -> &TimeFormat {
         &self.format
     }

@@ -7,7 +7,9 @@ use serde::{Deserialize, Serialize};
 /// A window `[from, to)` in seconds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Window {
+    /// Inclusive start, seconds since the Unix epoch (UTC).
     pub from_s: i64,
+    /// Exclusive end, seconds since the Unix epoch (UTC).
     pub to_s: i64,
 }
 
@@ -36,6 +38,7 @@ impl Window {
         format!("{}..{}", format_instant(self.from_s), format_instant(self.to_s))
     }
 
+    /// Length in days (fractional when the window does not span whole days).
     pub fn days(&self) -> f64 {
         (self.to_s - self.from_s) as f64 / 86_400.0
     }
@@ -60,7 +63,9 @@ impl Window {
 /// A length of time counted back from an instant: whole days or whole calendar months (`28d`, `4w`, `3m`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum WindowLength {
+    /// A number of days (`28d`; weeks are written as days, `4w` = 28 days).
     Days(u32),
+    /// A number of calendar months (`3m`).
     Months(u32),
 }
 

@@ -33,10 +33,15 @@ pub const PAGE_FILES: [(&str, &str); 8] = [
 /// What `publish` wrote.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Written {
+    /// The directory written.
     pub dir: PathBuf,
+    /// Tiles in the archive.
     pub tiles: usize,
+    /// Size of the PMTiles archive, bytes.
     pub archive_bytes: u64,
+    /// Size of the index JSON, bytes.
     pub index_bytes: u64,
+    /// Periods published.
     pub periods: usize,
 }
 
@@ -114,9 +119,13 @@ pub fn write(p: &Published, dir: &Path, assets_dir: &Path) -> Result<Written, Pu
 
 /// An archive read back: its tiles (decompressed) by `(z, x, y)` and its metadata.
 pub struct ReadArchive {
+    /// Every tile, decompressed, by `(z, x, y)`.
     pub tiles: BTreeMap<(u8, u32, u32), Vec<u8>>,
+    /// The archive's JSON metadata.
     pub metadata: serde_json::Value,
+    /// Lowest zoom level in the archive.
     pub min_zoom: u8,
+    /// Highest zoom level in the archive.
     pub max_zoom: u8,
     /// `[w, s, e, n]` from the header.
     pub bounds_lonlat: [f64; 4],

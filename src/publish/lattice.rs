@@ -28,6 +28,7 @@ pub const HOT_SHARE: f64 = 0.01;
 pub const MAX_HOTSPOTS: usize = 20;
 /// Zoom range of the published tiles (maps zoom in beyond it by scaling the last level).
 pub const MIN_ZOOM: u8 = 8;
+/// Highest zoom level of the published tiles.
 pub const MAX_ZOOM: u8 = 13;
 
 /// The hotspot rule in words (index, answers).
@@ -38,7 +39,9 @@ pub const HOTSPOT_RULE: &str = "the densest 1% of the 250 m cells with any densi
 /// A published category group.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Group {
+    /// Stable id used in tiles, the index and requests (`all`, ...).
     pub id: &'static str,
+    /// Label shown to people.
     pub label: &'static str,
     /// The category names it holds (compared without case); empty for `all` and for `other`, which takes every
     /// category no other group lists.
@@ -125,6 +128,7 @@ pub fn group_by_id(id: &str) -> Option<usize> {
 /// A published period: one calendar month or three consecutive ones (months as `year * 12 + month - 1`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Period {
+    /// One calendar month (`year * 12 + month - 1`).
     Month(i64),
     /// The quarter of three months starting with this one.
     Quarter(i64),
@@ -147,6 +151,7 @@ impl Period {
         }
     }
 
+    /// `month` or `quarter`.
     pub fn kind(self) -> &'static str {
         match self {
             Period::Month(_) => "month",

@@ -33,20 +33,38 @@ use std::path::PathBuf;
 /// Errors of publishing.
 #[derive(Debug, thiserror::Error)]
 pub enum PublishError {
+    /// The rounding base (`min_count`) is below 2.
     #[error("min_count {0}: the rounding base must be 2 or more")]
     Base(u32),
+    /// The dataset's CRS cannot be set up for converting cells to lon/lat.
     #[error("projection: {0}")]
     Projection(String),
+    /// The published grid cannot be made (too large an area).
     #[error("grid: {0}")]
     Grid(crate::grid::GridError),
+    /// The density of the published counts could not be computed.
     #[error("density: {0}")]
     Density(String),
+    /// A tile could not be encoded.
     #[error("tile: {0}")]
     Tile(String),
+    /// The PMTiles archive could not be written or read (the message says what is wrong).
     #[error("PMTiles archive: {0}")]
     Archive(String),
+    /// A file or directory could not be written or read.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, source: std::io::Error },
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The publishing key file is unreadable or malformed.
     #[error("publishing key {}: {problem}", path.display())]
-    Key { path: PathBuf, problem: String },
+    Key {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        problem: String,
+    },
 }

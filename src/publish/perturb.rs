@@ -28,13 +28,14 @@ pub type Secret = [u8; 32];
 
 /// HMAC-SHA-256 (RFC 2104) with the inner and outer pads hashed once.
 #[derive(Clone)]
-pub struct RecordKeyer {
+pub(crate) struct RecordKeyer {
     inner: Sha256,
     outer: Sha256,
 }
 
 impl RecordKeyer {
-    pub fn new(secret: &Secret) -> RecordKeyer {
+    /// A keyer for `secret` (HMAC-SHA-256 with the secret as key).
+    pub(crate) fn new(secret: &Secret) -> RecordKeyer {
         let mut ipad = [0x36u8; 64];
         let mut opad = [0x5cu8; 64];
         for (k, b) in secret.iter().enumerate() {
@@ -49,7 +50,7 @@ impl RecordKeyer {
     }
 
     /// The record key of a record identified by `parts` (each part length-prefixed, so parts cannot run together).
-    pub fn key(&self, parts: &[&[u8]]) -> u32 {
+    pub(crate) fn key(&self, parts: &[&[u8]]) -> u32 {
         let mut h = self.inner.clone();
         for p in parts {
             h.update((p.len() as u32).to_le_bytes());
@@ -65,19 +66,22 @@ impl RecordKeyer {
 
 /// A count being built: how many incidents and the sum of their record keys (the cell key).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct KeyedCount {
-    pub n: u32,
-    pub cell_key: u32,
+pub(crate) struct KeyedCount {
+    /// Incidents counted.
+    pub(crate) n: u32,
+    /// Sum of their record keys, wrapping (the cell key).
+    pub(crate) cell_key: u32,
 }
 
 impl KeyedCount {
-    pub fn add(&mut self, record_key: u32) {
+    /// Count one incident with its record key.
+    pub(crate) fn add(&mut self, record_key: u32) {
         self.n = self.n.saturating_add(1);
         self.cell_key = self.cell_key.wrapping_add(record_key);
     }
 
     /// The published value: [`round`] of the count by its cell key.
-    pub fn published(self, base: u32) -> u32 {
+    pub(crate) fn published(self, base: u32) -> u32 {
         round(self.n, self.cell_key, base)
     }
 }

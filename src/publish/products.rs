@@ -25,6 +25,7 @@ pub type PolygonsLonLat = Vec<Vec<Vec<[f64; 2]>>>;
 pub struct PublicHotspot {
     /// `c{column}_{row}` of its densest cell: the same place keeps its id from period to period.
     pub id: String,
+    /// 1-based rank in its period and group (by published incidents, most first).
     pub rank: usize,
     /// Its cells, sorted.
     pub cells: Vec<CellId>,
@@ -38,16 +39,22 @@ pub struct PublicHotspot {
     pub peak_per_km2: f64,
     /// The centre of its densest cell: a published cell, never a mean of incidents.
     pub centre_lonlat: [f64; 2],
+    /// Area of its cells, m² (cells x 250 m x 250 m).
     pub area_m2: f64,
+    /// Outline of its cells (the union of their squares), lon/lat.
     pub outline_lonlat: PolygonsLonLat,
 }
 
 /// What one period and group publishes.
 #[derive(Debug, Clone)]
 pub struct Product {
+    /// The period published.
     pub period: Period,
+    /// The group published, an index into [`super::GROUPS`].
     pub group: usize,
+    /// Published counts per cell (a quarter sums its months).
     pub cells: CellCounts,
+    /// Published incidents of the period and group (a sum of rounded monthly totals, not of the cells).
     pub total: u32,
     /// Density per km² of the cells where it is above zero, rounded to three significant figures.
     pub density: FxHashMap<CellId, f64>,
@@ -55,15 +62,20 @@ pub struct Product {
     pub hex: BTreeMap<u64, u32>,
     /// Per boundary layer, per area.
     pub areas: Vec<Vec<u32>>,
+    /// The hotspots, rank order (at most [`super::lattice::MAX_HOTSPOTS`]).
     pub hotspots: Vec<PublicHotspot>,
 }
 
 /// One boundary layer as published: outlines, keys and names.
 #[derive(Debug, Clone)]
 pub struct PublicAreas {
+    /// The layer's name (`areas-{name}` in tiles).
     pub name: String,
+    /// Area keys, in the layer's order.
     pub keys: Vec<String>,
+    /// Area names, in the layer's order.
     pub names: Vec<String>,
+    /// Area outlines, lon/lat, in the layer's order.
     pub outlines: Vec<PolygonsLonLat>,
     /// Each area's `[w, s, e, n]`.
     pub bboxes: Vec<[f64; 4]>,
@@ -71,10 +83,13 @@ pub struct PublicAreas {
 
 /// Everything public about a dataset.
 pub struct Published {
+    /// The published count tables everything else is computed from.
     pub tables: Tables,
+    /// Every period published: each month, then each quarter ([`super::lattice::periods_of`]).
     pub periods: Vec<Period>,
     /// `[period][group]`, flattened: `products[p * GROUPS.len() + g]`.
     pub products: Vec<Product>,
+    /// The boundary layers published.
     pub areas: Vec<PublicAreas>,
     /// The grid every density is computed on (250 m cells covering the published cells and the bandwidth).
     pub grid: Option<Grid>,
@@ -82,6 +97,7 @@ pub struct Published {
     pub bounds_lonlat: Option<[f64; 4]>,
     /// The published bounds grown by the bandwidth, and the boundary layers: where tiles are written.
     pub tile_bounds_lonlat: Option<[f64; 4]>,
+    /// Converts between the store's metric CRS and lon/lat.
     pub projector: Projector,
 }
 

@@ -9,8 +9,11 @@ use crate::model::Window;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{parameter}={value}: {problem}")]
 pub struct RequestError {
+    /// The parameter's name (`period`, `group`, ...).
     pub parameter: String,
+    /// The value given.
     pub value: String,
+    /// What is allowed instead.
     pub problem: String,
 }
 
@@ -23,7 +26,9 @@ impl RequestError {
 /// What a public request may choose: a published period (default: the latest month) and a group (default `all`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct PublicRequest {
+    /// The period chosen; `None` for the latest month.
     pub period: Option<Period>,
+    /// The group chosen, an index into [`super::GROUPS`] (0 = `all`).
     pub group: usize,
 }
 

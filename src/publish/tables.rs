@@ -51,7 +51,9 @@ pub struct Tables {
     pub cells: Vec<Vec<CellCounts>>,
     /// `[month][group]`: every incident of the month and group.
     pub totals: Vec<Vec<u32>>,
+    /// Published counts per boundary layer.
     pub areas: Vec<AreaTable>,
+    /// Incidents left out of every published month, by reason.
     pub left_out: LeftOut,
 }
 

@@ -45,17 +45,29 @@ pub(super) const MIGRATION_AREA_LAYERS: &str = r#"
 /// A stored layer's description (one version).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AreaLayerRecord {
+    /// Row id of this version in the store.
     pub id: i64,
+    /// The layer's name as given at import (`--layer`).
     pub name: String,
+    /// Version number, 1, 2, ... per name in import order.
     pub version: i64,
+    /// When this version was imported, RFC 3339 UTC.
     pub imported_at: String,
+    /// The file's path as given at import.
     pub file: String,
+    /// The file's last path component.
     pub file_name: String,
+    /// `geojson`, or the OGR driver name when read through GDAL.
     pub format: String,
+    /// The property holding each area's key.
     pub key_field: String,
+    /// The property holding each area's name; `None` when the key is the name.
     pub name_field: Option<String>,
+    /// The file's CRS as named (`EPSG:27700`, ...); outlines are stored in WGS84.
     pub source_crs: String,
+    /// Number of areas (features) in this version.
     pub features: i64,
+    /// SHA-256 of the file's bytes (and its sidecar files, for a Shapefile), hex.
     pub file_sha256: String,
 }
 
@@ -69,20 +81,30 @@ impl AreaLayerRecord {
 /// A layer to store.
 #[derive(Debug, Clone)]
 pub struct NewAreaLayer<'a> {
+    /// The layer's name (see [`valid_layer_name`]).
     pub name: &'a str,
+    /// The file's path as given by the user.
     pub file: &'a str,
+    /// The file's last path component.
     pub file_name: &'a str,
+    /// `geojson`, or the OGR driver name when read through GDAL.
     pub format: &'a str,
+    /// The property holding each area's key.
     pub key_field: &'a str,
+    /// The property holding each area's name; `None` when the key is the name.
     pub name_field: Option<&'a str>,
+    /// The file's CRS as named; the areas' outlines are already in WGS84.
     pub source_crs: &'a str,
+    /// SHA-256 of the file's bytes (and sidecar files), hex; the same content under the same name is not stored twice.
     pub file_sha256: &'a str,
+    /// The areas, in file order (the edge rule gives a point on a shared edge to the first).
     pub areas: &'a [Area],
 }
 
 /// What an import did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AreaImportOutcome {
+    /// Stored as a new version.
     Imported(AreaLayerRecord),
     /// The same content under the same name was already there: nothing added.
     AlreadyImported(AreaLayerRecord),

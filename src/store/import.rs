@@ -10,18 +10,26 @@ use std::collections::{BTreeMap, HashMap};
 /// What is known about an import before its rows are read.
 #[derive(Debug, Clone)]
 pub struct ImportStart {
+    /// The file's path as the user named it.
     pub file: String,
+    /// The file's last path component.
     pub file_name: String,
+    /// Size of the file on disk, bytes (compressed size for gzip).
     pub size_bytes: u64,
+    /// SHA-256 of the file's bytes as stored on disk, hex.
     pub file_sha256: String,
+    /// The format recognised: `police-uk`, `csv` or `geojson`.
     pub format: String,
+    /// The import options used (columns, CRS, time format and zone), as JSON.
     pub options_json: String,
+    /// The header columns (or GeoJSON property names) found, as a JSON array.
     pub header_json: String,
 }
 
 /// What is known once every row has been read.
 #[derive(Debug, Clone)]
 pub struct ImportEnd {
+    /// SHA-256 of the content after decompression, hex; an import whose content the store already holds adds nothing.
     pub content_sha256: String,
 }
 
@@ -30,27 +38,44 @@ pub struct ImportEnd {
 pub enum ImportOutcome {
     /// Committed under this import id. `snapshot_note` says when the snapshot could not simply be appended to
     /// (it was rebuilt from the store's rows, or will be by the next command).
-    Committed { import_id: i64, snapshot_note: Option<String> },
+    Committed {
+        /// The new import's id.
+        import_id: i64,
+        /// Why the snapshot was not simply appended to, if it was not.
+        snapshot_note: Option<String>,
+    },
     /// The same content was imported before (under `previous_import_id`); nothing was added.
-    DuplicateContent { previous_import_id: i64 },
+    DuplicateContent {
+        /// The import that holds the same content.
+        previous_import_id: i64,
+    },
 }
 
 /// Running totals of an import.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ImportCounts {
+    /// Rows accepted so far.
     pub accepted: u64,
+    /// Rows refused so far, per reason key.
     pub rejected_by_reason: BTreeMap<String, u64>,
+    /// Westernmost accepted longitude, WGS84 degrees (+inf while none is accepted).
     pub min_lon: f64,
+    /// Southernmost accepted latitude, WGS84 degrees (+inf while none is accepted).
     pub min_lat: f64,
+    /// Easternmost accepted longitude, WGS84 degrees (-inf while none is accepted).
     pub max_lon: f64,
+    /// Northernmost accepted latitude, WGS84 degrees (-inf while none is accepted).
     pub max_lat: f64,
+    /// Earliest accepted incident start, seconds since the Unix epoch; `None` while none is accepted.
     pub time_from_s: Option<i64>,
+    /// Latest accepted incident end (exclusive), seconds since the Unix epoch; `None` while none is accepted.
     pub time_to_s: Option<i64>,
     /// Accepted incidents by (category as the parser numbered it, month index, precision code).
     pub by_category_month: rustc_hash::FxHashMap<(u32, i64, u8), u64>,
 }
 
 impl ImportCounts {
+    /// Rows refused so far, all reasons together.
     pub fn rejected(&self) -> u64 {
         self.rejected_by_reason.values().sum()
     }
@@ -227,10 +252,12 @@ impl ImportWriter<'_> {
         move |source| StoreError::Sql { path, what, source }
     }
 
+    /// The id the import will have once committed.
     pub fn import_id(&self) -> i64 {
         self.import_id
     }
 
+    /// Totals of the rows written so far.
     pub fn counts(&self) -> &ImportCounts {
         &self.counts
     }

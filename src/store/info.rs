@@ -8,54 +8,80 @@ use std::collections::BTreeMap;
 /// One recorded import.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ImportRecord {
+    /// The import's id.
     pub id: i64,
+    /// The file's path as the user named it.
     pub file: String,
+    /// The file's last path component.
     pub file_name: String,
+    /// Size of the file on disk, bytes (compressed size for gzip).
     pub size_bytes: u64,
+    /// SHA-256 of the file's bytes as stored on disk, hex.
     pub file_sha256: String,
+    /// SHA-256 of the content after decompression, hex.
     pub content_sha256: String,
+    /// The format recognised: `police-uk`, `csv` or `geojson`.
     pub format: String,
+    /// Data rows read (CSV records after the header, or GeoJSON features).
     pub read: u64,
+    /// Rows imported as incidents.
     pub accepted: u64,
+    /// Rows refused.
     pub rejected: u64,
+    /// Refused rows per reason key.
     pub rejected_by_reason: BTreeMap<String, u64>,
+    /// When the import was committed, RFC 3339 UTC.
     pub imported_at: String,
     /// Column choices, CRS, time format and zone used.
     pub options: serde_json::Value,
 }
 
+/// Incidents of one category (an entry of [`StoreInfo::categories_by_count`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CategoryCount {
+    /// The category name.
     pub name: String,
+    /// Incidents in the category.
     pub count: u64,
 }
 
+/// Incidents whose interval starts in one calendar month.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct MonthCount {
     /// `YYYY-MM`
     pub month: String,
+    /// Incidents in the month.
     pub count: u64,
 }
 
 /// The time span of the data: earliest incident start to latest incident end (exclusive), RFC 3339 UTC.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TimeSpan {
+    /// Earliest incident start, RFC 3339 UTC.
     pub from: String,
+    /// Latest incident end (exclusive), RFC 3339 UTC.
     pub to: String,
+    /// `from` as seconds since the Unix epoch.
     pub from_s: i64,
+    /// `to` as seconds since the Unix epoch.
     pub to_s: i64,
 }
 
 /// Extent of the incidents in WGS84 degrees.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LonLatBox {
+    /// West edge, degrees.
     pub min_lon: f64,
+    /// South edge, degrees.
     pub min_lat: f64,
+    /// East edge, degrees.
     pub max_lon: f64,
+    /// North edge, degrees.
     pub max_lat: f64,
 }
 
 impl LonLatBox {
+    /// The box's centre `(lon, lat)`, degrees (the midpoint of each range).
     pub fn centre(&self) -> (f64, f64) {
         ((self.min_lon + self.max_lon) / 2.0, (self.min_lat + self.max_lat) / 2.0)
     }
@@ -64,10 +90,15 @@ impl LonLatBox {
 /// Everything `hotspots info` reports.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StoreInfo {
+    /// The store file's path.
     pub store: String,
+    /// The store's schema version.
     pub schema_version: i64,
+    /// Incidents held.
     pub incidents: u64,
+    /// Earliest start and latest end of the incidents; `None` when the store is empty.
     pub time: Option<TimeSpan>,
+    /// Extent of the incidents; `None` when the store is empty.
     pub bbox: Option<LonLatBox>,
     /// Category name -> incidents.
     pub categories: BTreeMap<String, u64>,
@@ -75,6 +106,7 @@ pub struct StoreInfo {
     pub months: BTreeMap<String, u64>,
     /// Time precision name -> incidents.
     pub precision: BTreeMap<String, u64>,
+    /// Every import, in id order.
     pub imports: Vec<ImportRecord>,
 }
 

@@ -129,9 +129,12 @@ pub struct SynthParams {
 /// side ([`TrendTruth`]).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Trend {
+    /// The hotspot whose rate changes, 1-based (as in [`HotspotTruth::id`]).
     pub hotspot: usize,
+    /// First day at the new rate.
     #[serde(with = "date_text")]
     pub from: NaiveDate,
+    /// New daily rate over the earlier one (positive; 0.5 halves it, 2 doubles it).
     pub factor: f64,
 }
 
@@ -298,32 +301,63 @@ mod date_text {
 /// Errors of [`generate`].
 #[derive(Debug, thiserror::Error)]
 pub enum SynthError {
+    /// A parameter is outside its accepted range.
     #[error("invalid synth parameter {param} = {value}: expected {expected}")]
-    InvalidParam { param: &'static str, value: String, expected: String },
+    InvalidParam {
+        /// The parameter's name (`n`, `extent_m`, ...).
+        param: &'static str,
+        /// The value given.
+        value: String,
+        /// What was expected.
+        expected: String,
+    },
+    /// The UTM projection for the study area's centre cannot be set up.
     #[error("cannot set up the projection for the study area centred on lon/lat ({lon}, {lat}): {source}")]
     Crs {
+        /// Longitude of the centre, WGS84 degrees.
         lon: f64,
+        /// Latitude of the centre, WGS84 degrees.
         lat: f64,
+        /// Why the CRS was refused.
         #[source]
         source: CrsError,
     },
+    /// A point could not be converted between WGS84 and the study area's UTM zone.
     #[error("cannot convert {what} at {at} between WGS84 lon/lat and UTM metres; try a smaller extent_m")]
-    Projection { what: String, at: String },
+    Projection {
+        /// What was being converted (`a map point`, `a town`, ...).
+        what: String,
+        /// The projected point, as text (metres).
+        at: String,
+    },
+    /// Writing an output file failed.
     #[error("cannot {action} {}: {source}", path.display())]
     Io {
+        /// What was being done, as a verb phrase (`create a temporary file in`, ...).
         action: &'static str,
+        /// The file.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The ground truth could not be encoded as JSON.
     #[error("cannot encode the ground truth for {}: {source}", path.display())]
     Json {
+        /// The truth file.
         path: PathBuf,
+        /// The serialiser's error.
         #[source]
         source: serde_json::Error,
     },
+    /// A bug: a random draw had invalid weights (the reason says which).
     #[error("internal error while drawing {what}: {reason}")]
-    Draw { what: &'static str, reason: String },
+    Draw {
+        /// What was being drawn.
+        what: &'static str,
+        /// Why the draw failed.
+        reason: String,
+    },
 }
 
 impl SynthError {

@@ -49,6 +49,7 @@ pub enum Extent {
 }
 
 impl Extent {
+    /// Whether this is the default square around one town (not a national or box extent).
     pub fn is_square(&self) -> bool {
         matches!(self, Extent::Square)
     }

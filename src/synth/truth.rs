@@ -16,11 +16,13 @@ pub const TRUTH_FORMAT: &str = "hotspots-synth-truth/1";
 pub struct SynthTruth {
     /// [`TRUTH_FORMAT`].
     pub format: String,
+    /// The parameters of the run, as given (with defaults filled in).
     pub params: SynthParams,
     /// Label of the metric CRS the model was drawn in (the UTM zone of the centre).
     pub crs_label: String,
     /// Its proj string.
     pub crs_proj4: String,
+    /// The square study area (for a national extent, its bounding square).
     pub study_area: StudyArea,
     /// First instant covered, `YYYY-MM-DDT00:00:00` (UTC).
     pub time_from: String,
@@ -28,7 +30,9 @@ pub struct SynthTruth {
     pub time_to_exclusive: String,
     /// Incidents written (= `params.n` = background count + the planted counts).
     pub n: u64,
+    /// The background incidents (not planted).
     pub background: BackgroundTruth,
+    /// The planted hotspots, in id order.
     pub hotspots: Vec<HotspotTruth>,
     /// Map points the incidents could snap to.
     pub map_points: usize,
@@ -46,10 +50,15 @@ pub struct SynthTruth {
 /// One town of a national extent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CityTruth {
+    /// The town's name.
     pub name: String,
+    /// The town's centre, WGS84 `(lon, lat)` degrees.
     pub centre_lonlat: (f64, f64),
+    /// The town's centre in the metric CRS, metres.
     pub centre_xy_m: (f64, f64),
+    /// Standard deviation of the town's Gaussian, metres.
     pub sigma_m: f64,
+    /// Population of its built-up area (rounded to thousands).
     pub population: u64,
     /// Chance that a town-drawn incident or map point comes from this town.
     pub share: f64,
@@ -58,9 +67,13 @@ pub struct CityTruth {
 /// The square study area.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StudyArea {
+    /// Centre of the square in the metric CRS, metres.
     pub centre_xy_m: (f64, f64),
+    /// South-west corner in the metric CRS, metres.
     pub min_xy_m: (f64, f64),
+    /// North-east corner in the metric CRS, metres.
     pub max_xy_m: (f64, f64),
+    /// Side of the square, metres.
     pub extent_m: f64,
     /// `[min_lon, min_lat, max_lon, max_lat]` of the square, padded by 1e-6 degrees for the 6-decimal rounding: every
     /// written coordinate is inside.
@@ -74,8 +87,11 @@ pub struct BackgroundTruth {
     pub count: u64,
     /// Centre of the town Gaussian half the background comes from.
     pub town_centre_xy_m: (f64, f64),
+    /// Centre of the town Gaussian, WGS84 `(lon, lat)` degrees.
     pub town_centre_lonlat: (f64, f64),
+    /// Standard deviation of the town Gaussian, metres.
     pub town_sigma_m: f64,
+    /// Name of the time-of-day profile the background's times were drawn from (`all-day`, `night`, `daytime`).
     pub time_profile: String,
     /// Exact counts per category.
     pub category_counts: Vec<u64>,
@@ -88,7 +104,9 @@ pub struct HotspotTruth {
     pub id: usize,
     /// Archetype, such as `night-time economy`.
     pub kind: String,
+    /// Centre of the Gaussian, WGS84 `(lon, lat)` degrees.
     pub centre_lonlat: (f64, f64),
+    /// Centre of the Gaussian in the metric CRS, metres.
     pub centre_xy_m: (f64, f64),
     /// Standard deviation of the isotropic Gaussian, metres (before snapping to map points).
     pub sigma_m: f64,
@@ -96,6 +114,7 @@ pub struct HotspotTruth {
     pub share: f64,
     /// Exact number of incidents written from this hotspot.
     pub planted_count: u64,
+    /// Name of the time-of-day profile the hotspot's times were drawn from (`all-day`, `night`, `daytime`).
     pub time_profile: String,
     /// The category mix incidents were drawn from.
     pub category_mix: Vec<CategoryShare>,
@@ -111,6 +130,7 @@ pub struct HotspotTruth {
 pub struct TrendTruth {
     /// First day at the new rate, `YYYY-MM-DD`.
     pub from: String,
+    /// New daily rate over the earlier one, as planted.
     pub factor: f64,
     /// Incidents of this hotspot before `from`.
     pub count_before: u64,
@@ -121,7 +141,9 @@ pub struct TrendTruth {
 /// A category and its share.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CategoryShare {
+    /// A police.uk category name.
     pub category: String,
+    /// Its share, in [0, 1].
     pub share: f64,
 }
 

@@ -44,21 +44,34 @@ const MIN_NAMES_CAP: u64 = 1 << 20;
 /// The columns, in file order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Col {
+    /// Easting in the snapshot's CRS, metres (`f64`).
     X,
+    /// Northing in the snapshot's CRS, metres (`f64`).
     Y,
+    /// Longitude, WGS84 degrees (`f64`).
     Lon,
+    /// Latitude, WGS84 degrees (`f64`).
     Lat,
+    /// Incident start, seconds since the Unix epoch (`i64`).
     Time,
+    /// Weight (`f32`).
     Weight,
+    /// Area-code id, or `u32::MAX` for none (`u32`).
     Area,
+    /// Location-text id, or `u32::MAX` for none (`u32`).
     Location,
+    /// 1-based line in the source file (`u32`).
     Line,
+    /// Category id (`u16`).
     Category,
+    /// Source index (`u16`).
     Source,
+    /// Time precision code (`u8`, [`crate::model::TimePrecision`] as `repr(u8)`).
     Precision,
 }
 
 impl Col {
+    /// Every column, in file order.
     pub const ALL: [Col; 12] = [
         Col::X,
         Col::Y,
@@ -73,6 +86,7 @@ impl Col {
         Col::Source,
         Col::Precision,
     ];
+    /// Number of columns.
     pub const COUNT: usize = 12;
 
     /// Bytes per row.
@@ -85,10 +99,12 @@ impl Col {
         }
     }
 
+    /// Position of the column in file order (its index in [`Col::ALL`] and in [`Header::column_crc`]).
     pub fn index(self) -> usize {
         self as usize
     }
 
+    /// The column's name in messages (the [`crate::model::Dataset`] field it fills).
     pub fn name(self) -> &'static str {
         match self {
             Col::X => "x_m",
@@ -114,7 +130,9 @@ fn align_up(v: u64) -> u64 {
 /// Room in a file: rows per column and bytes of names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Layout {
+    /// Rows each column region has room for.
     pub cap_rows: u64,
+    /// Bytes the names log has room for.
     pub names_cap: u64,
 }
 
@@ -132,6 +150,7 @@ impl Layout {
         DATA_START + Col::ALL[..c.index()].iter().map(|p| align_up(self.cap_rows * p.size())).sum::<u64>()
     }
 
+    /// Byte offset of the names log (after every column region).
     pub fn names_offset(&self) -> u64 {
         DATA_START + Col::ALL.iter().map(|p| align_up(self.cap_rows * p.size())).sum::<u64>()
     }
@@ -150,16 +169,23 @@ impl Layout {
 /// How many names of each kind the log holds.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NameCounts {
+    /// Category records in the log.
     pub categories: u64,
+    /// Area-code records in the log.
     pub areas: u64,
+    /// Location-text records in the log.
     pub locations: u64,
+    /// Source-file records in the log.
     pub sources: u64,
 }
 
 /// Kinds of names-log records.
 pub const NAME_CATEGORY: u8 = 1;
+/// Names-log record kind of an area code.
 pub const NAME_AREA: u8 = 2;
+/// Names-log record kind of a location text.
 pub const NAME_LOCATION: u8 = 3;
+/// Names-log record kind of a source file (`import_id i64` then the file name).
 pub const NAME_SOURCE: u8 = 4;
 
 /// One header slot.
@@ -167,6 +193,7 @@ pub const NAME_SOURCE: u8 = 4;
 pub struct Header {
     /// Publish sequence: the valid slot with the higher one is current.
     pub seq: u64,
+    /// Room in the file (rows per column, bytes of names).
     pub layout: Layout,
     /// Valid rows in every column.
     pub rows: u64,
@@ -178,10 +205,13 @@ pub struct Header {
     pub incidents_version: i64,
     /// The newest import it holds (0 for none).
     pub last_import_id: i64,
+    /// Names of each kind in the valid part of the log.
     pub counts: NameCounts,
     /// The CRS of the x/y columns.
     pub crs: CrsDef,
+    /// CRC-32 of each column's valid bytes, in [`Col::ALL`] order.
     pub column_crc: [u32; Col::COUNT],
+    /// CRC-32 of the valid bytes of the names log.
     pub names_crc: u32,
 }
 
@@ -311,9 +341,13 @@ pub fn source_payload(import_id: i64, file: &str) -> Vec<u8> {
 /// The names of a log, by kind: categories, areas, locations, and sources as (import id, file).
 #[derive(Debug, Default)]
 pub struct Names {
+    /// Category names, in id order.
     pub categories: Vec<String>,
+    /// Area codes, in id order.
     pub areas: Vec<String>,
+    /// Location texts, in id order.
     pub locations: Vec<String>,
+    /// Source files as `(import id, file as given)`, in log order.
     pub sources: Vec<(i64, String)>,
 }
 

@@ -21,7 +21,7 @@ use crate::model::Dataset;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-pub use write::Stamp;
+pub(crate) use write::Stamp;
 
 /// The snapshot file of a store: `STORE.snap`.
 pub fn snapshot_path(store: &Path) -> PathBuf {
@@ -53,17 +53,17 @@ const LOCK_WAIT: Duration = Duration::from_secs(3);
 
 /// What the store holds, read in one transaction: what a snapshot must match.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Expected {
-    pub store_uid: String,
-    pub incidents_version: i64,
+pub(crate) struct Expected {
+    pub(crate) store_uid: String,
+    pub(crate) incidents_version: i64,
     /// Incidents (the imports' accepted rows).
-    pub rows: u64,
-    pub imports: u64,
-    pub last_import_id: i64,
+    pub(crate) rows: u64,
+    pub(crate) imports: u64,
+    pub(crate) last_import_id: i64,
 }
 
 impl Expected {
-    pub fn stamp(&self) -> Stamp {
+    pub(crate) fn stamp(&self) -> Stamp {
         Stamp {
             store_uid: self.store_uid.clone(),
             incidents_version: self.incidents_version,

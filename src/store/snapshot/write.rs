@@ -19,10 +19,10 @@ const CHUNK_ROWS: u64 = 1 << 16;
 
 /// What a header records about the store.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stamp {
-    pub store_uid: String,
-    pub incidents_version: i64,
-    pub last_import_id: i64,
+pub(crate) struct Stamp {
+    pub(crate) store_uid: String,
+    pub(crate) incidents_version: i64,
+    pub(crate) last_import_id: i64,
 }
 
 /// A snapshot being written.
