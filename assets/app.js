@@ -6,7 +6,7 @@
 //   map-view.js       the MapLibre map, its first view, idle and errors (no store keys: the map is MapLibre's)
 //   hotspot-list.js   the list, badges, selection, popups, search focus (store: hotspots, selected, hotspotNotes)
 //   summary-panel.js  the summary strip, notices, "Settings used"       (store: summary, summaryNotes)
-//   compare.js, tasking-panel.js, emerging.js: the modes' panels and the emerging layer's check
+//   compare.js, tasking-panel.js, emerging.js, when-panel.js: the modes' panels and the emerging layer's check
 //   search.js, analyst.js (store: focus; analyst); permalink.js: the address read at start and written on change
 //   this file         the query every request shares, refreshing, start (store: meta, infos, span, query, compareQuery)
 // No module writes another's keys (the store refuses it, and its state is frozen): each calls the owner's actions.
@@ -32,6 +32,7 @@ import { makeLayerPanel } from './layer-panel.js';
 import { makeMapView } from './map-view.js';
 import { makeHotspotList } from './hotspot-list.js';
 import { makeSummary } from './summary-panel.js';
+import { makeWhenPanel } from './when-panel.js';
 import { readHash, hashFor } from './permalink.js';
 
 export { scaleFor } from './map-view.js';
@@ -171,6 +172,7 @@ const mapView = makeMapView(page, {
     emerging.load();
   },
   onClick: (e) => list.onMapClick(e),
+  onMoved: () => when.onMoved(),
   onIdle: () => layers.onIdle(),
   interactiveLayers: () => layers.interactiveLayers(),
   info: (name) => layers.info(name),
@@ -256,6 +258,8 @@ const emerging = makeEmerging(store.as('emerging', ['emergingPeriod', 'emerging'
   renderLegend: () => layers.renderLegend('emerging'),
 });
 
+const when = makeWhenPanel(store.as('when', ['when']), page, { ...ui, abortable });
+
 // ---------------------------------------------------------------- modes, refreshing
 
 function onMode(mode, leaving) {
@@ -329,6 +333,7 @@ function refresh() {
   const listed = list.load(gen);
   if (tw) tasking.load();
   emerging.load();
+  when.load();
   return listed;
 }
 
@@ -369,6 +374,7 @@ async function start() {
   compare.build({ from: span.from, end });
   tasking.build({ from: span.from, end });
   emerging.build();
+  when.build();
   search.build();
   if (cmp) compare.setInputs(page.state.compare, fromHash.compare ? null : defCmp?.preset);
   tasking.setInputs();

@@ -21,7 +21,7 @@ export const phone = () => window.matchMedia('(max-width: 699px)').matches;
 
 /**
  * `page`: the read-only page view. `hooks`: client(), onStyle() (the style loaded: add the sources), onScale() (the
- * zoom's scale changed), onClick(e), onIdle() (the layers' idle work), interactiveLayers(), info(name), kind(name),
+ * zoom's scale changed), onClick(e), onMoved(), onIdle() (the layers' idle work), interactiveLayers(), info(name), kind(name),
  * visible() (the layers on now).
  */
 export function makeMapView(page, hooks) {
@@ -100,6 +100,7 @@ export function makeMapView(page, hooks) {
     window.addEventListener('afterprint', fit);
     map.on('error', onMapError);
     map.on('click', (e) => hooks.onClick(e));
+    map.on('moveend', () => hooks.onMoved());
     map.on('mousemove', (e) => {
       const hit = map.queryRenderedFeatures(e.point, { layers: hooks.interactiveLayers() }).length > 0;
       map.getCanvas().style.cursor = hit ? 'pointer' : '';
