@@ -20,6 +20,7 @@ use axum::extract::{RawQuery, State};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
+/// `GET /api/when`: parse the request ([`WhenSpec`]), then count off the runtime under the compute queue's limits.
 pub async fn when_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     if s.config.public {
         return Err(AppError::NotFound {
