@@ -168,11 +168,16 @@ export function compareParametersHtml(c, ans) {
 // ---------------------------------------------------------------- the page's side
 
 /**
- * Compare mode's controls and panel. `ui` gives the page's helpers: showError(key, text), clearError(key),
- * errorText(err), setNotes(list), onChange() (the windows changed: refresh everything), placeOf(id).
+ * Compare mode's controls and panel. `own`: the store handle for the keys this module owns, `compare` ({before,
+ * after, target}), `comparison` (the last /api/compare answer) and `compareNotes`; `app`: the read-only page view.
+ * `ui` gives the page's helpers: showError(key, text), clearError(key), errorText(err), onChange() (the windows
+ * changed: refresh everything), onLoaded(ans), placeOf(id).
  */
-export function makeCompare(app, ui) {
+export function makeCompare(own, app, ui) {
   const $ = (id) => document.getElementById(id);
+  const current = () => own.get('compare') || { before: null, after: null, target: null };
+  const update = (patch) => own.set({ compare: { ...current(), ...patch } });
+  own.set({ compare: current() });
   let abort = null;
   let seq = 0;
   let scrollToTarget = false; // after a hotspot is chosen, bring its table into view
@@ -221,18 +226,26 @@ export function makeCompare(app, ui) {
 
   /** New windows: a new before window means new hotspots, so the target (a hotspot id) is dropped. */
   function set(w, preset, { keepTarget = false } = {}) {
-    const c = app.state.compare;
+    const c = current();
     const sameBefore = c.before && isoDay(c.before.from) === isoDay(w.before.from) && isoDay(c.before.to) === isoDay(w.before.to);
-    c.before = w.before;
-    c.after = w.after;
-    if (!keepTarget && !sameBefore) c.target = null;
-    setInputs(c, preset);
+    update({ before: w.before, after: w.after, target: !keepTarget && !sameBefore ? null : c.target });
+    setInputs(current(), preset);
     ui.onChange();
+  }
+
+  /** The windows (and target) at start: from the address, else the default comparison. */
+  function init(cmp) {
+    own.set({ compare: { before: cmp.before, after: cmp.after, target: cmp.target || null } });
+  }
+
+  /** The types or the weighting changed: the hotspots change, so the target (a hotspot id) is dropped. */
+  function dropTarget() {
+    if (current().target) update({ target: null });
   }
 
   /** Fetch the comparison (with the target when there is one) and show it. */
   async function load() {
-    const c = app.state.compare;
+    const c = current();
     const mine = ++seq;
     if (abort) abort.abort();
     abort = new AbortController();
@@ -248,19 +261,18 @@ export function makeCompare(app, ui) {
         if (err.name === 'AbortError' || !c.target || err.parameter !== 'hotspot') throw err;
         // The target is not a hotspot of this before window (any more): say so, and compare without it.
         ui.showError('compare-target', `That hotspot cannot be the target: ${ui.errorText(err)}`);
-        c.target = null;
-        ui.onTarget(null);
+        update({ target: null });
         ans = await app.client.json(`api/compare?${base}`, { signal: abort.signal });
       }
       if (mine !== seq) return;
       ui.clearError('compare');
-      app.comparison = ans;
+      own.set({ comparison: ans });
       $('summary').innerHTML = `<h2 id="summary-title" class="visually-hidden">Comparison of the two windows</h2>${compareStripHtml(ans, c)}`;
       panel.innerHTML = comparisonHtml(ans, c);
       renderTarget();
       if (scrollToTarget && ans.areas) $('target-body').scrollIntoView({ block: 'nearest' });
       scrollToTarget = false;
-      ui.setNotes([...(ans.warnings || []).map(String), ...compareNotes(ans, c, { from: app.span.from, to: app.span.end })]);
+      own.set({ compareNotes: [...(ans.warnings || []).map(String), ...compareNotes(ans, c, { from: app.span.from, to: app.span.end })] });
       ui.onLoaded(ans);
     } catch (err) {
       if (err.name === 'AbortError') return;
@@ -274,8 +286,8 @@ export function makeCompare(app, ui) {
 
   function renderTarget() {
     const box = $('target-body');
-    const ans = app.comparison;
-    const c = app.state.compare;
+    const ans = own.get('comparison');
+    const c = current();
     if (c.target && ans && ans.areas) {
       box.innerHTML = targetHtml(ans.areas, { place: ui.placeOf(c.target) });
     } else if (c.target) {
@@ -287,12 +299,12 @@ export function makeCompare(app, ui) {
 
   /** Make hotspot `id` (of the before window) the target and reload the comparison. */
   function setTarget(id) {
-    if (app.state.compare.target === id && app.comparison && app.comparison.areas) return;
-    app.state.compare.target = id;
+    const ans = own.get('comparison');
+    if (current().target === id && ans && ans.areas) return;
+    update({ target: id });
     scrollToTarget = true;
     ui.clearError('compare-target');
     renderTarget();
-    ui.onTarget(id);
     load();
   }
 
@@ -301,5 +313,5 @@ export function makeCompare(app, ui) {
     if (abort) abort.abort();
   }
 
-  return { build, setInputs, load, setTarget, renderTarget, cancel };
+  return { build, init, setInputs, load, setTarget, dropTarget, renderTarget, cancel };
 }

@@ -136,13 +136,21 @@ export function emergingPopupRows(p, steps = null) {
 // ---------------------------------------------------------------- the page's side
 
 /**
- * `ui`: showError(key, text), clearError(key), errorText(err), ensureSource() (point the tile source at
- * app.emerging.query), dropSource() (remove it), renderLegend(), onPeriod() (the period changed: write the hash).
+ * `own`: the store handle for the keys this module owns, `emergingPeriod` and `emerging` ({answer, error, query,
+ * loading, asked}); `app`: the read-only page view. `ui`: showError(key, text), clearError(key), errorText(err),
+ * ensureSource() (point the tile source at the accepted query), dropSource() (remove it), renderLegend(), setOff().
  */
-export function makeEmerging(app, ui) {
+export function makeEmerging(own, app, ui) {
   let abort = null;
   let seq = 0;
-  app.emerging = { answer: null, error: null, query: '', loading: false, asked: '' };
+  own.set({ emerging: { answer: null, error: null, query: '', loading: false, asked: '' }, emergingPeriod: 'month' });
+  const em = () => own.get('emerging');
+  const update = (patch) => own.set({ emerging: { ...em(), ...patch } });
+
+  /** The period at start (from the address). */
+  function init(period) {
+    own.set({ emergingPeriod: period || 'month' });
+  }
 
   // The window and types of the page, the squares and band of the zoom (ui.scale()), the period chosen.
   const wanted = () => {
@@ -164,8 +172,7 @@ export function makeEmerging(app, ui) {
     const sel = box.querySelector('select');
     sel.value = app.state.emergingPeriod || 'month';
     sel.addEventListener('change', () => {
-      app.state.emergingPeriod = sel.value;
-      ui.onPeriod();
+      own.set({ emergingPeriod: sel.value });
       load();
     });
   }
@@ -180,23 +187,21 @@ export function makeEmerging(app, ui) {
     sync();
     if (!app.state.visible.has('emerging') || !app.query) return;
     const q = wanted();
-    if (q === app.emerging.asked && !app.emerging.loading) {
+    if (q === em().asked && !em().loading) {
       ui.ensureSource();
       return;
     }
     const mine = ++seq;
     if (abort) abort.abort();
     abort = new AbortController();
-    app.emerging.asked = q;
-    app.emerging.loading = true;
-    app.emerging.error = null;
+    update({ asked: q, loading: true, error: null });
     ui.renderLegend();
     try {
       const ans = await app.client.json(`api/emerging?${q}`, { signal: abort.signal });
       if (mine !== seq) return;
       ui.clearError('emerging');
       // The tiles are pointed only at a query the API accepted and found meaningful.
-      Object.assign(app.emerging, { answer: ans, error: null, query: ans.meaningful === false ? '' : q });
+      update({ answer: ans, error: null, query: ans.meaningful === false ? '' : q });
       if (ans.meaningful === false) {
         // Too few steps to tell a trend from chance: off, with the API's reason beside the toggle.
         if (ui.setOff) ui.setOff(ans.reason || 'too few time steps in this window');
@@ -208,12 +213,12 @@ export function makeEmerging(app, ui) {
     } catch (err) {
       if (err.name === 'AbortError' || mine !== seq) return;
       const text = ui.errorText(err);
-      Object.assign(app.emerging, { answer: null, error: text, query: '' });
+      update({ answer: null, error: text, query: '' });
       ui.dropSource();
       ui.showError('emerging', `The emerging hot spots layer could not load: ${text}`);
     } finally {
       if (mine === seq) {
-        app.emerging.loading = false;
+        update({ loading: false });
         ui.renderLegend();
       }
     }
@@ -222,11 +227,10 @@ export function makeEmerging(app, ui) {
   function cancel() {
     seq++;
     if (abort) abort.abort();
-    app.emerging.loading = false;
-    app.emerging.asked = '';
+    update({ loading: false, asked: '' });
   }
 
-  return { build, load, cancel, sync };
+  return { init, build, load, cancel, sync };
 }
 
 /** The period from the address (`period=week`), else months. */

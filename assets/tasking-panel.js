@@ -14,17 +14,25 @@ const COLOUR = '#5b1a8c';
 const SELECTED = '#00a0e0';
 
 /**
+ * `own`: the store handle for the keys this module owns, `tasking` (the settings and the chosen place) and
+ * `taskingAnswer` (the last /api/tasking answer); `app`: the read-only page view (its `tasking` is that answer).
  * `ui`: showError(key, text), clearError(key), errorText(err), onChange() (settings changed: refresh everything),
  * onSelect() (the chosen place changed: write the address), onLoaded(ans), setNotes(list).
  */
-export function makeTasking(app, ui) {
+export function makeTasking(own, app, ui) {
   const $ = (id) => document.getElementById(id);
   let abort = null;
   let seq = 0;
   let badges = [];
   let fitNext = true; // after entering the mode or changing the settings: show all the places
-  app.tasking = null; // the last /api/tasking answer
-  const t = () => app.state.tasking;
+  own.set({ taskingAnswer: null }); // the last /api/tasking answer
+  const t = () => own.get('tasking');
+  const update = (patch) => own.set({ tasking: { ...t(), ...patch } });
+
+  /** The settings at start (from the address, else the defaults). */
+  function init(settings) {
+    own.set({ tasking: { ...TASKING_DEFAULTS, candidate: null, ...settings } });
+  }
 
   /** The tasking date: the one chosen, else the end of the data. */
   function at() {
@@ -57,7 +65,7 @@ export function makeTasking(app, ui) {
   }
 
   function changed() {
-    t().candidate = null;
+    update({ candidate: null });
     fitNext = true;
     setInputs();
     ui.onChange();
@@ -72,7 +80,7 @@ export function makeTasking(app, ui) {
         return;
       }
       ui.clearError('tasking-input');
-      t().at = span.end && d.getTime() === span.end.getTime() ? null : d; // the end of the data stays "the end"
+      update({ at: span.end && d.getTime() === span.end.getTime() ? null : d }); // the end of the data stays "the end"
       changed();
     });
     const readWindow = () => {
@@ -84,7 +92,7 @@ export function makeTasking(app, ui) {
         return;
       }
       ui.clearError('tasking-input');
-      t().window = spec;
+      update({ window: spec });
       changed();
     };
     for (const id of ['t-window', 't-custom-n', 't-custom-unit']) $(id).addEventListener('change', readWindow);
@@ -95,7 +103,7 @@ export function makeTasking(app, ui) {
         return;
       }
       ui.clearError('tasking-input');
-      t()[key] = v;
+      update({ [key]: v });
       changed();
     };
     $('t-top').addEventListener('change', () => readNumber('t-top', 'top', 1, 100, 'How many places'));
@@ -103,7 +111,7 @@ export function makeTasking(app, ui) {
     for (const r of document.querySelectorAll('input[name=t-weight]')) {
       r.addEventListener('change', () => {
         if (r.checked) {
-          t().weight = r.value;
+          update({ weight: r.value });
           changed();
         }
       });
@@ -112,7 +120,7 @@ export function makeTasking(app, ui) {
     $('tasking-list').addEventListener('click', (e) => {
       const use = e.target.closest('[data-use-window]');
       if (use) {
-        t().window = use.dataset.useWindow;
+        update({ window: use.dataset.useWindow });
         changed();
         return;
       }
@@ -135,21 +143,22 @@ export function makeTasking(app, ui) {
       const ans = await app.client.json(`api/tasking?${q}`, { signal: abort.signal });
       if (mine !== seq) return;
       ui.clearError('tasking');
-      app.tasking = ans;
+      own.set({ taskingAnswer: ans });
       const cands = Array.isArray(ans.candidates) ? ans.candidates : [];
-      if (s.candidate && !cands.some((c) => c.id === s.candidate)) s.candidate = null;
+      if (s.candidate && !cands.some((c) => c.id === s.candidate)) update({ candidate: null });
+      const candidate = t().candidate;
       $('tasking-head').innerHTML = taskingHeadHtml(ans, { ...s, at: at() });
       list.innerHTML = cands.length
         ? cands.map((c) => `<li data-id="${esc(c.id)}">${candidateRowHtml(c, { weight: s.weight })}</li>`).join('')
         : emptyListHtml(s);
       draw();
-      select(s.candidate, { quiet: true });
-      if (fitNext && cands.length && !s.candidate) fitAll();
+      select(candidate, { quiet: true });
+      if (fitNext && cands.length && !candidate) fitAll();
       fitNext = false;
       ui.onLoaded(ans);
     } catch (err) {
       if (err.name === 'AbortError' || mine !== seq) return;
-      app.tasking = null;
+      own.set({ taskingAnswer: null });
       $('tasking-head').innerHTML = '';
       list.innerHTML = '<li class="empty">The tasking list could not load (see the message at the top).</li>';
       draw();
@@ -209,7 +218,7 @@ export function makeTasking(app, ui) {
 
   /** Choose a place: its row, outline and badge are marked; with `fly`, the map goes to it. */
   function select(id, { fly = false, quiet = false } = {}) {
-    t().candidate = id || null;
+    update({ candidate: id || null });
     if (app.map && app.map.getLayer(`${SOURCE}:selected`)) app.map.setFilter(`${SOURCE}:selected`, ['==', ['get', 'id'], id || '']);
     for (const li of document.querySelectorAll('#tasking-list li[data-id]')) {
       const on = li.dataset.id === id;
@@ -245,5 +254,5 @@ export function makeTasking(app, ui) {
     draw();
   }
 
-  return { build, setInputs, load, draw, select, clickAt, show, window, at, defaults: () => ({ ...TASKING_DEFAULTS, candidate: null }) };
+  return { init, build, setInputs, load, draw, select, clickAt, show, window, at, defaults: () => ({ ...TASKING_DEFAULTS, candidate: null }) };
 }

@@ -60,6 +60,8 @@ mod server_limits;
 mod server_live;
 #[path = "integration/server_page.rs"]
 mod server_page;
+#[path = "integration/server_when.rs"]
+mod server_when;
 #[path = "integration/snapshot.rs"]
 mod snapshot;
 #[path = "integration/store_atomicity.rs"]

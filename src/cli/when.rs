@@ -3,6 +3,7 @@
 use super::analysis::{extension, write_file};
 use super::params::SpecArgs;
 use super::{CliError, EXIT_OK};
+use crate::analysis::spec::WhenSpec;
 use crate::analysis::when::concentration::concentration;
 use crate::analysis::when::{selection_intervals, when_table};
 use crate::geo::{CrsDef, Projector};
@@ -26,7 +27,7 @@ pub struct WhenArgs {
     pub radius_m: Option<f64>,
     /// Time zone of the clock hours (IANA name, e.g. Europe/London). Default UTC, which is the data's own clock
     /// when it was ingested without --timezone.
-    #[arg(long, default_value = "UTC")]
+    #[arg(long, default_value = WhenSpec::DEFAULT_TIMEZONE)]
     pub timezone: String,
     /// text, json, csv, svg or png.
     #[arg(long)]
@@ -41,13 +42,13 @@ pub struct WhenArgs {
     #[arg(long)]
     pub out: Option<PathBuf>,
     /// Monte Carlo draws of the uniform null for the concentration sentence.
-    #[arg(long, default_value_t = 199)]
+    #[arg(long, default_value_t = WhenSpec::DEFAULT_DRAWS)]
     pub draws: usize,
     /// Seed of the Monte Carlo draws.
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = WhenSpec::DEFAULT_SEED)]
     pub seed: u64,
     /// The sentence is given when p <= alpha.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = WhenSpec::DEFAULT_ALPHA)]
     pub alpha: f64,
     /// Metric CRS for distances (default: the UTM zone of the data's centre), e.g. EPSG:27700.
     #[arg(long)]

@@ -19,6 +19,7 @@ mod search;
 pub mod state;
 pub mod tasking;
 mod tiles;
+pub mod when;
 
 pub use context::{Context, ServerConfig};
 pub use error::AppError;
@@ -43,6 +44,7 @@ pub fn app(state: Arc<AppState>) -> Router {
         .route("/api/compare", get(compare::compare_route))
         .route("/api/emerging", get(tasking::emerging_route))
         .route("/api/tasking", get(tasking::tasking_route))
+        .route("/api/when", get(when::when_route))
         .route("/api/search", get(search::search_route))
         .route("/tiles/{name}", get(tiles::tilejson))
         .route("/tiles/{layer}/{z}/{x}/{y}", get(tiles::tile))

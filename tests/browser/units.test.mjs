@@ -648,3 +648,43 @@ test('emerging popup: class, hot steps of the steps, trend z with its direction,
   assert.equal(periodFromHash(new URLSearchParams('period=fortnight')), 'month');
   assert.equal(periodFromHash(new URLSearchParams('')), 'month');
 });
+
+test('when panel: the query per scope, colours, the busiest hour, the table, the sentence, and a note for months', async () => {
+  const { whenQuery, cellColour, hourText, busiestHour, blockText, whenHtml } = await import('../../assets/when-panel.js');
+  const q = 'from=2024-01-01&to=2024-04-01&category=Burglary';
+  assert.equal(whenQuery(q, 'all', { bbox: [1, 2, 3, 4], hotspot: 'h1' }), q);
+  assert.equal(whenQuery(q, 'view', { bbox: [-1.234567, 50.1, -1.2, 50.2] }), `${q}&bbox=-1.23457%2C50.10000%2C-1.20000%2C50.20000`);
+  assert.equal(whenQuery(q, 'hotspot', { hotspot: 'h1' }), `${q}&hotspot=h1`);
+  assert.equal(cellColour(0, 10), '#ffffff');
+  assert.equal(cellColour(10, 10), 'rgb(165,15,21)');
+  assert.equal(hourText(4, 23), 'Fri 23:00-00:00');
+  const cells = Array.from({ length: 7 }, () => Array(24).fill(0));
+  cells[4][22] = 5;
+  cells[5][1] = 2.5;
+  assert.deepEqual(busiestHour(cells), { day: 4, hour: 22, value: 5 });
+  assert.equal(busiestHour(Array.from({ length: 7 }, () => Array(24).fill(0))), null);
+  const ans = {
+    incidents: 7, spread: 1, timezone: 'UTC', days: ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'], cells,
+    sentence: 'most incidents here happen Friday and Saturday 22:00-03:00',
+    concentration: { block: { share: 0.8 }, time_share: 10 / 168, p: 0.005, alpha: 0.05, draws: 199 },
+  };
+  const html = whenHtml(ans);
+  assert.equal((html.match(/<td /g) || []).length, 168);
+  assert.match(html, /Most incidents here happen Friday and Saturday 22:00-03:00/);
+  assert.match(html, /80% of incidents in 6% of the week's hours/);
+  assert.ok(html.includes('title="Friday 22:00-23:00: 5"'), 'the cell says its hour and figure');
+  assert.ok(html.includes('title="Saturday 01:00-02:00: 2.5"'), 'spread incidents give decimal figures');
+  assert.ok(html.includes('Busiest: Friday 22:00-23:00 (5)'));
+  assert.match(html, /1 known only to a time range are spread over it/);
+  const none = whenHtml({ ...ans, sentence: null, concentration: { ...ans.concentration, p: 0.3, time_share: 0.4 } });
+  assert.match(none, /No time of the week stands out beyond chance: half of the incidents need\s+40%/);
+  const bunched = whenHtml({ ...ans, sentence: null, concentration: { ...ans.concentration, time_share: 0.4, block: { day: 0, days: 5, hour: 8, hours: 10, share: 0.5 } } });
+  assert.match(bunched, /No time stands out enough to single out: half of the incidents fall\s+Monday to Friday 08:00-18:00 \(40% of the week's hours\)/);
+  assert.equal(blockText({ day: 4, days: 2, hour: 22, hours: 5 }), 'Friday and Saturday 22:00-03:00');
+  assert.equal(blockText({ day: 6, days: 1, hour: 0, hours: 24 }), 'Sunday, all day');
+  assert.equal(blockText({ day: 0, days: 7, hour: 0, hours: 24 }), 'at any time');
+  const month = whenHtml({ precision: 'month', coarse: 6012, incidents: 6012, cells: null, note: 'known only to the month' });
+  assert.match(month, /No times of day in these data/);
+  assert.match(month, /6,012 of the\s+incidents are known only to the month/);
+  assert.doesNotMatch(month, /<table/);
+});

@@ -13,7 +13,7 @@
 //! Groups compose: [`crate::model::Query`] (window and categories), [`AnalysisParams`]
 //! (the query plus grid, kernel, bandwidth and weight), [`HotspotRule`] (which cells are hot and how places are
 //! ranked), and the requests built from them ([`HotspotSpec`], [`GiStarSpec`], [`HexSpec`], [`CompareSpec`],
-//! [`EmergingSpec`], [`TaskingParams`]).
+//! [`EmergingSpec`], [`TaskingParams`], [`WhenSpec`]).
 
 mod compare;
 mod density;
@@ -23,6 +23,7 @@ mod hotspot;
 mod surface;
 mod tasking;
 mod values;
+mod when;
 
 pub use compare::CompareSpec;
 pub use compare::{DEFAULT_BUFFER_M, DEFAULT_FDR_Q};
@@ -34,6 +35,7 @@ pub use hotspot::{
 pub use surface::AnalysisParams;
 pub use tasking::TaskingParams;
 pub use values::Limits;
+pub use when::WhenSpec;
 
 use serde::Serialize;
 
@@ -118,6 +120,7 @@ pub fn all_docs() -> Vec<ParamDoc> {
     add(CompareSpec::docs());
     add(EmergingSpec::docs());
     add(TaskingParams::docs());
+    add(WhenSpec::docs());
     docs
 }
 

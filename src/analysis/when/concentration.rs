@@ -15,6 +15,7 @@
 //! with tens of thousands of incidents a block of 80 hours is "significant" yet says nothing a patrol plan can use.
 
 use super::{DAY_NAMES, WeekHours, spread};
+use crate::model::Budget;
 use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
@@ -113,6 +114,9 @@ pub struct Concentration {
 }
 
 /// Test the concentration of `table`, whose incidents had intervals of the given lengths in seconds.
+///
+/// The draws stop early (counting as not at most) once the thread's [`Budget`] has run out: a caller under a
+/// budget (the server) checks it afterwards and discards the answer.
 pub fn concentration(
     table: &WeekHours,
     lengths_s: &[i64],
@@ -124,9 +128,13 @@ pub fn concentration(
     // A Monday 00:00 UTC (1970-01-05) as the week's origin for the null.
     const MONDAY: i64 = 4 * 86_400;
     let h = block.total_hours();
+    let budget = Budget::current();
     let null_at_most: usize = (0..draws)
         .into_par_iter()
         .map(|k| {
+            if budget.stopped() {
+                return 0;
+            }
             let mut rng = ChaCha8Rng::seed_from_u64(seed);
             rng.set_stream(k as u64);
             let mut cells = vec![0.0f64; 168];
