@@ -20,9 +20,13 @@ use serde::Serialize;
 /// One bandwidth and coverage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AccuracyRow {
+    /// The train window's KDE bandwidth, in metres.
     pub bandwidth_m: f64,
+    /// The grid cell size, in metres.
     pub cell_m: f64,
+    /// The coverage, percent of the study area.
     pub coverage_pct: f64,
+    /// Hotspot cells taken (at most the coverage allows).
     pub cells: usize,
     /// The hotspot cells' share of the study area (at most the coverage).
     pub area_share: f64,
@@ -30,14 +34,22 @@ pub struct AccuracyRow {
     pub reached: bool,
     /// Study cells, and incidents left out of the study area as strays.
     pub study_cells: usize,
+    /// Incidents of the two windows left out of the study area as strays.
     pub strays: usize,
+    /// Incidents selected in the train window.
     pub train_total: u64,
+    /// Train incidents in the hotspot cells.
     pub train_in: u64,
+    /// Incidents selected in the test window.
     pub test_total: u64,
+    /// Test incidents in the hotspot cells.
     pub test_in: u64,
     /// Test incidents in the hotspot cells / all test incidents.
     pub hit_rate: Option<f64>,
+    /// Prediction Accuracy Index: hit rate / area share; `None` when the hit rate is undefined or the area share is 0.
     pub pai: Option<f64>,
+    /// Recapture Rate Index (see the module docs); `None` when the hotspot cells hold no train incident or a window is
+    /// empty.
     pub rri: Option<f64>,
 }
 
@@ -106,25 +118,25 @@ pub fn accuracy(
 
 /// What [`measures`] needs: incidents in the hotspot cells and in all, in each window, and the cell counts.
 #[derive(Debug, Clone, Copy)]
-pub struct Counts {
-    pub train_in: u64,
-    pub train_total: u64,
-    pub test_in: u64,
-    pub test_total: u64,
-    pub cells: usize,
-    pub study_cells: usize,
+struct Counts {
+    train_in: u64,
+    train_total: u64,
+    test_in: u64,
+    test_total: u64,
+    cells: usize,
+    study_cells: usize,
 }
 
 /// Area share, hit rate, PAI and RRI (see the module docs); `None` where a denominator is 0.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Measures {
-    pub area_share: f64,
-    pub hit_rate: Option<f64>,
-    pub pai: Option<f64>,
-    pub rri: Option<f64>,
+struct Measures {
+    area_share: f64,
+    hit_rate: Option<f64>,
+    pai: Option<f64>,
+    rri: Option<f64>,
 }
 
-pub fn measures(c: Counts) -> Measures {
+fn measures(c: Counts) -> Measures {
     let area_share = if c.study_cells > 0 { c.cells as f64 / c.study_cells as f64 } else { 0.0 };
     let hit_rate = (c.test_total > 0).then(|| c.test_in as f64 / c.test_total as f64);
     let pai = hit_rate.filter(|_| area_share > 0.0).map(|h| h / area_share);

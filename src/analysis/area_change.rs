@@ -9,20 +9,28 @@ use serde::Serialize;
 /// One area's counts in the two windows.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaChange {
+    /// The area's code, as in its boundary file (empty for the row outside every area).
     pub key: String,
+    /// The area's name (its code when it has none).
     pub name: String,
+    /// Selected incidents in the area in the before window.
     pub before: u64,
+    /// Selected incidents in the area in the after window.
     pub after: u64,
+    /// The change between the windows, the before count scaled to the after window's length.
     pub change: Change,
 }
 
 /// Every area of a layer in file order, then the incidents outside every area.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaComparison {
+    /// The boundary layer's name.
     pub layer: String,
     /// After window length / before window length (1 when both are the same whole months).
     pub length_ratio: f64,
+    /// One row per area, in file order.
     pub areas: Vec<AreaChange>,
+    /// Incidents inside no area of the layer.
     pub outside: AreaChange,
 }
 

@@ -16,9 +16,13 @@ use serde::Serialize;
 /// One area's figures for a window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaRow {
+    /// The area's code, as in its boundary file (empty for the row outside every area).
     pub key: String,
+    /// The area's name (its code when it has none).
     pub name: String,
+    /// Selected incidents in the area.
     pub count: u64,
+    /// Their harm (weights summed; equal to the count when weighting by count).
     pub harm: f64,
     /// Incidents per category, in the order of [`AreaTally::categories`].
     pub by_category: Vec<u64>,
@@ -31,6 +35,7 @@ pub struct AreaRow {
 /// Figures for every area of a layer, in file order, and for the incidents in none.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaTally {
+    /// The boundary layer's name.
     pub layer: String,
     /// Categories with at least one selected incident, sorted.
     pub categories: Vec<String>,
@@ -38,7 +43,9 @@ pub struct AreaTally {
     pub density_of: WeightMode,
     /// The metric CRS areas were measured in.
     pub area_crs: String,
+    /// One row per area, in file order.
     pub rows: Vec<AreaRow>,
+    /// Incidents inside no area of the layer.
     pub outside: AreaRow,
 }
 

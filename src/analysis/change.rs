@@ -30,7 +30,9 @@ use serde::Serialize;
 /// A change between two counts (or rates).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Change {
+    /// The before count (or rate), as counted in the before window (not scaled to the after window's length).
     pub before: f64,
+    /// The after count (or rate).
     pub after: f64,
     /// After minus before (in the after window's terms when the windows differ in length); `None` when no change
     /// is given (a window the store does not fully cover).
@@ -100,11 +102,14 @@ fn format_signed(v: f64) -> String {
 /// Counts before and after in one area.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Default)]
 pub struct Pair {
+    /// Incidents (or harm) in the area in the before window.
     pub before: f64,
+    /// Incidents (or harm) in the area in the after window.
     pub after: f64,
 }
 
 impl Pair {
+    /// The pair of `before` and `after` counts.
     pub fn new(before: f64, after: f64) -> Self {
         Pair { before, after }
     }
@@ -113,9 +118,17 @@ impl Pair {
 /// The Weighted Displacement Quotient and its parts.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Wdq {
+    /// The success measure: target after/control after - target before/control before; `None` when the control is empty
+    /// in either window.
     pub success_measure: Option<f64>,
+    /// The buffer displacement measure: buffer after/control after - buffer before/control before; `None` when the
+    /// control is empty in either window.
     pub buffer_displacement_measure: Option<f64>,
+    /// The quotient: buffer displacement measure / success measure; `None` when the target did not improve relative to
+    /// the control (success measure >= 0) or the control is empty.
     pub wdq: Option<f64>,
+    /// The quotient in words (`diffusion of benefit`, `displacement greater than the benefit`...), or why it is
+    /// undefined.
     pub reading: String,
 }
 
@@ -178,12 +191,18 @@ pub struct Wdd {
     pub local: f64,
     /// dD - dCd
     pub displacement: f64,
+    /// The total net effect: `local` + `displacement`, in incidents (positive = more incidents than the controls
+    /// predict).
     pub total: f64,
+    /// The standard error of `total` (Poisson variances of the eight counts), in incidents.
     pub se: f64,
     /// `None` when the variance is 0 (every count is 0).
     pub z: Option<f64>,
+    /// Two-sided p-value of `z`; `None` when `z` is.
     pub p: Option<f64>,
+    /// Lower end of the 95% confidence interval of `total` (total - 1.96 se).
     pub low95: f64,
+    /// Upper end of the 95% confidence interval of `total` (total + 1.96 se).
     pub high95: f64,
 }
 
@@ -240,10 +259,13 @@ pub fn binomial_two_sided_p(k: u64, n: u64, p0: f64) -> f64 {
 /// One cell of a change map.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct CellChange {
+    /// Incidents in the cell in the before window.
     pub before: u32,
+    /// Incidents in the cell in the after window.
     pub after: u32,
     /// After minus the before count scaled to the after window's length.
     pub difference: f64,
+    /// Exact two-sided binomial p-value of the split between the windows (1 for a cell with no incident).
     pub p: f64,
     /// +1 significant increase, -1 significant decrease (after the FDR correction), 0 otherwise.
     pub significant: i8,
@@ -252,9 +274,11 @@ pub struct CellChange {
 /// A change map's cells, and the FDR threshold used.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangeMap {
+    /// One entry per grid cell, in the grid's cell order.
     pub cells: Vec<CellChange>,
     /// p-values at or below this are significant (Benjamini-Hochberg over the cells with any incident).
     pub threshold: f64,
+    /// The false discovery rate the threshold was chosen for (Benjamini-Hochberg's q, a fraction).
     pub q: f64,
 }
 

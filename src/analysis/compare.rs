@@ -19,23 +19,43 @@ use std::collections::BTreeMap;
 /// Errors of a comparison.
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
+    /// A window's query failed (unknown category, bad window...).
     #[error("the {which} window: {source}")]
     Query {
+        /// Which window: `before` or `after`.
         which: &'static str,
+        /// Why the query failed.
         #[source]
         source: QueryError,
     },
+    /// A point of the target, buffer control or control could not be projected to the dataset's CRS (its lon, lat).
     #[error("the target area cannot be placed in the dataset's CRS ({0})")]
     Projection(String),
+    /// The hotspot asked for as the target is not among the hotspots of the before window.
     #[error(
         "hotspot={id}: no such hotspot over the before window with these settings ({settings}); the hotspots there are \
          {}", known.join(", ")
     )]
-    UnknownHotspot { id: String, settings: String, known: Vec<String> },
+    UnknownHotspot {
+        /// The hotspot id asked for (as [`super::hotspots::Hotspot::id`]).
+        id: String,
+        /// The settings the hotspots were found with, for people (`the defaults` when none was given).
+        settings: String,
+        /// The ids there are (at most the first 20).
+        known: Vec<String>,
+    },
+    /// A change map needs both windows fully covered by the store.
     #[error("no change map: {reason}")]
-    NotCovered { which: &'static str, reason: String },
+    NotCovered {
+        /// The window the store does not fully cover: `before` or `after`.
+        which: &'static str,
+        /// What is missing, for people (see [`not_covered_reason`]).
+        reason: String,
+    },
+    /// The change-map cell size is not usable.
     #[error("cell_m: {0}")]
     Grid(#[from] crate::grid::GridError),
+    /// The caller asked the comparison to stop (a cancelled request).
     #[error(transparent)]
     Stopped(crate::model::Stopped),
 }
@@ -45,11 +65,13 @@ pub enum CompareError {
 pub struct Areas {
     /// The target's outline in the dataset's metric CRS.
     pub target_xy_m: MultiPolygon<f64>,
+    /// Width of the buffer ring around the target, in metres (0 = no buffer).
     pub buffer_m: f64,
     /// The control's outline in metres; `None` = everything outside the target and buffer.
     pub control_xy_m: Option<MultiPolygon<f64>>,
     /// A displacement control for the buffer (WDD); `None` = no displacement control (its change counts as 0).
     pub buffer_control_xy_m: Option<MultiPolygon<f64>>,
+    /// How the areas were chosen, for people (`hotspot H1 (top 1%)`, `the polygon in target.geojson`).
     pub description: String,
 }
 
@@ -83,17 +105,25 @@ pub fn to_metric(mp: &MultiPolygon<f64>, projector: &Projector) -> Result<MultiP
 /// What the comparison found in the areas.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaComparison {
+    /// How the areas were chosen, for people (from [`Areas::description`]).
     pub description: String,
+    /// Width of the buffer ring, in metres.
     pub buffer_m: f64,
+    /// Incidents (or harm) in the target in each window.
     pub target: Pair,
+    /// Incidents (or harm) in the buffer ring in each window.
     pub buffer: Pair,
+    /// Incidents (or harm) in the control in each window.
     pub control: Pair,
+    /// Incidents (or harm) in the buffer's displacement control; `None` when none was given.
     pub buffer_control: Option<Pair>,
     /// The target's own change.
     pub gross_effect: Change,
     /// The target's change relative to the control: (Ta/Tb)/(Ca/Cb) - 1, and in counts Ta - Tb Ca/Cb.
     pub net_effect: Option<Change>,
+    /// Why the net effect is not given (`None` when it is).
     pub net_effect_reason: Option<String>,
+    /// The Weighted Displacement Quotient of target, buffer and control.
     pub wdq: Wdq,
     /// `None` when no change is given (a window the store does not fully cover).
     pub wdd: Option<Wdd>,
@@ -102,26 +132,38 @@ pub struct AreaComparison {
 /// One row of the category table.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CategoryChange {
+    /// The category's name as stored.
     pub category: String,
+    /// Its incidents before and after.
     pub change: Change,
 }
 
 /// The whole comparison.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
+    /// The before window.
     pub before: Window,
+    /// The after window.
     pub after: Window,
+    /// The before window for people (`Jan 2024 - Mar 2024`).
     pub before_text: String,
+    /// The after window for people.
     pub after_text: String,
     /// After window length / before window length.
     pub length_ratio: f64,
+    /// Incidents in each window, all selected categories.
     pub total: Change,
+    /// Harm (the harm weights summed) in each window.
     pub harm: Change,
+    /// One row per category with incidents in either window, in the order of the category table.
     pub categories: Vec<CategoryChange>,
+    /// Target, buffer and control, when areas were given.
     pub areas: Option<AreaComparison>,
     /// How much of each window the store holds: changes are given only when both are fully covered.
     pub before_coverage: WindowCoverage,
+    /// How much of the after window the store holds.
     pub after_coverage: WindowCoverage,
+    /// Warnings for people (a window cutting a month, a control dwarfing the target...).
     pub warnings: Vec<String>,
 }
 
@@ -315,7 +357,9 @@ pub const CHANGE_CELL_FACTOR: f64 = 4.0;
 /// The change map of two windows on one grid covering both (see [`super::change::change_map`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ChangeGrid {
+    /// The grid covering both windows' incidents.
     pub grid: crate::grid::Grid,
+    /// Each cell's change between the windows.
     pub map: super::change::ChangeMap,
 }
 

@@ -7,6 +7,7 @@ use serde::Serialize;
 /// Counts and summed weights on a grid.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GridCounts {
+    /// The grid counted on.
     pub grid: Grid,
     /// Points per cell (row 0 south).
     pub count: Vec<u32>,

@@ -45,14 +45,24 @@ use serde::Serialize;
 /// Errors of Gi*.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum GiStarError {
+    /// The distance band is not a positive finite number, in metres (the band given).
     #[error("distance band {0} m is not a positive finite number")]
     BadBand(f64),
     #[error("{values} values for {cells} cells")]
-    LengthMismatch { values: usize, cells: usize },
+    /// The values are not one per cell.
+    LengthMismatch {
+        /// Values given.
+        values: usize,
+        /// Cells (of the grid, or neighbour lists).
+        cells: usize,
+    },
+    /// A value is NaN or infinite (the first such cell's index).
     #[error("a value is not finite (cell {0}); Gi* needs finite values")]
     NotFinite(usize),
+    /// The computation would cost more than the budget allows.
     #[error(transparent)]
     TooCostly(#[from] crate::model::TooCostly),
+    /// The caller asked the computation to stop (a cancelled request, a spent budget).
     #[error(transparent)]
     Stopped(#[from] crate::model::Stopped),
 }
@@ -62,6 +72,7 @@ pub enum GiStarError {
 pub struct GiStarOptions {
     /// Number of permutations for pseudo p-values; 0 = analytic only.
     pub permutations: usize,
+    /// The permutations' random seed (the same seed gives the same pseudo p-values at any thread count).
     pub seed: u64,
     /// Apply the Benjamini-Hochberg false discovery rate correction to the bins.
     pub fdr: bool,
@@ -76,6 +87,7 @@ impl Default for GiStarOptions {
 /// Gi* for every cell.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GiStar {
+    /// Gi* z-score of each cell (0 for cells outside the study area).
     pub z: Vec<f64>,
     /// Two-sided p-value of `z` under the normal approximation.
     pub p: Vec<f64>,
@@ -85,6 +97,7 @@ pub struct GiStar {
     pub bin: Vec<i8>,
     /// Neighbours of each cell including itself (`W_i`).
     pub neighbours: Vec<u32>,
+    /// The options it ran with.
     pub options: GiStarOptions,
     /// The p-value thresholds used for 90, 95 and 99% (the FDR thresholds when corrected).
     pub thresholds: [f64; 3],
@@ -92,23 +105,29 @@ pub struct GiStar {
     pub bins_from: &'static str,
     /// Cells analysed (the study area's; the grid's cells outside it are not observations).
     pub cells_analysed: usize,
+    /// Warnings for people (Gi* undefined when every value is equal...).
     pub warnings: Vec<String>,
 }
 
 /// Neighbourhoods as compressed rows: cell `i`'s neighbours (itself included) are `ids[offsets[i]..offsets[i+1]]`.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Neighbours {
+    /// Row starts into `ids`: `len() + 1` entries, the first 0, non-decreasing.
     pub offsets: Vec<usize>,
+    /// The neighbours' cell indices, row after row.
     pub ids: Vec<u32>,
 }
 
 impl Neighbours {
+    /// Cell `i`'s neighbours, itself included; panics when `i >= len()`.
     pub fn of(&self, i: usize) -> &[u32] {
         &self.ids[self.offsets[i]..self.offsets[i + 1]]
     }
+    /// Cells (rows).
     pub fn len(&self) -> usize {
         self.offsets.len().saturating_sub(1)
     }
+    /// Whether there is no cell.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

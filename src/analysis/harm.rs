@@ -152,16 +152,23 @@ impl fmt::Display for WeightProblem {
 /// Errors loading a harm table. Each names the file and, where there is one, the line (the header is line 1).
 #[derive(Debug, thiserror::Error)]
 pub enum HarmError {
+    /// The file could not be opened or read.
     #[error("cannot read harm table {}: {source}", path.display())]
     Io {
+        /// The harm table's path.
         path: PathBuf,
+        /// The I/O error.
         #[source]
         source: std::io::Error,
     },
+    /// The file is not valid CSV (or not UTF-8).
     #[error("harm table {}{}: not readable as CSV: {source}", path.display(), line_suffix(*line))]
     Csv {
+        /// The harm table's path.
         path: PathBuf,
+        /// The line the CSV reader stopped at, when it knows (the header is line 1).
         line: Option<u64>,
+        /// The CSV reader's error.
         #[source]
         source: csv::Error,
     },
@@ -171,28 +178,76 @@ pub enum HarmError {
         path.display(),
         found.join(", ")
     )]
-    MissingColumn { path: PathBuf, column: &'static str, found: Vec<String> },
+    /// The header lacks a required column.
+    MissingColumn {
+        /// The harm table's path.
+        path: PathBuf,
+        /// The column missing: `category` or `weight`.
+        column: &'static str,
+        /// The header's column names, as read.
+        found: Vec<String>,
+    },
     #[error(
         "harm table {} line 1: the header has more than one '{column}' column; keep one so it is clear which to read",
         path.display()
     )]
-    DuplicateColumn { path: PathBuf, column: &'static str },
+    /// The header names a required column twice.
+    DuplicateColumn {
+        /// The harm table's path.
+        path: PathBuf,
+        /// The column named twice: `category` or `weight`.
+        column: &'static str,
+    },
     #[error("harm table {} line {line}: the category is empty; every row needs a category name", path.display())]
-    EmptyCategory { path: PathBuf, line: u64 },
+    /// A row has an empty category name.
+    EmptyCategory {
+        /// The harm table's path.
+        path: PathBuf,
+        /// The row's line (the header is line 1).
+        line: u64,
+    },
     #[error(
         "harm table {} line {line}: weight '{value}' for category '{category}' is {problem}; weights must be \
          finite numbers >= 0 (for example days of imprisonment equivalent)",
         path.display()
     )]
-    BadWeight { path: PathBuf, line: u64, category: String, value: String, problem: WeightProblem },
+    /// A row's weight is missing, not a number, not finite or negative.
+    BadWeight {
+        /// The harm table's path.
+        path: PathBuf,
+        /// The row's line (the header is line 1).
+        line: u64,
+        /// The row's category, as written.
+        category: String,
+        /// The weight as written.
+        value: String,
+        /// What is wrong with it.
+        problem: WeightProblem,
+    },
     #[error(
         "harm table {} line {line}: category '{category}' is listed twice (first at line {first_line} as \
          '{first}'); names are matched ignoring case and surrounding spaces, so keep one row per category",
         path.display()
     )]
-    Duplicate { path: PathBuf, line: u64, category: String, first: String, first_line: u64 },
+    /// A category is listed twice (names compared ignoring case and surrounding spaces).
+    Duplicate {
+        /// The harm table's path.
+        path: PathBuf,
+        /// The second row's line.
+        line: u64,
+        /// The category as written on the second row.
+        category: String,
+        /// The category as written on the first row.
+        first: String,
+        /// The first row's line.
+        first_line: u64,
+    },
     #[error("harm table {} has a header but no categories; add one 'category,weight' row per category", path.display())]
-    NoRows { path: PathBuf },
+    /// The file has a header but no category rows.
+    NoRows {
+        /// The harm table's path.
+        path: PathBuf,
+    },
 }
 
 fn line_suffix(line: Option<u64>) -> String {

@@ -68,28 +68,58 @@ pub const MAX_NEIGHBOUR_ENTRIES: usize = 100_000_000;
 /// Errors of the hexagon analyses.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HexError {
+    /// The H3 resolution is not 0 to 15 (the one given).
     #[error(
         "H3 resolution {0} is out of range: valid resolutions are 0 to 15 (0 is coarsest, ~1,281 km edges; 15 is \
          finest, ~0.6 m edges; 8 to 10 suit street-level crime mapping)"
     )]
     BadResolution(u8),
+    /// The number is not a valid H3 cell index.
     #[error("{0:x} is not a valid H3 cell index")]
     BadIndex(u64),
     #[error("H3 cell {index:x} is at resolution {found}, but the counts are at resolution {expected}")]
-    ResolutionMismatch { index: u64, found: u8, expected: u8 },
+    /// A cell is not at the counts' resolution.
+    ResolutionMismatch {
+        /// The cell's H3 index.
+        index: u64,
+        /// Its resolution.
+        found: u8,
+        /// The counts' resolution.
+        expected: u8,
+    },
+    /// A cell appears twice in the counts (its index).
     #[error("H3 cell {0:x} appears twice in the counts; each cell must appear once")]
     DuplicateCell(u64),
+    /// The k-ring radius is not 1 to [`MAX_K`] (the one given).
     #[error("k = {0} is out of range: the k-ring radius must be 1 to {MAX_K}")]
     BadK(u32),
     #[error("the selection refers to incident #{index}, but the dataset has {len} incidents")]
-    BadSelection { index: u32, len: usize },
+    /// The selection names an incident the dataset does not have.
+    BadSelection {
+        /// The incident index in the selection.
+        index: u32,
+        /// Incidents in the dataset.
+        len: usize,
+    },
     #[error(
         "Gi* on {cells} non-empty or study cells with k = {k} would need about {entries} neighbour entries (the limit \
          is {max}): use a smaller k or a coarser resolution"
     )]
-    TooLarge { cells: usize, k: u32, entries: usize, max: usize },
+    /// The k-ring neighbour lists would be too large to hold.
+    TooLarge {
+        /// Study cells.
+        cells: usize,
+        /// The k-ring radius asked for.
+        k: u32,
+        /// Neighbour entries the lists would need (about).
+        entries: usize,
+        /// The most allowed.
+        max: usize,
+    },
+    /// Gi* failed on the k-ring neighbours.
     #[error(transparent)]
     GiStar(#[from] GiStarError),
+    /// The caller asked the computation to stop (a cancelled request, a spent budget).
     #[error(transparent)]
     Stopped(#[from] crate::model::Stopped),
 }
@@ -99,6 +129,7 @@ pub enum HexError {
 pub struct HexCell {
     /// The H3 cell index (print with `{:x}` for the usual H3 string).
     pub index: u64,
+    /// Incidents in the hexagon.
     pub count: u32,
     /// Summed incident weight (equal to `count` when every weight is 1).
     pub weight: f64,
@@ -107,6 +138,7 @@ pub struct HexCell {
 /// Incidents per hexagon.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HexCounts {
+    /// The H3 resolution (0 coarsest to 15 finest).
     pub resolution: u8,
     /// Non-empty cells only, ascending by index.
     pub cells: Vec<HexCell>,
@@ -124,13 +156,16 @@ impl HexCounts {
 /// Gi* on hexagon k-rings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HexGiStar {
+    /// The H3 resolution (0 coarsest to 15 finest).
     pub resolution: u8,
+    /// The k-ring radius the neighbours are taken within, in rings of cells.
     pub k: u32,
     /// The study cells (see the module docs), ascending by index; `values` and every vector of `gistar` follow
     /// this order.
     pub cells: Vec<u64>,
     /// Count (or weight) per study cell; 0 for the empty cells of the study area.
     pub values: Vec<f64>,
+    /// Gi* z-scores, p-values and bins, one per entry of `cells`.
     pub gistar: GiStar,
 }
 

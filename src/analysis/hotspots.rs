@@ -57,41 +57,66 @@ pub struct CellInputs<'a> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum RankBy {
+    /// By incidents.
     #[default]
     Count,
+    /// By harm (the harm weights summed).
     Harm,
 }
 
 /// Errors finding hotspots.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum HotspotError {
+    /// The share of the study area to take is not above 0 and at most 1 (the share given).
     #[error("top_share={0}: give a share above 0 and at most 1")]
     BadShare(f64),
+    /// The density cut is NaN or infinite (the cut given).
     #[error("the density cut {0} is not a finite number")]
     BadCut(f64),
     #[error("the Gi* result has {got} cells but the grid has {want}")]
-    GiStarMismatch { got: usize, want: usize },
+    /// The Gi* bins are not one per cell of the surface's grid.
+    GiStarMismatch {
+        /// Cells in the Gi* result.
+        got: usize,
+        /// Cells in the grid.
+        want: usize,
+    },
     #[error("the predicted scores have {got} cells but the grid has {want}")]
-    ScoresMismatch { got: usize, want: usize },
+    /// The predicted scores are not one per cell of the surface's grid.
+    ScoresMismatch {
+        /// Scores given.
+        got: usize,
+        /// Cells in the grid.
+        want: usize,
+    },
 }
 
 /// A count with its name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Named {
+    /// The name (a category or a location text), as stored.
     pub name: String,
+    /// Its incidents.
     pub count: u64,
 }
 
 /// One hotspot.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hotspot {
+    /// A stable id: `h{cell_m}-{x}-{y}`, the cell size and the south-west corner of its peak cell in the grid's
+    /// metres (the same place keeps its id whatever the ranking).
     pub id: String,
+    /// Its rank in the set, from 1 (the most incidents, or the most harm with [`RankBy::Harm`]; ties by peak density).
     pub rank: usize,
     /// Polygons in lon/lat: each a list of rings (exterior counter-clockwise first, then holes), rings closed.
     pub outline_lonlat: Vec<Vec<Vec<[f64; 2]>>>,
+    /// Its area (cells x cell area), in m2.
     pub area_m2: f64,
+    /// Grid cells it is made of.
     pub cells: usize,
+    /// Selected incidents inside it.
     pub incidents: u64,
+    /// Harm of those incidents (their weights summed).
     pub harm: f64,
     /// Share of all selected incidents inside.
     pub hit_rate: f64,
@@ -99,10 +124,15 @@ pub struct Hotspot {
     pub area_share: f64,
     /// Predictive accuracy index: hit rate / area share.
     pub pai: f64,
+    /// The highest density of its cells, incidents per km2.
     pub peak_density_per_km2: f64,
+    /// Its centroid `[lon, lat]`, in degrees.
     pub centroid_lonlat: [f64; 2],
+    /// Its incidents per category, most first (ties by name).
     pub categories: Vec<Named>,
+    /// The five location texts with most incidents, most first.
     pub top_locations: Vec<Named>,
+    /// Codes of the areas its incidents fall in, sorted.
     pub area_codes: Vec<String>,
     /// A name to steer by: the name of the area holding most of its incidents (its code until
     /// [`HotspotSet::name_areas`] gives names) and its first specific street ([`super::naming`]).
@@ -121,13 +151,19 @@ pub struct Hotspot {
 /// The hotspots of one analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HotspotSet {
+    /// The hotspots, ranked (see [`Hotspot::rank`]).
     pub hotspots: Vec<Hotspot>,
+    /// How the hot cells were chosen.
     pub rule: CellRule,
+    /// What the ranking sorts by.
     pub rank_by: RankBy,
     /// The density threshold that the rule came to, per km^2 (for density rules).
     pub density_threshold_per_km2: Option<f64>,
+    /// Incidents selected (the window and categories), inside and outside the hotspots.
     pub selected_incidents: u64,
+    /// Harm of the selected incidents.
     pub selected_harm: f64,
+    /// The study area the shares are of, in m2.
     pub study_area_m2: f64,
 }
 

@@ -42,11 +42,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum Kernel {
+    /// `(1 - u^2)^2` within the bandwidth (biweight; ArcGIS and CrimeStat's default).
     #[default]
     Quartic,
+    /// `1 - u^2` within the bandwidth.
     Epanechnikov,
+    /// `1 - u` within the bandwidth (cone).
     Triangular,
+    /// Constant within the bandwidth (disc).
     Uniform,
+    /// `exp(-u^2 / 2)` with the bandwidth as standard deviation, truncated at four of them.
     Gaussian,
 }
 
@@ -67,6 +72,7 @@ impl std::str::FromStr for Kernel {
 }
 
 impl Kernel {
+    /// The kernel's name in lower case, as parsed and serialised (`quartic`).
     pub fn name(self) -> &'static str {
         match self {
             Kernel::Quartic => "quartic",
@@ -138,8 +144,10 @@ impl Shape {
 /// Errors of the density estimate.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum KdeError {
+    /// The bandwidth is not a positive finite number, in metres (the one given).
     #[error("bandwidth {0} m is not a positive finite number")]
     BadBandwidth(f64),
+    /// No automatic bandwidth can be chosen (why: no incidents, or all at one point).
     #[error(
         "cannot choose a bandwidth automatically: {0}; pass --bandwidth-m (for example 200 to 400 m for street-level \
          hotspots)"
@@ -150,12 +158,16 @@ pub enum KdeError {
         "bandwidth_m={bandwidth_m}: the grid grown by the kernel's reach is too large ({source}); use a smaller bandwidth"
     )]
     ReachTooLarge {
+        /// The bandwidth given, in metres.
         bandwidth_m: f64,
+        /// Why the grid cannot be built.
         #[source]
         source: crate::grid::GridError,
     },
+    /// The estimate would cost more than the computation budget allows.
     #[error(transparent)]
     TooCostly(#[from] crate::model::TooCostly),
+    /// The caller asked the computation to stop (a cancelled request, a spent budget).
     #[error(transparent)]
     Stopped(#[from] crate::model::Stopped),
 }
@@ -163,6 +175,7 @@ pub enum KdeError {
 /// The automatic bandwidth and the quantities behind it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BandwidthChoice {
+    /// The bandwidth chosen, in metres.
     pub bandwidth_m: f64,
     /// Weighted standard distance from the mean centre, m.
     pub standard_distance_m: f64,
@@ -170,6 +183,7 @@ pub struct BandwidthChoice {
     pub median_distance_m: f64,
     /// Sum of weights.
     pub n: f64,
+    /// The rule's formula ([`AUTO_BANDWIDTH_RULE`]).
     pub rule: &'static str,
 }
 
@@ -208,8 +222,11 @@ pub fn auto_bandwidth(points: &Points) -> Result<BandwidthChoice, KdeError> {
 /// A density surface on a grid.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DensitySurface {
+    /// The grid the density is on.
     pub grid: Grid,
+    /// The kernel used.
     pub kernel: Kernel,
+    /// The bandwidth used, in metres.
     pub bandwidth_m: f64,
     /// Density per km^2, one value per cell (row 0 south).
     pub density_per_km2: Vec<f64>,
@@ -225,6 +242,7 @@ impl DensitySurface {
         self.density_per_km2.get(i).copied().unwrap_or(0.0) * self.grid.cell_area_m2() / 1e6
     }
 
+    /// The highest density of any cell, per km2 (0 for an empty surface).
     pub fn peak_per_km2(&self) -> f64 {
         self.density_per_km2.iter().copied().fold(0.0, f64::max)
     }

@@ -116,6 +116,7 @@ impl AreaNames {
         self.name(code).unwrap_or(code)
     }
 
+    /// Whether no area has a name of its own (every code would be shown as itself).
     pub fn is_empty(&self) -> bool {
         self.by_code.is_empty()
     }

@@ -20,22 +20,31 @@ use serde::Serialize;
 /// Errors of an analysis run.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalysisError {
+    /// The window or categories could not be selected.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// The grid could not be built (bad or too many cells).
     #[error(transparent)]
     Grid(#[from] GridError),
+    /// The density could not be computed.
     #[error(transparent)]
     Kde(#[from] KdeError),
+    /// Gi* could not be computed.
     #[error(transparent)]
     GiStar(#[from] GiStarError),
+    /// Hotspots could not be chosen.
     #[error(transparent)]
     Hotspot(#[from] HotspotError),
+    /// The dataset's CRS could not be used.
     #[error(transparent)]
     Crs(#[from] CrsError),
+    /// A prediction method failed.
     #[error(transparent)]
     Predict(#[from] PredictError),
+    /// No incident matches the window and categories.
     #[error("no incidents match the query (window and categories); widen the window or drop a --category")]
     Empty,
+    /// The study-area boundary layer named is not loaded (its name).
     #[error("study_area={0}: no boundary layer of that name is loaded (import it with areas import)")]
     StudyArea(String),
 }
@@ -43,24 +52,36 @@ pub enum AnalysisError {
 /// The parameters as resolved, printed with every result so it can be reproduced.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ResolvedParams {
+    /// The window's start (inclusive), as text; `None` = from the first incident.
     pub from: Option<String>,
+    /// The window's end (exclusive), as text; `None` = to the last incident.
     pub to: Option<String>,
+    /// The categories selected (empty = all).
     pub categories: Vec<String>,
+    /// What each incident weighs (count or harm).
     pub weight: WeightMode,
     /// The harm table's label when weighting by harm.
     pub harm_table: Option<String>,
+    /// The KDE kernel.
     pub kernel: Kernel,
+    /// The KDE bandwidth, in metres (given or automatic).
     pub bandwidth_m: f64,
     /// How the bandwidth was chosen, when automatic.
     pub bandwidth_rule: Option<BandwidthChoice>,
+    /// The grid cell size, in metres (given or automatic).
     pub cell_m: f64,
+    /// The rule that chose the cell size when automatic (`None` when given).
     pub cell_rule: Option<&'static str>,
+    /// The dataset's metric CRS, as its label (`EPSG:27700`).
     pub crs: String,
     /// The WGS84 box `[west, south, east, north]` incidents were kept in, when one was given.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub bbox: Option<[f64; 4]>,
+    /// Columns of the density grid.
     pub grid_cols: usize,
+    /// Rows of the density grid.
     pub grid_rows: usize,
+    /// The density grid's south-west corner `[x, y]`, in the CRS's metres.
     pub grid_origin_m: [f64; 2],
 }
 
@@ -73,10 +94,13 @@ pub struct ResolvedParams {
 /// 5% to 10% of runs. With fewer than three distinct points (no hull), every cell of the extent.
 #[derive(Debug, Clone)]
 pub struct GridGiStar {
+    /// The Gi* grid: the data's extent, aligned with the density grid.
     pub grid: Grid,
+    /// The weighted count of each cell of `grid` (count or harm), in the grid's cell order.
     pub values: Vec<f64>,
     /// Which cells are observations.
     pub study: Vec<bool>,
+    /// The z-scores, p-values and bins, one per cell of `grid`.
     pub result: GiStar,
 }
 
@@ -99,6 +123,7 @@ impl GridGiStar {
 /// Selected incidents and everything resolved about the grid.
 #[derive(Debug, Clone)]
 pub struct Prepared {
+    /// The incidents selected by the window and categories (strays included).
     pub selection: Selection,
     /// Points weighted as asked (count or harm), strays left out.
     pub points: Points,
@@ -116,7 +141,9 @@ pub struct Prepared {
     pub grid: Grid,
     /// The Gi* grid: the data's extent only, aligned with `grid`.
     pub gistar_grid: Grid,
+    /// The parameters as resolved, to print with the result.
     pub params: ResolvedParams,
+    /// Warnings for people (a cut month, strays left out, an automatic cell size chosen instead...).
     pub warnings: Vec<String>,
 }
 
@@ -293,11 +320,14 @@ pub fn prepare_for_rule(
 }
 
 impl Prepared {
+    /// The kernel density of `points` on the density grid, within the thread's computation budget; an error when the
+    /// surface would be too large or the budget runs out.
     pub fn density(&self) -> Result<DensitySurface, AnalysisError> {
         // The thread's budget ([`Budget::scope`]; unlimited but for a server's computations).
         Ok(kde_within(&self.points, &self.grid, self.params.kernel, self.params.bandwidth_m, &Budget::current())?)
     }
 
+    /// Incidents and weights per cell of the density grid.
     pub fn counts(&self) -> GridCounts {
         grid_counts(&self.points, &self.grid)
     }

@@ -22,7 +22,9 @@ pub const SAME_STREET_DEG: f64 = 0.01;
 /// One map point of a street: where police.uk publishes incidents on it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct StreetPoint {
+    /// The point's longitude, WGS84 degrees.
     pub lon: f64,
+    /// The point's latitude, WGS84 degrees.
     pub lat: f64,
     /// Index of the street in [`Places::places`].
     pub place: u32,
@@ -34,9 +36,11 @@ pub struct StreetPoint {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum PlaceKind {
+    /// A street: a location text police.uk publishes incidents at (one name near one place).
     Street,
     /// An area of a boundary layer (the layer's name).
     Area {
+        /// The boundary layer's name.
         layer: String,
     },
 }
@@ -44,11 +48,14 @@ pub enum PlaceKind {
 /// A street or an area, with where to go to see it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Place {
+    /// The street's name, or the area's name (its code when it has none).
     pub name: String,
+    /// Street or area.
     #[serde(flatten)]
     pub kind: PlaceKind,
     /// A point on it: a street's busiest map point; a point inside an area.
     pub lon: f64,
+    /// The point's latitude, WGS84 degrees (`lon` is its longitude).
     pub lat: f64,
     /// `[west, south, east, north]`: a street's map points; an area's outline.
     pub bbox: [f64; 4],
@@ -62,6 +69,7 @@ pub struct Place {
 /// The streets and areas of a dataset, and the streets' map points.
 #[derive(Debug, Clone, Default)]
 pub struct Places {
+    /// Every street, then every area of the loaded boundary layers; [`StreetPoint::place`] indexes this.
     pub places: Vec<Place>,
     /// Every map point of every street, sorted by longitude then latitude.
     pub points: Vec<StreetPoint>,

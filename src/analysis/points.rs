@@ -27,6 +27,7 @@ impl std::str::FromStr for WeightMode {
 }
 
 impl WeightMode {
+    /// The mode's name as parsed and written in settings (`count`, `harm`).
     pub fn name(self) -> &'static str {
         match self {
             WeightMode::Count => "count",
@@ -38,8 +39,11 @@ impl WeightMode {
 /// Projected points with weights (struct of arrays).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Points {
+    /// Easting of each point, in the dataset's metric CRS (metres).
     pub x_m: Vec<f64>,
+    /// Northing of each point, in metres.
     pub y_m: Vec<f64>,
+    /// Weight of each point (1 per incident when counting; its harm weight when weighting by harm).
     pub w: Vec<f64>,
 }
 
@@ -60,12 +64,15 @@ impl Points {
         p
     }
 
+    /// Points held.
     pub fn len(&self) -> usize {
         self.x_m.len()
     }
+    /// Whether there is no point.
     pub fn is_empty(&self) -> bool {
         self.x_m.is_empty()
     }
+    /// The points' weights summed (incidents when counting).
     pub fn total_weight(&self) -> f64 {
         self.w.iter().sum()
     }

@@ -24,9 +24,21 @@ pub struct StudyBoundary {
 #[derive(Debug, thiserror::Error)]
 pub enum StudyBoundaryError {
     #[error("study_area={layer}: the layer has no areas")]
-    Empty { layer: String },
+    /// The boundary layer has no areas.
+    Empty {
+        /// The layer's name.
+        layer: String,
+    },
     #[error("study_area={layer}: a corner at {lon}, {lat} cannot be placed in the data's CRS")]
-    Projection { layer: String, lon: f64, lat: f64 },
+    /// A corner of the layer's outline cannot be projected to the dataset's metric CRS.
+    Projection {
+        /// The layer's name.
+        layer: String,
+        /// The corner's longitude, WGS84 degrees.
+        lon: f64,
+        /// The corner's latitude, WGS84 degrees.
+        lat: f64,
+    },
 }
 
 impl StudyBoundary {

@@ -212,14 +212,17 @@ fn header(l: &Loaded, out: &mut dyn Write) -> Result<(), CliError> {
     Ok(())
 }
 
+/// Options of `hotspots density`.
 #[derive(Debug, Clone, Args)]
 pub struct DensityArgs {
     /// Write the surface: .geojson (positive cells), .csv (every cell), .png (heatmap) or, with the gdal feature,
     /// .tif (GeoTIFF in the grid's CRS).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The surface's parameters (window, categories, grid, kernel, weight), as the library's [`AnalysisParams`].
     #[command(flatten)]
     pub spec: SpecArgs<AnalysisParams>,
+    /// Where the data's weights and metric grid come from.
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -266,6 +269,7 @@ pub(super) fn run_density(store: &Path, args: &DensityArgs, out: &mut dyn Write)
     Ok(super::EXIT_OK)
 }
 
+/// Options of `hotspots find`.
 #[derive(Debug, Clone, Args)]
 pub struct FindArgs {
     /// Print the hotspots as GeoJSON (with the settings used) instead of a table.
@@ -280,8 +284,10 @@ pub struct FindArgs {
     /// Write to a file (.geojson, .json, .csv, or .gpkg with the gdal feature) as well as the terminal.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The request's parameters (surface, hotspot rule, how many to list), as the library's [`HotspotSpec`].
     #[command(flatten)]
     pub spec: SpecArgs<HotspotSpec>,
+    /// Where the data's weights and metric grid come from.
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -339,13 +345,16 @@ pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Re
     Ok(super::EXIT_OK)
 }
 
+/// Options of `hotspots gistar`.
 #[derive(Debug, Clone, Args)]
 pub struct GiStarArgs {
     /// Write cells: .geojson (non-empty or significant cells), .csv (every cell) or .gpkg (gdal feature).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The request's parameters (surface, band, permutations, seed, FDR), as the library's [`GiStarSpec`].
     #[command(flatten)]
     pub spec: SpecArgs<GiStarSpec>,
+    /// Where the data's weights and metric grid come from.
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -369,13 +378,16 @@ pub(super) fn run_gistar(store: &Path, args: &GiStarArgs, out: &mut dyn Write) -
     Ok(super::EXIT_OK)
 }
 
+/// Options of `hotspots hex`.
 #[derive(Debug, Clone, Args)]
 pub struct HexArgs {
     /// Write hexagons: .geojson, .csv or .gpkg (gdal feature).
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The request's parameters (incidents, resolution, k rings), as the library's [`HexSpec`].
     #[command(flatten)]
     pub spec: SpecArgs<HexSpec>,
+    /// Where the data's weights and metric grid come from.
     #[command(flatten)]
     pub data: DataArgs,
 }

@@ -15,12 +15,15 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Options of `hotspots areas`: its subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct AreasArgs {
+    /// The subcommand to run.
     #[command(subcommand)]
     pub command: AreasCommand,
 }
 
+/// The `hotspots areas` subcommands.
 #[derive(Debug, Clone, Subcommand)]
 pub enum AreasCommand {
     /// Import a boundary layer (GeoJSON; any OGR vector format with the gdal feature) into the store.
@@ -31,6 +34,7 @@ pub enum AreasCommand {
     Counts(Box<AreasCountsArgs>),
 }
 
+/// Options of `hotspots areas import`.
 #[derive(Debug, Clone, Args)]
 pub struct AreasImportArgs {
     /// The boundary file: .geojson (CRS84, EPSG:27700, ... from its "crs" member), or with the gdal feature any
@@ -46,16 +50,20 @@ pub struct AreasImportArgs {
     /// The property holding each area's display name (default: the key).
     #[arg(long)]
     pub name_field: Option<String>,
+    /// Print the layer's record, and whether it was already imported, as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
+/// Options of `hotspots areas list`.
 #[derive(Debug, Clone, Args)]
 pub struct AreasListArgs {
+    /// Print the layers as JSON.
     #[arg(long)]
     pub json: bool,
 }
 
+/// Options of `hotspots areas counts`.
 #[derive(Debug, Clone, Args)]
 pub struct AreasCountsArgs {
     /// The layer: NAME (its newest version), NAME@N (version N) or a layer id.
@@ -73,8 +81,10 @@ pub struct AreasCountsArgs {
     /// Write to a file: .csv, .geojson (or .json), or .gpkg with the gdal feature.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// The window and categories counted.
     #[command(flatten)]
     pub filter: super::params::SpecArgs<crate::model::Query>,
+    /// Where the data's weights and metric grid come from.
     #[command(flatten)]
     pub data: super::analysis::DataArgs,
 }

@@ -12,6 +12,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Options of `hotspots backtest`.
 #[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {
     /// Methods to compare, comma-separated: counts:N, decay:H, kde:B, prospective:B:T, blend:H:B:A, with an optional
@@ -40,6 +41,7 @@ pub struct BacktestArgs {
     /// Fit on counts, or on harm (harm-weighted variants of every method; the choice then ranks by harm captured).
     #[arg(long, default_value = "count")]
     pub weight: WeightMode,
+    /// Where the data's weights and metric grid come from.
     #[command(flatten)]
     pub data: DataArgs,
     /// Write a chart of hit rate against coverage, one line per method (SVG).

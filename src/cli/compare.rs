@@ -25,6 +25,7 @@ fn polygons(path: &Path) -> Result<MultiPolygon<f64>, CliError> {
     Ok(MultiPolygon::new(layer.areas.into_iter().flat_map(|a| a.outline_lonlat.0).collect()))
 }
 
+/// Options of `hotspots compare`.
 #[derive(Debug, Clone, Args)]
 pub struct CompareArgs {
     /// The target area (GeoJSON polygons; all features together). Or --hotspot ID.
@@ -52,8 +53,11 @@ pub struct CompareArgs {
     /// Print the comparison as CSV, one row per figure.
     #[arg(long)]
     pub csv: bool,
+    /// The comparison's parameters (windows, categories, target hotspot, buffer, change map), as the library's
+    /// [`CompareSpec`].
     #[command(flatten)]
     pub spec: SpecArgs<CompareSpec>,
+    /// Where the data's weights and metric grid come from.
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -190,6 +194,7 @@ pub(super) fn run_compare(store: &Path, args: &CompareArgs, w: &mut dyn Write) -
     Ok(super::EXIT_OK)
 }
 
+/// Options of `hotspots accuracy`.
 #[derive(Debug, Clone, Args)]
 pub struct AccuracyArgs {
     /// The window hotspots are chosen on: FROM..TO.

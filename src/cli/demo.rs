@@ -9,6 +9,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// Options of `hotspots demo`.
 #[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     /// Folder of incident files to ingest (default: the repository's fixtures/police-uk).

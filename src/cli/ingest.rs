@@ -8,6 +8,7 @@ use clap::Args;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
+/// Options of `hotspots ingest`.
 #[derive(Debug, Clone, Args)]
 pub struct IngestArgs {
     /// Files to import: police.uk street-level CSV, CSV with named columns, or GeoJSON points (optionally .gz).
@@ -92,6 +93,7 @@ impl IngestArgs {
         }
     }
 
+    /// The library's import options these arguments ask for (column choices, formats, time zone, checks).
     pub fn options(&self) -> IngestOptions {
         IngestOptions {
             columns: ColumnOptions {

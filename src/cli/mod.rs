@@ -43,6 +43,7 @@ pub const EXIT_USAGE: u8 = 2;
 /// Exit code: some input files failed while others were imported.
 pub const EXIT_PARTIAL: u8 = 3;
 
+/// The `hotspots` command line: the store and the command to run.
 #[derive(Debug, Parser)]
 #[command(name = "hotspots", version, about = "Hotspot analysis of geocoded incidents", long_about = None)]
 pub struct Cli {
@@ -56,10 +57,12 @@ pub struct Cli {
         display_order = 1000
     )]
     pub store: PathBuf,
+    /// The command to run.
     #[command(subcommand)]
     pub command: Command,
 }
 
+/// The commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Import incident files (police.uk CSV, any CSV, GeoJSON points; .gz read transparently) into the store.
@@ -108,20 +111,28 @@ pub enum Command {
 /// Errors of the command layer.
 #[derive(Debug, thiserror::Error)]
 pub enum CliError {
+    /// Opening, reading or writing the store failed.
     #[error(transparent)]
     Store(#[from] crate::store::StoreError),
+    /// Importing a file failed.
     #[error(transparent)]
     Ingest(#[from] crate::ingest::IngestError),
+    /// Generating synthetic data failed.
     #[error(transparent)]
     Synth(#[from] crate::synth::SynthError),
+    /// An analysis failed.
     #[error(transparent)]
     Analysis(#[from] crate::analysis::pipeline::AnalysisError),
+    /// Importing or reading a boundary layer failed.
     #[error(transparent)]
     Areas(#[from] crate::areas::AreaError),
+    /// Writing to the terminal or an output file failed.
     #[error("writing output: {0}")]
     Output(#[from] std::io::Error),
+    /// Formatting or writing a report failed.
     #[error(transparent)]
     Report(#[from] crate::report::ReportError),
+    /// The arguments do not make sense together (what is wrong, in the command line's words).
     #[error("{0}")]
     Usage(String),
 }

@@ -15,6 +15,7 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// Options of `hotspots publish`.
 #[derive(Debug, Clone, Args)]
 pub struct PublishArgs {
     /// The directory to write (created if missing): hotspots.pmtiles, index.json, index.html and the page's files.

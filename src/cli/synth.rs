@@ -7,6 +7,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::PathBuf;
 
+/// Options of `hotspots synth`.
 #[derive(Debug, Clone, Args)]
 pub struct SynthArgs {
     /// Number of incidents.

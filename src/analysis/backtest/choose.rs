@@ -55,13 +55,17 @@ pub fn default_methods() -> Vec<PredictMethod> {
 /// A method's record at the choice's coverage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Record {
+    /// The method and its parameters.
     pub method: PredictMethod,
+    /// Its text form (`counts:3`).
     pub text: String,
+    /// What it does, for people.
     pub description: String,
     /// Hit rate (count) or harm captured (harm) over the folds.
     pub caught: Stat,
     /// The share of the study area its places covered (mean over folds).
     pub area_share: f64,
+    /// Folds it was scored on.
     pub folds: usize,
 }
 
@@ -98,12 +102,19 @@ pub enum ChoiceReason {
 /// The method chosen and the evidence for it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MethodChoice {
+    /// The method chosen.
     pub method: PredictMethod,
+    /// Its text form (`decay:60d:6`).
     pub text: String,
+    /// What it does, for people.
     pub description: String,
+    /// Whether the backtest chose it or it is the default for too little history.
     pub reason: ChoiceReason,
+    /// What the choice measured: hit rate (count) or harm captured (harm).
     pub weight: WeightMode,
+    /// The coverage the methods were compared at, percent of the study area.
     pub coverage_pct: f64,
+    /// The period length of the folds.
     pub period: Period,
     /// Folds the methods were compared on (newest first).
     pub fold_labels: Vec<String>,
@@ -113,6 +124,7 @@ pub struct MethodChoice {
     pub baseline: Option<Record>,
     /// In plain words.
     pub sentence: String,
+    /// Anything else to know (periods skipped, ties...), for people.
     pub notes: Vec<String>,
 }
 

@@ -47,7 +47,9 @@ pub const DEFAULT_FOLDS: usize = 12;
 pub struct BacktestParams {
     /// Categories (all when empty).
     pub categories: Vec<String>,
+    /// The prediction methods to compare, in the order reported.
     pub methods: Vec<PredictMethod>,
+    /// The coverages to score each method at, percent of the study area (0.5 = the best 0.5% of its cells).
     pub coverages_pct: Vec<f64>,
     /// At most this many folds.
     pub folds: usize,
@@ -56,7 +58,9 @@ pub struct BacktestParams {
     /// The end of the history evaluated (exclusive); `None`: the end of the data (a month start on month periods,
     /// midnight UTC on day periods).
     pub at_s: Option<i64>,
+    /// The grid cell size, in metres.
     pub cell_m: f64,
+    /// What each incident weighs (counts, or harm by category).
     pub weights: Weights,
 }
 
@@ -80,8 +84,11 @@ impl BacktestParams {
 /// Mean, minimum and maximum over folds (`None` when no fold defines the measure).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Stat {
+    /// The mean over the folds that define the measure.
     pub mean: f64,
+    /// The smallest value over those folds.
     pub min: f64,
+    /// The largest value over those folds.
     pub max: f64,
 }
 
@@ -103,37 +110,54 @@ impl Stat {
 pub struct Fold {
     /// `2024-03`, or `2017-12-04..2018-01-01`.
     pub label: String,
+    /// The fold's first instant (inclusive), as text.
     pub from: String,
+    /// The fold's end (exclusive), as text.
     pub to: String,
     /// Incidents of the selected categories in the fold.
     pub incidents: u64,
+    /// Harm of those incidents (their weights summed; equal to `incidents` when weighting by count).
     pub harm: f64,
 }
 
 /// One method, coverage and fold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FoldScore {
+    /// Cells taken (at most the coverage's `cells_allowed`; fewer when the method scored fewer cells).
     pub cells: usize,
+    /// Cells taken / study cells, a fraction.
     pub area_share: f64,
+    /// Incidents of the fold in the cells taken.
     pub hits: u64,
+    /// `hits` / the fold's incidents; `None` when the fold has none.
     pub hit_rate: Option<f64>,
+    /// Prediction Accuracy Index: hit rate / area share; `None` when the hit rate is undefined or the area share is 0.
     pub pai: Option<f64>,
+    /// Predictive Efficiency Index: hit rate / the best hit rate as many study cells could have had; `None` when
+    /// undefined.
     pub pei: Option<f64>,
+    /// Harm in the cells taken / the fold's harm; `None` when the fold has no harm.
     pub harm_captured: Option<f64>,
 }
 
 /// One method at one coverage, over the folds.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CoverageRecord {
+    /// The coverage, percent of the study area.
     pub coverage_pct: f64,
     /// The cells the coverage allows.
     pub cells_allowed: usize,
     /// Whether the method scored enough cells to fill the coverage in every fold.
     pub reached: bool,
+    /// Area share over the folds.
     pub area_share: Option<Stat>,
+    /// Hit rate over the folds.
     pub hit_rate: Option<Stat>,
+    /// PAI over the folds.
     pub pai: Option<Stat>,
+    /// PEI over the folds.
     pub pei: Option<Stat>,
+    /// Harm captured over the folds.
     pub harm_captured: Option<Stat>,
     /// In the order of [`Backtest::folds`].
     pub per_fold: Vec<FoldScore>,
@@ -142,9 +166,11 @@ pub struct CoverageRecord {
 /// One method's record.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct MethodRecord {
+    /// The method and its parameters.
     pub method: PredictMethod,
     /// The text form (`counts:3`).
     pub text: String,
+    /// What the method does, for people.
     pub description: String,
     /// Why it was not evaluated (`None` when it was).
     pub set_aside: Option<String>,
@@ -164,26 +190,38 @@ impl MethodRecord {
 /// The study area of a run.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StudyArea {
+    /// How the study area was drawn, for people ([`crate::analysis::predict::STUDY_AREA_RULE`]).
     pub rule: &'static str,
+    /// Cells in the study area.
     pub cells: usize,
+    /// The grid cell size, in metres.
     pub cell_m: f64,
+    /// The study area, km2 (cells x cell area).
     pub km2: f64,
     /// The span of the incidents it was drawn around.
     pub from: String,
+    /// The end of that span (exclusive), as text.
     pub to: String,
 }
 
 /// A backtest's results.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Backtest {
+    /// The period length of the folds (months or days).
     pub period: Period,
+    /// The end of the history evaluated (exclusive), as text.
     pub at: String,
+    /// What each incident weighs.
     pub weight: WeightMode,
+    /// The categories selected (empty = all).
     pub categories: Vec<String>,
+    /// The coverages scored, percent of the study area.
     pub coverages_pct: Vec<f64>,
+    /// The one study area every method and fold is scored in.
     pub study_area: StudyArea,
     /// Newest first.
     pub folds: Vec<Fold>,
+    /// Every method asked for, in the order asked, including those set aside.
     pub methods: Vec<MethodRecord>,
     /// Periods skipped and why, and anything else to know.
     pub notes: Vec<String>,

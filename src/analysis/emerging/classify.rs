@@ -13,22 +13,39 @@ pub const DEFAULT_TREND_ALPHA: f64 = 0.05;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EmergingClass {
+    /// No pattern detected: none of the classes below (also every location not analysed).
     NoPattern,
+    /// The final step is hot and no earlier step is.
     NewHot,
+    /// A run of at least 2 hot steps ends at the final step, no step before it is hot, under 90% of steps hot.
     ConsecutiveHot,
+    /// Hot at the final step and in at least 90% of steps, with a significant increasing trend.
     IntensifyingHot,
+    /// Hot at the final step and in at least 90% of steps, with no significant trend.
     PersistentHot,
+    /// Hot at the final step and in at least 90% of steps, with a significant decreasing trend.
     DiminishingHot,
+    /// Hot at the final step, under 90% of steps hot, not new or consecutive, never significantly cold.
     SporadicHot,
+    /// Hot at the final step, under 90% of steps hot, not new or consecutive, and cold in some earlier step.
     OscillatingHot,
+    /// Not significant at the final step, but hot in at least 90% of steps.
     HistoricalHot,
+    /// The final step is cold and no earlier step is.
     NewCold,
+    /// A run of at least 2 cold steps ends at the final step, no step before it is cold, under 90% of steps cold.
     ConsecutiveCold,
+    /// Cold at the final step and in at least 90% of steps, with a significant decreasing trend (z more negative).
     IntensifyingCold,
+    /// Cold at the final step and in at least 90% of steps, with no significant trend.
     PersistentCold,
+    /// Cold at the final step and in at least 90% of steps, with a significant increasing trend.
     DiminishingCold,
+    /// Cold at the final step, under 90% of steps cold, not new or consecutive, never significantly hot.
     SporadicCold,
+    /// Cold at the final step, under 90% of steps cold, not new or consecutive, and hot in some earlier step.
     OscillatingCold,
+    /// Not significant at the final step, but cold in at least 90% of steps (and not a historical hot spot).
     HistoricalCold,
 }
 
@@ -54,12 +71,12 @@ impl EmergingClass {
         EmergingClass::HistoricalCold,
     ];
 
-    /// The class as people read it: `New hot spot`, `No pattern detected`.
     /// The snake-case code, as serialised (`intensifying_hot`).
     pub fn code(self) -> String {
         serde_json::to_value(self).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
     }
 
+    /// The class as people read it: `New hot spot`, `No pattern detected`.
     pub fn name(self) -> &'static str {
         use EmergingClass::*;
         match self {
@@ -83,6 +100,7 @@ impl EmergingClass {
         }
     }
 
+    /// Whether the class is one of the eight hot classes.
     pub fn is_hot(self) -> bool {
         use EmergingClass::*;
         matches!(
@@ -98,6 +116,7 @@ impl EmergingClass {
         )
     }
 
+    /// Whether the class is one of the eight cold classes.
     pub fn is_cold(self) -> bool {
         self != EmergingClass::NoPattern && !self.is_hot()
     }

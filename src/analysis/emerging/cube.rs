@@ -34,28 +34,61 @@ pub const MAX_STEPS: usize = 2_000;
 /// Errors of a space-time run.
 #[derive(Debug, thiserror::Error)]
 pub enum CubeError {
+    /// The window or categories could not be selected.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// No incident matches the window and categories.
     #[error("no incidents match the window and categories")]
     Empty,
     #[error(
         "{count} of the selected incidents are known only to the {precision}, so {period} steps would be invented; \
          use --period {suggest} (or narrow --category/--from/--to to data known more precisely)"
     )]
-    PeriodTooFine { period: String, precision: &'static str, count: usize, suggest: &'static str },
+    /// Some incidents are known less precisely than the period, so steps would be invented.
+    PeriodTooFine {
+        /// The period asked for (`week`).
+        period: String,
+        /// The coarser precision those incidents have (`month`).
+        precision: &'static str,
+        /// How many selected incidents have it.
+        count: usize,
+        /// The period to use instead.
+        suggest: &'static str,
+    },
     #[error("the window holds {steps} whole {period} steps; emerging hot spot analysis needs at least 2")]
-    TooFewSteps { steps: usize, period: String },
+    /// The window holds fewer than two whole steps.
+    TooFewSteps {
+        /// Whole steps in the window.
+        steps: usize,
+        /// The period.
+        period: String,
+    },
     #[error("the window holds {steps} {period} steps, more than {max}; use a longer period or a shorter window")]
-    TooManySteps { steps: usize, period: String, max: usize },
+    /// The window holds more than [`MAX_STEPS`] steps.
+    TooManySteps {
+        /// Steps in the window.
+        steps: usize,
+        /// The period.
+        period: String,
+        /// The most accepted ([`MAX_STEPS`]).
+        max: usize,
+    },
+    /// The cube's grid could not be built (why, for people).
     #[error("{0}")]
     Grid(String),
     #[error(
         "the store holds no data for {missing} of the window: no trend can be measured across it; choose a window \
          inside the data held (see `hotspots info`)"
     )]
-    NotCovered { missing: String },
+    /// The store has no data for part of the window, so no trend can be measured across it.
+    NotCovered {
+        /// What is missing, for people (`Nov 2023`).
+        missing: String,
+    },
+    /// The emerging classification failed.
     #[error(transparent)]
     Emerging(#[from] EmergingError),
+    /// The run would cost more than the computation budget allows.
     #[error(transparent)]
     TooCostly(#[from] crate::model::TooCostly),
 }
@@ -63,18 +96,25 @@ pub enum CubeError {
 /// The cube and its analysis.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct EmergingRun {
+    /// The length of each time step.
     pub period: Period,
+    /// The time steps, oldest first (each a whole period inside the window).
     pub steps: Vec<Window>,
+    /// The grid the cube's cells are on.
     #[serde(skip)]
     pub grid: Grid,
+    /// The grid cell size, in metres.
     pub cell_m: f64,
+    /// Gi*'s neighbourhood distance band, in metres.
     pub band_m: f64,
     /// Which cells were analysed (inside the incidents' hull).
     #[serde(skip)]
     pub study: Vec<bool>,
     /// Incidents of each step (all cells).
     pub step_totals: Vec<u64>,
+    /// Each study cell's Gi* per step and its trend class.
     pub result: Emerging,
+    /// Warnings for people (incidents outside whole steps, strays...).
     pub warnings: Vec<String>,
 }
 
@@ -287,16 +327,22 @@ pub fn run(ds: &Dataset, params: &EmergingSpec) -> Result<EmergingRun, CubeError
 /// The cube on H3 cells.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HexEmergingRun {
+    /// The length of each time step.
     pub period: Period,
+    /// The time steps, oldest first.
     pub steps: Vec<Window>,
+    /// The H3 resolution (0 coarsest to 15 finest).
     pub resolution: u8,
     /// Gi\* neighbourhood: cells within `k` rings.
     pub k: u32,
     /// The H3 cells analysed (every cell within `k` rings of a cell with an incident), ascending; the locations of
     /// `result`, in this order.
     pub cells: Vec<u64>,
+    /// Incidents of each step (all cells).
     pub step_totals: Vec<u64>,
+    /// Each cell's Gi* per step and its trend class.
     pub result: Emerging,
+    /// Warnings for people.
     pub warnings: Vec<String>,
 }
 

@@ -98,23 +98,45 @@ use serde::Serialize;
 /// Errors of the emerging hot spot analysis.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EmergingError {
+    /// No time step was given.
     #[error("no time steps: emerging hot spot analysis needs at least 2")]
     NoSteps,
+    /// Only one time step was given (the number given).
     #[error("only {0} time step: emerging hot spot analysis needs at least 2 (use Gi* for a single period)")]
     TooFewSteps(usize),
     #[error("time step {step} has {len} values, expected {expected} (one per location)")]
-    StepLength { step: usize, len: usize, expected: usize },
+    /// A time step does not have one value per location.
+    StepLength {
+        /// The step, from 0 (oldest).
+        step: usize,
+        /// Values it has.
+        len: usize,
+        /// Locations (the first step's length).
+        expected: usize,
+    },
     #[error("the study area mask has {mask} values for {cells} cells")]
-    StudyLength { mask: usize, cells: usize },
+    /// The study-area mask does not have one value per location.
+    StudyLength {
+        /// Values in the mask.
+        mask: usize,
+        /// Locations.
+        cells: usize,
+    },
+    /// The distance band is not a positive finite number, in metres (the band given).
     #[error("distance band {0} m is not a positive finite number")]
     BadBand(f64),
+    /// The significant bin is not 1, 2 or 3 (the bin given).
     #[error("significant bin {0} is not 1 (90%), 2 (95%) or 3 (99%)")]
     BadSignificantBin(i8),
+    /// The trend significance level is not strictly between 0 and 1 (the level given).
     #[error("trend significance level {0} is not between 0 and 1")]
     BadTrendAlpha(f64),
+    /// Gi* failed in one time step.
     #[error("Gi* in time step {step}: {source}")]
     GiStar {
+        /// The step, from 0 (oldest).
         step: usize,
+        /// Why Gi* failed.
         #[source]
         source: GiStarError,
     },
@@ -145,9 +167,11 @@ impl Default for EmergingOptions {
 /// The result for one location.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct LocationTrend {
+    /// The location's emerging class (see the module docs for the rules).
     pub class: EmergingClass,
     /// Mann-Kendall z of the location's Gi\* z-scores over the steps; `None` when undefined or not analysed.
     pub mk_z: Option<f64>,
+    /// Two-sided p-value of `mk_z`; `None` when it is.
     pub mk_p: Option<f64>,
     /// Kendall's tau of the Gi\* z-scores against time.
     pub mk_tau: Option<f64>,
@@ -167,6 +191,7 @@ pub struct LocationTrend {
 /// The emerging hot spot analysis of every location.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Emerging {
+    /// Time steps analysed.
     pub steps: usize,
     /// One per location (grid cell or neighbourhood row), in input order.
     pub locations: Vec<LocationTrend>,
@@ -176,7 +201,9 @@ pub struct Emerging {
     /// Gi\* bin of every location at every step, `bin_by_step[t][location]` (not serialised).
     #[serde(skip_serializing)]
     pub bin_by_step: Vec<Vec<i8>>,
+    /// The options the analysis ran with.
     pub options: EmergingOptions,
+    /// Warnings for people (a step where Gi* is undefined...).
     pub warnings: Vec<String>,
 }
 

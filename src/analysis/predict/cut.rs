@@ -123,7 +123,9 @@ impl Strays {
 pub struct StudyMask {
     /// One flag per grid cell.
     pub mask: Vec<bool>,
+    /// Cells in the study area (the `true` flags of `mask`).
     pub cells: usize,
+    /// Incidents left out of the study area as far from the rest.
     pub strays: Strays,
 }
 

@@ -37,16 +37,43 @@ pub const MAX_LOOKBACK_PERIODS: u32 = 120;
 #[serde(tag = "method", rename_all = "snake_case")]
 pub enum PredictMethod {
     /// Weight per cell over the last `periods` periods.
-    Counts { periods: u32 },
+    Counts {
+        /// Lookback, in periods (at least 1).
+        periods: u32,
+    },
     /// Weight per cell over the last `periods` periods, each incident decayed exponentially with its age.
-    Decay { half_life_days: u32, periods: u32 },
+    Decay {
+        /// Age at which an incident weighs half, in days.
+        half_life_days: u32,
+        /// Lookback, in periods.
+        periods: u32,
+    },
     /// Exact quartic KDE of the last `periods` periods' incidents at each cell centre.
-    Kde { bandwidth_m: f64, periods: u32 },
+    Kde {
+        /// The quartic kernel's bandwidth, in metres.
+        bandwidth_m: f64,
+        /// Lookback, in periods.
+        periods: u32,
+    },
     /// Bowers, Johnson & Pease (2004): see the type's docs.
-    Prospective { band_m: f64, time_band_days: u32 },
+    Prospective {
+        /// The space band `B`, in metres: cells this far apart or more do not add.
+        band_m: f64,
+        /// The time band `T`, in days: incidents this old or older do not add.
+        time_band_days: u32,
+    },
     /// `(1 - smoothing) x` decayed weight in the cell `+ smoothing x` the decayed weights' quartic KDE, expected per
     /// cell.
-    Blend { half_life_days: u32, bandwidth_m: f64, smoothing: f64, periods: u32 },
+    Blend {
+        /// Age at which an incident weighs half, in days.
+        half_life_days: u32,
+        /// The quartic kernel's bandwidth, in metres.
+        bandwidth_m: f64,
+        /// The KDE's share of the score, 0 to 1.
+        smoothing: f64,
+        /// Lookback, in periods.
+        periods: u32,
+    },
 }
 
 /// A method's text that does not parse, with what was expected.
@@ -55,7 +82,9 @@ pub enum PredictMethod {
     "method '{text}': {problem}; methods are counts:N, decay:H[:N], kde:B[:N], prospective:B:T, blend:H:B:A[:N] (H, T durations such as 60d or 8w; B metres; A from 0 to 1; N periods)"
 )]
 pub struct MethodParseError {
+    /// The text as given.
     pub text: String,
+    /// What is wrong with it.
     pub problem: String,
 }
 

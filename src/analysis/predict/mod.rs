@@ -43,6 +43,7 @@ use serde::Serialize;
 /// How incidents weigh when fitting, and the harm weight of each category (for harm captured).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Weights {
+    /// What fitting weighs each incident by: its count, or its harm.
     pub mode: WeightMode,
     /// Harm weight per category id; a category beyond the end weighs 1.
     pub harm_by_category: Vec<f64>,
@@ -72,27 +73,49 @@ impl Weights {
 /// Errors of prediction and its evaluation.
 #[derive(Debug, thiserror::Error)]
 pub enum PredictError {
+    /// The window or categories could not be selected.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// A KDE method's density could not be computed.
     #[error(transparent)]
     Kde(#[from] KdeError),
+    /// The grid could not be built.
     #[error(transparent)]
     Grid(#[from] crate::grid::GridError),
     #[error("method {method}: {problem}")]
-    BadMethod { method: String, problem: String },
+    /// A method's parameters are not usable.
+    BadMethod {
+        /// The method's text form (`decay:0d`).
+        method: String,
+        /// What is wrong, for people.
+        problem: String,
+    },
     #[error(
         "period {period} is finer than the data: {count} selected incidents are known only to the {precision}; use \
          period month"
     )]
-    PeriodTooFine { period: String, precision: TimePrecision, count: usize },
+    /// Some incidents are known less precisely than the period.
+    PeriodTooFine {
+        /// The period asked for.
+        period: String,
+        /// The coarser precision those incidents have.
+        precision: TimePrecision,
+        /// How many selected incidents have it.
+        count: usize,
+    },
+    /// Nothing to evaluate (why, for people).
     #[error("no incidents to evaluate: {0}")]
     NoData(String),
+    /// A coverage is not above 0 and at most 100 percent (the one given).
     #[error("coverage {0}% is not a share of the study area above 0 and at most 100")]
     BadCoverage(f64),
+    /// No method was given.
     #[error("no method to test: give at least one method")]
     NoMethods,
+    /// Fewer than one fold was asked for (the number given).
     #[error("folds must be at least 1 (got {0})")]
     BadFolds(usize),
+    /// A broken invariant of the evaluation (what), reported rather than a panic.
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -19,7 +19,9 @@ pub const DEFAULT_BUFFER_M: f64 = 250.0;
 /// Two windows compared, and how their target is chosen.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CompareSpec {
+    /// The before window (required: `None` is refused when the comparison runs).
     pub before: Option<Window>,
+    /// The after window (required).
     pub after: Option<Window>,
     /// Categories (shared by both windows), and the grid, kernel and weight of the hotspot target and of the change
     /// map. Its `from`/`to` are not parameters of a comparison (the windows are).

@@ -11,6 +11,7 @@ pub(crate) const MAX_BREAKS: usize = 12;
 /// A density surface banded by class breaks (the `density` tile layer).
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct DensitySpec {
+    /// The surface: incidents, grid, kernel, weight.
     pub analysis: AnalysisParams,
     /// Lower edges of the bands above the first, per km², strictly increasing (`None`: from the analysis: 0.1, 0.25,
     /// 0.5, 0.75, 1 and 2 times its hotspot level, each to two significant figures).

@@ -11,18 +11,26 @@ use serde::Serialize;
 /// The request of an emerging hot spot analysis: which incidents, the time step, the grid and the Gi* band.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EmergingSpec {
+    /// The incidents: window and categories.
     pub query: Query,
+    /// The length of each time step.
     pub period: Period,
+    /// Grid cell size, in metres (`None`: automatic).
     pub cell_m: Option<f64>,
+    /// Gi* distance band, in metres (`None`: automatic).
     pub band_m: Option<f64>,
+    /// Gi* significance and trend options.
     pub options: EmergingOptions,
 }
 
 /// The length of a time step.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Period {
+    /// Seven days (steps are counted back from the window's end).
     Week,
+    /// A calendar month.
     Month,
+    /// A number of days (1 to 366).
     Days(u32),
 }
 
@@ -44,6 +52,7 @@ impl std::str::FromStr for Period {
 }
 
 impl Period {
+    /// The period as parsed and written in settings (`week`, `month`, `14d`).
     pub fn name(self) -> String {
         match self {
             Period::Week => "week".into(),

@@ -28,6 +28,7 @@ pub enum Method {
 }
 
 impl Method {
+    /// The method's name as parsed and written in settings (`predict`, `kde`, `gistar`).
     pub fn name(self) -> &'static str {
         match self {
             Method::Predict => "predict",
@@ -63,6 +64,7 @@ impl std::str::FromStr for RankBy {
 }
 
 impl RankBy {
+    /// The name as parsed and written in settings (`count`, `harm`).
     pub fn name(self) -> &'static str {
         match self {
             RankBy::Count => "count",
@@ -97,6 +99,7 @@ pub const PREDICT_MAX_CELLS: f64 = 25e6;
 /// Which cells are hot, and how the places they form are ranked.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct HotspotRule {
+    /// How hot cells are chosen.
     pub method: Method,
     /// With `predict`: the prediction method (`None`: the one the backtest chooses on the store's history).
     pub predictor: Option<PredictMethod>,
@@ -236,7 +239,9 @@ impl Params for HotspotRule {
 /// A request for ranked hotspots (`find`, `/api/hotspots`, the `hotspots` tile layer).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HotspotSpec {
+    /// The surface: incidents, grid, kernel, weight.
     pub analysis: AnalysisParams,
+    /// Which cells are hot and how the places are ranked.
     pub rule: HotspotRule,
     /// How many places to list.
     pub top: usize,
@@ -284,11 +289,13 @@ impl Params for HotspotSpec {
 /// A Gi* request (`gistar`, the `gistar` tile layer).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct GiStarSpec {
+    /// The surface the counts are taken on: incidents, grid, weight.
     pub analysis: AnalysisParams,
     /// Distance band, metres (`None`: the bandwidth).
     pub band_m: Option<f64>,
     /// Permutations for pseudo p-values (0: analytic only).
     pub permutations: usize,
+    /// The permutations' random seed.
     pub seed: u64,
     /// Whether bins are corrected for the false discovery rate.
     pub fdr: bool,
@@ -372,12 +379,15 @@ impl Params for GiStarSpec {
 /// An H3 request (`hex`, the `hex` tile layer).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HexSpec {
+    /// The incidents and weight (the grid and kernel are not used).
     pub analysis: AnalysisParams,
     /// H3 resolution, 0 (coarsest) to 15.
     pub resolution: u8,
     /// Gi* over k rings, when given.
     pub k: Option<u32>,
+    /// Permutations for Gi*'s pseudo p-values (0: analytic only).
     pub permutations: usize,
+    /// The permutations' random seed.
     pub seed: u64,
 }
 

@@ -44,12 +44,16 @@ use serde::Serialize;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[error("{parameter}={value}: {problem}")]
 pub struct SpecError {
+    /// The parameter's library name (`cell_m`).
     pub parameter: String,
+    /// The text given.
     pub value: String,
+    /// What is wrong with it, for people.
     pub problem: String,
 }
 
 impl SpecError {
+    /// A parameter error from the parameter's name, the text given and the problem.
     pub fn new(parameter: &str, value: &str, problem: impl Into<String>) -> SpecError {
         SpecError { parameter: parameter.to_owned(), value: value.to_owned(), problem: problem.into() }
     }

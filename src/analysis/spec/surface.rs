@@ -14,10 +14,15 @@ const GROUP: &str = "Grid and kernel";
 /// automatically, and say how).
 #[derive(Debug, Clone, PartialEq, Serialize, Default)]
 pub struct AnalysisParams {
+    /// The incidents: window and categories.
     pub query: Query,
+    /// Grid cell size, in metres (`None`: automatic).
     pub cell_m: Option<f64>,
+    /// KDE bandwidth, in metres (`None`: automatic).
     pub bandwidth_m: Option<f64>,
+    /// The KDE kernel.
     pub kernel: Kernel,
+    /// What each incident weighs (count or harm).
     pub weight: WeightMode,
     /// A boundary layer's name: only incidents inside it are analysed, and the study area is its cells
     /// ([`crate::analysis::study_boundary`]); `None`: the hull of the incidents, strays left out.

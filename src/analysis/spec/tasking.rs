@@ -14,21 +14,29 @@ use serde::Serialize;
 
 const GROUP: &str = "Tasking";
 
-/// Parameters of [`crate::analysis::tasking::tasking`] (the request's one description: defaults in its `Default`, parameters read and written
+/// Parameters of [`crate::analysis::tasking::tasking`] (the request's one description: defaults in its `Default`,
+/// parameters read and written
 /// by [`crate::analysis::spec::Params`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskingParams {
     /// The end of the window (the start of the period being planned); `None` = the end of the data (rounded up to
     /// midnight UTC).
     pub at_s: Option<i64>,
+    /// The length of the window looked back over, before `at_s`.
     pub window: WindowLength,
+    /// How many places to list.
     pub top: usize,
+    /// The least distance between two listed places, in metres.
     pub min_separation_m: f64,
+    /// Categories (all when empty).
     pub categories: Vec<String>,
+    /// What each incident weighs (count or harm).
     pub weight: WeightMode,
     /// `None`: rank as the weight.
     pub rank_by: Option<RankBy>,
+    /// Grid cell size, in metres (`None`: automatic).
     pub cell_m: Option<f64>,
+    /// KDE bandwidth, in metres (`None`: automatic).
     pub bandwidth_m: Option<f64>,
     /// Share of the study area taken as hot cells.
     pub top_share: f64,
