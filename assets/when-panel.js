@@ -105,7 +105,7 @@ export function whenHtml(ans) {
       <tbody>${rows}</tbody>
     </table></div>
     <p class="hint when-facts">${int(ans.incidents)} incidents${ans.place ? ` ${esc(ans.place === "the map's view" ? 'in the map view' : `in ${ans.place}`)}` : ''};
-      hours in ${esc(ans.timezone || 'UTC')}.${busy ? ` Busiest: ${esc(hourText(busy.day, busy.hour, days))} (${esc(fig(busy.value))}).` : ''}${esc(spread)}
+      ${!ans.timezone || ans.timezone === 'UTC' ? 'hours as the data records them' : `hours in ${esc(ans.timezone)}`}.${busy ? ` Busiest: ${esc(hourText(busy.day, busy.hour, days))} (${esc(fig(busy.value))}).` : ''}${esc(spread)}
       <span class="when-key"><span class="swatch" style="background:${cellColour(0, 1)}"></span>none
       <span class="swatch" style="background:${cellColour(1, 1)}"></span>${esc(fig(max))} (the busiest hour)</span></p>
     <p class="hint analyst-only">Concentration: the smallest block of days and hours holding half of the incidents, against
