@@ -5,7 +5,7 @@
 //! - [`geojson`] reads and validates a GeoJSON FeatureCollection of polygons ([`read_geojson`]).
 //! - [`validate`] checks rings (closed, at least 4 positions, finite coordinates) with the feature named.
 //! - counting incidents per area is `analysis::area_tally`, before and after per area `analysis::area_change`.
-//! - [`file`] reads a boundary file of any supported format; [`wkb`] is how the store keeps outlines.
+//! - [`file`](mod@file) reads a boundary file of any supported format; [`wkb`] is how the store keeps outlines.
 //!
 //! **Edge rule.** An incident is assigned to the **first area in file order whose polygon contains it or has it on
 //! its boundary** (a point on a hole's edge is on the boundary, so it belongs to the area with the hole). A point on

@@ -152,7 +152,7 @@ fn varint(b: &[u8], pos: &mut usize) -> Result<u64, PublishError> {
     Err(PublishError::Archive("a directory number is too long".into()))
 }
 
-/// Read a PMTiles v3 archive written by [`write`] (gzip directories and tiles), following leaf directories.
+/// Read a PMTiles v3 archive written by [`write()`] (gzip directories and tiles), following leaf directories.
 pub fn read(bytes: &[u8]) -> Result<ReadArchive, PublishError> {
     let bad = |m: &str| PublishError::Archive(m.to_owned());
     if bytes.len() < 127 || &bytes[..7] != b"PMTiles" || bytes[7] != 3 {

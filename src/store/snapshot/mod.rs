@@ -1,9 +1,9 @@
-//! The columnar snapshot of the incidents, beside the store: `hotspots.db.snap` (format in [`format`]).
+//! The columnar snapshot of the incidents, beside the store: `hotspots.db.snap` (format in [`format`](mod@format)).
 //!
 //! Loading 20 million incidents row by row from SQLite takes about 20 s of CPU; the snapshot holds the same columns ready
 //! to use (x/y already projected into the store's default CRS) and is memory-mapped, so [`Store::load_dataset`] is
 //! one map and a checksum pass. Every import appends its rows to it in the same breath as its SQLite transaction
-//! ([`append`]), so adding a month costs in proportion to the month. The snapshot is stamped with the store's
+//! (`append`), so adding a month costs in proportion to the month. The snapshot is stamped with the store's
 //! identity and incidents version, its row count and newest import; a snapshot that does not match the store, or
 //! whose checksums fail, is never used: it is rebuilt from the store's rows (and the caller gets a note saying so).
 //!
