@@ -14,6 +14,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The options of `hotspots when`.
 #[derive(Debug, Clone, Args)]
 pub struct WhenArgs {
     /// Only incidents in one area of a stored boundary layer: LAYER:KEY (e.g. lsoas:E01015301).

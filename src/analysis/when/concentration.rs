@@ -29,16 +29,20 @@ pub const MIN_LIFT: f64 = 1.5;
 pub struct Block {
     /// First day (0 = Monday) and number of days.
     pub day: usize,
+    /// Number of consecutive days (wrapping from Sunday to Monday).
     pub days: usize,
     /// First clock hour and number of hours each day.
     pub hour: usize,
+    /// Number of consecutive clock hours each day.
     pub hours: usize,
     /// Weight inside, and its share of the total.
     pub weight: f64,
+    /// `weight` over the week's total weight.
     pub share: f64,
 }
 
 impl Block {
+    /// Hours of the week the block covers, `days * hours`.
     pub fn total_hours(&self) -> usize {
         self.days * self.hours
     }
@@ -100,14 +104,19 @@ pub fn smallest_half_block(cells: &[f64]) -> Option<Block> {
 /// The concentration test's result.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Concentration {
+    /// The smallest block holding at least half of the weight.
     pub block: Block,
     /// The block's share of the week's hours.
     pub time_share: f64,
+    /// Monte Carlo draws of the uniform null (incidents placed at random hours of the week).
     pub draws: usize,
+    /// Seed of the draws.
     pub seed: u64,
     /// Draws whose smallest half-block was no larger.
     pub null_at_most: usize,
+    /// `(null_at_most + 1) / (draws + 1)`.
     pub p: f64,
+    /// The sentence needs `p <= alpha` (and a lift of at least [`MIN_LIFT`]).
     pub alpha: f64,
     /// "most incidents here happen ..." when the concentration is significant and strong enough, else `None`.
     pub sentence: Option<String>,

@@ -26,6 +26,7 @@ use serde::Serialize;
 /// The longest interval spread over the week's hours, in days.
 pub const MAX_SPREAD_DAYS: i64 = 31;
 
+/// Day names by index, 0 = Monday (ISO 8601 order).
 pub const DAY_NAMES: [&str; 7] = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"];
 
 /// Errors of the time-of-day analysis.
@@ -36,9 +37,26 @@ pub enum WhenError {
          nothing about the hour or the day of the week. police.uk data publish months only; use a source with dates \
          or times"
     )]
-    CoarseTimes { count: usize, precision: TimePrecision, example: String },
+    /// Incidents known only to the month or coarser, which say nothing of the hour or weekday.
+    CoarseTimes {
+        /// How many selected incidents are that coarse.
+        count: usize,
+        /// The coarsest precision found.
+        precision: TimePrecision,
+        /// One such incident's time as stored.
+        example: String,
+    },
     #[error("interval {index}: from {from_s} to {to_s} is longer than {MAX_SPREAD_DAYS} days")]
-    TooLong { index: usize, from_s: i64, to_s: i64 },
+    /// An aoristic interval longer than [`MAX_SPREAD_DAYS`].
+    TooLong {
+        /// Its position in the input.
+        index: usize,
+        /// Start, seconds since 1970-01-01 UTC.
+        from_s: i64,
+        /// End, seconds since 1970-01-01 UTC.
+        to_s: i64,
+    },
+    /// An instant (seconds since 1970) that no calendar date represents.
     #[error("instant {0} is outside the calendar")]
     OutOfRange(i64),
 }
@@ -52,22 +70,28 @@ pub struct WeekHours {
     pub incidents: usize,
     /// Of them, spread over more than one hour.
     pub spread: usize,
+    /// The IANA time zone of the clock hours (`UTC`: the times as recorded).
     pub timezone: String,
 }
 
 impl WeekHours {
+    /// All 168 cells at zero.
     pub fn empty(timezone: &str) -> WeekHours {
         WeekHours { cells: vec![0.0; 168], incidents: 0, spread: 0, timezone: timezone.to_owned() }
     }
+    /// The weight of `day` (0 = Monday) at clock hour `hour` (0-23); panics outside those ranges.
     pub fn get(&self, day: usize, hour: usize) -> f64 {
         self.cells[day * 24 + hour]
     }
+    /// The weight of the whole week (the incidents counted, up to rounding).
     pub fn total(&self) -> f64 {
         self.cells.iter().sum()
     }
+    /// Weight per day of week, Monday first.
     pub fn day_totals(&self) -> Vec<f64> {
         (0..7).map(|d| self.cells[d * 24..d * 24 + 24].iter().sum()).collect()
     }
+    /// Weight per clock hour, 0 first, over all days.
     pub fn hour_totals(&self) -> Vec<f64> {
         (0..24).map(|h| (0..7).map(|d| self.cells[d * 24 + h]).sum()).collect()
     }
