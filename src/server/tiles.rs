@@ -85,8 +85,7 @@ pub(super) async fn tile(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let layer = s.layer(&layer_name)?;
-    let info = layer.info(s.config.public);
+    let (layer, info) = s.layer_and_info(&layer_name)?;
     let y = y.strip_suffix(".mvt").ok_or_else(|| AppError::bad("y", format!("tile '{y}' must end in .mvt")))?;
     let z = parse_coord("z", &z)?;
     let (minz, maxz) = (info.minzoom, info.maxzoom);
