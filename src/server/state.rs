@@ -18,7 +18,16 @@ pub struct TileBytes {
     pub raw: Option<axum::body::Bytes>,
     pub gzip: Option<axum::body::Bytes>,
     pub etag: String,
+    /// The same, ready for the `ETag` header.
+    pub etag_header: Option<axum::http::HeaderValue>,
 }
+
+/// Most tile request forms remembered in [`AppState::canonical`] (emptied when full; a few MB at most, as only
+/// queries up to [`CANONICAL_QUERY_MAX`] bytes are kept).
+pub const CANONICAL_KEPT: usize = 1024;
+
+/// Longest raw query whose canonical form is remembered.
+pub const CANONICAL_QUERY_MAX: usize = 2048;
 
 /// Shared by every request.
 pub struct AppState {
@@ -28,6 +37,9 @@ pub struct AppState {
     /// Their descriptions, made once (a tile request looks its layer up by name and reads its zoom range).
     pub infos: Vec<LayerInfo>,
     pub tiles: ByteCache<TileBytes>,
+    /// The canonical form of tile requests by layer and raw query (reading a query is most of a cached tile's own
+    /// work), at most [`CANONICAL_KEPT`] of them.
+    pub canonical: std::sync::RwLock<std::collections::HashMap<String, String>>,
     pub compute: Arc<Semaphore>,
 }
 
@@ -46,6 +58,7 @@ impl AppState {
         AppState {
             infos,
             tiles: ByteCache::new(ctx.config.cache_bytes),
+            canonical: std::sync::RwLock::new(std::collections::HashMap::new()),
             compute: Arc::new(Semaphore::new(ctx.config.compute_permits.max(1))),
             layers,
             ctx,
