@@ -60,8 +60,8 @@ until curl -sf "$base/health" >/dev/null; do sleep 0.01; done
 t1=$(date +%s.%N)
 echo "| serve: until /health answers | $(echo "$t1 - $t0" | bc) s; RSS $(ps -o rss= -p $server) KB |"
 q="from=2024-03&to=2024-04"
-t0=$(date +%s.%N); curl -sf "$base/api/hotspots?$q&top=1" >/dev/null; t1=$(date +%s.%N)
-echo "| serve: first analysis of the month (all of England and Wales, automatic cell and bandwidth) | $(echo "$t1 - $t0" | bc) s |"
+t0=$(date +%s.%N); code=$(curl -s -o /dev/null -w "%{http_code}" "$base/api/hotspots?$q&top=1"); t1=$(date +%s.%N)
+echo "| serve: first /api/hotspots of the month (all of England and Wales, predict's analysis) | $(echo "$t1 - $t0" | bc) s, HTTP $code |"
 # The density layer's analysis is another one (the automatic grid, not predict's patrol-scale cells): the first
 # density tile of a window computes it and its bands; the tiles timed below then find it cached.
 t0=$(date +%s.%N); curl -s -o /dev/null "$base/tiles/density/8/0/0.mvt?$q"; t1=$(date +%s.%N)

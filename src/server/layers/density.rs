@@ -206,7 +206,7 @@ mod tests {
         let values = (0..grid.n_cells())
             .map(|i| {
                 let h = (i as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 33;
-                if h % 7 == 0 { 0.0 } else { (h % 1000) as f64 / 10.0 }
+                if h.is_multiple_of(7) { 0.0 } else { (h % 1000) as f64 / 10.0 }
             })
             .collect();
         (grid, values, projector)
