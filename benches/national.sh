@@ -2,7 +2,9 @@
 # National-scale timings for BENCHMARKS.md: 20 million synthetic incidents over England and Wales (3 years).
 # Usage: benches/national.sh [DATA_DIR]   (default target/national-data; needs about 9 GB there: a 2.1 GB CSV, a
 # 3.3 GB store holding the archived CSV, a 1.2 GB snapshot, and a month to append). Needs wrk (apt-get install wrk),
-# curl and python3. N=... changes the size; PARTS=load,cli,kde,serve,append (the default: all) runs some parts only.
+# curl and python3. N=... changes the size, DAYS and START the span (a one-month national store with the same
+# density as the 20M one: N=570000 DAYS=31 START=2024-03-01 PARTS=serve); PARTS=load,cli,kde,serve,append (the
+# default: all) runs some parts only. Server lines give the server's CPU time (user + sys) beside the wall times.
 # Prints markdown rows; the criterion figures come from
 # `HOTSPOTS_NATIONAL_STORE=DATA_DIR/national.db cargo bench --bench national`.
 set -euo pipefail
@@ -10,9 +12,11 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 data=${1:-$root/target/national-data}
 n=${N:-20000000}
+days=${DAYS:-1096}
+start=${START:-2022-01-01}
 mkdir -p "$data"
-cargo build --release --quiet
-bin="$root/target/release/hotspots"
+cargo build --release --quiet --bin hotspots
+bin="${CARGO_TARGET_DIR:-$root/target}/release/hotspots"
 command -v wrk >/dev/null || { echo "installing wrk"; apt-get install -y -qq wrk; }
 csv="$data/national.csv"
 store="$data/national.db"
@@ -23,7 +27,7 @@ part() { [[ ",$parts," == *",$1,"* ]]; }
 timed() { /usr/bin/time -f "%e s wall, %U s user, %S s sys, %M KB peak RSS" "$@" 2>&1 >/dev/null | tail -1; }
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ ! -f "$csv" ]; then
-  echo "| synth $n national rows | $(timed "$bin" synth --n "$n" --seed 1 --extent england-wales --hotspots 400 --days 1096 --start 2022-01-01 --out "$csv") |"
+  echo "| synth $n national rows | $(timed "$bin" synth --n "$n" --seed 1 --extent england-wales --hotspots 400 --days "$days" --start "$start" --out "$csv") |"
 fi
 python3 -c "import json; t = json.load(open('$csv.truth.json')); print('| distinct map points used |', t['map_points_used'], 'of', t['map_points'], '|')"
 if [ ! -f "$store" ]; then
@@ -56,8 +60,13 @@ until curl -sf "$base/health" >/dev/null; do sleep 0.01; done
 t1=$(date +%s.%N)
 echo "| serve: until /health answers | $(echo "$t1 - $t0" | bc) s; RSS $(ps -o rss= -p $server) KB |"
 q="from=2024-03&to=2024-04"
-t0=$(date +%s.%N); curl -sf "$base/api/hotspots?$q&top=1" >/dev/null; t1=$(date +%s.%N)
-echo "| serve: first analysis of the month (all of England and Wales, automatic cell and bandwidth) | $(echo "$t1 - $t0" | bc) s |"
+t0=$(date +%s.%N); code=$(curl -s -o /dev/null -w "%{http_code}" "$base/api/hotspots?$q&top=1"); t1=$(date +%s.%N)
+echo "| serve: first /api/hotspots of the month (all of England and Wales, predict's analysis) | $(echo "$t1 - $t0" | bc) s, HTTP $code |"
+# The density layer's analysis is another one (the automatic grid, not predict's patrol-scale cells): the first
+# density tile of a window computes it and its bands; the tiles timed below then find it cached.
+t0=$(date +%s.%N); curl -s -o /dev/null "$base/tiles/density/8/0/0.mvt?$q"; t1=$(date +%s.%N)
+echo "| serve: first density tile of the month (computes its analysis and bands; an empty tile) | $(echo "$t1 - $t0" | bc) s |"
+cpu() { awk '{print ($14 + $15) * 10}' "/proc/$server/stat"; } # the server's user + sys CPU, ms
 tiles() { # z, then the box W S E N
   python3 -c "
 import math, sys
@@ -76,6 +85,7 @@ for spec in "8 -5.75 49.95 1.8 55.82" "11 -2.96 50.51 -1.68 51.08" "14 -2.02 50.
   set -- $spec
   list=$(tiles $spec)
   for t in $list; do echo "/tiles/density/$t.mvt?$q"; done >> "$data/urls.txt"
+  c0=$(cpu)
   echo "$list" | xargs -P 8 -I{} curl -s -o /dev/null -w "%{http_code} %{time_total}\n" "$base/tiles/density/{}.mvt?$q" \
     | python3 -c "
 import sys
@@ -83,11 +93,14 @@ rows = [l.split() for l in sys.stdin if l.strip()]
 t = sorted(float(r[1]) * 1000 for r in rows)
 bad = sum(1 for r in rows if r[0] not in ('200', '204'))
 pct = lambda p: t[min(len(t) - 1, int(p / 100 * len(t)))]
-print(f'| uncached density tiles z$1 ({len(t)} tiles, 8 at a time) | p50 {pct(50):.1f} ms, p99 {pct(99):.1f} ms, max {t[-1]:.1f} ms, errors {bad} |')
+print(f'| uncached density tiles z$1 ({len(t)} tiles, 8 at a time) | p50 {pct(50):.1f} ms, p99 {pct(99):.1f} ms, max {t[-1]:.1f} ms, errors {bad}', end='')
 "
+  echo "; server CPU $(( $(cpu) - c0 )) ms; load $(cut -d' ' -f1 /proc/loadavg) |"
 done
 xargs -P 8 -I{} curl -s -o /dev/null "$base{}" < "$data/urls.txt"
-echo "| cached density tiles, 64 connections, 30 s ($(wc -l < "$data/urls.txt") tiles) | $(wrk -t2 -c64 -d30s --latency -s benches/load/urls.lua "$base" -- "$data/urls.txt" | grep -E "^requests ") |"
+c0=$(cpu)
+res=$(wrk -t2 -c64 -d30s --latency -s benches/load/urls.lua "$base" -- "$data/urls.txt" | grep -E "^requests ")
+echo "| cached density tiles, 64 connections, 30 s ($(wc -l < "$data/urls.txt") tiles) | $res; server CPU $(( $(cpu) - c0 )) ms; load $(cut -d' ' -f1 /proc/loadavg) |"
 echo "| serve: RSS after the load test | $(ps -o rss= -p $server) KB |"
 kill $server; trap - EXIT
 fi

@@ -131,8 +131,8 @@ pub(super) fn state(store_path: &Path, args: &ServeArgs) -> Result<AppState, Cli
         };
         CliError::Usage(format!("{flag}: {e}"))
     })?;
+    // SQLite's check of the store runs in the background once the server is up (see `serve_live`).
     let store = Store::open_existing(store_path)?;
-    store.quick_check()?;
     load_state(&store, args, config)
 }
 
@@ -167,10 +167,12 @@ pub(super) fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError
     serve_live(state, None, out)
 }
 
-/// Serve until Ctrl-C; with `follow` (the store and the options), new imports are served within `--poll-s`.
-fn serve_live(state: AppState, follow: Option<(&Path, &ServeArgs)>, out: &mut dyn Write) -> Result<u8, CliError> {
+/// Serve until Ctrl-C; with `store` (its path and the options), the store is checked in the background and, unless
+/// `--poll-s 0`, new imports are served within `--poll-s`.
+fn serve_live(state: AppState, store: Option<(&Path, &ServeArgs)>, out: &mut dyn Write) -> Result<u8, CliError> {
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    let follow = store.filter(|(_, a)| a.poll_s > 0.0);
     writeln!(
         out,
         "serving http://{}/ ({} incidents{}{}); Ctrl-C to stop",
@@ -181,20 +183,38 @@ fn serve_live(state: AppState, follow: Option<(&Path, &ServeArgs)>, out: &mut dy
     )?;
     out.flush()?;
     let live = crate::server::live::Live::new(state.clone());
+    if let Some((path, _)) = store {
+        check_in_background(path, &state.config.store_check, &live);
+    }
     if let Some((path, args)) = follow {
         let loaded = Store::open_existing(path)?.data_version().ok();
+        let every = std::time::Duration::from_secs_f64(args.poll_s);
         let (args, config) = (args.clone(), state.config.clone());
         let loader: crate::server::live::Loader =
             Box::new(move |store: &Store| load_state(store, &args, config.clone()).map_err(|e| e.to_string()));
-        let every = std::time::Duration::from_secs_f64(args_poll(follow));
         live.follow(path.to_owned(), loaded, every, loader);
     }
     rt.block_on(crate::server::run_live(live)).map_err(|e| CliError::Usage(format!("cannot serve: {e}")))?;
     Ok(super::EXIT_OK)
 }
 
-fn args_poll(follow: Option<(&Path, &ServeArgs)>) -> f64 {
-    follow.map_or(2.0, |(_, a)| a.poll_s)
+/// Run SQLite's check of the store on its own thread (5 to 6 s on a 20M store, which must not delay the start):
+/// the result is logged and shown by `/health`; on damage the server keeps serving the data it loaded (the snapshot
+/// passed its checksum) but follows no more imports, and `/health` answers 503.
+fn check_in_background(path: &Path, check: &crate::store::BackgroundCheck, live: &Arc<crate::server::live::Live>) {
+    use crate::store::CheckState;
+    let live = live.clone();
+    check.run_in_background(path, move |state| match state {
+        CheckState::Passed { seconds } => eprintln!("hotspots serve: store check passed ({seconds:.1} s)"),
+        CheckState::Failed { problem } => {
+            live.stop();
+            eprintln!(
+                "hotspots serve: the store is DAMAGED: {problem}. Still serving the data loaded at start, but \
+                 following no more imports; /health answers 503 until the server is restarted on a sound store."
+            );
+        }
+        CheckState::NotRun | CheckState::Running => {}
+    });
 }
 
 pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> Result<u8, CliError> {
@@ -204,6 +224,5 @@ pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> R
     if !(args.poll_s.is_finite() && args.poll_s >= 0.0 && args.poll_s <= 3600.0) {
         return Err(CliError::Usage(format!("--poll-s {}: give seconds between 0 (off) and 3600", args.poll_s)));
     }
-    let follow = (args.poll_s > 0.0).then_some((store_path, args));
-    serve_live(state(store_path, args)?, follow, out)
+    serve_live(state(store_path, args)?, Some((store_path, args)), out)
 }

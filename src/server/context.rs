@@ -58,6 +58,9 @@ pub struct ServerConfig {
     pub queue_timeout: Duration,
     /// Longest a computation may run before the request gets 503.
     pub compute_timeout: Duration,
+    /// SQLite's check of the store, run in the background by `serve` (shared by every state the server swaps in):
+    /// `/health` reports it, and answers 503 once it has found damage.
+    pub store_check: crate::store::BackgroundCheck,
 }
 
 impl ServerConfig {
@@ -79,6 +82,7 @@ impl ServerConfig {
             compute_permits: 2 * cores,
             queue_timeout: Duration::from_secs(10),
             compute_timeout: Duration::from_secs(60),
+            store_check: crate::store::BackgroundCheck::not_run(),
         }
     }
 }

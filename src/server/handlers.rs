@@ -17,8 +17,24 @@ use std::sync::Arc;
 
 type St = State<Arc<AppState>>;
 
-pub(super) async fn health(State(s): St) -> Json<Value> {
-    Json(json!({"status": "ok", "incidents": s.ds.len()}))
+/// `GET /health`: 200 and `status: ok` while the store check (run in the background from the start) has found
+/// nothing; 503 and `status: damaged` once it has found damage (the data loaded at start is still served, so a
+/// load balancer can take this replica out).
+pub(super) async fn health(State(s): St) -> axum::response::Response {
+    use crate::store::CheckState;
+    use axum::response::IntoResponse;
+    let state = s.config.store_check.state();
+    let mut check = json!({"state": state.label()});
+    match &state {
+        CheckState::Passed { seconds } => check["seconds"] = json!(seconds),
+        CheckState::Failed { problem } => check["problem"] = json!(problem),
+        CheckState::NotRun | CheckState::Running => {}
+    }
+    let damaged = matches!(state, CheckState::Failed { .. });
+    let body = Json(json!({"status": if damaged { "damaged" } else { "ok" }, "incidents": s.ds.len(),
+        "store_check": check}));
+    let code = if damaged { axum::http::StatusCode::SERVICE_UNAVAILABLE } else { axum::http::StatusCode::OK };
+    (code, body).into_response()
 }
 
 fn time_span(s: &AppState) -> (Option<i64>, Option<i64>) {

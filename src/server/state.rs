@@ -4,7 +4,7 @@
 use super::cache::ByteCache;
 use super::context::Context;
 use super::error::AppError;
-use super::layers::{TileSource, registry};
+use super::layers::{LayerInfo, TileSource, registry};
 use crate::model::Budget;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -20,7 +20,16 @@ pub struct TileBytes {
     pub gzip: Option<axum::body::Bytes>,
     /// A strong ETag: a hash of the tile's bytes and the data version.
     pub etag: String,
+    /// The same, ready for the `ETag` header.
+    pub etag_header: Option<axum::http::HeaderValue>,
 }
+
+/// Most tile request forms remembered in [`AppState::canonical`] (emptied when full; a few MB at most, as only
+/// queries up to [`CANONICAL_QUERY_MAX`] bytes are kept).
+pub const CANONICAL_KEPT: usize = 1024;
+
+/// Longest raw query whose canonical form is remembered.
+pub const CANONICAL_QUERY_MAX: usize = 2048;
 
 /// Shared by every request.
 pub struct AppState {
@@ -28,8 +37,13 @@ pub struct AppState {
     pub ctx: Context,
     /// The tile layers this server offers (public mode leaves out those it must not serve).
     pub layers: Vec<Box<dyn TileSource>>,
+    /// Their descriptions, made once (a tile request looks its layer up by name and reads its zoom range).
+    pub infos: Vec<LayerInfo>,
     /// Encoded tiles by layer, canonical request and tile address (bounded by bytes).
     pub tiles: ByteCache<TileBytes>,
+    /// The canonical form of tile requests by layer and raw query (reading a query is most of a cached tile's own
+    /// work), at most [`CANONICAL_KEPT`] of them.
+    pub canonical: std::sync::RwLock<std::collections::HashMap<String, String>>,
     /// Permits for CPU work: at most `compute_permits` computations run at once; the rest wait up to `queue_timeout`.
     pub compute: Arc<Semaphore>,
 }
@@ -44,9 +58,13 @@ impl std::ops::Deref for AppState {
 impl AppState {
     /// The state of a context, with the registry's layers (those public mode may serve when `public`).
     pub fn new(ctx: Context) -> Self {
-        let layers = registry(&ctx).into_iter().filter(|l| !ctx.config.public || l.public()).collect();
+        let layers: Vec<Box<dyn TileSource>> =
+            registry(&ctx).into_iter().filter(|l| !ctx.config.public || l.public()).collect();
+        let infos = layers.iter().map(|l| l.info(ctx.config.public)).collect();
         AppState {
+            infos,
             tiles: ByteCache::new(ctx.config.cache_bytes),
+            canonical: std::sync::RwLock::new(std::collections::HashMap::new()),
             compute: Arc::new(Semaphore::new(ctx.config.compute_permits.max(1))),
             layers,
             ctx,
@@ -55,7 +73,13 @@ impl AppState {
 
     /// The layer of this name, or a 404 listing the layers there are.
     pub fn layer(&self, name: &str) -> Result<&dyn TileSource, AppError> {
-        self.layers.iter().find(|l| l.info(self.config.public).name == name).map(|l| l.as_ref()).ok_or_else(|| {
+        self.layer_and_info(name).map(|(l, _)| l)
+    }
+
+    /// The layer of this name and its description, or a 404 listing the layers there are.
+    pub fn layer_and_info(&self, name: &str) -> Result<(&dyn TileSource, &LayerInfo), AppError> {
+        let found = self.infos.iter().position(|i| i.name == name);
+        found.and_then(|k| Some((self.layers.get(k)?.as_ref(), self.infos.get(k)?))).ok_or_else(|| {
             let hidden = self.config.public && registry(&self.ctx).iter().any(|l| l.info(true).name == name);
             let extra = if hidden { " (not served in public mode)" } else { "" };
             AppError::NotFound { error: format!("no layer '{name}'{extra}"), valid: self.layer_names() }
@@ -64,7 +88,7 @@ impl AppState {
 
     /// The names of the layers offered.
     pub fn layer_names(&self) -> Vec<String> {
-        self.layers.iter().map(|l| l.info(self.config.public).name).collect()
+        self.infos.iter().map(|i| i.name.clone()).collect()
     }
 
     /// Run CPU work on a blocking thread, with a bounded queue and a time limit, so one heavy request cannot

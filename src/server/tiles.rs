@@ -85,14 +85,13 @@ pub(super) async fn tile(
     headers: HeaderMap,
     RawQuery(q): RawQuery,
 ) -> Result<Response, AppError> {
-    let layer = s.layer(&layer_name)?;
-    let info = layer.info(s.config.public);
+    let (layer, info) = s.layer_and_info(&layer_name)?;
     let y = y.strip_suffix(".mvt").ok_or_else(|| AppError::bad("y", format!("tile '{y}' must end in .mvt")))?;
     let z = parse_coord("z", &z)?;
     let (minz, maxz) = (info.minzoom, info.maxzoom);
     let z = u8::try_from(z).map_err(|_| AppError::bad("z", format!("z={z} is outside {minz}..={maxz}")))?;
     let t = TileId::new(z, parse_coord("x", &x)?, parse_coord("y", y)?, minz, maxz).map_err(tile_error)?;
-    let query = layer.canonical(q.as_deref())?;
+    let query = canonical_query(&s, &layer_name, layer, q.as_deref())?;
     let key = format!("{layer_name}/{}/{}/{}?{query}&v={}", t.z, t.x, t.y, s.data_version);
     let bytes = match s.tiles.get(&key) {
         Some(b) => b,
@@ -117,6 +116,31 @@ pub(super) async fn tile(
     Ok(tile_response(&bytes, &headers, s.config.token.is_some()))
 }
 
+/// The canonical form of a layer's request (the tile cache key), remembered by raw query: the same URLs come back
+/// again and again, and reading one (dates, numbers, every parameter checked) is most of a cached tile's own work.
+fn canonical_query(
+    s: &AppState,
+    layer_name: &str,
+    layer: &dyn super::layers::TileSource,
+    raw: Option<&str>,
+) -> Result<String, AppError> {
+    use super::state::{CANONICAL_KEPT, CANONICAL_QUERY_MAX};
+    let raw_key = format!("{layer_name}?{}", raw.unwrap_or(""));
+    if let Some(c) = s.canonical.read().ok().and_then(|m| m.get(&raw_key).cloned()) {
+        return Ok(c);
+    }
+    let canonical = layer.canonical(raw)?;
+    if raw_key.len() <= CANONICAL_QUERY_MAX
+        && let Ok(mut m) = s.canonical.write()
+    {
+        if m.len() >= CANONICAL_KEPT {
+            m.clear();
+        }
+        m.insert(raw_key, canonical.clone());
+    }
+    Ok(canonical)
+}
+
 fn tile_error(e: crate::tiles::TileError) -> AppError {
     match e.parameter() {
         Some(name) => AppError::bad(name, e.to_string()),
@@ -138,7 +162,8 @@ fn encode_tile(s: &AppState, built: crate::tiles::TileLayer) -> Result<TileBytes
     use sha2::Digest;
     let digest = sha2::Sha256::digest(raw.as_deref().unwrap_or(b"empty"));
     let etag = format!("\"{}-{}\"", &crate::files::hex(&digest)[..20], &s.data_version);
-    Ok(TileBytes { raw, gzip, etag })
+    let etag_header = HeaderValue::from_str(&etag).ok();
+    Ok(TileBytes { raw, gzip, etag, etag_header })
 }
 
 fn tile_response(b: &TileBytes, headers: &HeaderMap, private: bool) -> Response {
@@ -172,8 +197,8 @@ fn tile_response(b: &TileBytes, headers: &HeaderMap, private: bool) -> Response 
     if b.raw.is_some() && !matches {
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/vnd.mapbox-vector-tile"));
     }
-    if let Ok(v) = HeaderValue::from_str(&b.etag) {
-        h.insert(header::ETAG, v);
+    if let Some(v) = &b.etag_header {
+        h.insert(header::ETAG, v.clone());
     }
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     h.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));

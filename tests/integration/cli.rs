@@ -284,7 +284,7 @@ fn a_damaged_store_is_refused_and_never_overwritten() {
         assert!(err.contains("damaged") && err.contains("0 bytes"), "{args:?}: {err}");
         assert_eq!(std::fs::metadata(&empty).unwrap().len(), 0, "{args:?} wrote to the empty store");
     }
-    // A store with a page of zeros in the middle: `info` runs SQLite's check and says so.
+    // A store with a page of zeros in the middle: `info --check` runs SQLite's check and says so.
     let store = dir.path().join("s.db");
     assert_eq!(hotspots(&["ingest", &month], &store).0, 0);
     let mut bytes = std::fs::read(&store).unwrap();
@@ -292,7 +292,7 @@ fn a_damaged_store_is_refused_and_never_overwritten() {
     let end = (mid + 65536).min(bytes.len());
     bytes[mid..end].fill(0);
     std::fs::write(&store, &bytes).unwrap();
-    let (code, _, err) = hotspots(&["info"], &store);
+    let (code, _, err) = hotspots(&["info", "--check"], &store);
     assert_ne!(code, 0);
     assert!(err.contains("damaged") || err.contains("malformed"), "{err}");
 }

@@ -177,3 +177,79 @@ fn two_servers_over_one_store_both_follow_an_import() {
     assert!(wait_for(&|p| incidents(p).is_some_and(|n| n > before)), "the servers did not follow the import");
     assert_eq!(incidents(ports[0]), incidents(ports[1]));
 }
+
+/// The whole body of `/health`: (status, JSON).
+fn health(port: u16) -> Option<(u16, Value)> {
+    let (status, body) = http_get(port, "/health", &format!("127.0.0.1:{port}"))?;
+    let json = &body[body.find('{')?..=body.rfind('}')?];
+    Some((status, serde_json::from_str(json).ok()?))
+}
+
+/// `serve` answers without waiting for SQLite's check of the store (it runs in the background; `/health` says
+/// `running` until it ends), then `passed`; on a store with a page of zeros the server still serves the data it loaded, and
+/// `/health` answers 503 `damaged` naming the problem.
+#[test]
+fn the_store_check_runs_in_the_background_and_health_reports_damage() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = dir.path().join("s.db");
+    for m in &dorset_months()[5..] {
+        let out = std::process::Command::new(crate::common::bin())
+            .arg("ingest")
+            .arg(m)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    let serve = |servers: &mut Servers| {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        servers.0.push(
+            std::process::Command::new(crate::common::bin())
+                .args(["serve", "--poll-s", "0", "--addr", &format!("127.0.0.1:{port}"), "--store"])
+                .arg(&store)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .unwrap(),
+        );
+        port
+    };
+    let settled = |port: u16| {
+        let end = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < end {
+            if let Some((status, h)) = health(port)
+                && h["store_check"]["state"] != "running"
+            {
+                return (status, h);
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("the store check did not finish");
+    };
+    let mut servers = Servers(Vec::new());
+    let port = serve(&mut servers);
+    let (status, h) = settled(port);
+    assert_eq!((status, h["status"].as_str(), h["store_check"]["state"].as_str()), (200, Some("ok"), Some("passed")));
+    assert!(h["store_check"]["seconds"].as_f64().is_some_and(|s| s >= 0.0), "{h}");
+    let total = h["incidents"].as_u64().unwrap();
+    drop(servers);
+
+    let mut bytes = std::fs::read(&store).unwrap();
+    let mid = (bytes.len() / 2) & !4095;
+    let end = (mid + 65536).min(bytes.len());
+    bytes[mid..end].fill(0);
+    std::fs::write(&store, &bytes).unwrap();
+    let mut servers = Servers(Vec::new());
+    let port = serve(&mut servers);
+    let (status, h) = settled(port);
+    assert_eq!(
+        (status, h["status"].as_str(), h["store_check"]["state"].as_str()),
+        (503, Some("damaged"), Some("failed"))
+    );
+    let problem = h["store_check"]["problem"].as_str().unwrap();
+    assert!(problem.contains("s.db") && (problem.contains("damaged") || problem.contains("malformed")), "{problem}");
+    assert_eq!(h["incidents"].as_u64(), Some(total), "the data loaded at start is still served");
+    let (status, _) = http_get(port, "/api/summary?from=2024-01&to=2024-04", &format!("127.0.0.1:{port}")).unwrap();
+    assert_eq!(status, 200);
+}

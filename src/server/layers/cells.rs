@@ -13,6 +13,12 @@ pub type CellRange = (usize, usize, usize, usize, usize);
 
 /// Grid cells (row, col ranges) that may intersect a tile, with a block size merging cells too small to see.
 pub fn cells_in_tile(grid: &Grid, projector: &Projector, t: TileId) -> Option<CellRange> {
+    cells_in_tile_min_px(grid, projector, t, MIN_CELL_PX)
+}
+
+/// As [`cells_in_tile`], with blocks at least `min_cell_px` tile units wide (the smallest number of whole cells
+/// that is), so a tile holds at most about `(4096 / min_cell_px)^2` blocks.
+pub fn cells_in_tile_min_px(grid: &Grid, projector: &Projector, t: TileId, min_cell_px: f64) -> Option<CellRange> {
     let [w, s, e, n] = tile_bounds_lonlat(t);
     let mut xs = Vec::with_capacity(8);
     let mut ys = Vec::with_capacity(8);
@@ -28,7 +34,7 @@ pub fn cells_in_tile(grid: &Grid, projector: &Projector, t: TileId) -> Option<Ce
     let (y0, y1) = (fold(&ys, f64::min, f64::INFINITY), fold(&ys, f64::max, f64::NEG_INFINITY));
     let tile_m = x1 - x0;
     let cell_px = grid.cell_m / tile_m * 4096.0;
-    let block = if cell_px >= MIN_CELL_PX { 1 } else { (MIN_CELL_PX / cell_px).ceil() as usize };
+    let block = if cell_px >= min_cell_px { 1 } else { (min_cell_px / cell_px).ceil() as usize };
     let pad = grid.cell_m * block as f64;
     let c0 = (((x0 - pad - grid.origin_x_m) / grid.cell_m).floor().max(0.0)) as usize;
     let r0 = (((y0 - pad - grid.origin_y_m) / grid.cell_m).floor().max(0.0)) as usize;
