@@ -296,6 +296,9 @@ pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector
     h.push_str(&record);
     let _ =
         write!(h, "<h2 style=\"margin-top:6mm\">Parameters</h2><pre>{}</pre></section>", esc(&parameters_text(list)));
+    if let Some(nr) = &list.near_repeat {
+        h.push_str(&super::tasking_nearrepeat::near_repeat_html(list, nr, projector));
+    }
     // One page per candidate.
     for c in &list.candidates {
         let img = candidate_svg(list, c, ds, projector, areas)
