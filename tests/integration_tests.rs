@@ -66,5 +66,8 @@ mod snapshot;
 mod store_atomicity;
 #[path = "integration/tasking.rs"]
 mod tasking;
+/// Near-repeat zones in the tasking list (issue 19 item 3).
+#[path = "integration/tasking_nearrepeat.rs"]
+mod tasking_nearrepeat;
 #[path = "integration/when.rs"]
 mod when;
