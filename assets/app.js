@@ -479,6 +479,7 @@ function layerQuery(name) {
   const l = info(name);
   if (!l) return '';
   if (name === 'emerging') return app.emerging.query ? onlyParams(app.emerging.query, l.params) : '';
+  if (name === 'nearrepeat' && app.mode === 'tasking' && app.nrQuery) return onlyParams(app.nrQuery, l.params);
   let q = l.mode === 'compare' ? app.compareQuery : app.query;
   if (!q && l.params.length) return '';
   if (l.params.includes('band_m')) q = `${onlyParams(q, l.params.filter((p) => p !== 'cell_m' && p !== 'band_m'))}&${scaleQuery()}`;
@@ -1146,6 +1147,7 @@ const tasking = makeTasking(app, {
   onChange: () => refresh(),
   onSelect: () => writeHash(),
   onLoaded: () => renderParameters(),
+  showLayer: (name, on) => setLayerVisible(name, on),
 });
 
 const emerging = makeEmerging(app, {

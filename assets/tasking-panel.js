@@ -8,6 +8,7 @@ import {
 } from './tasking.js';
 import { isoDay, parseDate, windowText } from './dates.js';
 import { esc } from './format.js';
+import { makeNearRepeat } from './nearrepeat-panel.js';
 
 const SOURCE = 'tasking';
 const COLOUR = '#5b1a8c';
@@ -15,7 +16,8 @@ const SELECTED = '#00a0e0';
 
 /**
  * `ui`: showError(key, text), clearError(key), errorText(err), onChange() (settings changed: refresh everything),
- * onSelect() (the chosen place changed: write the address), onLoaded(ans), setNotes(list).
+ * onSelect() (the chosen place changed: write the address), onLoaded(ans), setNotes(list), showLayer(name, on)
+ * (near-repeat zones).
  */
 export function makeTasking(app, ui) {
   const $ = (id) => document.getElementById(id);
@@ -24,6 +26,7 @@ export function makeTasking(app, ui) {
   let badges = [];
   let fitNext = true; // after entering the mode or changing the settings: show all the places
   app.tasking = null; // the last /api/tasking answer
+  const nearRepeat = makeNearRepeat(app, ui);
   const t = () => app.state.tasking;
 
   /** The tasking date: the one chosen, else the end of the data. */
@@ -143,6 +146,7 @@ export function makeTasking(app, ui) {
         ? cands.map((c) => `<li data-id="${esc(c.id)}">${candidateRowHtml(c, { weight: s.weight })}</li>`).join('')
         : emptyListHtml(s);
       draw();
+      nearRepeat.render(ans);
       select(s.candidate, { quiet: true });
       if (fitNext && cands.length && !s.candidate) fitAll();
       fitNext = false;
@@ -153,6 +157,7 @@ export function makeTasking(app, ui) {
       $('tasking-head').innerHTML = '';
       list.innerHTML = '<li class="empty">The tasking list could not load (see the message at the top).</li>';
       draw();
+      nearRepeat.render(null);
       ui.showError('tasking', `The tasking list could not load: ${ui.errorText(err)}`);
     } finally {
       if (mine === seq) list.removeAttribute('aria-busy');

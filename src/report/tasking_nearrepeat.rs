@@ -180,6 +180,27 @@ fn zones_svg(list: &TaskingList, a: &NearRepeatAlert, projector: &Projector) -> 
     Some(svg)
 }
 
+/// When no category has a zone: the cover's one line saying why (the brief then has no near-repeat page).
+pub(crate) fn near_repeat_cover_line(a: &NearRepeatAlert) -> Option<String> {
+    if a.zones().next().is_some() {
+        return None;
+    }
+    let why = match &a.reason {
+        Some(r) => r.clone(),
+        None => a
+            .categories
+            .iter()
+            .map(|c| format!("{}: {}", c.category, c.reason.as_deref().unwrap_or("no zones")))
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    Some(format!(
+        "<p class=\"record\"><b>Near-repeat zones:</b> none as of {}: {}.</p>",
+        esc(date(&a.as_of)),
+        esc(&why)
+    ))
+}
+
 /// The brief's near-repeat section: the heading, per category the risk, a table of zones and the record, and an
 /// outline map of the zones.
 pub(crate) fn near_repeat_html(list: &TaskingList, a: &NearRepeatAlert, projector: &Projector) -> String {

@@ -73,8 +73,10 @@ impl LayerDef for NearRepeat {
             mode: "map",
             order: 75,
             default_on: false,
-            style: json!({"kind": "outline", "colours": ["#d7301f"], "selected": "#00a0e0",
-                "legend": "Near-repeat zone (neighbours at raised risk)",
+            // Coloured by the days of raised risk left (darker: longer), outlined; not an `outline` layer, which the
+            // page takes for hotspots.
+            style: json!({"kind": "sequential", "property": "days_left", "colours": ["#fee0d2", "#fc9272", "#de2d26"],
+                "line": "#a50f15", "unit": "days of raised risk left",
                 "popup": [{"field": "name", "label": "Place"},
                           {"field": "category", "label": "Category"},
                           {"field": "incidents", "label": "Recent incidents", "format": "int"},
