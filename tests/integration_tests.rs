@@ -58,6 +58,8 @@ mod server;
 mod server_limits;
 #[path = "integration/server_live.rs"]
 mod server_live;
+#[path = "integration/server_nearrepeat.rs"]
+mod server_nearrepeat;
 #[path = "integration/server_page.rs"]
 mod server_page;
 #[path = "integration/snapshot.rs"]

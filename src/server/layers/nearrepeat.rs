@@ -75,8 +75,8 @@ impl LayerDef for NearRepeat {
             default_on: false,
             // Coloured by the days of raised risk left (darker: longer), outlined; not an `outline` layer, which the
             // page takes for hotspots.
-            style: json!({"kind": "sequential", "property": "days_left", "colours": ["#fee0d2", "#fc9272", "#de2d26"],
-                "line": "#a50f15", "unit": "days of raised risk left",
+            style: json!({"kind": "sequential", "property": "days_left", "colours": ["#fde0dd", "#fcbba1", "#fc9272"],
+                "line": "#cb181d", "unit": "days of raised risk left",
                 "popup": [{"field": "name", "label": "Place"},
                           {"field": "category", "label": "Category"},
                           {"field": "incidents", "label": "Recent incidents", "format": "int"},
