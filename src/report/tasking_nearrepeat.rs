@@ -101,6 +101,18 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
+/// Zones listed (and numbered on the map) per category in the brief, so its page stays one page.
+const BRIEF_ZONES: usize = 8;
+
+/// The brief's zones of a category: the [`BRIEF_ZONES`] with the most incidents (then the most recent), each with
+/// its number in the full list (most recent first).
+fn brief_zones(c: &CategoryAlert) -> Vec<(usize, &crate::analysis::nearrepeat::alert::AlertZone)> {
+    let mut v: Vec<(usize, &crate::analysis::nearrepeat::alert::AlertZone)> = c.zones.iter().enumerate().collect();
+    v.sort_by(|a, b| b.1.incidents.cmp(&a.1.incidents).then(a.0.cmp(&b.0)));
+    v.truncate(BRIEF_ZONES);
+    v
+}
+
 /// Side of the overview map, SVG units.
 const MAP_PX: f64 = 600.0;
 
@@ -149,7 +161,7 @@ fn zones_svg(list: &TaskingList, a: &NearRepeatAlert, projector: &Projector) -> 
         );
     }
     for c in &a.categories {
-        for (n, z) in c.zones.iter().enumerate() {
+        for (n, z) in brief_zones(c) {
             if let Some((x, y)) = xy(&z.centre_lonlat) {
                 let _ = write!(
                     svg,
@@ -214,8 +226,8 @@ pub(crate) fn near_repeat_html(list: &TaskingList, a: &NearRepeatAlert, projecto
         let b = base64::engine::general_purpose::STANDARD.encode(svg.as_bytes());
         let _ = write!(
             h,
-            "<img class=\"map\" alt=\"map of the near-repeat zones\" src=\"data:image/svg+xml;base64,{b}\">\
-             <p class=\"key\">Red: near-repeat zones (numbered as in the tables). Purple: the candidates.</p>"
+            "<img class=\"map\" style=\"width:70mm;height:70mm\" alt=\"map of the near-repeat zones\" src=\"data:image/svg+xml;base64,{b}\">\
+             <p class=\"key\">Red: near-repeat zones (the numbered ones are in the tables). Purple: the candidates.</p>"
         );
     }
     for c in &a.categories {
@@ -227,7 +239,7 @@ pub(crate) fn near_repeat_html(list: &TaskingList, a: &NearRepeatAlert, projecto
                 "<table><tr><th>#</th><th>place</th><th class=\"num\">incidents</th><th class=\"num\">addresses</th>\
                  <th class=\"num\">area m2</th><th>expires</th><th class=\"num\">days left</th><th>candidate</th></tr>",
             );
-            for (k, z) in c.zones.iter().enumerate() {
+            for (k, z) in brief_zones(c) {
                 let _ = write!(
                     h,
                     "<tr><td>{}</td><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>\
@@ -237,12 +249,20 @@ pub(crate) fn near_repeat_html(list: &TaskingList, a: &NearRepeatAlert, projecto
                     z.incidents,
                     z.addresses_worth,
                     thousands(z.area_m2.round() as u64),
-                    esc(&z.expires.replace('T', " ").replace('Z', "")),
+                    esc(z.expires.get(..16).unwrap_or(&z.expires).replace('T', " ").as_str()),
                     z.days_left,
                     z.candidate.map_or("-".into(), |r| r.to_string())
                 );
             }
             h.push_str("</table>");
+            let more = c.zones.len().saturating_sub(BRIEF_ZONES);
+            if more > 0 {
+                let _ = write!(
+                    h,
+                    "<p class=\"key\">And {more} more zones with fewer incidents (all of them in the text and JSON \
+                     outputs and on the page's map).</p>"
+                );
+            }
         }
         if let Some(v) = &c.validation {
             let _ = write!(h, "<p class=\"record\"><b>How well this works here:</b> {}.</p>", esc(&v.sentence));
