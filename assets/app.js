@@ -22,6 +22,7 @@ import { makeCompare, changeTileQuery } from './compare.js';
 import { showError, clearError, clearErrors, errorText } from './messages.js';
 import { makeEmerging } from './emerging.js';
 import { makeTasking } from './tasking-panel.js';
+import { makeNearRepeat } from './nearrepeat-panel.js';
 import { TASKING_SURFACE } from './tasking.js';
 import { createStore } from './store.js';
 import { makeTime } from './time.js';
@@ -129,6 +130,12 @@ const page = Object.freeze({
   },
   get emerging() {
     return store.get('emerging') || null;
+  },
+  get nrQuery() {
+    return store.get('nrQuery') || '';
+  },
+  get sourceQuery() {
+    return layers.sourceQueries();
   },
   get areaShade() {
     return store.get('areaShade') || {};
@@ -240,8 +247,13 @@ const compare = makeCompare(store.as('compare', ['compare', 'comparison', 'compa
   placeOf: (id) => list.placeOf(id),
 });
 
+const nearRepeat = makeNearRepeat(store.as('nearrepeat', ['nrQuery']), page, {
+  showLayer: (name, on) => layers.setVisible(name, on),
+});
+
 const tasking = makeTasking(store.as('tasking', ['tasking', 'taskingAnswer']), page, {
   ...ui,
+  nearRepeat: (ans) => nearRepeat.render(ans),
   onChange: () => refresh(),
   onSelect: () => {},
   onLoaded: () => summary.renderParameters(),

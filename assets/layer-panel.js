@@ -184,6 +184,7 @@ export function makeLayerPanel(own, page, hooks) {
     const l = info(name);
     if (!l) return '';
     if (name === 'emerging') return page.emerging?.query ? onlyParams(page.emerging.query, l.params) : '';
+    if (name === 'nearrepeat' && page.mode === 'tasking' && page.nrQuery) return onlyParams(page.nrQuery, l.params);
     let q = l.mode === 'compare' ? page.compareQuery : page.query;
     if (!q && l.params.length) return '';
     if (l.params.includes('band_m')) q = `${onlyParams(q, l.params.filter((p) => p !== 'cell_m' && p !== 'band_m'))}&${hooks.scaleQuery()}`;
@@ -360,8 +361,12 @@ export function makeLayerPanel(own, page, hooks) {
     return out;
   }
 
+  /** The query each tile source was last pointed at, by layer (a frozen copy, for the page view and tests). */
+  const sourceQueries = () => Object.freeze({ ...sourceQuery });
+
   return {
     init, build, showMode, hotspotFillForMode, renderLegend, renderLegends, freezeBands, ensureSource, ensureVisibleSources,
     dropSource, setVisible, setOff, setAreaShade, onIdle, interactiveLayers, windowOf, info, kind, offered, visibleNow,
+    sourceQueries,
   };
 }

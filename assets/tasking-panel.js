@@ -17,7 +17,8 @@ const SELECTED = '#00a0e0';
  * `own`: the store handle for the keys this module owns, `tasking` (the settings and the chosen place) and
  * `taskingAnswer` (the last /api/tasking answer); `app`: the read-only page view (its `tasking` is that answer).
  * `ui`: showError(key, text), clearError(key), errorText(err), onChange() (settings changed: refresh everything),
- * onSelect() (the chosen place changed: write the address), onLoaded(ans), setNotes(list).
+ * onSelect() (the chosen place changed: write the address), onLoaded(ans), setNotes(list), showLayer(name, on)
+ * (near-repeat zones).
  */
 export function makeTasking(own, app, ui) {
   const $ = (id) => document.getElementById(id);
@@ -152,6 +153,7 @@ export function makeTasking(own, app, ui) {
         ? cands.map((c) => `<li data-id="${esc(c.id)}">${candidateRowHtml(c, { weight: s.weight })}</li>`).join('')
         : emptyListHtml(s);
       draw();
+      ui.nearRepeat?.(ans);
       select(candidate, { quiet: true });
       if (fitNext && cands.length && !candidate) fitAll();
       fitNext = false;
@@ -162,6 +164,7 @@ export function makeTasking(own, app, ui) {
       $('tasking-head').innerHTML = '';
       list.innerHTML = '<li class="empty">The tasking list could not load (see the message at the top).</li>';
       draw();
+      ui.nearRepeat?.(null);
       ui.showError('tasking', `The tasking list could not load: ${ui.errorText(err)}`);
     } finally {
       if (mine === seq) list.removeAttribute('aria-busy');

@@ -58,6 +58,8 @@ mod server;
 mod server_limits;
 #[path = "integration/server_live.rs"]
 mod server_live;
+#[path = "integration/server_nearrepeat.rs"]
+mod server_nearrepeat;
 #[path = "integration/server_page.rs"]
 mod server_page;
 #[path = "integration/server_when.rs"]
@@ -68,5 +70,8 @@ mod snapshot;
 mod store_atomicity;
 #[path = "integration/tasking.rs"]
 mod tasking;
+/// Near-repeat zones in the tasking list (issue 19 item 3).
+#[path = "integration/tasking_nearrepeat.rs"]
+mod tasking_nearrepeat;
 #[path = "integration/when.rs"]
 mod when;

@@ -47,6 +47,8 @@ pub(super) fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -
         other => CliError::Usage(other.to_string()),
     };
     let mut list = tasking(&ds, &harm, &data.harm_label, params).map_err(tasking_err)?;
+    crate::analysis::tasking::add_near_repeat(&mut list, &ds, params)
+        .map_err(|e| CliError::Usage(format!("near-repeat zones: {e}")))?;
     let by_area = match &args.by_area {
         Some(spec) => {
             let st = Store::open_existing(store)?;

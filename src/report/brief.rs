@@ -294,8 +294,13 @@ pub(crate) fn brief_html(list: &TaskingList, ds: &Dataset, projector: &Projector
     };
     h.push_str("</table>");
     h.push_str(&record);
+    let nr_line = list.near_repeat.as_ref().and_then(super::tasking_nearrepeat::near_repeat_cover_line);
+    h.push_str(nr_line.as_deref().unwrap_or(""));
     let _ =
         write!(h, "<h2 style=\"margin-top:6mm\">Parameters</h2><pre>{}</pre></section>", esc(&parameters_text(list)));
+    if let Some(nr) = list.near_repeat.as_ref().filter(|_| nr_line.is_none()) {
+        h.push_str(&super::tasking_nearrepeat::near_repeat_html(list, nr, projector));
+    }
     // One page per candidate.
     for c in &list.candidates {
         let img = candidate_svg(list, c, ds, projector, areas)

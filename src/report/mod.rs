@@ -11,6 +11,7 @@ pub(crate) mod nearrepeat;
 pub(crate) mod png;
 pub(crate) mod table;
 pub(crate) mod tasking;
+pub(crate) mod tasking_nearrepeat;
 pub(crate) mod when;
 
 pub(crate) use table::{Align, Table, thousands};

@@ -130,6 +130,9 @@ pub(crate) fn tasking_text(list: &TaskingList) -> String {
             thousands(c.area_m2.round() as u64)
         ));
     }
+    if let Some(nr) = &list.near_repeat {
+        s.push_str(&super::tasking_nearrepeat::near_repeat_text(nr));
+    }
     s
 }
 

@@ -13,10 +13,11 @@ use crate::analysis::gistar::{GiStarError, GiStarOptions};
 use crate::analysis::hex::HexCounts;
 use crate::analysis::hotspots::HotspotSet;
 use crate::analysis::kde::DensitySurface;
+use crate::analysis::nearrepeat::alert::{AlertError, NearRepeatAlert, near_repeat_alert, resolve_as_of};
 use crate::analysis::pipeline::{
     AnalysisError, AnalysisParams, GridGiStar, Prepared, prepare_for_rule, prepare_in, rule_params,
 };
-use crate::analysis::spec::{CompareSpec, EmergingSpec, HotspotRule, canonical};
+use crate::analysis::spec::{CompareSpec, EmergingSpec, HotspotRule, NearRepeatSpec, canonical};
 use crate::analysis::study_boundary::StudyBoundary;
 use crate::areas::AreaLayer;
 use crate::model::{Budget, Dataset};
@@ -222,6 +223,8 @@ pub struct Context {
     /// The backtest's choice of prediction method, by categories, weight, instant and cell size (a few hundred bytes
     /// each; one per window the page asks for).
     pub choices: Mutex<HashMap<String, Arc<MethodChoice>>>,
+    /// Near-repeat zones by their request's canonical form, "as of" resolved (a few kilobytes each).
+    pub near_repeats: Mutex<HashMap<String, Arc<NearRepeatAlert>>>,
 }
 
 impl Context {
@@ -251,6 +254,7 @@ impl Context {
             flights: SingleFlight::new(),
             analyses_computed: std::sync::atomic::AtomicU64::new(0),
             choices: Mutex::new(HashMap::new()),
+            near_repeats: Mutex::new(HashMap::new()),
         }
     }
 
@@ -462,6 +466,48 @@ impl Context {
             self.emerging.insert(key.clone(), run.clone(), bytes);
             Ok(Some(run))
         })
+    }
+}
+
+impl Context {
+    /// The near-repeat zones of a request (named by the areas), from the cache or computed: the Knox test runs once
+    /// per categories, "as of" and `nr_days` whichever route or layer asks.
+    pub fn near_repeat_for(&self, spec: &NearRepeatSpec) -> Result<Arc<NearRepeatAlert>, AppError> {
+        let resolved =
+            NearRepeatSpec { at_s: Some(resolve_as_of(&self.ds, spec.at_s).map_err(alert_error)?), ..spec.clone() };
+        let key = canonical(&resolved);
+        let cached = || self.near_repeats.lock().ok().and_then(|m| m.get(&key).cloned());
+        if let Some(a) = cached() {
+            return Ok(a);
+        }
+        self.flights.run(&format!("nearrepeat {key}"), || {
+            if let Some(a) = cached() {
+                return Ok(a);
+            }
+            Budget::current().check()?;
+            let mut alert = near_repeat_alert(&self.ds, &resolved.categories, resolved.at_s, resolved.nr_days)
+                .map_err(alert_error)?;
+            alert.name_areas(&self.area_names);
+            let alert = Arc::new(alert);
+            if let Ok(mut m) = self.near_repeats.lock() {
+                make_room(&mut m, NEAR_REPEATS_KEPT);
+                m.insert(key.clone(), alert.clone());
+            }
+            Ok(alert)
+        })
+    }
+}
+
+/// Near-repeat requests kept (one per categories, "as of" and `nr_days` the page asks for).
+pub const NEAR_REPEATS_KEPT: usize = 32;
+
+/// A near-repeat request's error as a response.
+pub fn alert_error(e: AlertError) -> AppError {
+    match e {
+        AlertError::Query(q) => AppError::from(AnalysisError::Query(q)),
+        AlertError::Stopped(s) => AppError::from(s),
+        AlertError::NoData => AppError::bad("at", e.to_string()),
+        AlertError::Projection(m) => AppError::Internal(m),
     }
 }
 

@@ -1,5 +1,6 @@
 //! Emerging hot spots and the tasking list on the server: `GET /api/emerging` (the classes and how many cells hold
-//! each) and `GET /api/tasking` (the list as `tasking --format json`). The `emerging` tile layer is
+//! each) and `GET /api/tasking` (the list as `tasking --format json`, its near-repeat zones from the context's
+//! cache, shared with the `nearrepeat` tile layer; never in public mode). The `emerging` tile layer is
 //! [`super::layers`]' `emerging`; emerging runs are cached per request in the context.
 
 use super::error::AppError;
@@ -82,6 +83,11 @@ fn tasking_json(s: &AppState, params: &TaskingParams) -> Result<Value, AppError>
         }
         Err(e) => return Err(AppError::Internal(e.to_string())),
     };
+    if !s.config.public
+        && let Some(spec) = list.near_repeat_spec(params)
+    {
+        list.set_near_repeat((*s.near_repeat_for(&spec)?).clone());
+    }
     list.name_areas(&s.area_names);
     let mut doc = serde_json::to_value(&list).map_err(|e| AppError::Internal(e.to_string()))?;
     if let Some(obj) = doc.as_object_mut() {

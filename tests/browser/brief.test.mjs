@@ -43,7 +43,9 @@ try {
   const pdf = await page.pdf({ format: 'A4', printBackground: true, preferCSSPageSize: true });
   await fs.writeFile(path.join(outDir, 'brief.pdf'), pdf);
   const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?![s\w])/g) || []).length;
-  check('the PDF has the cover plus one page per candidate', pages === rows + 1, `${pages} pages for ${rows} candidates`);
+  // Near-repeat zones, when there are any, have a page of their own after the cover.
+  const nr = await page.locator('section.nearrepeat').count();
+  check('the PDF has the cover plus one page per candidate', pages === rows + 1 + nr, `${pages} pages for ${rows} candidates and ${nr} near-repeat pages`);
   // A4 portrait: 595 x 842 points.
   const box = pdf.toString('latin1').match(/\/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]/);
   check('the pages are A4', box && Math.abs(Number(box[1]) - 595) < 2 && Math.abs(Number(box[2]) - 842) < 2, box && box[0]);

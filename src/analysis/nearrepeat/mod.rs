@@ -37,6 +37,7 @@
 //! Bowers (2004) on near repeats of burglary; Steenbeek, NearRepeat R package 0.1.1 (the reference implementation
 //! the tests reproduce).
 
+pub mod alert;
 pub mod bands;
 pub mod knox;
 pub mod pairs;

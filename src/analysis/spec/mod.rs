@@ -13,13 +13,14 @@
 //! Groups compose: [`crate::model::Query`] (window and categories), [`AnalysisParams`]
 //! (the query plus grid, kernel, bandwidth and weight), [`HotspotRule`] (which cells are hot and how places are
 //! ranked), and the requests built from them ([`HotspotSpec`], [`GiStarSpec`], [`HexSpec`], [`CompareSpec`],
-//! [`EmergingSpec`], [`TaskingParams`], [`WhenSpec`]).
+//! [`EmergingSpec`], [`TaskingParams`], [`WhenSpec`], [`NearRepeatSpec`]).
 
 mod compare;
 mod density;
 mod emerging;
 mod filter;
 mod hotspot;
+mod nearrepeat;
 mod surface;
 mod tasking;
 mod values;
@@ -32,6 +33,7 @@ pub use emerging::{EmergingSpec, Period};
 pub use hotspot::{
     DEFAULT_TOP_SHARE, GiStarSpec, HexSpec, HotspotRule, HotspotSpec, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS,
 };
+pub use nearrepeat::{MAX_NR_DAYS, NearRepeatSpec};
 pub use surface::AnalysisParams;
 pub use tasking::TaskingParams;
 pub use values::Limits;
@@ -125,6 +127,7 @@ pub fn all_docs() -> Vec<ParamDoc> {
     add(EmergingSpec::docs());
     add(TaskingParams::docs());
     add(WhenSpec::docs());
+    add(NearRepeatSpec::docs());
     docs
 }
 

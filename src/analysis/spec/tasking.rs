@@ -45,6 +45,9 @@ pub struct TaskingParams {
     pub method: Method,
     /// With `predict`: the prediction method (`None`: the backtest's choice on the store's history).
     pub predictor: Option<PredictMethod>,
+    /// Near-repeat zones: the incidents of this many days before `at` whose neighbourhood is still at raised risk
+    /// ([`crate::analysis::nearrepeat::alert`]); 0 leaves them out.
+    pub nr_days: usize,
 }
 
 impl Default for TaskingParams {
@@ -63,6 +66,9 @@ impl Default for TaskingParams {
             top_share: crate::analysis::spec::DEFAULT_TOP_SHARE,
             method: Method::Predict,
             predictor: None,
+            // Two weeks: the time between fortnightly tasking meetings, and about the risk duration of burglary
+            // near repeats (Johnson & Bowers 2004).
+            nr_days: 14,
         }
     }
 }
@@ -109,6 +115,12 @@ impl Params for TaskingParams {
             "METHOD",
             "predict: the prediction method, as backtest names them (default: the backtest's choice)",
         ));
+        d.push(doc(
+            "nr_days",
+            "DAYS",
+            "Near-repeat zones: the incidents of this many days before at whose neighbours are still at raised risk \
+             (default 14; 0 leaves them out; needs dates, not months)",
+        ));
         d
     }
 
@@ -138,6 +150,7 @@ impl Params for TaskingParams {
                 }
             }
             "predictor" => self.predictor = predictor(name, value)?,
+            "nr_days" => self.nr_days = super::nearrepeat::nr_days(name, value, 0)?,
             _ => return Ok(false),
         }
         Ok(true)
@@ -159,5 +172,6 @@ impl Params for TaskingParams {
         push(out, all, "top_share", &self.top_share, &d.top_share, |v| text(*v));
         push(out, all, "method", &self.method, &d.method, |m| m.name().to_owned());
         push_opt(out, all, "predictor", &self.predictor, |m| m.to_string());
+        push(out, all, "nr_days", &self.nr_days, &d.nr_days, |n| n.to_string());
     }
 }

@@ -54,6 +54,7 @@ const SAMPLES: &[(&str, &str)] = &[
     ("period", "week"),
     ("at", "2024-04"),
     ("window", "3m"),
+    ("nr_days", "7"),
     ("fdr", "false"),
     ("resolution", "8"),
     ("k", "2"),
@@ -71,6 +72,7 @@ fn every_documented_parameter_is_read() {
     docs_match_set::<CompareSpec>(SAMPLES);
     docs_match_set::<EmergingSpec>(SAMPLES);
     docs_match_set::<TaskingParams>(SAMPLES);
+    docs_match_set::<NearRepeatSpec>(SAMPLES);
 }
 
 #[test]
@@ -78,6 +80,7 @@ fn defaults_are_written_as_nothing() {
     assert_eq!(canonical(&HotspotSpec::default()), "");
     assert_eq!(canonical(&TaskingParams::default()), "");
     assert_eq!(canonical(&EmergingSpec::default()), "");
+    assert_eq!(canonical(&NearRepeatSpec::default()), "");
     assert_eq!(canonical(&CompareSpec::default()), "");
     // Giving a default explicitly is the same request.
     let a: HotspotSpec = read("kernel=quartic&top_share=0.01&top=10&weight=count").unwrap();
@@ -132,10 +135,24 @@ fn errors_name_the_parameter_and_the_value() {
         let e = read::<CompareSpec>(q).expect_err(q);
         assert_eq!(e.parameter, name, "{q}: {e}");
     }
-    for (q, name) in [("window=3y", "window"), ("at=tomorrow", "at"), ("min_separation_m=-4", "min_separation_m")] {
+    for (q, name) in [
+        ("window=3y", "window"),
+        ("at=tomorrow", "at"),
+        ("min_separation_m=-4", "min_separation_m"),
+        ("nr_days=91", "nr_days"),
+        ("nr_days=1.5", "nr_days"),
+    ] {
         let e = read::<TaskingParams>(q).expect_err(q);
         assert_eq!(e.parameter, name, "{q}: {e}");
     }
+    // The tasking list may leave the zones out (0); the zones' own request needs at least a day.
+    assert_eq!(read::<TaskingParams>("nr_days=0").map(|p| p.nr_days), Ok(0));
+    for q in ["nr_days=0", "nr_days=91", "at=soon"] {
+        assert!(read::<NearRepeatSpec>(q).is_err(), "{q}");
+    }
+    let nr: NearRepeatSpec = read("nr_days=7&category=BURGLARY&at=2017-07-01").unwrap();
+    round_trips(&nr);
+    assert_eq!(nr.nr_days, 7);
     let e = read::<EmergingSpec>("period=fortnight").unwrap_err();
     assert_eq!(e.parameter, "period");
     assert!(e.to_string().starts_with("period=fortnight: "), "{e}");

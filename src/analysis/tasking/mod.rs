@@ -114,17 +114,24 @@ pub struct TaskingList {
     pub places_rule: String,
     /// The backtest's choice of prediction method with its out-of-sample record (when `predict` chose it).
     pub method_choice: Option<MethodChoice>,
+    /// Near-repeat zones ([`add_near_repeat`]); `None` until added, or when `nr_days` is 0.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub near_repeat: Option<crate::analysis::nearrepeat::alert::NearRepeatAlert>,
     /// The grid of the candidates' cells.
     #[serde(skip)]
     pub grid: crate::grid::Grid,
 }
 
 impl TaskingList {
-    /// Name each candidate by its area's name (from `names`; the code where `names` has none) and its street.
+    /// Name each candidate (and near-repeat zone) by its area's name (from `names`; the code where `names` has none)
+    /// and its street.
     pub fn name_areas(&mut self, names: &super::naming::AreaNames) {
         for c in &mut self.candidates {
             let area = c.main_area.as_deref().map(|a| names.name_or_code(a));
             c.name = super::naming::place_name(area, c.street.as_deref());
+        }
+        if let Some(nr) = &mut self.near_repeat {
+            nr.name_areas(names);
         }
     }
 }
@@ -386,6 +393,7 @@ pub fn tasking(
         warnings,
         places_rule,
         method_choice,
+        near_repeat: None,
         grid: prepared.grid.clone(),
     })
 }
@@ -396,8 +404,10 @@ fn groups_ids(groups: &[(Vec<usize>, Vec<String>)], cells: &[usize]) -> Vec<Stri
 
 mod by_area;
 mod emerging_class;
+mod near_repeat;
 mod window;
 
 pub use by_area::split_by_area;
 use emerging_class::{class_under, emerging_for};
+pub use near_repeat::add_near_repeat;
 pub use window::{WindowLength, data_end_s, previous_window, previous_with_data, tasking_window};

@@ -19,6 +19,7 @@ mod hex;
 mod hotspots;
 mod incidents;
 mod labels;
+mod nearrepeat;
 
 use super::context::Context;
 use super::error::AppError;
@@ -145,6 +146,7 @@ pub fn registry(ctx: &Context) -> Vec<Box<dyn TileSource>> {
         Box::new(change::Change),
         Box::new(emerging::Emerging),
         Box::new(labels::Labels),
+        Box::new(nearrepeat::NearRepeat),
     ];
     for (index, a) in ctx.areas.iter().enumerate() {
         v.push(Box::new(areas::Areas { index, name: format!("areas-{}", a.name), title: a.name.clone() }));
