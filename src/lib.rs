@@ -17,6 +17,7 @@
 
 #![forbid(unsafe_code)]
 #![warn(unreachable_pub)]
+#![warn(missing_docs)]
 
 pub mod analysis;
 pub mod areas;

@@ -8,6 +8,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::Path;
 
+/// The options of `hotspots info`.
 #[derive(Debug, Clone, Args)]
 pub struct InfoArgs {
     /// Print as JSON (keys: incidents, time.from, time.to, categories, months, precision, bbox, imports; with

@@ -13,6 +13,7 @@ use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The options of `hotspots nearrepeat`.
 #[derive(Debug, Clone, Args)]
 pub struct NearRepeatArgs {
     /// Spatial band edges in metres, from 0: `0,100,200,300` gives 0 (same location), (0,100), [100,200),
@@ -72,6 +73,7 @@ pub struct NearRepeatArgs {
     /// random and around the oldest incidents (0 = skip).
     #[arg(long, default_value_t = 14.0)]
     pub validate_days: f64,
+    /// Metric CRS for distances (default: the UTM zone of the data's centre), e.g. EPSG:27700.
     #[arg(long)]
     pub crs: Option<String>,
     /// The window (default: the data's whole span) and categories.
@@ -84,6 +86,7 @@ fn usage(e: NearRepeatError) -> CliError {
 }
 
 impl NearRepeatArgs {
+    /// The Knox test's parameters from the flags (default bands 0,100,200,300,400 m by 0,7,14,21,28 days).
     pub fn params(&self) -> Result<KnoxParams, CliError> {
         let same = !self.no_same_location;
         let space = match (&self.space_m, self.space_bandwidth_m, self.space_bands) {

@@ -17,6 +17,7 @@ use serde_json::json;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
+/// The options of `hotspots tasking`.
 #[derive(Debug, Clone, Args)]
 pub struct TaskingArgs {
     /// text, json, csv or html (the printable brief).
@@ -32,8 +33,10 @@ pub struct TaskingArgs {
     /// Boundary layers (GeoJSON) drawn on the brief's maps (repeatable).
     #[arg(long = "areas")]
     pub areas: Vec<PathBuf>,
+    /// The tasking settings (date, window, candidates, weight, `--nr-days`, ...).
     #[command(flatten)]
     pub spec: SpecArgs<TaskingParams>,
+    /// The store's data as the analysis reads it (CRS, harm table).
     #[command(flatten)]
     pub data: DataArgs,
 }
@@ -92,6 +95,7 @@ pub(super) fn run_tasking(store: &Path, args: &TaskingArgs, w: &mut dyn Write) -
     Ok(EXIT_OK)
 }
 
+/// The options of `hotspots emerging`.
 #[derive(Debug, Clone, Args)]
 pub struct EmergingArgs {
     /// Use H3 hexagons of this resolution (0-15) instead of square cells.
@@ -106,8 +110,10 @@ pub struct EmergingArgs {
     /// Print the whole run as JSON.
     #[arg(long)]
     pub json: bool,
+    /// The emerging request (period, window, categories, cell and band sizes).
     #[command(flatten)]
     pub spec: SpecArgs<EmergingSpec>,
+    /// The store's data as the analysis reads it (CRS, harm table).
     #[command(flatten)]
     pub data: DataArgs,
 }

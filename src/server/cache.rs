@@ -26,6 +26,7 @@ pub struct ByteCache<V> {
 }
 
 impl<V> ByteCache<V> {
+    /// An empty cache holding at most `capacity_bytes` (as the entries' sizes are declared on insert).
     pub fn new(capacity_bytes: usize) -> Self {
         ByteCache {
             inner: RwLock::new(Inner { map: HashMap::new(), total: 0 }),
@@ -34,6 +35,7 @@ impl<V> ByteCache<V> {
         }
     }
 
+    /// The entry for `key`, marked as just used; `None` when absent.
     pub fn get(&self, key: &str) -> Option<Arc<V>> {
         let g = self.inner.read().ok()?;
         let e = g.map.get(key)?;
@@ -109,10 +111,12 @@ impl<V> ByteCache<V> {
         self.inner.read().map(|g| g.total).unwrap_or(0)
     }
 
+    /// Number of entries.
     pub fn len(&self) -> usize {
         self.inner.read().map(|g| g.map.len()).unwrap_or(0)
     }
 
+    /// Whether there is no entry.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -17,6 +17,7 @@ use std::sync::Arc;
 /// Fewest time steps at which an emerging hot spot map means something.
 pub const MIN_MEANINGFUL_STEPS: usize = 5;
 
+/// `/api/emerging`: emerging hot spot classes per cell for a window and period, as JSON ([`EmergingSpec`]).
 pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: EmergingSpec = parse(q.as_deref())?;
     s.compute(move |state| {
@@ -61,6 +62,7 @@ pub async fn emerging_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuer
     .map(Json)
 }
 
+/// `/api/tasking`: the tasking list with its near-repeat zones, as JSON ([`TaskingParams`]).
 pub async fn tasking_route(State(s): State<Arc<AppState>>, RawQuery(q): RawQuery) -> Result<Json<Value>, AppError> {
     let p: TaskingParams = parse(q.as_deref())?;
     s.compute(move |state| tasking_json(state, &p)).await.map(Json)

@@ -14,9 +14,15 @@ pub enum CheckState {
     /// Running since the server started.
     Running,
     /// The store passed, in this many seconds.
-    Passed { seconds: f64 },
+    Passed {
+        /// Wall time of the check, seconds.
+        seconds: f64,
+    },
     /// The store is damaged (or could not be read): the problem, as [`StoreError`] words it.
-    Failed { problem: String },
+    Failed {
+        /// What the check found.
+        problem: String,
+    },
 }
 
 impl CheckState {

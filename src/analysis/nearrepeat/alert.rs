@@ -49,12 +49,16 @@ const DAY_S: i64 = 86_400;
 /// Errors of [`near_repeat_alert`]: the request, not the data (data that cannot show near repeats gives a reason).
 #[derive(Debug, thiserror::Error)]
 pub enum AlertError {
+    /// The window or categories asked for are not valid.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// The computation ran past its time limit or was cancelled.
     #[error(transparent)]
     Stopped(#[from] Stopped),
+    /// The store holds no incidents.
     #[error("the store holds no incidents")]
     NoData,
+    /// The data's metric CRS cannot be projected back to lon/lat.
     #[error("cannot place the zones on the map: {0}")]
     Projection(String),
 }
@@ -68,10 +72,13 @@ pub struct AlertZone {
     pub incidents: usize,
     /// Distinct map points inside: a proxy for the addresses at raised risk.
     pub addresses_worth: usize,
+    /// Area of the zone (the union of its discs), m^2.
     pub area_m2: f64,
-    /// The last incident's time and when the raised risk ends.
+    /// The last incident's time (ISO 8601).
     pub last: String,
+    /// When the raised risk ends (ISO 8601).
     pub expires: String,
+    /// The same, seconds since 1970-01-01 UTC.
     pub expires_s: i64,
     /// Days from "as of" to the expiry.
     pub days_left: f64,
@@ -79,10 +86,13 @@ pub struct AlertZone {
     pub name: String,
     /// The tasking candidate whose outline holds its centre (rank), when the list names one.
     pub candidate: Option<usize>,
+    /// The zone's area code (its most common among its incidents), for naming.
     #[serde(skip)]
     pub main_area: Option<String>,
+    /// The first specific street of its incidents' location texts, for naming.
     #[serde(skip)]
     pub street: Option<String>,
+    /// The centroid of its outline, lon/lat degrees.
     pub centre_lonlat: [f64; 2],
     /// GeoJSON MultiPolygon coordinates, lon/lat.
     pub outline_lonlat: Vec<Vec<Vec<[f64; 2]>>>,
@@ -93,15 +103,21 @@ pub struct AlertZone {
 pub struct AlertValidation {
     /// The "as of" of the zones validated.
     pub as_of: String,
+    /// Zones as of that date.
     pub zones: usize,
+    /// Their total area, m^2.
     pub area_m2: f64,
+    /// Days after that date that were counted.
     pub horizon_days: f64,
     /// Incidents of the category in the horizon, and those in the zones.
     pub total: usize,
+    /// Incidents of the horizon inside the zones.
     pub hits: usize,
     /// Mean hits of the same zones moved onto random earlier incidents, and how many draws did at least as well.
     pub random_mean_hits: f64,
+    /// Random draws with at least as many hits as the zones.
     pub random_at_least: usize,
+    /// Random draws made.
     pub random_draws: usize,
     /// Hits of discs around as many of the oldest history incidents.
     pub oldest_hits: usize,
@@ -112,30 +128,46 @@ pub struct AlertValidation {
 /// One category's zones, or why it has none.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CategoryAlert {
+    /// The category tested.
     pub category: String,
+    /// Start of the history the test read (ISO 8601): "as of" minus the history days.
     pub history_from: String,
+    /// Incidents of the category in that history.
     pub history_incidents: usize,
     /// The risk neighbourhood: within `radius_m` of an incident for `risk_days` (`None`: no significant excess).
     pub radius_m: Option<f64>,
+    /// Days the raised risk lasts (`None`: no significant excess).
     pub risk_days: Option<f64>,
+    /// The zones, the most recent last incident first.
     pub zones: Vec<AlertZone>,
+    /// Their total area, m^2 (overlaps counted once within a zone).
     pub total_area_m2: f64,
     /// Why there are no zones, in one line.
     pub reason: Option<String>,
+    /// Things to know, e.g. too few pairs for a stable test.
     pub notes: Vec<String>,
+    /// How the same procedure did on a fortnight the store holds; `None` when it holds none.
     pub validation: Option<AlertValidation>,
 }
 
 /// Near-repeat zones as of an instant, per category (see the module docs).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct NearRepeatAlert {
+    /// The instant the zones are for (ISO 8601): the tasking date.
     pub as_of: String,
+    /// The same, seconds since 1970-01-01 UTC.
     pub as_of_s: i64,
+    /// Days back from "as of" whose incidents make zones.
     pub nr_days: usize,
+    /// Days of history the Knox test read ([`HISTORY_DAYS`]).
     pub history_days: i64,
+    /// Permutations of the Knox test ([`ITERATIONS`]).
     pub iterations: usize,
+    /// Spatial band edges of the test, metres ([`SPACE_EDGES_M`]).
     pub space_m: Vec<f64>,
+    /// Temporal band edges of the test, days ([`TIME_EDGES_D`]).
     pub time_d: Vec<f64>,
+    /// Per category tested.
     pub categories: Vec<CategoryAlert>,
     /// Why no category could be tested, in one line.
     pub reason: Option<String>,

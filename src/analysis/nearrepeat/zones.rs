@@ -34,10 +34,13 @@ use serde::Serialize;
 /// Errors making zones.
 #[derive(Debug, thiserror::Error)]
 pub enum ZoneError {
+    /// The window or categories are not valid.
     #[error(transparent)]
     Query(#[from] QueryError),
+    /// `nr_days` is not a positive number of days.
     #[error("nr_days: {0} must be a positive number of days")]
     NrDays(f64),
+    /// `horizon_days` is not a positive number of days.
     #[error("horizon_days: {0} must be a positive number of days")]
     Horizon(f64),
 }
@@ -45,7 +48,9 @@ pub enum ZoneError {
 /// The neighbourhood at raised risk after an incident.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Risk {
+    /// Within this distance of an incident, metres (the zone radius `R`).
     pub radius_m: f64,
+    /// For this many days after it (the risk duration `T`).
     pub days: f64,
 }
 
@@ -85,12 +90,15 @@ pub fn risk_from_knox(k: &KnoxResult) -> Option<Risk> {
 pub struct Zone {
     /// Dataset indices of its source incidents, in time order.
     pub incidents: Vec<u32>,
+    /// Its last source incident, seconds since 1970-01-01 UTC.
     pub last_s: i64,
     /// When the raised risk ends: the last incident's time + the risk duration.
     pub expires_s: i64,
     /// Distinct map points inside.
     pub addresses_worth: usize,
+    /// Area of the union of its discs, m^2.
     pub area_m2: f64,
+    /// The centroid of its outline, lon/lat degrees.
     pub centre_lonlat: [f64; 2],
     /// The outline as GeoJSON MultiPolygon coordinates, lon/lat.
     pub outline_lonlat: Vec<Vec<Vec<[f64; 2]>>>,
@@ -99,17 +107,26 @@ pub struct Zone {
 /// The zones as of an instant.
 #[derive(Debug, Clone, Serialize)]
 pub struct Zones {
+    /// The instant the zones are for, seconds since 1970-01-01 UTC.
     pub as_of_s: i64,
+    /// Days back from `as_of_s` whose incidents are sources.
     pub nr_days: f64,
+    /// Start of the history the Knox test read, seconds since 1970-01-01 UTC.
     pub history_from_s: i64,
+    /// The zone radius `R`, metres (see [`Risk`]).
     pub radius_m: f64,
+    /// The risk duration `T`, days.
     pub risk_days: f64,
+    /// The zones, the one with the most recent last incident first.
     pub zones: Vec<Zone>,
+    /// Their total area, m^2.
     pub total_area_m2: f64,
+    /// Things to know (e.g. incidents of the last days already past their raised risk).
     pub notes: Vec<String>,
     /// Source positions per zone, metres (for validation).
     #[serde(skip)]
     pub sources_xy: Vec<Vec<[f64; 2]>>,
+    /// The categories whose incidents are sources (empty: all).
     #[serde(skip)]
     pub categories: Vec<String>,
 }
@@ -289,12 +306,15 @@ pub fn near_repeat_zones(
 /// How well the zones caught the next incidents, beside the same area placed elsewhere.
 #[derive(Debug, Clone, Serialize)]
 pub struct ZoneValidation {
+    /// Days after "as of" counted.
     pub horizon_days: f64,
     /// Incidents of the categories in `[as_of, as_of + horizon)`.
     pub total: usize,
     /// Of them, inside a zone.
     pub hits: usize,
+    /// Random placements made.
     pub random_draws: usize,
+    /// Seed of the placements.
     pub random_seed: u64,
     /// Mean hits of the zones moved onto random history incidents.
     pub random_mean_hits: f64,

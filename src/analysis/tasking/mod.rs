@@ -40,10 +40,13 @@ pub use super::spec::TaskingParams;
 /// One candidate place.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Candidate {
+    /// Its place in the list, 1 first.
     pub rank: usize,
+    /// The id of the hotspot it comes from (as `find` and `/api/hotspots` number them).
     pub id: String,
     /// Ids of `find`'s hotspots merged into this one (empty when none was).
     pub merged: Vec<String>,
+    /// Its centroid (as the hotspot's), lon/lat degrees.
     pub centroid_lonlat: [f64; 2],
     /// British National Grid easting and northing, metres, when the centroid is in Great Britain.
     pub centroid_bng_m: Option<[f64; 2]>,
@@ -57,27 +60,40 @@ pub struct Candidate {
     pub street: Option<String>,
     /// The three most frequent location texts.
     pub streets: Vec<Named>,
+    /// Codes of the areas its incidents fall in (police.uk: LSOAs), sorted.
     pub area_codes: Vec<String>,
+    /// Selected incidents in its cells in the window.
     pub incidents: u64,
+    /// Their harm (the harm table's weights summed).
     pub harm: f64,
     /// Incidents in the same cells in the previous window; `None` when the store has no data for it.
     pub previous_incidents: Option<u64>,
+    /// Their harm in the previous window; `None` as above.
     pub previous_harm: Option<f64>,
+    /// The change from the previous window (scaled when the windows differ in length); `None` as above.
     pub change: Option<Change>,
     /// Every category with its count, most frequent first.
     pub categories: Vec<Named>,
     /// The emerging hot spot class (snake case), `None` when there were too few steps.
     pub emerging_class: Option<String>,
+    /// The class in words.
     pub emerging_name: Option<String>,
+    /// The highest Gi* z-score among its cells (the window's Gi* over the study area); `None` outside it.
     pub gistar_z: Option<f64>,
+    /// Predictive accuracy index in the window: `hit_rate / area_share` (in-sample).
     pub pai: f64,
+    /// Share of the window's selected incidents inside it.
     pub hit_rate: f64,
+    /// Share of the study area it covers.
     pub area_share: f64,
+    /// Its area, m^2.
     pub area_m2: f64,
+    /// Its outline as GeoJSON MultiPolygon coordinates, lon/lat.
     pub outline_lonlat: Vec<Vec<Vec<[f64; 2]>>>,
     /// With an area layer ([`split_by_area`]): the candidate's incidents per area of that layer, most first.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub by_area: Vec<AreaShare>,
+    /// Its cells in [`TaskingList::grid`] (not serialised).
     #[serde(skip)]
     pub cell_indices: Vec<usize>,
 }
@@ -85,30 +101,48 @@ pub struct Candidate {
 /// A candidate's incidents in one area of a boundary layer.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AreaShare {
+    /// The area's code in its boundary layer.
     pub key: String,
+    /// The area's name (its code when it has none).
     pub name: String,
+    /// The candidate's incidents in it.
     pub incidents: u64,
 }
 
 /// The tasking list and how it was made.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct TaskingList {
+    /// The tasking date (ISO 8601): the window ends here.
     pub at: String,
+    /// The window before the date, `[from, to)`.
     pub window: Window,
+    /// The window in words.
     pub window_text: String,
+    /// The equal window before it, for the change.
     pub previous_window: Window,
     /// Why the previous window gives no change, when it does not.
     pub previous_note: Option<String>,
+    /// The analysis settings as used (grid, bandwidth, weight, categories).
     pub params: ResolvedParams,
+    /// How candidates are ranked (incidents or harm).
     pub rank_by: RankBy,
+    /// Candidates asked for at most.
     pub top: usize,
+    /// Share of the study area the places may cover.
     pub top_share: f64,
+    /// Candidates closer than this (centroids, metres) are merged.
     pub min_separation_m: f64,
+    /// The emerging analysis's step (e.g. `week`), `None` when it was not run.
     pub emerging_period: Option<String>,
+    /// Its steps.
     pub emerging_steps: Vec<Window>,
+    /// Why there are no emerging classes, when there are none.
     pub emerging_note: Option<String>,
+    /// Incidents selected in the window.
     pub selected_incidents: u64,
+    /// The candidates, best first.
     pub candidates: Vec<Candidate>,
+    /// Things the meeting should know (coverage, strays, settings adjusted).
     pub warnings: Vec<String>,
     /// How the places were chosen, in words: the prediction method, or the densest cells of the window.
     pub places_rule: String,
@@ -139,18 +173,30 @@ impl TaskingList {
 /// Errors of [`tasking`].
 #[derive(Debug, thiserror::Error)]
 pub enum TaskingError {
+    /// The window's analysis failed.
     #[error(transparent)]
     Analysis(#[from] AnalysisError),
+    /// The store holds no incidents.
     #[error("the store holds no incidents")]
     NoData,
+    /// The window cannot be represented (a date out of range).
     #[error("the window {0} is outside the representable dates")]
     BadWindow(String),
+    /// No incident of the categories in the window.
     #[error("no incidents in the window {window}: {hint}")]
-    EmptyWindow { window: String, hint: &'static str },
+    EmptyWindow {
+        /// The window in words.
+        window: String,
+        /// What to try instead (another date, a longer window).
+        hint: &'static str,
+    },
+    /// `min_separation_m` is not a finite, non-negative distance.
     #[error("min_separation_m={0}: not a distance in metres")]
     BadSeparation(f64),
+    /// `top` is 0.
     #[error("top={0}: give at least 1")]
     BadTop(usize),
+    /// The candidates' outlines cannot be projected back to lon/lat.
     #[error("cannot place the candidates on the map: {0}")]
     Projection(String),
 }

@@ -81,6 +81,7 @@ pub struct Lattice<'a> {
 }
 
 impl<'a> Lattice<'a> {
+    /// The lattice of block corners over rows `r0..r1` and columns `c0..c1`, `block` cells a side; corners projected on first use.
     pub fn new(grid: &'a Grid, projector: &'a Projector, (r0, r1, c0, c1, block): CellRange) -> Self {
         let width = (c1 - c0).div_ceil(block) + 1;
         let height = (r1 - r0).div_ceil(block) + 1;
