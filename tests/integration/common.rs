@@ -116,3 +116,30 @@ pub fn cli_code(store: &Path, args: &[&str]) -> Result<(u8, String), String> {
     let code = hotspots::cli::run(parsed, &mut out).map_err(|e| hotspots::cli::error_chain(&e))?;
     Ok((code, String::from_utf8(out).unwrap()))
 }
+
+/// The Chicago 2017 burglaries (`fixtures/chicago/chicago-2017-burglary.csv.gz`) written to `out` as CSV with the
+/// Date column shuffled among the rows by a seeded Fisher-Yates of the tests' own: the same places and the same
+/// times, every pairing of a place with its time broken (the null of the near-repeat tests).
+pub fn chicago_burglary_with_shuffled_dates(out: &Path, seed: u64) {
+    use std::io::Read;
+    let mut text = Vec::new();
+    let path = fixtures().join("chicago").join("chicago-2017-burglary.csv.gz");
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap()).read_to_end(&mut text).unwrap();
+    let mut r = csv::Reader::from_reader(text.as_slice());
+    let header = r.headers().unwrap().clone();
+    let date = header.iter().position(|c| c == "Date").unwrap();
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    let mut dates: Vec<String> = rows.iter().map(|r| r[date].to_owned()).collect();
+    let mut state = seed;
+    for i in (1..dates.len()).rev() {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        dates.swap(i, ((state >> 33) % (i as u64 + 1)) as usize);
+    }
+    let mut w = csv::Writer::from_path(out).unwrap();
+    w.write_record(&header).unwrap();
+    for (row, d) in rows.iter().zip(&dates) {
+        let fields: Vec<&str> = row.iter().enumerate().map(|(k, f)| if k == date { d.as_str() } else { f }).collect();
+        w.write_record(&fields).unwrap();
+    }
+    w.flush().unwrap();
+}

@@ -2,7 +2,7 @@
 //! Knox ratios and p within Monte Carlo error), and on Chicago 2017 burglary through the CLI: significant excess
 //! at short distance and time, none when the dates are shuffled; police.uk months refused.
 
-use crate::common::{bin, dorset_months, fixtures};
+use crate::common::{bin, chicago_burglary_with_shuffled_dates, dorset_months, fixtures};
 use hotspots::analysis::nearrepeat::{DistanceMetric, KnoxParams, SpaceBands, TimeBands, knox};
 use serde_json::Value;
 use std::path::Path;
@@ -227,28 +227,9 @@ fn chicago_burglary_near_repeats_and_none_when_dates_are_shuffled() {
         assert!(c["knox_ratio"].as_f64().unwrap() > 1.2, "{c}");
     }
 
-    // The same rows with the Date column shuffled (a seeded Fisher-Yates of this test's own).
-    let mut text = Vec::new();
-    use std::io::Read;
-    flate2::read::GzDecoder::new(std::fs::File::open(&real).unwrap()).read_to_end(&mut text).unwrap();
-    let mut r = csv::Reader::from_reader(text.as_slice());
-    let header = r.headers().unwrap().clone();
-    let date = header.iter().position(|c| c == "Date").unwrap();
-    let mut rows: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
-    let mut dates: Vec<String> = rows.iter().map(|r| r[date].to_owned()).collect();
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    for i in (1..dates.len()).rev() {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        dates.swap(i, ((state >> 33) % (i as u64 + 1)) as usize);
-    }
+    // The same rows with the Date column shuffled.
     let shuffled = dir.path().join("shuffled.csv");
-    let mut w = csv::Writer::from_path(&shuffled).unwrap();
-    w.write_record(&header).unwrap();
-    for (row, d) in rows.iter_mut().zip(&dates) {
-        let fields: Vec<&str> = row.iter().enumerate().map(|(k, f)| if k == date { d.as_str() } else { f }).collect();
-        w.write_record(&fields).unwrap();
-    }
-    w.flush().unwrap();
+    chicago_burglary_with_shuffled_dates(&shuffled, 0x9e37_79b9_7f4a_7c15);
     let store2 = dir.path().join("shuffled.db");
     ingest_chicago(&store2, &shuffled);
     let v = knox_json(&store2);

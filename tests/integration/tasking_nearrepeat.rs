@@ -2,7 +2,7 @@
 //! validation; the same rows with shuffled dates give no significant neighbourhood and so no zones; a police.uk
 //! (month-precision) store gets the one-line reason, never a failure.
 
-use crate::common::{bin, dorset_months, fixtures};
+use crate::common::{bin, chicago_burglary_with_shuffled_dates, dorset_months, fixtures};
 use serde_json::Value;
 use std::io::Read;
 use std::path::Path;
@@ -117,23 +117,8 @@ fn chicago_burglary_tasking_lists_near_repeat_zones() {
 #[test]
 fn shuffled_dates_give_no_zones() {
     let dir = tempfile::tempdir().unwrap();
-    let (header, mut rows) = chicago_rows();
-    let date = header.iter().position(|c| c == "Date").unwrap();
-    let mut dates: Vec<String> = rows.iter().map(|r| r[date].to_owned()).collect();
-    // A seeded Fisher-Yates of this test's own.
-    let mut state = 0x2545_f491_4f6c_dd1du64;
-    for i in (1..dates.len()).rev() {
-        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
-        dates.swap(i, ((state >> 33) % (i as u64 + 1)) as usize);
-    }
     let shuffled = dir.path().join("shuffled.csv");
-    let mut w = csv::Writer::from_path(&shuffled).unwrap();
-    w.write_record(&header).unwrap();
-    for (row, d) in rows.iter_mut().zip(&dates) {
-        let fields: Vec<&str> = row.iter().enumerate().map(|(k, f)| if k == date { d.as_str() } else { f }).collect();
-        w.write_record(&fields).unwrap();
-    }
-    w.flush().unwrap();
+    chicago_burglary_with_shuffled_dates(&shuffled, 0x2545_f491_4f6c_dd1d);
     let store = dir.path().join("s.db");
     ingest_chicago(&store, &shuffled);
     for at in ["2017-07-01", "2017-10-01"] {
