@@ -205,6 +205,11 @@ impl Dataset {
     pub fn precision(&self) -> &[TimePrecision] {
         &self.precision
     }
+    /// The end of the data: the latest exclusive end of any incident's time interval
+    /// ([`crate::model::time::interval_end_s`]); `None` without incidents.
+    pub fn end_s(&self) -> Option<i64> {
+        self.time_s.iter().zip(self.precision.iter()).map(|(&t, &p)| crate::model::time::interval_end_s(t, p)).max()
+    }
     /// Category id per incident; names in [`Dataset::categories`].
     pub fn category_ids(&self) -> &[u16] {
         &self.category

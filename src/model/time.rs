@@ -86,6 +86,12 @@ pub fn epoch_to_utc(t_s: i64) -> Option<DateTime<Utc>> {
     DateTime::<Utc>::from_timestamp(t_s, 0)
 }
 
+/// `t` rounded up to a midnight UTC (itself when it is one): where a window of whole days ending at or after `t`
+/// ends.
+pub fn ceil_day_s(t: i64) -> i64 {
+    t.div_euclid(86_400) * 86_400 + if t.rem_euclid(86_400) == 0 { 0 } else { 86_400 }
+}
+
 /// The exclusive end of the interval an incident at `start_s` with `precision` covers: one second later for
 /// second precision, the next month's start for month precision, and so on.
 pub fn interval_end_s(start_s: i64, precision: TimePrecision) -> i64 {
@@ -147,6 +153,15 @@ pub fn format_instant(t_s: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ceil_day_is_the_first_midnight_at_or_after() {
+        for t in [-86_401i64, -86_400, -1, 0, 1, 43_200, 86_399, 86_400, 86_401, 1_700_000_000] {
+            let c = ceil_day_s(t);
+            assert_eq!(c.rem_euclid(86_400), 0, "{t}");
+            assert!(c >= t && c - t < 86_400, "{t} -> {c}");
+        }
+    }
 
     #[test]
     fn precision_codes_round_trip() {

@@ -38,11 +38,7 @@ pub(super) async fn health(State(s): St) -> axum::response::Response {
 }
 
 fn time_span(s: &AppState) -> (Option<i64>, Option<i64>) {
-    let t = s.ds.time_s();
-    let p = s.ds.precision();
-    let from = t.iter().copied().min();
-    let to = t.iter().zip(p).map(|(&t, &p)| crate::model::time::interval_end_s(t, p)).max();
-    (from, to)
+    (s.ds.time_s().iter().copied().min(), s.ds.end_s())
 }
 
 pub(super) async fn meta(State(s): St) -> Json<Value> {

@@ -246,7 +246,7 @@ fn resolve_at(ds: &Dataset, at_s: Option<i64>, period: Period, notes: &mut Vec<S
         None => {
             let end = data_end_s(ds).ok_or_else(|| PredictError::NoData("the store holds no incidents".into()))?;
             match period {
-                Period::Days(_) => end.div_euclid(86_400) * 86_400 + if end % 86_400 == 0 { 0 } else { 86_400 },
+                Period::Days(_) => crate::model::time::ceil_day_s(end),
                 // Up to the next month start (a month whose last incident is before its last second is still
                 // whole when every day of it has data).
                 Period::Month => {

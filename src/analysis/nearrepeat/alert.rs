@@ -24,7 +24,7 @@
 use super::zones::{ZoneValidation, Zones, near_repeat_zones, validate_zones};
 use super::{KnoxParams, NearRepeatError, SpaceBands, TimeBands, check_precision, knox};
 use crate::geo::Projector;
-use crate::model::time::{format_instant, interval_end_s};
+use crate::model::time::{ceil_day_s, format_instant, interval_end_s};
 use crate::model::{Budget, Dataset, NONE_ID, Query, QueryError, Stopped};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -220,9 +220,7 @@ pub fn resolve_as_of(ds: &Dataset, at_s: Option<i64>) -> Result<i64, AlertError>
     if let Some(t) = at_s {
         return Ok(t);
     }
-    let end = ds.time_s().iter().zip(ds.precision()).map(|(&t, &p)| interval_end_s(t, p)).max();
-    end.map(|t| t.div_euclid(DAY_S) * DAY_S + if t.rem_euclid(DAY_S) == 0 { 0 } else { DAY_S })
-        .ok_or(AlertError::NoData)
+    ds.end_s().map(ceil_day_s).ok_or(AlertError::NoData)
 }
 
 /// The categories tested: those given, else the store's categories named like burglary.

@@ -9,7 +9,7 @@
 //! has an incident of any category, or lies in a month that has a month-precision incident). A period the data do
 //! not hold is never tested on, and a method is never fitted across it (a fold needs its whole lookback held).
 
-use crate::model::time::{TimePrecision, interval_end_s, month_index, month_index_label, month_start_s};
+use crate::model::time::{TimePrecision, month_index, month_index_label, month_start_s};
 use crate::model::{Coverage, Dataset, Window};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -143,7 +143,7 @@ pub fn held_periods(coverage: &Coverage, bounds: &[i64]) -> Vec<bool> {
 
 /// The end of the data: the latest end of any incident's time interval.
 pub fn data_end_s(ds: &Dataset) -> Option<i64> {
-    ds.time_s().iter().zip(ds.precision()).map(|(&t, &p)| interval_end_s(t, p)).max()
+    ds.end_s()
 }
 
 #[cfg(test)]

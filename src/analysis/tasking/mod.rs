@@ -214,12 +214,7 @@ pub fn tasking(
     if p.top == 0 {
         return Err(TaskingError::BadTop(p.top));
     }
-    // The end of the data, rounded up to a midnight (UTC), so windows are whole days.
-    let at = p
-        .at_s
-        .or_else(|| data_end_s(ds).map(|t| t.div_euclid(86_400) * 86_400 + if t % 86_400 == 0 { 0 } else { 86_400 }))
-        .ok_or(TaskingError::NoData)?;
-    let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
+    let (at, window) = tasking_window(ds, p)?;
     let query = Query {
         from_s: Some(window.from_s),
         to_s: Some(window.to_s),
@@ -456,4 +451,4 @@ mod window;
 pub use by_area::split_by_area;
 use emerging_class::{class_under, emerging_for};
 pub use near_repeat::add_near_repeat;
-pub use window::{WindowLength, data_end_s, previous_window, previous_with_data, tasking_window};
+pub use window::{WindowLength, previous_window, previous_with_data, tasking_window};

@@ -2,15 +2,10 @@
 
 use super::{TaskingError, TaskingParams};
 use crate::model::Window;
-use crate::model::time::{format_instant, month_index, month_start_s};
+use crate::model::time::{ceil_day_s, format_instant, month_index, month_start_s};
 use crate::model::{Coverage, Dataset};
 
 pub use crate::model::window::WindowLength;
-
-/// The end of the data: the latest incident interval end.
-pub fn data_end_s(ds: &Dataset) -> Option<i64> {
-    ds.time_s().iter().zip(ds.precision()).map(|(&t, &p)| crate::model::time::interval_end_s(t, p)).max()
-}
 
 /// The window of equal length before `w`: as many whole months earlier for whole months, else as many days.
 pub fn previous_window(w: Window) -> Window {
@@ -35,8 +30,7 @@ pub fn previous_with_data(coverage: &Coverage, w: Window) -> Option<Window> {
 /// `--at` (default: the end of the data rounded up to midnight UTC, so windows are whole days) and the window
 /// ending there.
 pub fn tasking_window(ds: &Dataset, p: &TaskingParams) -> Result<(i64, Window), TaskingError> {
-    let ceil_day = |t: i64| t.div_euclid(86_400) * 86_400 + if t.rem_euclid(86_400) == 0 { 0 } else { 86_400 };
-    let at = p.at_s.or_else(|| data_end_s(ds).map(ceil_day)).ok_or(TaskingError::NoData)?;
+    let at = p.at_s.or_else(|| ds.end_s().map(ceil_day_s)).ok_or(TaskingError::NoData)?;
     let window = p.window.ending_at(at).ok_or_else(|| TaskingError::BadWindow(format_instant(at)))?;
     Ok((at, window))
 }
