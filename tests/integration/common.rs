@@ -143,3 +143,27 @@ pub fn chicago_burglary_with_shuffled_dates(out: &Path, seed: u64) {
     }
     w.flush().unwrap();
 }
+
+/// The slippy-map tile `(x, y)` at zoom `z` holding a point (Web Mercator, written here from the formula rather than
+/// taken from the library, so the tests locate tiles independently of the code they test).
+pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = f64::from(1u32 << z);
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let lr = lat.to_radians();
+    let y = ((1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+/// `hotspots ingest` (the binary, as a user runs it) of a Chicago-format CSV (the fixtures' columns, `Block` as the
+/// location) into `store`; panics with its error output unless it succeeds.
+pub fn ingest_chicago_csv(store: &Path, csv: &Path) {
+    let out = std::process::Command::new(bin())
+        .arg("ingest")
+        .arg(csv)
+        .args(["--lon-col", "Longitude", "--lat-col", "Latitude", "--time-col", "Date"])
+        .args(["--category-col", "Primary Type", "--location-col", "Block", "--store"])
+        .arg(store)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "ingest {}: {}", csv.display(), String::from_utf8_lossy(&out.stderr));
+}

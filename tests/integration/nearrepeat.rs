@@ -2,7 +2,7 @@
 //! Knox ratios and p within Monte Carlo error), and on Chicago 2017 burglary through the CLI: significant excess
 //! at short distance and time, none when the dates are shuffled; police.uk months refused.
 
-use crate::common::{bin, chicago_burglary_with_shuffled_dates, dorset_months, fixtures};
+use crate::common::{bin, chicago_burglary_with_shuffled_dates, dorset_months, fixtures, ingest_chicago_csv};
 use hotspots::analysis::nearrepeat::{DistanceMetric, KnoxParams, SpaceBands, TimeBands, knox};
 use serde_json::Value;
 use std::path::Path;
@@ -165,27 +165,6 @@ fn reproduces_the_published_nrc_comparison_table() {
     assert_eq!(ours.pairs_in_table, 970 * 969 / 2);
 }
 
-fn ingest_chicago(store: &Path, csv: &Path) {
-    let (ok, _, err) = run(
-        store,
-        &[
-            "ingest",
-            &csv.display().to_string(),
-            "--lon-col",
-            "Longitude",
-            "--lat-col",
-            "Latitude",
-            "--time-col",
-            "Date",
-            "--category-col",
-            "Primary Type",
-            "--location-col",
-            "Block",
-        ],
-    );
-    assert!(ok, "{err}");
-}
-
 fn knox_json(store: &Path) -> Value {
     let args = [
         "nearrepeat",
@@ -216,7 +195,7 @@ fn chicago_burglary_near_repeats_and_none_when_dates_are_shuffled() {
     let dir = tempfile::tempdir().unwrap();
     let real = fixtures().join("chicago").join("chicago-2017-burglary.csv.gz");
     let store = dir.path().join("real.db");
-    ingest_chicago(&store, &real);
+    ingest_chicago_csv(&store, &real);
     let v = knox_json(&store);
     assert_eq!(v["result"]["incidents"], 12_947);
     assert!(v["edges"].as_str().unwrap().contains("closed on the left"));
@@ -231,7 +210,7 @@ fn chicago_burglary_near_repeats_and_none_when_dates_are_shuffled() {
     let shuffled = dir.path().join("shuffled.csv");
     chicago_burglary_with_shuffled_dates(&shuffled, 0x9e37_79b9_7f4a_7c15);
     let store2 = dir.path().join("shuffled.db");
-    ingest_chicago(&store2, &shuffled);
+    ingest_chicago_csv(&store2, &shuffled);
     let v = knox_json(&store2);
     assert_eq!(v["result"]["incidents"], 12_947);
     for s in 0..4 {
@@ -250,7 +229,7 @@ fn chicago_burglary_near_repeats_and_none_when_dates_are_shuffled() {
 fn outputs_and_refusals() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
-    ingest_chicago(&store, &fixtures().join("chicago").join("chicago-2017-burglary.csv.gz"));
+    ingest_chicago_csv(&store, &fixtures().join("chicago").join("chicago-2017-burglary.csv.gz"));
     let base = ["nearrepeat", "--category", "BURGLARY", "--from", "2017-06", "--to", "2017-09", "--iterations", "49"];
     let with = |extra: &[&str]| -> Vec<String> { base.iter().chain(extra).map(|s| s.to_string()).collect() };
     let args = with(&["--space-bandwidth-m", "150", "--space-bands", "3", "--distance", "manhattan"]);
@@ -313,7 +292,7 @@ fn police_uk_months_are_refused_with_the_reason() {
 fn chicago_burglary_zones_beat_the_same_area_at_random() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
-    ingest_chicago(&store, &fixtures().join("chicago").join("chicago-2017-burglary.csv.gz"));
+    ingest_chicago_csv(&store, &fixtures().join("chicago").join("chicago-2017-burglary.csv.gz"));
     let (mut hits, mut random) = (0.0, 0.0);
     for at in ["2017-04-01", "2017-07-01", "2017-10-01"] {
         let args = [

@@ -1,7 +1,7 @@
 //! The map server through its router (no socket): routes, status codes, caching headers, access modes, and tiles
 //! decoded with mvt-reader.
 
-use crate::common::{TempStore, dorset_months};
+use crate::common::{TempStore, dorset_months, tile_of};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use hotspots::ingest::IngestOptions;
@@ -200,14 +200,6 @@ fn check_tile(bytes: &[u8], layer: &str) {
             }
         }
     }
-}
-
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let lr = lat.to_radians();
-    let y = ((1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Near-repeat zones on the server: `/api/tasking` carries them, the `nearrepeat` tile layer draws the same zones
 //! (valid MVT, with their facts), and public mode serves neither.
 
-use crate::common::{TempStore, fixtures};
+use crate::common::{TempStore, fixtures, tile_of};
 use axum::body::Body;
 use axum::http::Request;
 use hotspots::server::{AppState, ServerConfig, app};
@@ -26,14 +26,6 @@ async fn get(s: &Arc<AppState>, uri: &str) -> (u16, Vec<u8>) {
     let resp = app(s.clone()).oneshot(Request::builder().uri(uri).body(Body::empty()).unwrap()).await.unwrap();
     let status = resp.status().as_u16();
     (status, axum::body::to_bytes(resp.into_body(), 64 << 20).await.unwrap().to_vec())
-}
-
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
-    let lr = lat.to_radians();
-    let y = ((1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
-    (x, y)
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! layer (never in public mode), density tiles banded and merged (small at any zoom), the incidents' types and
 //! months at a map point, the emerging answer's `meaningful`, and a PMTiles basemap served with byte ranges.
 
-use crate::common::{TempStore, dorset_months, fixtures};
+use crate::common::{TempStore, dorset_months, fixtures, tile_of};
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use hotspots::areas::AreaLayer;
@@ -47,15 +47,6 @@ async fn json(s: &Arc<AppState>, uri: &str) -> Value {
     let (status, _, body) = get(s, uri, &[]).await;
     assert_eq!(status, 200, "{uri}: {}", String::from_utf8_lossy(&body));
     serde_json::from_slice(&body).unwrap()
-}
-
-fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
-    let n = f64::from(1u32 << z);
-    let lr = lat.to_radians();
-    (
-        ((lon + 180.0) / 360.0 * n).floor() as u32,
-        ((1.0 - (lr.tan() + 1.0 / lr.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32,
-    )
 }
 
 #[tokio::test]

@@ -2,7 +2,7 @@
 //! validation; the same rows with shuffled dates give no significant neighbourhood and so no zones; a police.uk
 //! (month-precision) store gets the one-line reason, never a failure.
 
-use crate::common::{bin, chicago_burglary_with_shuffled_dates, dorset_months, fixtures};
+use crate::common::{bin, chicago_burglary_with_shuffled_dates, dorset_months, fixtures, ingest_chicago_csv};
 use serde_json::Value;
 use std::io::Read;
 use std::path::Path;
@@ -12,27 +12,6 @@ fn run(store: &Path, args: &[&str]) -> String {
     let out = Command::new(bin()).args(args).arg("--store").arg(store).output().unwrap();
     assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-fn ingest_chicago(store: &Path, csv: &Path) {
-    let csv = csv.display().to_string();
-    run(
-        store,
-        &[
-            "ingest",
-            &csv,
-            "--lon-col",
-            "Longitude",
-            "--lat-col",
-            "Latitude",
-            "--time-col",
-            "Date",
-            "--category-col",
-            "Primary Type",
-            "--location-col",
-            "Block",
-        ],
-    );
 }
 
 fn chicago_rows() -> (csv::StringRecord, Vec<csv::StringRecord>) {
@@ -53,7 +32,7 @@ fn tasking_json(store: &Path, at: &str) -> Value {
 fn chicago_burglary_tasking_lists_near_repeat_zones() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
-    ingest_chicago(&store, &fixtures().join("chicago").join("chicago-2017-burglary.csv.gz"));
+    ingest_chicago_csv(&store, &fixtures().join("chicago").join("chicago-2017-burglary.csv.gz"));
     let list = tasking_json(&store, "2017-07-01");
     let nr = &list["near_repeat"];
     assert_eq!(nr["as_of"], "2017-07-01T00:00:00Z");
@@ -120,7 +99,7 @@ fn shuffled_dates_give_no_zones() {
     let shuffled = dir.path().join("shuffled.csv");
     chicago_burglary_with_shuffled_dates(&shuffled, 0x2545_f491_4f6c_dd1d);
     let store = dir.path().join("s.db");
-    ingest_chicago(&store, &shuffled);
+    ingest_chicago_csv(&store, &shuffled);
     for at in ["2017-07-01", "2017-10-01"] {
         let c = &tasking_json(&store, at)["near_repeat"]["categories"][0];
         assert!(c["zones"].as_array().unwrap().is_empty(), "{at}: {c}");
