@@ -132,6 +132,39 @@ fn a_damaged_snapshot_is_rebuilt_never_trusted() {
 }
 
 #[test]
+fn only_the_bytes_the_header_covers_are_read() {
+    use hotspots::store::snapshot::format::Col;
+    let mut t = TempStore::new();
+    t.ingest(&dorset_months()[0], &IngestOptions::default()).unwrap();
+    let path = snapshot_path(&t.path());
+    let h = read_header(&t.path()).unwrap().unwrap();
+    assert!(h.layout.cap_rows > h.rows, "the file has room to grow");
+    let before = from_snapshot(&t.store);
+
+    // Garbage in the room past the rows of every column and past the names: not covered, never read, no rebuild.
+    let mut bytes = std::fs::read(&path).unwrap();
+    for c in Col::ALL {
+        let past = (h.layout.column_offset(c) + h.rows * c.size()) as usize;
+        bytes[past..past + 64].fill(0xA5);
+    }
+    let names_end = (h.layout.names_offset() + h.names_bytes) as usize;
+    bytes[names_end..names_end + 64].fill(0xA5);
+    std::fs::write(&path, &bytes).unwrap();
+    assert_same(&from_snapshot(&t.store), &before);
+
+    // The last covered byte of a column and of the names are read and checked.
+    let last_time = (h.layout.column_offset(Col::Time) + h.rows * 8 - 1) as usize;
+    bytes[last_time] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    assert_rebuilt(&t, "checksum mismatch in time_s");
+    let h = read_header(&t.path()).unwrap().unwrap();
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[(h.layout.names_offset() + h.names_bytes - 1) as usize] ^= 0x01;
+    std::fs::write(&path, &bytes).unwrap();
+    assert_rebuilt(&t, "checksum mismatch in names");
+}
+
+#[test]
 fn a_stale_snapshot_is_rebuilt_never_trusted() {
     let mut t = TempStore::new();
     let months = dorset_months();

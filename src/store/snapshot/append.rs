@@ -69,7 +69,7 @@ impl Append {
         self.lock = Some(lock);
         let (expect, _) = expected(conn).map_err(|e| format!("cannot read the store's version: {e}"))?;
         let live = snapshot_path(&self.store);
-        let mapped = read::open(&live).map_err(|e| format!("damaged: {e}"))?;
+        let mapped = read::open_header(&live).map_err(|e| format!("damaged: {e}"))?;
         let writer = match mapped {
             Some(m) => {
                 if let Some(miss) = compare(&m.header, &expect) {

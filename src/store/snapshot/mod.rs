@@ -44,7 +44,7 @@ fn lock_file(store: &Path) -> std::io::Result<std::fs::File> {
 
 /// The header in force of a store's snapshot (`Ok(None)`: no snapshot), without checking the columns.
 pub fn read_header(store: &Path) -> Result<Option<format::Header>, String> {
-    Ok(read::open(&snapshot_path(store))?.map(|m| m.header))
+    Ok(read::open_header(&snapshot_path(store))?.map(|m| m.header))
 }
 
 /// How long a reader waits for a writer holding the lock (an import publishing, another reader rebuilding) before
@@ -239,14 +239,15 @@ impl Store {
 
     /// The snapshot's dataset if it matches `expect` and its checksums hold.
     fn try_snapshot(&self, snap: &Path, expect: &Expected) -> Result<Dataset, Miss> {
-        let mapped = match read::open(snap) {
+        let opened = match read::open_header(snap) {
             Ok(Some(m)) => m,
             Ok(None) => return Err(Miss::Stale("there is none yet".into())),
             Err(e) => return Err(Miss::Stale(format!("damaged: {e}"))),
         };
-        if let Some(miss) = compare(&mapped.header, expect) {
+        if let Some(miss) = compare(&opened.header, expect) {
             return Err(miss);
         }
+        let mapped = opened.read().map_err(|e| Miss::Stale(format!("damaged: {e}")))?;
         mapped.verify().map_err(|e| Miss::Stale(format!("damaged: {e}")))?;
         mapped.dataset().map_err(|e| Miss::Stale(format!("damaged: {e}")))
     }
