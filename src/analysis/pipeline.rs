@@ -16,6 +16,7 @@ use crate::geo::{CrsError, Projector};
 use crate::grid::{AUTO_CELL_RULE, BoxM, Grid, GridError, auto_cell_m};
 use crate::model::{Budget, Dataset, Query, QueryError, Selection};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// Errors of an analysis run.
 #[derive(Debug, thiserror::Error)]
@@ -145,6 +146,11 @@ pub struct Prepared {
     pub params: ResolvedParams,
     /// Warnings for people (a cut month, strays left out, an automatic cell size chosen instead...).
     pub warnings: Vec<String>,
+    /// The study boundary the selection was cut to, if any (the history behind [`Prepared::choose_predictor`] is
+    /// cut to it too).
+    pub boundary: Option<StudyBoundary>,
+    /// [`Prepared::history`], made on first use.
+    history: std::sync::OnceLock<Option<Arc<Dataset>>>,
 }
 
 /// The extent of the central 98% of points (1st to 99th percentile on each axis), so a few stray points (police.uk
@@ -267,7 +273,20 @@ pub fn prepare_in(
         }
     }
     let fit_end_s = params.query.to_s.or_else(|| data_end_s(ds));
-    Ok(Prepared { selection, points, strays, study, fit_end_s, grid, gistar_grid, params: resolved, warnings })
+    let boundary = boundary.cloned();
+    Ok(Prepared {
+        selection,
+        points,
+        strays,
+        study,
+        fit_end_s,
+        grid,
+        gistar_grid,
+        params: resolved,
+        warnings,
+        boundary,
+        history: std::sync::OnceLock::new(),
+    })
 }
 
 /// The analysis parameters a hotspot rule works on: `predict` without a cell size takes [`PREDICT_CELL_M`] cells, the
@@ -342,7 +361,8 @@ impl Prepared {
     }
 
     /// The scores of `method` on the density grid for the period after [`Prepared::fit_end_s`], fitted on the
-    /// selected categories' history before it (the method's own lookback, not the window's start).
+    /// selected categories' history of this analysis's place before it ([`Prepared::history`]; the method's own
+    /// lookback, not the window's start).
     pub fn predicted_scores(
         &self,
         ds: &Dataset,
@@ -351,15 +371,43 @@ impl Prepared {
     ) -> Result<Vec<f64>, AnalysisError> {
         let fit_end_s = self.fit_end_s.ok_or(AnalysisError::Empty)?;
         let weights = Weights { mode: self.params.weight, harm_by_category: harm_by_category.to_vec() };
+        let history = self.history(ds);
+        let ds = history.as_deref().unwrap_or(ds);
         Ok(super::predict::score_cells(ds, &self.params.categories, &self.grid, method, fit_end_s, &weights)?)
     }
 
-    /// The prediction method a backtest on the store's history before [`Prepared::fit_end_s`] chooses, on this
-    /// grid's cells, for this weight and these categories ([`choose_method`], with its evidence and sentence).
+    /// The prediction method a backtest on the history of this analysis's place before [`Prepared::fit_end_s`]
+    /// chooses, on this grid's cells, for this weight and these categories ([`choose_method`], with its evidence and
+    /// sentence). The place is the query's box and study boundary ([`Prepared::history`]): a county of a national
+    /// store is judged on the county's record, not the nation's.
     pub fn choose_predictor(&self, ds: &Dataset, harm_by_category: &[f64]) -> Result<MethodChoice, AnalysisError> {
         let at_s = self.fit_end_s.ok_or(AnalysisError::Empty)?;
         let weights = Weights { mode: self.params.weight, harm_by_category: harm_by_category.to_vec() };
-        Ok(choose_method(ds, &self.params.categories, &weights, at_s, self.grid.cell_m)?)
+        let history = self.history(ds);
+        Ok(choose_method(history.as_deref().unwrap_or(ds), &self.params.categories, &weights, at_s, self.grid.cell_m)?)
+    }
+
+    /// Every incident of `ds` (the dataset this analysis was prepared on), of any time and category, inside the
+    /// query's box and the study boundary, as a dataset of its own, made once; `None` when the analysis has neither
+    /// (its place is the whole dataset).
+    pub fn history(&self, ds: &Dataset) -> Option<Arc<Dataset>> {
+        self.history.get_or_init(|| self.cut_history(ds)).clone()
+    }
+
+    fn cut_history(&self, ds: &Dataset) -> Option<Arc<Dataset>> {
+        if self.params.bbox.is_none() && self.boundary.is_none() {
+            return None;
+        }
+        let (lon, lat, x, y) = (ds.lon(), ds.lat(), ds.x_m(), ds.y_m());
+        let in_box = |i: usize| {
+            self.params.bbox.is_none_or(|[w, s, e, n]| (w..=e).contains(&lon[i]) && (s..=n).contains(&lat[i]))
+        };
+        let in_boundary = |i: usize| self.boundary.as_ref().is_none_or(|b| b.contains_m(x[i], y[i]));
+        let keep: Vec<u32> = {
+            use rayon::prelude::*;
+            (0..ds.len()).into_par_iter().filter(|&i| in_box(i) && in_boundary(i)).map(|i| i as u32).collect()
+        };
+        Some(Arc::new(ds.subset(&keep)))
     }
 
     /// Hotspots by a request's rule: Gi* for the rule's band is computed here when the rule needs it and `gistar`

@@ -4,6 +4,8 @@
 //! once; each incident carries small integer ids. Source ids and raw rows stay in the store and are fetched by
 //! `(source, line)` when asked for. See `BENCHMARKS.md` for the measured bytes per incident.
 
+mod subset;
+
 use super::column::Column;
 use super::interner::Interner;
 use super::time::TimePrecision;

@@ -7,6 +7,7 @@ pub mod dataset;
 pub mod interner;
 pub mod query;
 pub mod record;
+pub mod text;
 pub mod time;
 pub mod timeparse;
 pub mod window;

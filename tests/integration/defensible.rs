@@ -293,3 +293,59 @@ fn wdd_is_the_published_one_on_raw_counts_and_a_dwarfing_control_is_named() {
         "{warnings:?}"
     );
 }
+
+/// Issue 18: a county of a bigger store (one box of the Dorset months) has its method chosen on the county's own
+/// history, exactly as a store holding only the county's incidents chooses it (a second store, made here from the
+/// rows of the CSV files inside the box), and not on the whole store's. Before: the backtest ran on the whole store,
+/// and on a national store a county `find` failed, its 50 m grid drawn over England and Wales.
+#[test]
+fn a_county_of_a_bigger_store_is_judged_on_its_own_history() {
+    use hotspots::analysis::backtest::choose_method;
+    use hotspots::analysis::pipeline::{AnalysisParams, prepare_for_rule};
+    use hotspots::analysis::predict::Weights;
+    use hotspots::analysis::spec::HotspotSpec;
+    use hotspots::model::Query;
+    use hotspots::model::time::month_start_s;
+
+    let bbox = [-2.05, 50.68, -1.70, 50.80]; // Poole and Bournemouth
+    let t = dorset_store();
+    let ds = t.store.load_dataset(None).unwrap();
+    let harm = vec![1.0; ds.categories().len()];
+    let month = |m: u32| month_start_s(2024, m).unwrap();
+    let query = Query { from_s: Some(month(3)), to_s: Some(month(4)), bbox_lonlat: Some(bbox), ..Default::default() };
+    let spec = HotspotSpec { analysis: AnalysisParams { query, ..Default::default() }, ..Default::default() };
+    let prepared = prepare_for_rule(&ds, &spec.analysis, &spec.rule, &harm, "unit", None).unwrap();
+    let in_box = prepared.choose_predictor(&ds, &harm).unwrap();
+
+    // The county on its own: every CSV row inside the box, into a store of its own.
+    let mut county = TempStore::new();
+    for m in dorset_months() {
+        let mut reader = csv::Reader::from_path(&m).unwrap();
+        let headers = reader.headers().unwrap().clone();
+        let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+        let (lon, lat) = (col("Longitude"), col("Latitude"));
+        let out = county.dir.path().join(m.file_name().unwrap());
+        let mut writer = csv::Writer::from_path(&out).unwrap();
+        writer.write_record(&headers).unwrap();
+        for row in reader.records() {
+            let row = row.unwrap();
+            let (Ok(x), Ok(y)) = (row[lon].parse::<f64>(), row[lat].parse::<f64>()) else { continue };
+            if (bbox[0]..=bbox[2]).contains(&x) && (bbox[1]..=bbox[3]).contains(&y) {
+                writer.write_record(&row).unwrap();
+            }
+        }
+        writer.flush().unwrap();
+        county.ingest(&out, &IngestOptions::default()).unwrap();
+    }
+    let own = county.store.load_dataset(Some(ds.crs())).unwrap();
+    assert!(own.len() > 10_000 && own.len() < ds.len() * 3 / 4, "{} of {}", own.len(), ds.len());
+    let fit_end = prepared.fit_end_s.unwrap();
+    let alone = choose_method(&own, &[], &Weights::count(), fit_end, prepared.grid.cell_m).unwrap();
+    assert_eq!(in_box.method, alone.method);
+    assert_eq!(in_box.sentence, alone.sentence);
+    assert_eq!(in_box.record, alone.record);
+
+    // The whole store's record is another one.
+    let whole = choose_method(&ds, &[], &Weights::count(), fit_end, prepared.grid.cell_m).unwrap();
+    assert_ne!(whole.record, in_box.record, "{}\n{}", whole.sentence, in_box.sentence);
+}

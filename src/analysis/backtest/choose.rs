@@ -5,10 +5,17 @@ use super::{Backtest, BacktestParams, CoverageRecord, DEFAULT_FOLDS, MIN_FOLDS, 
 use crate::analysis::points::WeightMode;
 use crate::analysis::predict::{Period, PredictError, PredictMethod, Weights};
 use crate::model::Dataset;
+use crate::model::text::thousands;
 use serde::Serialize;
 
 /// The coverage the choice is made at, percent of the study area.
 pub const CHOICE_COVERAGE_PCT: f64 = 1.0;
+
+/// The most incidents [`choose_method`] reads in the periods it tests (folds and their lookbacks). A county's three
+/// years are a few hundred thousand, and choose in about a second; a national store's are over ten million, and
+/// would take most of a minute (measured in BENCHMARKS.md), so above this the choice is [`DEFAULT_METHOD`], with a
+/// sentence saying why.
+pub const CHOICE_MAX_INCIDENTS: usize = 3_000_000;
 
 /// The method used when fewer than [`MIN_FOLDS`] folds of history can be tested: the incidents per cell over the
 /// last 3 periods (decayed with a 10-year half-life, which barely changes them, and breaks ties by recency) plus 10%
@@ -97,6 +104,8 @@ pub enum ChoiceReason {
     Backtest,
     /// Too little history to test: [`DEFAULT_METHOD`].
     Default,
+    /// More history than [`CHOICE_MAX_INCIDENTS`] to test: [`DEFAULT_METHOD`].
+    TooMuchHistory,
 }
 
 /// The method chosen and the evidence for it.
@@ -139,13 +148,14 @@ pub fn choice_params(categories: &[String], weights: &Weights, at_s: i64, cell_m
         at_s: Some(at_s),
         cell_m,
         weights: weights.clone(),
+        max_incidents: Some(CHOICE_MAX_INCIDENTS),
     }
 }
 
 /// Backtest [`default_methods`] on the history before `at_s` (natural periods, up to [`DEFAULT_FOLDS`] folds, cells
 /// of `cell_m`) and return the method with the highest mean hit rate (harm captured with harm weights) at 1% of the
 /// study area; ties go to the simpler method ([`PredictMethod::complexity`]). With fewer than [`MIN_FOLDS`] folds,
-/// [`DEFAULT_METHOD`].
+/// or more than [`CHOICE_MAX_INCIDENTS`] incidents in the periods to test, [`DEFAULT_METHOD`].
 ///
 /// Every method competes, also one that scored too few cells to fill the 1%: its places then cover less area, which
 /// can only lower its hit rate, so a higher hit rate on less area is a better record, not a flattered one (unlike
@@ -157,10 +167,27 @@ pub fn choose_method(
     at_s: i64,
     cell_m: f64,
 ) -> Result<MethodChoice, PredictError> {
-    let params = choice_params(categories, weights, at_s, cell_m);
+    choose_method_within(ds, categories, weights, at_s, cell_m, CHOICE_MAX_INCIDENTS)
+}
+
+/// [`choose_method`] reading at most `max_incidents` incidents in the periods it tests ([`DEFAULT_METHOD`] with a
+/// sentence saying so above that).
+pub fn choose_method_within(
+    ds: &Dataset,
+    categories: &[String],
+    weights: &Weights,
+    at_s: i64,
+    cell_m: f64,
+    max_incidents: usize,
+) -> Result<MethodChoice, PredictError> {
+    let params =
+        BacktestParams { max_incidents: Some(max_incidents), ..choice_params(categories, weights, at_s, cell_m) };
     match backtest(ds, &params) {
         Ok(bt) => Ok(choose_from(&bt)),
         Err(PredictError::NoData(why)) => Ok(default_choice(None, weights.mode, Period::natural(ds), vec![why])),
+        Err(PredictError::TooMuchHistory { incidents, limit }) => {
+            Ok(too_much_history(weights.mode, Period::natural(ds), incidents, limit))
+        }
         Err(e) => Err(e),
     }
 }
@@ -258,6 +285,21 @@ fn default_choice(own: Option<Record>, weight: WeightMode, period: Period, notes
         sentence,
         notes,
     }
+}
+
+/// [`DEFAULT_METHOD`] because the history to test holds more than `limit` incidents.
+fn too_much_history(weight: WeightMode, period: Period, incidents: usize, limit: usize) -> MethodChoice {
+    let m = DEFAULT_METHOD;
+    let sentence = format!(
+        "too much history here to compare methods quickly ({} incidents in the {}s to test, more than {}): using the \
+         default, {}, which caught at least as much as the busiest cells by count in every backtest on the shared \
+         Dorset and Chicago data; a smaller place or fewer categories is compared, or a backtest run on its own",
+        thousands(incidents as u64),
+        period.word(),
+        thousands(limit as u64),
+        m.describe(&period.word())
+    );
+    MethodChoice { reason: ChoiceReason::TooMuchHistory, sentence, ..default_choice(None, weight, period, Vec::new()) }
 }
 
 fn what(weight: WeightMode) -> &'static str {

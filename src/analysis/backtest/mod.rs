@@ -20,7 +20,10 @@
 pub mod choose;
 mod folds;
 
-pub use choose::{DEFAULT_METHOD, MethodChoice, Record, choose_from, choose_method, default_methods};
+pub use choose::{
+    CHOICE_MAX_INCIDENTS, DEFAULT_METHOD, MethodChoice, Record, choice_params, choose_from, choose_method,
+    choose_method_within, default_methods,
+};
 pub use folds::MIN_FOLDS;
 
 use crate::analysis::points::WeightMode;
@@ -62,11 +65,14 @@ pub struct BacktestParams {
     pub cell_m: f64,
     /// What each incident weighs (counts, or harm by category).
     pub weights: Weights,
+    /// Refuse ([`PredictError::TooMuchHistory`]) rather than read more than this many incidents in the periods
+    /// tested; `None`: no limit.
+    pub max_incidents: Option<usize>,
 }
 
 impl BacktestParams {
     /// The defaults: every category, [`default_methods`], [`DEFAULT_COVERAGES_PCT`], [`DEFAULT_FOLDS`], natural
-    /// periods, the end of the data, [`DEFAULT_CELL_M`], counts.
+    /// periods, the end of the data, [`DEFAULT_CELL_M`], counts, no limit on the incidents read.
     pub fn new(weights: Weights) -> BacktestParams {
         BacktestParams {
             categories: Vec::new(),
@@ -77,6 +83,7 @@ impl BacktestParams {
             at_s: None,
             cell_m: DEFAULT_CELL_M,
             weights,
+            max_incidents: None,
         }
     }
 }
@@ -340,6 +347,11 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
             s >= span_from && interval_end_s(s, p) <= span_to
         })
         .collect();
+    if let Some(limit) = params.max_incidents
+        && in_span.len() > limit
+    {
+        return Err(PredictError::TooMuchHistory { incidents: in_span.len(), limit });
+    }
     let (xs, ys): (Vec<f64>, Vec<f64>) = in_span.iter().map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize])).unzip();
     // Strays are judged against every category's incidents in the span, and kept out of the grid and the study
     // area (they still count, uncaught, in every fold's total).

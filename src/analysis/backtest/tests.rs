@@ -130,3 +130,23 @@ fn bad_parameters_are_refused() {
     p.categories = vec!["Arson".into()];
     assert!(backtest(&ds, &p).unwrap_err().to_string().contains("unknown category"));
 }
+
+#[test]
+fn too_much_history_gives_the_default_and_says_so() {
+    let ds = dataset(&rows());
+    let end = month_start_s(2024, 4).unwrap();
+    let enough = choose_method_within(&ds, &[], &Weights::count(), end, 50.0, usize::MAX).unwrap();
+    assert_eq!(enough.reason, choose::ChoiceReason::Default, "too little history, not too much: {}", enough.sentence);
+    // The limit is on the incidents the tested periods hold: one fewer than that refuses, exactly that runs.
+    let mut p = choice_params(&[], &Weights::count(), end, 50.0);
+    p.max_incidents = Some(0);
+    let Err(PredictError::TooMuchHistory { incidents, limit: 0 }) = backtest(&ds, &p) else { panic!("not refused") };
+    assert!(incidents > 0);
+    p.max_incidents = Some(incidents);
+    assert!(backtest(&ds, &p).is_ok());
+    let c = choose_method_within(&ds, &[], &Weights::count(), end, 50.0, incidents - 1).unwrap();
+    assert_eq!(c.reason, choose::ChoiceReason::TooMuchHistory);
+    assert_eq!(c.method, DEFAULT_METHOD);
+    assert!(c.record.is_none());
+    assert!(c.sentence.contains("too much history") && c.sentence.contains(&format!("more than {}", incidents - 1)));
+}

@@ -115,6 +115,17 @@ pub enum PredictError {
     /// Fewer than one fold was asked for (the number given).
     #[error("folds must be at least 1 (got {0})")]
     BadFolds(usize),
+    /// A backtest limited to `limit` incidents would have to read more (a choice of method inside a request).
+    #[error(
+        "the periods to test hold {incidents} incidents, more than the {limit} a method choice tests; narrow the \
+         place or the categories, or name the method"
+    )]
+    TooMuchHistory {
+        /// Incidents in the periods the backtest would read.
+        incidents: usize,
+        /// The limit ([`crate::analysis::backtest::BacktestParams::max_incidents`]).
+        limit: usize,
+    },
     /// A broken invariant of the evaluation (what), reported rather than a panic.
     #[error("internal error: {0}")]
     Internal(String),
