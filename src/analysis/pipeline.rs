@@ -247,7 +247,7 @@ pub fn prepare_in(
     let gistar_grid = Grid::covering(&full, 0.0, cell_m, ds.crs())?;
     let grid = Grid::covering(&full, support, cell_m, ds.crs())
         .map_err(|source| KdeError::ReachTooLarge { bandwidth_m, source })?;
-    crate::analysis::kde::check_kde_cost(points.len(), &grid, params.kernel, bandwidth_m)?;
+    crate::analysis::kde::check_kde_cost_of(&points, &grid, params.kernel, bandwidth_m)?;
     let fmt = |t: Option<i64>| t.map(crate::model::time::format_instant);
     let resolved = ResolvedParams {
         from: fmt(params.query.from_s),

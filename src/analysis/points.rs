@@ -77,6 +77,17 @@ impl Points {
         self.w.iter().sum()
     }
 
+    /// How many distinct finite places the points are at (the length of [`Points::merged`], without building it).
+    pub fn distinct_places(&self) -> usize {
+        let mut seen: rustc_hash::FxHashSet<(u64, u64)> = rustc_hash::FxHashSet::default();
+        for (&x, &y) in self.x_m.iter().zip(&self.y_m) {
+            if x.is_finite() && y.is_finite() {
+                seen.insert(((x + 0.0).to_bits(), (y + 0.0).to_bits()));
+            }
+        }
+        seen.len()
+    }
+
     /// Merge points at exactly the same coordinates, summing their weights (in input order), and return the
     /// distinct points sorted by y, then x. police.uk snaps incidents to shared map points, so this often shrinks the
     /// work tenfold without changing any sum. Non-finite points are dropped (they cannot be placed). Hashing first
@@ -129,6 +140,8 @@ mod tests {
         assert_eq!(m.y_m, vec![1.0, 2.0, 3.0]);
         assert_eq!(m.w, vec![4.0, 1.5, 2.0]);
         assert!(Points::default().merged().is_empty());
+        assert_eq!(p.distinct_places(), m.len());
+        assert_eq!(Points::default().distinct_places(), 0);
         assert_eq!("Harm".parse::<WeightMode>(), Ok(WeightMode::Harm));
         assert!("x".parse::<WeightMode>().is_err());
     }
