@@ -24,7 +24,15 @@ dorset="--bbox=-2.96,50.51,-1.68,51.08"
 month="--from 2024-03 --to 2024-04"
 parts=${PARTS:-load,cli,kde,serve,append}
 part() { [[ ",$parts," == *",$1,"* ]]; }
-timed() { /usr/bin/time -f "%e s wall, %U s user, %S s sys, %M KB peak RSS" "$@" 2>&1 >/dev/null | tail -1; }
+# Times a command; a command that fails says so (its last message and exit code) instead of passing for a time.
+timed() {
+  local out
+  if out=$(/usr/bin/time -f "%e s wall, %U s user, %S s sys, %M KB peak RSS" "$@" 2>&1 >/dev/null); then
+    echo "$out" | tail -1
+  else
+    echo "FAILED: $(echo "$out" | tail -3 | tr '\n' ' ')"
+  fi
+}
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs), commit $(git rev-parse --short HEAD), $(date -u +%Y-%m-%dT%H:%MZ), load $(cut -d' ' -f1-3 /proc/loadavg)"
 if [ ! -f "$csv" ]; then
   echo "| synth $n national rows | $(timed "$bin" synth --n "$n" --seed 1 --extent england-wales --hotspots 400 --days "$days" --start "$start" --out "$csv") |"
@@ -43,6 +51,7 @@ if part cli; then for cmd in find density; do
     echo "| $cmd $month $dorset, run $i | $(timed "$bin" $cmd --store "$store" $month $dorset) |"
   done
 done
+echo "| find $month $dorset --method kde (no method choice) | $(timed "$bin" find --store "$store" $month $dorset --method kde) |"
 echo "| find $month (all of England and Wales) | $(timed "$bin" find --store "$store" $month) |"; fi
 if part kde; then
   echo "| density --cell-m 200 (all 20M incidents, exact KDE) | $(timed "$bin" density --store "$store" --cell-m 200) |"

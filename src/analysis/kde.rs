@@ -31,12 +31,15 @@
 //! median distance from the weighted mean centre, and `n` the sum of the weights (the number of incidents when
 //! counting).
 
+mod sparse;
+
 use super::points::Points;
 use crate::grid::Grid;
 use crate::model::Budget;
 use crate::model::budget::{check_work, stencil_cells};
 use rayon::prelude::*;
 use serde::Serialize;
+pub(crate) use sparse::kde_sparse;
 
 /// A kernel shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
@@ -291,19 +294,61 @@ pub fn kde_within(
     }
     let merged = points.merged();
     check_kde_cost(merged.len(), grid, kernel, bandwidth_m)?;
-    let shape = Shape::new(kernel, bandwidth_m);
-    let r = kernel.support_m(bandwidth_m);
-    let scale = kernel.norm_per_m2(bandwidth_m) * 1e6;
-    let cols = grid.cols;
-    let col_x: Vec<f64> = (0..cols).map(|c| grid.col_centre_x(c)).collect();
+    let rows = RowKernel::new(&merged, grid, kernel, bandwidth_m);
     let mut density = vec![0.0f64; grid.n_cells()];
-    density.par_chunks_mut(cols).enumerate().for_each(|(row, out)| {
+    density.par_chunks_mut(grid.cols).enumerate().for_each(|(row, out)| {
         if budget.stopped() {
             return;
         }
+        if let Some((c0, c1)) = rows.add(row, out) {
+            for v in &mut out[c0..=c1] {
+                *v *= rows.scale;
+            }
+        }
+    });
+    budget.check()?;
+    Ok(DensitySurface {
+        grid: grid.clone(),
+        kernel,
+        bandwidth_m,
+        density_per_km2: density,
+        total_weight: points.total_weight(),
+        distinct_points: merged.len(),
+    })
+}
+
+/// One row of the density at a time: every merged point within the kernel's reach of the row adds its kernel to the
+/// row's cells in point order (so a cell's sum is the same whoever computes the row).
+struct RowKernel<'a> {
+    merged: &'a Points,
+    grid: &'a Grid,
+    shape: Shape,
+    r: f64,
+    /// Multiplies the sums into incidents (or weight) per km2.
+    scale: f64,
+    col_x: Vec<f64>,
+}
+
+impl<'a> RowKernel<'a> {
+    /// For `merged` points (sorted by y, as [`Points::merged`] gives them).
+    fn new(merged: &'a Points, grid: &'a Grid, kernel: Kernel, bandwidth_m: f64) -> RowKernel<'a> {
+        RowKernel {
+            merged,
+            grid,
+            shape: Shape::new(kernel, bandwidth_m),
+            r: kernel.support_m(bandwidth_m),
+            scale: kernel.norm_per_m2(bandwidth_m) * 1e6,
+            col_x: (0..grid.cols).map(|c| grid.col_centre_x(c)).collect(),
+        }
+    }
+
+    /// Add the unscaled kernel sums of `row` into `out` (one value per column); the columns touched, if any.
+    fn add(&self, row: usize, out: &mut [f64]) -> Option<(usize, usize)> {
+        let (grid, merged, shape, cols) = (self.grid, self.merged, &self.shape, self.grid.cols);
         let yc = grid.row_centre_y(row);
-        let lo = merged.y_m.partition_point(|&y| y <= yc - r);
-        let hi = merged.y_m.partition_point(|&y| y < yc + r);
+        let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
+        let hi = merged.y_m.partition_point(|&y| y < yc + self.r);
+        let mut touched: Option<(usize, usize)> = None;
         for k in lo..hi {
             let dy = yc - merged.y_m[k];
             let dy2 = dy * dy;
@@ -321,21 +366,11 @@ pub fn kde_within(
             }
             let c0 = first.max(0.0) as usize;
             let c1 = (last as usize).min(cols - 1);
-            add_row(&mut out[c0..=c1], &col_x[c0..=c1], xp, dy2, w, &shape);
+            add_row(&mut out[c0..=c1], &self.col_x[c0..=c1], xp, dy2, w, shape);
+            touched = Some(touched.map_or((c0, c1), |(a, b)| (a.min(c0), b.max(c1))));
         }
-        for v in out.iter_mut() {
-            *v *= scale;
-        }
-    });
-    budget.check()?;
-    Ok(DensitySurface {
-        grid: grid.clone(),
-        kernel,
-        bandwidth_m,
-        density_per_km2: density,
-        total_weight: points.total_weight(),
-        distinct_points: merged.len(),
-    })
+        touched
+    }
 }
 
 /// Add one point's kernel along part of a row.

@@ -5,7 +5,7 @@
 use super::PredictError;
 use super::bins::{Binned, OUTSIDE, decay_factor};
 use super::method::PredictMethod;
-use crate::analysis::kde::{Kernel, kde};
+use crate::analysis::kde::{Kernel, kde_sparse};
 use crate::analysis::points::Points;
 use crate::grid::Grid;
 
@@ -33,23 +33,16 @@ pub(crate) fn score_sparse(
         }
         PredictMethod::Kde { bandwidth_m, .. } => {
             let points = incident_points(b, periods, |k| b.inc_fit[k]);
-            let density = kde(&points, grid, Kernel::Quartic, bandwidth_m)?.density_per_km2;
-            Ok(positive(&density))
+            Ok(kde_sparse(&points, grid, Kernel::Quartic, bandwidth_m)?)
         }
         PredictMethod::Blend { bandwidth_m, smoothing, .. } => {
             let (col, h) = decay_column(b, method)?;
             let counts =
                 sum_entries(b, periods.clone(), |e, p| b.entry_decay[col][e] * decay_factor(fit_end - b.bounds[p], h));
             let points = incident_points(b, periods, |k| b.inc_fit[k] * decay_factor(fit_end - b.inc_mid_s[k], h));
-            let mut score = kde(&points, grid, Kernel::Quartic, bandwidth_m)?.density_per_km2;
+            let density = kde_sparse(&points, grid, Kernel::Quartic, bandwidth_m)?;
             let per_cell = smoothing * grid.cell_area_m2() / 1e6;
-            for v in &mut score {
-                *v *= per_cell;
-            }
-            for (cell, c) in counts {
-                score[cell as usize] += (1.0 - smoothing) * c;
-            }
-            Ok(positive(&score))
+            Ok(blend(&density, per_cell, &counts, 1.0 - smoothing))
         }
         PredictMethod::Prospective { band_m, time_band_days } => {
             Ok(prospective(b, grid, periods, fit_end, band_m, time_band_days))
@@ -100,6 +93,39 @@ fn incident_points(b: &Binned, periods: std::ops::Range<usize>, weight: impl Fn(
 
 fn positive(dense: &[f64]) -> Sparse {
     dense.iter().enumerate().filter(|&(_, &v)| v > 0.0).map(|(i, &v)| (i as u32, v)).collect()
+}
+
+/// `density x per_cell + counts x count_share` per cell, positive cells only, cells ascending (a cell missing from a
+/// list is 0 there, added in the same order as on a dense grid: the density term first).
+fn blend(density: &Sparse, per_cell: f64, counts: &Sparse, count_share: f64) -> Sparse {
+    let mut out: Sparse = Vec::with_capacity(density.len().max(counts.len()));
+    let (mut d, mut c) = (density.iter().peekable(), counts.iter().peekable());
+    loop {
+        let (cell, v) = match (d.peek(), c.peek()) {
+            (None, None) => break,
+            (Some(&&(dc, dv)), Some(&&(cc, cv))) if dc == cc => {
+                d.next();
+                c.next();
+                (dc, dv * per_cell + count_share * cv)
+            }
+            (Some(&&(dc, dv)), Some(&&(cc, _))) if dc < cc => {
+                d.next();
+                (dc, dv * per_cell)
+            }
+            (Some(&&(dc, dv)), None) => {
+                d.next();
+                (dc, dv * per_cell)
+            }
+            (_, Some(&&(cc, cv))) => {
+                c.next();
+                (cc, 0.0 + count_share * cv)
+            }
+        };
+        if v > 0.0 {
+            out.push((cell, v));
+        }
+    }
+    out
 }
 
 /// Bowers, Johnson & Pease (2004) on the grid (see [`PredictMethod`]'s docs): each incident adds
@@ -160,4 +186,37 @@ fn prospective(
         }
     }
     positive(&dense)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The sparse blend is the dense one (density x per_cell, then + count_share x counts, positive cells), bit for
+        /// bit.
+        #[test]
+        fn blend_is_the_dense_blend(
+            density in proptest::collection::btree_map(0u32..200, 0.0f64..50.0, 0..80),
+            counts in proptest::collection::btree_map(0u32..200, 0.0f64..9.0, 0..80),
+            per_cell in 0.0f64..1.0,
+            share in 0.0f64..1.0,
+        ) {
+            let (d, c): (Sparse, Sparse) = (density.into_iter().collect(), counts.into_iter().collect());
+            let mut dense = vec![0.0f64; 200];
+            for &(cell, v) in &d {
+                dense[cell as usize] = v;
+            }
+            for v in &mut dense {
+                *v *= per_cell;
+            }
+            for &(cell, v) in &c {
+                dense[cell as usize] += share * v;
+            }
+            let want: Vec<(u32, u64)> = positive(&dense).into_iter().map(|(i, v)| (i, v.to_bits())).collect();
+            let got: Vec<(u32, u64)> = blend(&d, per_cell, &c, share).into_iter().map(|(i, v)| (i, v.to_bits())).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
 }
