@@ -91,7 +91,7 @@ async fn work_stops_at_its_deadline_and_when_its_client_goes_away() {
 
     // A client that goes away: its request future is dropped mid-computation, and the work stops.
     let s = state_with(|_| {});
-    let uri = format!("/api/hotspots?{WINDOW}&cell_m=25&bandwidth_m=3000");
+    let uri = format!("/api/hotspots?{WINDOW}&cell_m=25&bandwidth_m=6000");
     let req = app(s.clone()).oneshot(Request::builder().uri(&uri).body(Body::empty()).unwrap());
     let started = Instant::now();
     assert!(tokio::time::timeout(Duration::from_millis(300), req).await.is_err(), "finished too fast to test");

@@ -173,6 +173,13 @@ fn prepare_steps(
     ds: &Dataset,
     params: &EmergingSpec,
 ) -> Result<(crate::model::Selection, Vec<Window>, Vec<String>), CubeError> {
+    // A window given at both ends fixes its steps before any incident is read: refuse too few or too many at once
+    // (a map asking for one month's emerging tiles is answered in microseconds, not after a pass over the store).
+    if let (Some(from), Some(to)) = (params.query.from_s, params.query.to_s)
+        && from < to
+    {
+        check_step_count(steps(params.period, from, to).0.len(), params.period)?;
+    }
     let sel = params.query.select(ds)?;
     if sel.is_empty() {
         return Err(CubeError::Empty);
@@ -222,15 +229,21 @@ fn prepare_steps(
             ));
         }
     }
-    if steps.len() > MAX_STEPS {
-        return Err(CubeError::TooManySteps { steps: steps.len(), period: params.period.name(), max: MAX_STEPS });
-    }
-    if steps.len() < 2 {
-        return Err(CubeError::TooFewSteps { steps: steps.len(), period: params.period.name() });
-    }
+    check_step_count(steps.len(), params.period)?;
     warnings.extend(remainder);
 
     Ok((sel, steps, warnings))
+}
+
+/// At least 2 steps and at most [`MAX_STEPS`].
+fn check_step_count(steps: usize, period: Period) -> Result<(), CubeError> {
+    if steps > MAX_STEPS {
+        return Err(CubeError::TooManySteps { steps, period: period.name(), max: MAX_STEPS });
+    }
+    if steps < 2 {
+        return Err(CubeError::TooFewSteps { steps, period: period.name() });
+    }
+    Ok(())
 }
 
 /// The step of each selected incident (`None` outside every step).
@@ -416,5 +429,26 @@ mod tests {
         assert_eq!(s.len(), 2);
         assert_eq!(s[0].from_s, month(2024, 2));
         assert!(warn.is_some());
+    }
+
+    /// A window given at both ends with too few or too many steps is refused before any incident is read: even on a
+    /// store with no incident of it (which would otherwise answer "nothing to show").
+    #[test]
+    fn a_window_of_one_step_is_refused_before_reading_the_store() {
+        let empty = crate::model::DatasetBuilder::new(&crate::geo::CrsDef::utm_for(-2.0, 50.7), 0)
+            .and_then(|b| b.finish())
+            .unwrap();
+        let spec = |from: i64, to: i64, period: Period| EmergingSpec {
+            query: crate::model::Query { from_s: Some(from), to_s: Some(to), ..Default::default() },
+            period,
+            ..Default::default()
+        };
+        let one = spec(month(2024, 3), month(2024, 4), Period::Month);
+        assert!(matches!(prepare_steps(&empty, &one), Err(CubeError::TooFewSteps { steps: 1, .. })));
+        let many = spec(month(2000, 1), month(2024, 1), Period::Days(1));
+        assert!(matches!(prepare_steps(&empty, &many), Err(CubeError::TooManySteps { .. })));
+        // Two steps, no incident: nothing to show, not an error.
+        let two = spec(month(2024, 2), month(2024, 4), Period::Month);
+        assert!(matches!(prepare_steps(&empty, &two), Err(CubeError::Empty)));
     }
 }
