@@ -394,6 +394,11 @@ impl Prepared {
         self.history.get_or_init(|| self.cut_history(ds)).clone()
     }
 
+    /// Bytes held by [`Prepared::history`] once made (0 before, or when the place is the whole dataset).
+    pub fn history_bytes(&self) -> usize {
+        self.history.get().and_then(Option::as_ref).map_or(0, |h| h.column_bytes() + h.interned_bytes())
+    }
+
     fn cut_history(&self, ds: &Dataset) -> Option<Arc<Dataset>> {
         if self.params.bbox.is_none() && self.boundary.is_none() {
             return None;

@@ -132,6 +132,7 @@ impl Analysis {
         let cells = self.surface.density_per_km2.len();
         let mut n = cells * 16 + self.prepared.points.len() * 28 + self.prepared.selection.len() * 4 + 1024;
         n += self.support_counts.get().map_or(0, |v| v.len() * 8);
+        n += self.prepared.history_bytes();
         if let Ok(m) = self.gistar.lock() {
             n += m.values().map(|g| g.values.len() * 38 + 256).sum::<usize>();
         }

@@ -315,7 +315,10 @@ fn a_county_of_a_bigger_store_is_judged_on_its_own_history() {
     let query = Query { from_s: Some(month(3)), to_s: Some(month(4)), bbox_lonlat: Some(bbox), ..Default::default() };
     let spec = HotspotSpec { analysis: AnalysisParams { query, ..Default::default() }, ..Default::default() };
     let prepared = prepare_for_rule(&ds, &spec.analysis, &spec.rule, &harm, "unit", None).unwrap();
+    assert_eq!(prepared.history_bytes(), 0, "the history is cut when first needed");
     let in_box = prepared.choose_predictor(&ds, &harm).unwrap();
+    let held = prepared.history_bytes();
+    assert!(held > 0 && held < ds.column_bytes() + ds.interned_bytes(), "{held}");
 
     // The county on its own: every CSV row inside the box, into a store of its own.
     let mut county = TempStore::new();
