@@ -5,15 +5,33 @@ use crate::geo::Projector;
 use crate::grid::Grid;
 use crate::tiles::{TileId, tile_bounds_lonlat};
 
-/// Grid cells smaller than this many tile units are merged into blocks, so a tile holds at most (4096/32)^2 cells.
-const MIN_CELL_PX: f64 = 32.0;
+/// From [`DETAIL_ZOOM`] on, grid cells smaller than this many tile units are merged into blocks, so a tile holds at
+/// most (4096/32)^2 cells.
+pub(crate) const MIN_CELL_PX: f64 = 32.0;
+
+/// From this zoom on, blocks are merged only where cells are under [`MIN_CELL_PX`] tile units; below it, where a
+/// tile spans a county or more, blocks are at least [`COARSE_BLOCK_PX`] units wide.
+pub(crate) const DETAIL_ZOOM: u8 = 11;
+
+/// The smallest block of cells, in tile units, drawn below [`DETAIL_ZOOM`]: a tile holds at most about
+/// (4096 / 64)^2 = 4,100 blocks rather than 16,000 (a national month's 1 km cells, about 43 units at z8 over
+/// England, were drawn one by one, some 9,000 a tile, and are now merged 2 x 2). 64 units are 4 screen pixels of a
+/// 256-pixel tile. Every grid layer says what a block shows (density: its mean; Gi*: its cell of largest |z|;
+/// change: its sums and most significant cell; emerging: its busiest classed cell).
+pub(crate) const COARSE_BLOCK_PX: f64 = 64.0;
+
+/// The smallest block of cells, in tile units, at zoom `z`.
+pub(crate) fn min_block_px(z: u8) -> f64 {
+    if z >= DETAIL_ZOOM { MIN_CELL_PX } else { COARSE_BLOCK_PX }
+}
 
 /// A tile's cells: rows `r0..r1`, columns `c0..c1`, in blocks of `block` x `block` cells.
 pub type CellRange = (usize, usize, usize, usize, usize);
 
-/// Grid cells (row, col ranges) that may intersect a tile, with a block size merging cells too small to see.
+/// Grid cells (row, col ranges) that may intersect a tile, with a block size merging cells too small to see at
+/// the tile's zoom ([`min_block_px`]).
 pub fn cells_in_tile(grid: &Grid, projector: &Projector, t: TileId) -> Option<CellRange> {
-    cells_in_tile_min_px(grid, projector, t, MIN_CELL_PX)
+    cells_in_tile_min_px(grid, projector, t, min_block_px(t.z))
 }
 
 /// As [`cells_in_tile`], with blocks at least `min_cell_px` tile units wide (the smallest number of whole cells

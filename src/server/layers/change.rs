@@ -12,9 +12,9 @@ use serde_json::json;
 
 /// The change layer: cells with any incident in either window, with `before`, `after`, `difference` (after minus
 /// before scaled to the after window), `p` and `significant` (+1 rose, -1 fell, 0 neither, after the FDR
-/// correction). Below the zoom where a cell spans 32 tile units, blocks of cells are merged: counts and differences
-/// add up, and the block's `p` and `significant` are those of its most significant cell. Public mode leaves out
-/// cells with fewer than `min_count` incidents in both windows together.
+/// correction). Where a cell spans fewer tile units than the zoom's smallest block (32, or 64 below zoom 11), blocks
+/// of cells are merged: counts and differences add up, and the block's `p` and `significant` are those of its most
+/// significant cell. Public mode leaves out cells with fewer than `min_count` incidents in both windows together.
 fn change_layer(ctx: &Context, cg: &ChangeGrid, t: TileId, projector: &Projector) -> TileLayer {
     let mut layer = TileLayer::new(t, "change");
     let grid = &cg.grid;

@@ -2,7 +2,7 @@
 //! and `expected` (incidents expected in the cell). Public mode leaves out cells with fewer than `min_count`
 //! incidents within the kernel's reach.
 
-use super::cells::{block_cells, block_starts, cells_in_tile_min_px};
+use super::cells::{block_cells, block_starts, cells_in_tile_min_px, min_block_px};
 use super::{LayerDef, LayerInfo, fields};
 use crate::analysis::outline::trace_cells;
 use crate::analysis::spec::{DensitySpec, HotspotRule, breaks_for_level};
@@ -28,21 +28,6 @@ fn support_counts(a: &Analysis) -> Vec<f64> {
         Ok(s) => s.density_per_km2.iter().map(|d| (d / 1e6 * std::f64::consts::PI * r * r).round()).collect(),
         Err(_) => vec![0.0; p.grid.n_cells()],
     }
-}
-
-/// From this zoom on, density blocks are merged only where cells are under 32 tile units (the rule every grid
-/// layer follows); below it, where a tile spans a county or more, blocks are at least [`COARSE_BLOCK_PX`] units wide.
-const DETAIL_ZOOM: u8 = 11;
-
-/// The smallest block of cells, in tile units, drawn below [`DETAIL_ZOOM`]: a tile holds at most about
-/// (4096 / 64)^2 = 4,100 blocks rather than 16,000 (a national month's 1 km cells, about 43 units at z8 over
-/// England, were drawn one by one, some 9,000 a tile, and are now merged 2 x 2). 64 units are 4 screen pixels of a
-/// 256-pixel tile.
-const COARSE_BLOCK_PX: f64 = 64.0;
-
-/// The smallest block of cells, in tile units, at zoom `z`.
-fn min_block_px(z: u8) -> f64 {
-    if z >= DETAIL_ZOOM { 32.0 } else { COARSE_BLOCK_PX }
 }
 
 /// What a density tile is drawn from: the surface's grid and values per km², and in public mode the incidents
@@ -181,6 +166,7 @@ impl LayerDef for Density {
 mod tests {
     use super::*;
     use crate::geo::CrsDef;
+    use crate::server::layers::cells::COARSE_BLOCK_PX;
     use crate::tiles::{EXTENT, tile_bounds_lonlat, tile_for_lonlat, tile_px_to_lonlat};
     use geo::Contains;
 
@@ -268,6 +254,11 @@ mod tests {
         let block = (COARSE_BLOCK_PX / cell_px).ceil() as usize;
         assert_eq!(cells_in_tile_min_px(&grid, &projector, t, COARSE_BLOCK_PX).unwrap().4, block);
         assert_eq!(block, 2, "a 1 km cell is about 43 units at z8 at 52.5 N");
+        // The rule is every grid layer's (Gi*, change, emerging draw their blocks from cells_in_tile): 2 x 2 at z8,
+        // cell by cell from z11.
+        assert_eq!(crate::server::layers::cells::cells_in_tile(&grid, &projector, t).unwrap().4, block);
+        let z11 = tile_for_lonlat(-1.5, 52.5, 11).unwrap();
+        assert_eq!(crate::server::layers::cells::cells_in_tile(&grid, &projector, z11).unwrap().4, 1);
         let size_m = grid.cell_m * block as f64;
         let (mut checked, mut shown) = (0, 0);
         for i in 0..64 {
