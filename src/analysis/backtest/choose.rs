@@ -293,7 +293,8 @@ fn too_much_history(weight: WeightMode, period: Period, incidents: usize, limit:
     let sentence = format!(
         "too much history here to compare methods quickly ({} incidents in the {}s to test, more than {}): using the \
          default, {}, which caught at least as much as the busiest cells by count in every backtest on the shared \
-         Dorset and Chicago data; a smaller place or fewer categories is compared, or a backtest run on its own",
+         Dorset and Chicago data; narrow the place or the categories to have the methods compared, or run a \
+         backtest on its own",
         thousands(incidents as u64),
         period.word(),
         thousands(limit as u64),
