@@ -7,6 +7,7 @@ import { chromium } from 'playwright-core';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { idle as idleFor } from './map-idle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(path.resolve(here, '..', '..'), 'target', 'browser');
@@ -23,13 +24,7 @@ function check(name, ok, detail) {
   return ok;
 }
 
-async function idle(page) {
-  await page.waitForFunction(() => {
-    const m = window.hotspotsApp && window.hotspotsApp.map;
-    return Boolean(m && m.loaded() && m.areTilesLoaded() && !m.isMoving());
-  }, null, { timeout: WAIT, polling: 250 });
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
+const idle = (page) => idleFor(page, WAIT);
 
 await fs.mkdir(outDir, { recursive: true });
 const browser = await chromium.launch({

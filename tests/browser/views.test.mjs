@@ -15,6 +15,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { idle as idleFor } from './map-idle.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const outDir = path.join(here, '..', '..', 'target', 'browser');
@@ -61,13 +62,7 @@ async function open(context, url, { viewport, before } = {}) {
   return { page, log };
 }
 
-async function idle(page) {
-  await page.waitForFunction(() => {
-    const m = window.hotspotsApp && window.hotspotsApp.map;
-    return Boolean(m && m.loaded() && m.areTilesLoaded() && !m.isMoving());
-  }, null, { timeout: WAIT, polling: 250 });
-  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
-}
+const idle = (page) => idleFor(page, WAIT);
 
 const isTile = (u, layer = '[^/]+') => new RegExp(`/tiles/${layer}/\\d+/\\d+/\\d+\\.mvt`).test(u);
 const isData = (u) => /\/api\/|\/tiles\//.test(u);

@@ -157,13 +157,34 @@ pub fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
 /// `hotspots ingest` (the binary, as a user runs it) of a Chicago-format CSV (the fixtures' columns, `Block` as the
 /// location) into `store`; panics with its error output unless it succeeds.
 pub fn ingest_chicago_csv(store: &Path, csv: &Path) {
+    ingest_in_process_of_its_own(
+        store,
+        csv,
+        &[
+            "--lon-col",
+            "Longitude",
+            "--lat-col",
+            "Latitude",
+            "--time-col",
+            "Date",
+            "--category-col",
+            "Primary Type",
+            "--location-col",
+            "Block",
+        ],
+    );
+}
+
+/// Import `file` into `store` by running the binary (`hotspots ingest FILE ARGS... --store STORE`), as another
+/// process would while a server or a command reads; panics with its stderr unless it exits 0.
+pub fn ingest_in_process_of_its_own(store: &Path, file: &Path, args: &[&str]) {
     let out = std::process::Command::new(bin())
         .arg("ingest")
-        .arg(csv)
-        .args(["--lon-col", "Longitude", "--lat-col", "Latitude", "--time-col", "Date"])
-        .args(["--category-col", "Primary Type", "--location-col", "Block", "--store"])
+        .arg(file)
+        .args(args)
+        .arg("--store")
         .arg(store)
         .output()
         .unwrap();
-    assert!(out.status.success(), "ingest {}: {}", csv.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success(), "ingest {}: {}", file.display(), String::from_utf8_lossy(&out.stderr));
 }

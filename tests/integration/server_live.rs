@@ -134,16 +134,7 @@ fn two_servers_over_one_store_both_follow_an_import() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
     let months = dorset_months();
-    let ingest = |m: &std::path::Path| {
-        let out = std::process::Command::new(crate::common::bin())
-            .arg("ingest")
-            .arg(m)
-            .arg("--store")
-            .arg(&store)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    };
+    let ingest = |m: &std::path::Path| crate::common::ingest_in_process_of_its_own(&store, m, &[]);
     ingest(&months[6]);
     let ports: Vec<u16> =
         (0..2).map(|_| std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()).collect();
@@ -193,14 +184,7 @@ fn the_store_check_runs_in_the_background_and_health_reports_damage() {
     let dir = tempfile::tempdir().unwrap();
     let store = dir.path().join("s.db");
     for m in &dorset_months()[5..] {
-        let out = std::process::Command::new(crate::common::bin())
-            .arg("ingest")
-            .arg(m)
-            .arg("--store")
-            .arg(&store)
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        crate::common::ingest_in_process_of_its_own(&store, m, &[]);
     }
     let serve = |servers: &mut Servers| {
         let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
