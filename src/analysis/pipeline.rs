@@ -404,9 +404,7 @@ impl Prepared {
             return None;
         }
         let (lon, lat, x, y) = (ds.lon(), ds.lat(), ds.x_m(), ds.y_m());
-        let in_box = |i: usize| {
-            self.params.bbox.is_none_or(|[w, s, e, n]| (w..=e).contains(&lon[i]) && (s..=n).contains(&lat[i]))
-        };
+        let in_box = |i: usize| self.params.bbox.is_none_or(|b| crate::model::query::in_lonlat_box(b, lon[i], lat[i]));
         let in_boundary = |i: usize| self.boundary.as_ref().is_none_or(|b| b.contains_m(x[i], y[i]));
         let keep: Vec<u32> = {
             use rayon::prelude::*;

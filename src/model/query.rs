@@ -54,15 +54,17 @@ pub struct Selection {
     pub warnings: Vec<String>,
 }
 
+/// Whether `lon`, `lat` lie in the WGS84 box `[west, south, east, north]` (edges included): what a query's box keeps.
+pub fn in_lonlat_box(bbox: [f64; 4], lon: f64, lat: f64) -> bool {
+    let [w, s, e, n] = bbox;
+    (w..=e).contains(&lon) && (s..=n).contains(&lat)
+}
+
 impl Selection {
-    /// Keep only the incidents whose lon/lat lie in the WGS84 box `[west, south, east, north]` (edges included).
+    /// Keep only the incidents whose lon/lat lie in the WGS84 box `[west, south, east, north]` ([`in_lonlat_box`]).
     pub fn within_lonlat(mut self, ds: &Dataset, bbox: [f64; 4]) -> Selection {
-        let [w, s, e, n] = bbox;
         let (lon, lat) = (ds.lon(), ds.lat());
-        self.indices.retain(|&i| {
-            let (x, y) = (lon[i as usize], lat[i as usize]);
-            (w..=e).contains(&x) && (s..=n).contains(&y)
-        });
+        self.indices.retain(|&i| in_lonlat_box(bbox, lon[i as usize], lat[i as usize]));
         self
     }
 

@@ -278,10 +278,9 @@ pub(super) fn draw_towns(
     projector: &Projector,
     rng: &mut ChaCha8Rng,
 ) -> Result<TownSet, SynthError> {
-    let [w, s, e, n] = bbox;
     let mut towns = Vec::new();
     for &(name, lon, lat, thousands) in &TOWNS {
-        if (w..=e).contains(&lon) && (s..=n).contains(&lat) {
+        if crate::model::query::in_lonlat_box(bbox, lon, lat) {
             let (x, y) = projector.from_lonlat(lon, lat).ok_or_else(|| SynthError::Projection {
                 what: format!("the town {name}"),
                 at: format!("lon/lat ({lon}, {lat})"),
