@@ -289,11 +289,7 @@ pub fn kde_within(
     bandwidth_m: f64,
     budget: &Budget,
 ) -> Result<DensitySurface, KdeError> {
-    if !(bandwidth_m.is_finite() && bandwidth_m > 0.0) {
-        return Err(KdeError::BadBandwidth(bandwidth_m));
-    }
-    let merged = points.merged();
-    check_kde_cost(merged.len(), grid, kernel, bandwidth_m)?;
+    let merged = merged_within_cost(points, grid, kernel, bandwidth_m)?;
     let rows = RowKernel::new(&merged, grid, kernel, bandwidth_m);
     let mut density = vec![0.0f64; grid.n_cells()];
     density.par_chunks_mut(grid.cols).enumerate().for_each(|(row, out)| {
@@ -315,6 +311,17 @@ pub fn kde_within(
         total_weight: points.total_weight(),
         distinct_points: merged.len(),
     })
+}
+
+/// The points merged as every kernel density lays them (coincident ones summed, sorted by y), once the bandwidth is
+/// usable and the work ([`check_kde_cost`] of the merged points) within the limit.
+fn merged_within_cost(points: &Points, grid: &Grid, kernel: Kernel, bandwidth_m: f64) -> Result<Points, KdeError> {
+    if !(bandwidth_m.is_finite() && bandwidth_m > 0.0) {
+        return Err(KdeError::BadBandwidth(bandwidth_m));
+    }
+    let merged = points.merged();
+    check_kde_cost(merged.len(), grid, kernel, bandwidth_m)?;
+    Ok(merged)
 }
 
 /// One row of the density at a time: every merged point within the kernel's reach of the row adds its kernel to the

@@ -1,6 +1,6 @@
 //! The kernel density of the cells it reaches only ([`kde_sparse`]), for the backtest's many fits.
 
-use super::{KdeError, Kernel, RowKernel, check_kde_cost};
+use super::{KdeError, Kernel, RowKernel, merged_within_cost};
 use crate::analysis::points::Points;
 use crate::grid::Grid;
 use rayon::prelude::*;
@@ -14,11 +14,7 @@ pub(crate) fn kde_sparse(
     kernel: Kernel,
     bandwidth_m: f64,
 ) -> Result<Vec<(u32, f64)>, KdeError> {
-    if !(bandwidth_m.is_finite() && bandwidth_m > 0.0) {
-        return Err(KdeError::BadBandwidth(bandwidth_m));
-    }
-    let merged = points.merged();
-    check_kde_cost(merged.len(), grid, kernel, bandwidth_m)?;
+    let merged = merged_within_cost(points, grid, kernel, bandwidth_m)?;
     let rows = RowKernel::new(&merged, grid, kernel, bandwidth_m);
     let cols = grid.cols;
     let per_row: Vec<Vec<(u32, f64)>> = (0..grid.rows)
