@@ -387,6 +387,31 @@ impl Prepared {
         Ok(choose_method(history.as_deref().unwrap_or(ds), &self.params.categories, &weights, at_s, self.grid.cell_m)?)
     }
 
+    /// Everything [`Prepared::choose_predictor`]'s answer depends on besides the data, as text: a key to keep the
+    /// choice under for the same data (the server's cache, the store's derived results). It names the place (box and
+    /// study boundary), categories, weight (and the harm weights when weighting by harm), the instant, the cell size,
+    /// and the rule itself (the methods compared, folds, coverage and limit, and this program's version), so a
+    /// changed rule never reads a choice made by another.
+    pub fn choice_key(&self, harm_by_category: &[f64]) -> String {
+        use super::backtest::{CHOICE_MAX_INCIDENTS, DEFAULT_FOLDS, choose::CHOICE_COVERAGE_PCT, default_methods};
+        let methods: Vec<String> = default_methods().iter().map(ToString::to_string).collect();
+        let harm = match self.params.weight {
+            WeightMode::Harm => format!("{harm_by_category:?}"),
+            WeightMode::Count => String::new(),
+        };
+        format!(
+            "choice|v{}|{}|{DEFAULT_FOLDS}|{CHOICE_COVERAGE_PCT}|{CHOICE_MAX_INCIDENTS}|{:?}|{}{harm}|{:?}|{}|{:?}|{:?}",
+            env!("CARGO_PKG_VERSION"),
+            methods.join(","),
+            self.params.categories,
+            self.params.weight.name(),
+            self.fit_end_s,
+            self.grid.cell_m,
+            self.params.bbox,
+            self.boundary.as_ref().map(|b| &b.name)
+        )
+    }
+
     /// Every incident of `ds` (the dataset this analysis was prepared on), of any time and category, inside the
     /// query's box and the study boundary, as a dataset of its own, made once; `None` when the analysis has neither
     /// (its place is the whole dataset).

@@ -13,7 +13,8 @@ use crate::analysis::study_boundary::StudyBoundary;
 use crate::geo::{CrsDef, Projector};
 use crate::model::Dataset;
 use crate::report::analysis as out;
-use crate::store::Store;
+use crate::store::derived::DerivedCache;
+use crate::store::{DataVersion, Store};
 use clap::Args;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -32,6 +33,8 @@ pub struct DataArgs {
 /// The store's dataset with its harm weights, in the metric CRS asked for.
 pub struct Data {
     pub ds: Dataset,
+    /// The store's data version, read before the data were loaded (what results derived from `ds` are kept under).
+    pub version: DataVersion,
     pub harm_by_category: Vec<f64>,
     pub harm_label: String,
     pub projector: Projector,
@@ -44,6 +47,9 @@ impl DataArgs {
         let store = Store::open_existing(store_path)?;
         let crs =
             self.crs.as_deref().map(CrsDef::parse).transpose().map_err(|e| CliError::Usage(format!("--crs: {e}")))?;
+        // Before the load: an import committing in between makes the data newer than the version, never older, so
+        // a result kept under this version is never one of older data.
+        let version = store.data_version()?;
         let ds = super::load_dataset(&store, crs.as_ref())?;
         let table = match &self.harm {
             Some(p) => HarmTable::from_csv_path(p).map_err(|e| CliError::Usage(e.to_string()))?,
@@ -69,13 +75,15 @@ impl DataArgs {
             ));
         }
         let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
-        Ok(Data { ds, harm_by_category, harm_label: table.label().to_owned(), projector, notes })
+        Ok(Data { ds, version, harm_by_category, harm_label: table.label().to_owned(), projector, notes })
     }
 }
 
 /// The loaded data and everything resolved for one analysis.
 pub(super) struct Loaded {
     pub ds: Dataset,
+    /// The store's data version `ds` was loaded at ([`Data::version`]).
+    pub version: DataVersion,
     pub harm_by_category: Vec<f64>,
     pub prepared: Prepared,
     pub projector: Projector,
@@ -87,7 +95,14 @@ pub(super) fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) 
     let d = data.load(store_path)?;
     let boundary = study_boundary(store_path, params, &d.projector)?;
     let prepared = prepare_in(&d.ds, params, &d.harm_by_category, &d.harm_label, boundary.as_ref())?;
-    Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
+    Ok(Loaded {
+        ds: d.ds,
+        version: d.version,
+        harm_by_category: d.harm_by_category,
+        prepared,
+        projector: d.projector,
+        notes: d.notes,
+    })
 }
 
 /// Area names for hotspot names: from the layer (of the store's boundary layers and `extra`) whose keys match most
@@ -130,15 +145,41 @@ pub(super) fn load_for_rule(
     let d = data.load(store_path)?;
     let boundary = study_boundary(store_path, params, &d.projector)?;
     let prepared = prepare_for_rule(&d.ds, params, rule, &d.harm_by_category, &d.harm_label, boundary.as_ref())?;
-    Ok(Loaded { ds: d.ds, harm_by_category: d.harm_by_category, prepared, projector: d.projector, notes: d.notes })
+    Ok(Loaded {
+        ds: d.ds,
+        version: d.version,
+        harm_by_category: d.harm_by_category,
+        prepared,
+        projector: d.projector,
+        notes: d.notes,
+    })
 }
 
-/// The backtest's choice of prediction method for `predict` when the rule names none.
-pub(super) fn predictor_choice(l: &Loaded, rule: &HotspotRule) -> Result<Option<MethodChoice>, CliError> {
+/// The backtest's choice of prediction method for `predict` when the rule names none: kept beside the store
+/// ([`DerivedCache`], under [`Prepared::choice_key`](crate::analysis::pipeline::Prepared::choice_key)) for the next
+/// command on the same data, and read from there when an earlier command made it. A choice that cannot be kept is
+/// still used, with a note saying why it was not kept.
+pub(super) fn predictor_choice(
+    store: &Path,
+    l: &Loaded,
+    rule: &HotspotRule,
+) -> Result<Option<MethodChoice>, CliError> {
     if rule.method != Method::Predict || rule.predictor.is_some() {
         return Ok(None);
     }
-    Ok(Some(l.prepared.choose_predictor(&l.ds, &l.harm_by_category)?))
+    let key = l.prepared.choice_key(&l.harm_by_category);
+    let mut kept = DerivedCache::open(store, &l.version);
+    if let Some(choice) = kept.get(&key).and_then(|v| serde_json::from_value::<MethodChoice>(v.clone()).ok()) {
+        return Ok(Some(choice));
+    }
+    let choice = l.prepared.choose_predictor(&l.ds, &l.harm_by_category)?;
+    let kept_ok = serde_json::to_value(&choice)
+        .map_err(|e| e.to_string())
+        .and_then(|v| kept.put(&key, v).map_err(|e| e.to_string()));
+    if let Err(why) = kept_ok {
+        eprintln!("note: the method choice is not kept for the next command ({why}); it is made again each time");
+    }
+    Ok(Some(choice))
 }
 
 /// Write bytes to a file atomically.
@@ -296,7 +337,7 @@ pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Re
     let spec = &args.spec.0;
     let l = load_for_rule(store, &args.data, &spec.analysis, &spec.rule)?;
     let s = l.prepared.density()?;
-    let choice = predictor_choice(&l, &spec.rule)?;
+    let choice = predictor_choice(store, &l, &spec.rule)?;
     let predictor = choice.as_ref().map(|c| &c.method);
     let mut set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category, predictor)?;
     set.name_areas(&area_names(store, &l.ds, &[])?);

@@ -74,7 +74,7 @@ pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, Cl
     let spec = &args.spec.0;
     let (before, after) = spec.windows().map_err(|e| CliError::Usage(flag_error(&e)))?;
     let l = super::analysis::load_for_rule(store, &args.data, &spec.before_analysis(before), &spec.rule)?;
-    let choice = super::analysis::predictor_choice(&l, &spec.rule)?;
+    let choice = super::analysis::predictor_choice(store, &l, &spec.rule)?;
     let projector = l.projector;
     let usage = |e: crate::analysis::compare::CompareError| CliError::Usage(e.to_string());
     let metric =

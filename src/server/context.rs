@@ -400,23 +400,15 @@ impl Context {
     }
 
     /// The prediction method `predict` uses on an analysis when the rule names none: the backtest's choice on the
-    /// store's history of the analysis's place (its box and study boundary) before its window ends, cached per
-    /// categories, weight, instant, cell size and place (the data version is the cache's: a new import makes a new
+    /// store's history of the analysis's place (its box and study boundary) before its window ends, cached under
+    /// [`crate::analysis::pipeline::Prepared::choice_key`] (the data version is the cache's: a new import makes a new
     /// context).
     pub fn predictor_for(&self, a: &Analysis, rule: &HotspotRule) -> Result<Option<Arc<MethodChoice>>, AppError> {
         if rule.method != crate::analysis::spec::Method::Predict || rule.predictor.is_some() {
             return Ok(None);
         }
         let p = &a.prepared;
-        let key = format!(
-            "{:?}|{}|{:?}|{}|{:?}|{:?}",
-            p.params.categories,
-            p.params.weight.name(),
-            p.fit_end_s,
-            p.grid.cell_m,
-            p.params.bbox,
-            p.boundary.as_ref().map(|b| &b.name)
-        );
+        let key = p.choice_key(&self.harm_by_category);
         if let Some(c) = self.choices.lock().ok().and_then(|m| m.get(&key).cloned()) {
             return Ok(Some(c));
         }

@@ -7,6 +7,7 @@
 mod archive;
 mod areas;
 mod check;
+pub mod derived;
 mod import;
 mod info;
 mod load;

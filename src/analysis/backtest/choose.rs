@@ -6,7 +6,7 @@ use crate::analysis::points::WeightMode;
 use crate::analysis::predict::{Period, PredictError, PredictMethod, Weights};
 use crate::model::Dataset;
 use crate::model::text::thousands;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The coverage the choice is made at, percent of the study area.
 pub const CHOICE_COVERAGE_PCT: f64 = 1.0;
@@ -60,7 +60,7 @@ pub fn default_methods() -> Vec<PredictMethod> {
 }
 
 /// A method's record at the choice's coverage.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
     /// The method and its parameters.
     pub method: PredictMethod,
@@ -97,7 +97,7 @@ fn measure(c: &CoverageRecord, weight: WeightMode) -> Option<Stat> {
 }
 
 /// Why this method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ChoiceReason {
     /// The best record in the backtest.
@@ -109,7 +109,7 @@ pub enum ChoiceReason {
 }
 
 /// The method chosen and the evidence for it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MethodChoice {
     /// The method chosen.
     pub method: PredictMethod,

@@ -89,7 +89,7 @@ impl BacktestParams {
 }
 
 /// Mean, minimum and maximum over folds (`None` when no fold defines the measure).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, serde::Deserialize)]
 pub struct Stat {
     /// The mean over the folds that define the measure.
     pub mean: f64,

@@ -247,7 +247,7 @@ impl Store {
         if let Some(miss) = compare(&opened.header, expect) {
             return Err(miss);
         }
-        let mapped = opened.read().map_err(|e| Miss::Stale(format!("damaged: {e}")))?;
+        let mapped = opened.regions().map_err(|e| Miss::Stale(format!("damaged: {e}")))?;
         mapped.verify().map_err(|e| Miss::Stale(format!("damaged: {e}")))?;
         mapped.dataset().map_err(|e| Miss::Stale(format!("damaged: {e}")))
     }

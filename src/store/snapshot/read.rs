@@ -1,8 +1,17 @@
-//! Reading a snapshot: read its two header slots, take the header in force, then read only the bytes that header
-//! covers (each column's rows and the names log, in parallel pieces, not the room left to grow into) into an 8-byte
-//! aligned buffer, check every checksum, and view the columns in place as a [`Dataset`] (no per-column copy, and no
-//! `unsafe`: the crate forbids it, so the file is read rather than memory-mapped; the checksums read every byte
-//! anyway).
+//! Reading a snapshot: read its two header slots, take the header in force, then map only the bytes that header
+//! covers (each column's rows and the names log, one read-only memory map each, not the room left to grow into),
+//! check every checksum, and view the columns in place as a [`Dataset`]: no copy, and the pages are the page
+//! cache's, shared by every process reading the store (two `serve` replicas hold one copy).
+//!
+//! Where a file cannot be mapped, each region is read into an 8-byte aligned buffer instead (in parallel 8 MB
+//! pieces): the same bytes, checked the same way.
+//!
+//! **Why mapping is sound here.** Snapshot writers never change, shorten or remove bytes a published header covers:
+//! an import appends past the valid rows and names (outside every map made here) and then publishes a header (the
+//! header slots are read with `read`, never mapped), and a rebuild writes a new file and renames it over this one
+//! (the maps keep the file they were made of). The file must not be overwritten in place by anything else while
+//! commands run on the store (`cp` over `STORE.snap` would change or cut the bytes under a running server; delete
+//! it instead, and the next command rebuilds it).
 
 use super::format::{Col, DATA_START, Header, SLOT_BYTES, parse_names};
 use crate::model::{Column, Dataset, DatasetParts, Interner, SharedBytes, SourceFile, TimePrecision};
@@ -11,10 +20,10 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-/// Largest piece read at once: the pieces of every column are read in parallel.
+/// Largest piece read at once when a region is read rather than mapped: the pieces are read in parallel.
 const PIECE_BYTES: usize = 8 << 20;
 
-/// A snapshot's bytes, 8-byte aligned so columns of any width can view them.
+/// A region's bytes read into memory, 8-byte aligned so columns of any width can view them.
 struct Aligned {
     words: Vec<u64>,
     len: usize,
@@ -26,16 +35,29 @@ impl AsRef<[u8]> for Aligned {
     }
 }
 
-/// A snapshot read into memory, and its header in force.
-pub(super) struct Mapped {
-    map: Arc<Aligned>,
+/// A read-only map of one region of the file (page-aligned at the region's start, so aligned for any column).
+struct Mapped {
+    map: memmap2::Mmap,
+}
+
+impl AsRef<[u8]> for Mapped {
+    fn as_ref(&self) -> &[u8] {
+        &self.map
+    }
+}
+
+/// The bytes a snapshot's header covers, one buffer per region, and that header.
+pub(super) struct Regions {
+    /// Per column (in [`Col::ALL`] order): its valid rows' bytes.
+    columns: Vec<SharedBytes>,
+    /// The names log.
+    names: SharedBytes,
     pub header: Header,
 }
 
 /// A snapshot file opened and its header in force, its data not read yet.
 pub(super) struct Opened {
     file: File,
-    slots: Vec<u8>,
     pub header: Header,
     /// The slot (0 or 1) the header came from.
     pub slot: usize,
@@ -71,56 +93,69 @@ pub(super) fn open_header(path: &Path) -> Result<Option<Opened>, String> {
     if len < header.layout.file_len() {
         return Err(format!("it is {len} bytes long, shorter than its layout ({} bytes)", header.layout.file_len()));
     }
-    Ok(Some(Opened { file, slots, header, slot }))
+    Ok(Some(Opened { file, header, slot }))
 }
 
 impl Opened {
-    /// Read the bytes the header covers: every column's rows and the names log, each at its offset in the buffer
-    /// (the room between them is never read and, allocated zeroed, never touched).
-    ///
-    /// Snapshot writers never change bytes a published header covers: they append past the valid rows and names and
-    /// then publish a header, or write a new file and rename it over this one (this handle keeps reading the file it
-    /// opened). The header was read first, after the bytes it covers were written, so those are read whole here;
-    /// every byte is checked against the header's CRC-32 before use.
-    pub(super) fn read(self) -> Result<Mapped, String> {
+    /// The bytes the header covers: every column's rows and the names log, each mapped (or, where the file cannot be
+    /// mapped, read), never the room between them. Every byte is checked against the header's CRC-32 before use
+    /// ([`Regions::verify`]).
+    pub(super) fn regions(self) -> Result<Regions, String> {
         use rayon::prelude::*;
         let h = &self.header;
-        let mut regions: Vec<(u64, u64)> =
+        let mut spans: Vec<(u64, u64)> =
             Col::ALL.iter().map(|&c| (h.layout.column_offset(c), h.rows.saturating_mul(c.size()))).collect();
-        regions.push((h.layout.names_offset(), h.names_bytes));
-        let end = regions.iter().map(|&(at, n)| at.saturating_add(n)).max().unwrap_or(DATA_START).max(DATA_START);
-        if end > h.layout.file_len() {
-            return Err(format!("its header covers {end} bytes, beyond its layout ({} bytes)", h.layout.file_len()));
-        }
-        let len = usize::try_from(end).map_err(|_| format!("it is {end} bytes long, too long for this machine"))?;
-        let mut words = vec![0u64; len.div_ceil(8)];
-        let bytes = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..len];
-        let (head, mut rest) = bytes.split_at_mut(DATA_START as usize);
-        head.copy_from_slice(&self.slots);
-        // Cut the buffer into (file offset, piece) pairs: regions are in file order and do not overlap.
-        let mut pieces: Vec<(u64, &mut [u8])> = Vec::new();
-        let mut pos = DATA_START;
-        for &(at, n) in &regions {
-            let gap = at.checked_sub(pos).ok_or_else(|| format!("its header's regions overlap at byte {at}"))?;
-            let skip = usize::try_from(gap).map_err(|_| format!("a region at byte {at} is beyond this machine"))?;
-            let (_, tail) = std::mem::take(&mut rest).split_at_mut(skip);
-            let (region, tail) = tail.split_at_mut(n as usize);
-            rest = tail;
-            pos = at + n;
-            let mut off = at;
-            for piece in region.chunks_mut(PIECE_BYTES) {
-                let step = piece.len() as u64;
-                pieces.push((off, piece));
-                off += step;
-            }
+        spans.push((h.layout.names_offset(), h.names_bytes));
+        if let Some(&(at, n)) = spans.iter().find(|&&(at, n)| at < DATA_START || at.saturating_add(n) > h.layout.file_len())
+        {
+            return Err(format!(
+                "its header covers bytes {at} to {}, outside its layout ({} bytes)",
+                at.saturating_add(n),
+                h.layout.file_len()
+            ));
         }
         let file = &self.file;
-        pieces
-            .into_par_iter()
-            .try_for_each(|(at, piece)| read_at(file, piece, at))
-            .map_err(|e| format!("cannot read it: {e}"))?;
-        Ok(Mapped { map: Arc::new(Aligned { words, len }), header: self.header })
+        let mut bytes: Vec<SharedBytes> = spans
+            .par_iter()
+            .map(|&(at, n)| region(file, at, n))
+            .collect::<Result<Vec<SharedBytes>, String>>()?;
+        let names = bytes.pop().ok_or("no names region")?;
+        Ok(Regions { columns: bytes, names, header: self.header })
     }
+}
+
+/// `n` bytes of `file` from byte `at`: mapped, or read when the file cannot be mapped (or `n` is 0).
+fn region(file: &File, at: u64, n: u64) -> Result<SharedBytes, String> {
+    let len = usize::try_from(n).map_err(|_| format!("a region of {n} bytes is too long for this machine"))?;
+    if len > 0
+        && let Some(map) = map_region(file, at, len)
+    {
+        return Ok(Arc::new(map));
+    }
+    let mut words = vec![0u64; len.div_ceil(8)];
+    let buf = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..len];
+    {
+        use rayon::prelude::*;
+        buf.par_chunks_mut(PIECE_BYTES)
+            .enumerate()
+            .try_for_each(|(k, piece)| read_at(file, piece, at + (k * PIECE_BYTES) as u64))
+            .map_err(|e| format!("cannot read it: {e}"))?;
+    }
+    Ok(Arc::new(Aligned { words, len }))
+}
+
+/// A read-only map of `len` bytes of `file` at `at`, its pages read in as it is made; `None` when the file cannot be
+/// mapped (the caller reads it instead).
+#[allow(unsafe_code)]
+fn map_region(file: &File, at: u64, len: usize) -> Option<Mapped> {
+    let mut options = memmap2::MmapOptions::new();
+    options.offset(at).len(len).populate();
+    // SAFETY: the map is read-only and covers only bytes a published header covers, which no snapshot writer of
+    // this program changes, shortens or removes while the file is in use (see the module docs: appends go past
+    // them, rebuilds replace the file by renaming). A file changed in place by another program is outside that
+    // contract, as it is for every memory-mapped store.
+    let map = unsafe { options.map(file) }.ok()?;
+    Some(Mapped { map })
 }
 
 /// Fill `buf` from `file` at byte offset `at`, without moving a shared cursor (threads read pieces side by side).
@@ -141,15 +176,19 @@ fn read_at(file: &File, buf: &mut [u8], at: u64) -> std::io::Result<()> {
     f.read_exact(buf)
 }
 
-impl Mapped {
+impl Regions {
     fn column_bytes(&self, c: Col) -> &[u8] {
-        let at = self.header.layout.column_offset(c) as usize;
-        &(*self.map).as_ref()[at..at + (self.header.rows * c.size()) as usize]
+        (*self.columns[c.index()]).as_ref()
+    }
+
+    /// Column `c` viewing its region in place, `rows` values.
+    fn column<T: bytemuck::Pod>(&self, c: Col, rows: usize) -> Result<Column<T>, String> {
+        Column::shared(self.columns[c.index()].clone(), 0, rows)
+            .ok_or_else(|| format!("column {} cannot be viewed in place", c.name()))
     }
 
     fn names_log(&self) -> &[u8] {
-        let at = self.header.layout.names_offset() as usize;
-        &(*self.map).as_ref()[at..at + self.header.names_bytes as usize]
+        (*self.names).as_ref()
     }
 
     /// Check every column's and the names log's CRC-32 (in parallel).
@@ -165,7 +204,7 @@ impl Mapped {
         if bad.is_empty() { Ok(()) } else { Err(format!("checksum mismatch in {}", bad.join(", "))) }
     }
 
-    /// The dataset, its big columns viewing the map. Call [`Mapped::verify`] first.
+    /// The dataset, its big columns viewing the regions in place. Call [`Regions::verify`] first.
     pub(super) fn dataset(&self) -> Result<Dataset, String> {
         let h = &self.header;
         let names = parse_names(self.names_log())?;
@@ -182,30 +221,24 @@ impl Mapped {
             Interner::from_names(v).map_err(|name| format!("the {what} '{name}' appears twice"))
         };
         let rows = h.rows as usize;
-        let bytes: SharedBytes = self.map.clone();
-        let at = |c: Col| h.layout.column_offset(c) as usize;
-        fn shared<T: bytemuck::Pod>(bytes: &SharedBytes, at: usize, rows: usize, c: Col) -> Result<Column<T>, String> {
-            Column::shared(bytes.clone(), at, rows)
-                .ok_or_else(|| format!("column {} cannot be viewed in place", c.name()))
-        }
         let precision = self
             .column_bytes(Col::Precision)
             .iter()
             .map(|&code| TimePrecision::from_code(code).ok_or_else(|| format!("unknown time precision code {code}")))
             .collect::<Result<Vec<_>, _>>()?;
         let parts = DatasetParts {
-            x_m: shared(&bytes, at(Col::X), rows, Col::X)?,
-            y_m: shared(&bytes, at(Col::Y), rows, Col::Y)?,
-            lon: shared(&bytes, at(Col::Lon), rows, Col::Lon)?,
-            lat: shared(&bytes, at(Col::Lat), rows, Col::Lat)?,
-            time_s: shared(&bytes, at(Col::Time), rows, Col::Time)?,
+            x_m: self.column(Col::X, rows)?,
+            y_m: self.column(Col::Y, rows)?,
+            lon: self.column(Col::Lon, rows)?,
+            lat: self.column(Col::Lat, rows)?,
+            time_s: self.column(Col::Time, rows)?,
             precision,
-            category: shared(&bytes, at(Col::Category), rows, Col::Category)?,
-            weight: shared(&bytes, at(Col::Weight), rows, Col::Weight)?,
-            area: shared(&bytes, at(Col::Area), rows, Col::Area)?,
-            location: shared(&bytes, at(Col::Location), rows, Col::Location)?,
-            source: shared(&bytes, at(Col::Source), rows, Col::Source)?,
-            line: shared(&bytes, at(Col::Line), rows, Col::Line)?,
+            category: self.column(Col::Category, rows)?,
+            weight: self.column(Col::Weight, rows)?,
+            area: self.column(Col::Area, rows)?,
+            location: self.column(Col::Location, rows)?,
+            source: self.column(Col::Source, rows)?,
+            line: self.column(Col::Line, rows)?,
             categories: interner(names.categories, "category")?,
             areas: interner(names.areas, "area code")?,
             locations: interner(names.locations, "location")?,
