@@ -159,11 +159,7 @@ pub(super) fn load_for_rule(
 /// ([`DerivedCache`], under [`Prepared::choice_key`](crate::analysis::pipeline::Prepared::choice_key)) for the next
 /// command on the same data, and read from there when an earlier command made it. A choice that cannot be kept is
 /// still used, with a note saying why it was not kept.
-pub(super) fn predictor_choice(
-    store: &Path,
-    l: &Loaded,
-    rule: &HotspotRule,
-) -> Result<Option<MethodChoice>, CliError> {
+pub(super) fn predictor_choice(store: &Path, l: &Loaded, rule: &HotspotRule) -> Result<Option<MethodChoice>, CliError> {
     if rule.method != Method::Predict || rule.predictor.is_some() {
         return Ok(None);
     }

@@ -16,8 +16,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, Args)]
 pub struct BacktestArgs {
     /// Methods to compare, comma-separated: counts:N, decay:H, kde:B, prospective:B:T, blend:H:B:A, with an optional
-    /// lookback :N after decay, kde and blend (default: counts over 1, 3, 6, 12 periods, two decays, three KDEs,
-    /// prospective, and a blend over 1, 3, 6, 12 periods).
+    /// lookback :N after decay, kde and blend (default: counts over 1, 2, 3, 6, 12 periods, two decays, three KDEs,
+    /// prospective, and a blend over 1, 2, 3, 6, 12 periods).
     #[arg(long, value_delimiter = ',')]
     pub methods: Vec<PredictMethod>,
     /// Coverages, percent of the study area (comma-separated).

@@ -92,15 +92,15 @@ impl DerivedCache {
     /// Keep `value` under `key`: the file is read again (entries another command wrote since [`DerivedCache::open`]
     /// are kept when they are of this version), the entry added or replaced, and the whole file written atomically.
     pub fn put(&mut self, key: &str, value: serde_json::Value) -> Result<(), DerivedError> {
-        let mut file = read(&self.path).filter(|f| f.version == self.version).unwrap_or_else(|| File {
-            version: self.version.clone(),
-            entries: Vec::new(),
-        });
+        let mut file = read(&self.path)
+            .filter(|f| f.version == self.version)
+            .unwrap_or_else(|| File { version: self.version.clone(), entries: Vec::new() });
         file.entries.retain(|e| e.key != key);
         file.entries.push(Entry { key: key.to_owned(), value });
         let excess = file.entries.len().saturating_sub(MAX_ENTRIES);
         file.entries.drain(..excess);
-        let bytes = serde_json::to_vec(&file).map_err(|source| DerivedError::Encode { path: self.path.clone(), source })?;
+        let bytes =
+            serde_json::to_vec(&file).map_err(|source| DerivedError::Encode { path: self.path.clone(), source })?;
         crate::files::write_atomic(&self.path, &bytes)
             .map_err(|source| DerivedError::Write { path: self.path.clone(), source })?;
         self.file = file;

@@ -172,6 +172,53 @@ fn find_by_default_places_predict_next_month_at_least_as_well_as_counts() {
     assert_eq!(json["method_choice"]["text"], choice.text.as_str());
 }
 
+/// Issue 18: the backtest behind `find`'s choice of method costs more than the rest of a county's `find`; the choice
+/// is kept beside the store for the next command on the same data, and never used for other data or parameters.
+#[test]
+fn a_method_choice_is_kept_beside_the_store_for_the_same_data_and_question_only() {
+    use hotspots::store::derived::derived_path;
+    let months = dorset_months();
+    let mut t = TempStore::new();
+    for m in &months[..7] {
+        t.ingest(m, &IngestOptions::default()).unwrap();
+    }
+    let find = ["find", "--from", "2024-01", "--to", "2024-03", "--json"];
+    let store = t.path();
+    let choice_of = |args: &[&str]| -> serde_json::Value {
+        let json: serde_json::Value = serde_json::from_str(&cli(&store, args)).unwrap();
+        json["method_choice"].clone()
+    };
+    let first = choice_of(&find);
+    assert!(first["text"].is_string(), "{first}");
+    let kept_path = derived_path(&t.path());
+    let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&kept_path).unwrap()).unwrap();
+    let entries = kept["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 1, "{kept}");
+    assert_eq!(entries[0]["value"], first, "the choice is kept whole");
+
+    // The next command reads it rather than backtesting again: a mark put into the kept choice comes back.
+    let mut marked = kept.clone();
+    marked["entries"][0]["value"]["sentence"] = "KEPT".into();
+    std::fs::write(&kept_path, serde_json::to_vec(&marked).unwrap()).unwrap();
+    assert_eq!(choice_of(&find)["sentence"], "KEPT");
+    // Another question (one category) is another key: backtested, and kept beside the first.
+    let burglary = choice_of(&["find", "--from", "2024-01", "--to", "2024-03", "--json", "--category", "Burglary"]);
+    assert_ne!(burglary["sentence"], "KEPT");
+    assert_eq!(choice_of(&find)["sentence"], "KEPT");
+
+    // An import changes the data: the kept choices are never read again, and the next one replaces them.
+    t.ingest(&months[7], &IngestOptions::default()).unwrap();
+    let after = choice_of(&find);
+    assert_ne!(after["sentence"], "KEPT");
+    let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&kept_path).unwrap()).unwrap();
+    assert_eq!(kept["entries"].as_array().unwrap().len(), 1, "{kept}");
+    assert_ne!(kept["version"], marked["version"]);
+
+    // A file that cannot be read is an empty one: the choice is made again, the same.
+    std::fs::write(&kept_path, b"{ damaged").unwrap();
+    assert_eq!(choice_of(&find), after);
+}
+
 /// Item 8: on Chicago's categories the default harm table knows almost nothing; one short note says so (count is
 /// the default weight), and `--harm` with a table for them silences it and weighs by it.
 #[test]

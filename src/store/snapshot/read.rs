@@ -106,7 +106,8 @@ impl Opened {
         let mut spans: Vec<(u64, u64)> =
             Col::ALL.iter().map(|&c| (h.layout.column_offset(c), h.rows.saturating_mul(c.size()))).collect();
         spans.push((h.layout.names_offset(), h.names_bytes));
-        if let Some(&(at, n)) = spans.iter().find(|&&(at, n)| at < DATA_START || at.saturating_add(n) > h.layout.file_len())
+        if let Some(&(at, n)) =
+            spans.iter().find(|&&(at, n)| at < DATA_START || at.saturating_add(n) > h.layout.file_len())
         {
             return Err(format!(
                 "its header covers bytes {at} to {}, outside its layout ({} bytes)",
@@ -115,10 +116,8 @@ impl Opened {
             ));
         }
         let file = &self.file;
-        let mut bytes: Vec<SharedBytes> = spans
-            .par_iter()
-            .map(|&(at, n)| region(file, at, n))
-            .collect::<Result<Vec<SharedBytes>, String>>()?;
+        let mut bytes: Vec<SharedBytes> =
+            spans.par_iter().map(|&(at, n)| region(file, at, n)).collect::<Result<Vec<SharedBytes>, String>>()?;
         let names = bytes.pop().ok_or("no names region")?;
         Ok(Regions { columns: bytes, names, header: self.header })
     }
