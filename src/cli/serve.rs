@@ -170,10 +170,15 @@ pub(super) fn serve(state: AppState, out: &mut dyn Write) -> Result<u8, CliError
 
 /// Serve until Ctrl-C; with `store` (its path and the options), the store is checked in the background and, unless
 /// `--poll-s 0`, new imports are served within `--poll-s`.
-fn serve_live(state: AppState, store: Option<(&Path, &ServeArgs)>, out: &mut dyn Write) -> Result<u8, CliError> {
+/// `store` also gives the data version read before the state's data were loaded.
+fn serve_live(
+    state: AppState,
+    store: Option<(&Path, &ServeArgs, Option<crate::store::DataVersion>)>,
+    out: &mut dyn Write,
+) -> Result<u8, CliError> {
     let state = Arc::new(state);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
-    let follow = store.filter(|(_, a)| a.poll_s > 0.0);
+    let follow = store.as_ref().filter(|(_, a, _)| a.poll_s > 0.0);
     writeln!(
         out,
         "serving http://{}/ ({} incidents{}{}); Ctrl-C to stop",
@@ -184,16 +189,15 @@ fn serve_live(state: AppState, store: Option<(&Path, &ServeArgs)>, out: &mut dyn
     )?;
     out.flush()?;
     let live = crate::server::live::Live::new(state.clone());
-    if let Some((path, _)) = store {
+    if let Some((path, _, _)) = &store {
         check_in_background(path, &state.config.store_check, &live);
     }
-    if let Some((path, args)) = follow {
-        let loaded = Store::open_existing(path)?.data_version().ok();
+    if let Some((path, args, loaded)) = follow {
         let every = std::time::Duration::from_secs_f64(args.poll_s);
-        let (args, config) = (args.clone(), state.config.clone());
+        let (args, config) = (ServeArgs::clone(args), state.config.clone());
         let loader: crate::server::live::Loader =
             Box::new(move |store: &Store| load_state(store, &args, config.clone()).map_err(|e| e.to_string()));
-        live.follow(path.to_owned(), loaded, every, loader);
+        live.follow(path.to_path_buf(), loaded.clone(), every, loader);
     }
     rt.block_on(crate::server::run_live(live)).map_err(|e| CliError::Usage(format!("cannot serve: {e}")))?;
     Ok(super::EXIT_OK)
@@ -225,5 +229,8 @@ pub(super) fn run(store_path: &Path, args: &ServeArgs, out: &mut dyn Write) -> R
     if !(args.poll_s.is_finite() && args.poll_s >= 0.0 && args.poll_s <= 3600.0) {
         return Err(CliError::Usage(format!("--poll-s {}: give seconds between 0 (off) and 3600", args.poll_s)));
     }
-    serve_live(state(store_path, args)?, Some((store_path, args)), out)
+    // The version before the data: an import committing while they load makes the data newer than the version, so
+    // the first poll loads it again rather than taking old data for current.
+    let loaded = Store::open_existing(store_path)?.data_version().ok();
+    serve_live(state(store_path, args)?, Some((store_path, args, loaded)), out)
 }

@@ -24,6 +24,7 @@ use std::sync::Arc;
 const PIECE_BYTES: usize = 8 << 20;
 
 /// A region's bytes read into memory, 8-byte aligned so columns of any width can view them.
+#[derive(Debug)]
 struct Aligned {
     words: Vec<u64>,
     len: usize,
@@ -131,16 +132,19 @@ fn region(file: &File, at: u64, n: u64) -> Result<SharedBytes, String> {
     {
         return Ok(Arc::new(map));
     }
+    Ok(Arc::new(read_region(file, at, len)?))
+}
+
+/// `len` bytes of `file` from byte `at`, read into an aligned buffer in parallel pieces.
+fn read_region(file: &File, at: u64, len: usize) -> Result<Aligned, String> {
+    use rayon::prelude::*;
     let mut words = vec![0u64; len.div_ceil(8)];
     let buf = &mut bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..len];
-    {
-        use rayon::prelude::*;
-        buf.par_chunks_mut(PIECE_BYTES)
-            .enumerate()
-            .try_for_each(|(k, piece)| read_at(file, piece, at + (k * PIECE_BYTES) as u64))
-            .map_err(|e| format!("cannot read it: {e}"))?;
-    }
-    Ok(Arc::new(Aligned { words, len }))
+    buf.par_chunks_mut(PIECE_BYTES)
+        .enumerate()
+        .try_for_each(|(k, piece)| read_at(file, piece, at + (k * PIECE_BYTES) as u64))
+        .map_err(|e| format!("cannot read it: {e}"))?;
+    Ok(Aligned { words, len })
 }
 
 /// A read-only map of `len` bytes of `file` at `at`, its pages read in as it is made; `None` when the file cannot be
@@ -244,5 +248,31 @@ impl Regions {
             sources: names.sources.into_iter().map(|(import_id, file)| SourceFile { import_id, file }).collect(),
         };
         Dataset::from_parts(h.crs.clone(), parts).map_err(|e| e.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mapped_region_and_a_read_one_hold_the_same_bytes_aligned_for_any_column() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        // Three 4 KB pages and a piece of one, then regions starting on a page and running past piece boundaries.
+        let bytes: Vec<u8> = (0..(3 * 4096 + 1000)).map(|i: u32| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+        std::fs::write(&path, &bytes).unwrap();
+        let file = File::open(&path).unwrap();
+        for (at, len) in [(0u64, bytes.len()), (4096, 4096 + 1000), (8192, 17)] {
+            let want = &bytes[at as usize..at as usize + len];
+            let mapped = map_region(&file, at, len).expect("a local file maps");
+            assert_eq!((mapped.as_ref() as &[u8]), want);
+            assert!((mapped.as_ref() as &[u8]).as_ptr().cast::<u64>().is_aligned());
+            let read = read_region(&file, at, len).unwrap();
+            assert_eq!((read.as_ref() as &[u8]), want);
+            assert!((read.as_ref() as &[u8]).as_ptr().cast::<u64>().is_aligned());
+        }
+        // Past the end of the file: reading says so.
+        assert!(read_region(&file, 3 * 4096, 2000).unwrap_err().contains("cannot read it"));
     }
 }
