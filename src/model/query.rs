@@ -101,24 +101,42 @@ impl Query {
             wanted[id as usize] = true;
         }
         let (from, to) = (self.from_s.unwrap_or(i64::MIN), self.to_s.unwrap_or(i64::MAX));
-        let mut cut = BTreeSet::new();
-        let mut indices = Vec::new();
         let (times, precisions, cats) = (ds.time_s(), ds.precision(), ds.category_ids());
-        for i in 0..ds.len() {
-            if !wanted[usize::from(cats[i])] {
-                continue;
-            }
-            let (t, p) = (times[i], precisions[i]);
-            if p >= TimePrecision::Day {
-                let end = interval_end_s(t, p);
-                let cuts = |edge: i64| t < edge && edge < end;
-                if (self.from_s.is_some() && cuts(from)) || (self.to_s.is_some() && cuts(to)) {
-                    cut.insert((p, t));
+        // In parallel blocks of rows, joined in row order (the same indices and warnings at any thread count).
+        let block = |rows: std::ops::Range<usize>| {
+            let mut cut = BTreeSet::new();
+            let mut indices = Vec::new();
+            for i in rows {
+                if !wanted[usize::from(cats[i])] {
+                    continue;
+                }
+                let (t, p) = (times[i], precisions[i]);
+                if p >= TimePrecision::Day {
+                    let end = interval_end_s(t, p);
+                    let cuts = |edge: i64| t < edge && edge < end;
+                    if (self.from_s.is_some() && cuts(from)) || (self.to_s.is_some() && cuts(to)) {
+                        cut.insert((p, t));
+                    }
+                }
+                if (from..to).contains(&t) {
+                    indices.push(i as u32);
                 }
             }
-            if (from..to).contains(&t) {
-                indices.push(i as u32);
-            }
+            (indices, cut)
+        };
+        const BLOCK_ROWS: usize = 1 << 18;
+        let blocks: Vec<_> = {
+            use rayon::prelude::*;
+            (0..ds.len().div_ceil(BLOCK_ROWS))
+                .into_par_iter()
+                .map(|k| block(k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(ds.len())))
+                .collect()
+        };
+        let mut indices = Vec::with_capacity(blocks.iter().map(|b| b.0.len()).sum());
+        let mut cut = BTreeSet::new();
+        for (found, cuts) in blocks {
+            indices.extend(found);
+            cut.extend(cuts);
         }
         let warnings = cut
             .into_iter()

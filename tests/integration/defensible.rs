@@ -188,8 +188,11 @@ fn a_method_choice_is_kept_beside_the_store_for_the_same_data_and_question_only(
         let json: serde_json::Value = serde_json::from_str(&cli(&store, args)).unwrap();
         json["method_choice"].clone()
     };
-    let first = choice_of(&find);
+    let fresh = cli(&store, &find);
+    let first = serde_json::from_str::<serde_json::Value>(&fresh).unwrap()["method_choice"].clone();
     assert!(first["text"].is_string(), "{first}");
+    // Read back, the kept choice prints exactly as it did when made (every number round-trips).
+    assert!(cli(&store, &find) == fresh, "a kept choice prints differently from a fresh one");
     let kept_path = derived_path(&t.path());
     let kept: serde_json::Value = serde_json::from_slice(&std::fs::read(&kept_path).unwrap()).unwrap();
     let entries = kept["entries"].as_array().unwrap();
