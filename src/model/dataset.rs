@@ -315,28 +315,20 @@ impl Dataset {
         if let Some((name, len)) = lengths.iter().find(|(_, len)| *len != n) {
             return Err(DatasetError::Lengths(format!("{name} has {len} values, lon has {n}")));
         }
-        // Every id is checked against its names, in parallel (a 20M snapshot's ids are 240 MB); the first bad one
-        // in row order is reported, whatever the thread count.
-        use rayon::prelude::*;
+        // Every id is checked against its names, in parallel blocks (a 20M snapshot's ids are 240 MB); the first bad
+        // one in row order is reported, whatever the thread count.
         let out_of_range = |ids: &[u32], names: &Interner, what: &str| {
             let limit = names.len() as u32;
-            ids.par_iter()
-                .find_first(|&&id| id != NONE_ID && id >= limit)
+            first_where(ids, |id| id != NONE_ID && id >= limit)
                 .map(|id| DatasetError::Lengths(format!("{what} id {id} is beyond the {limit} {what} names")))
         };
         let categories = p.categories.len().min(usize::from(u16::MAX) + 1);
         let bad_category = || {
-            p.category
-                .par_iter()
-                .find_first(|&&c| usize::from(c) >= categories)
+            first_where(&p.category, |c| usize::from(c) >= categories)
                 .map(|c| DatasetError::Lengths(format!("category id {c} is beyond the {categories} categories")))
         };
-        let bad_source = || {
-            p.source
-                .par_iter()
-                .find_first(|&&s| usize::from(s) >= p.sources.len())
-                .map(|s| DatasetError::UnknownSource(*s))
-        };
+        let bad_source =
+            || first_where(&p.source, |s| usize::from(s) >= p.sources.len()).map(DatasetError::UnknownSource);
         let ((area, location), (category, source)) = rayon::join(
             || {
                 rayon::join(
@@ -611,6 +603,16 @@ fn optional_name(interner: &Interner, id: u32) -> Option<&str> {
 /// or free text), and the extra names share the last id rather than corrupting others.
 fn category_id(interner: &mut Interner, name: &str) -> u16 {
     u16::try_from(interner.intern(name)).unwrap_or(u16::MAX)
+}
+
+/// The first value of `values` (in order) for which `bad` holds, looked for in parallel blocks.
+fn first_where<T: Copy + Send + Sync>(values: &[T], bad: impl Fn(T) -> bool + Sync) -> Option<T> {
+    use rayon::prelude::*;
+    values
+        .par_chunks(1 << 16)
+        .map(|block| block.iter().copied().find(|&v| bad(v)))
+        .find_first(Option::is_some)
+        .flatten()
 }
 
 #[cfg(test)]
