@@ -49,19 +49,43 @@ fn month_start_of(index: i64) -> Option<i64> {
 impl Coverage {
     /// The coverage of a dataset's incidents.
     pub fn of(ds: &Dataset) -> Coverage {
-        let mut c = Coverage::default();
-        for (&t, &p) in ds.time_s().iter().zip(ds.precision()) {
-            match p {
-                TimePrecision::Month => {
-                    c.months.insert(month_index(t));
+        use rayon::prelude::*;
+        // Blocks of rows in parallel, each skipping the day or month it has just inserted (rows come in runs of one
+        // day or month), then merged: a 20M store in a fraction of the time of one insert per row.
+        const BLOCK_ROWS: usize = 1 << 16;
+        let precisions = ds.precision();
+        ds.time_s()
+            .par_chunks(BLOCK_ROWS)
+            .enumerate()
+            .map(|(k, block)| {
+                let mut c = Coverage::default();
+                let (mut last_day, mut last_month) = (None, None);
+                for (&t, &p) in block.iter().zip(&precisions[k * BLOCK_ROWS..]) {
+                    match p {
+                        TimePrecision::Month => {
+                            let m = month_index(t);
+                            if last_month != Some(m) {
+                                c.months.insert(m);
+                                last_month = Some(m);
+                            }
+                        }
+                        TimePrecision::Year => c.months.extend((0..12).map(|k| month_index(t) + k)),
+                        _ => {
+                            let d = t.div_euclid(DAY_S);
+                            if last_day != Some(d) {
+                                c.days.insert(d);
+                                last_day = Some(d);
+                            }
+                        }
+                    }
                 }
-                TimePrecision::Year => c.months.extend((0..12).map(|k| month_index(t) + k)),
-                _ => {
-                    c.days.insert(t.div_euclid(DAY_S));
-                }
-            }
-        }
-        c
+                c
+            })
+            .reduce(Coverage::default, |mut a, b| {
+                a.months.extend(b.months);
+                a.days.extend(b.days);
+                a
+            })
     }
 
     /// The coverage of whole months (labels `YYYY-MM`), as the store's per-import counts know them: exact for data
@@ -196,6 +220,61 @@ mod tests {
             c.months.insert(month_index(month(y, m)));
         }
         c
+    }
+
+    /// Over many blocks of rows, in no order, the parallel scan holds exactly the days and months of a plain one.
+    #[test]
+    fn the_scan_in_blocks_is_the_plain_scan() {
+        use crate::geo::CrsDef;
+        use crate::model::{DatasetBuilder, IncidentRecord, SourceFile};
+        let n = 200_000u32;
+        let mut b = DatasetBuilder::new(&CrsDef::utm_for(-2.0, 50.7), n as usize).unwrap();
+        b.add_source(SourceFile { import_id: 1, file: "f".into() }).unwrap();
+        let mut rows = Vec::new();
+        for k in 0..n {
+            // A scattered day of 2017-2019 (every 7th row known only to its month, every 5,000th to its year).
+            let day = i64::from(k.wrapping_mul(2_654_435_761) % 1_000);
+            let t = month(2017, 1) + day * DAY_S + 3_600;
+            let p = match k {
+                k if k % 5_000 == 0 => TimePrecision::Year,
+                k if k % 7 == 0 => TimePrecision::Month,
+                _ => TimePrecision::Second,
+            };
+            let t = match p {
+                TimePrecision::Month => month_start_s(2017 + (day / 365) as i32, 1 + (day % 12) as u32).unwrap(),
+                TimePrecision::Year => month(2015, 1),
+                _ => t,
+            };
+            rows.push((t, p));
+            let rec = IncidentRecord {
+                lon: -1.9,
+                lat: 50.7,
+                time_s: t,
+                precision: p,
+                category: "x",
+                weight: 1.0,
+                area: None,
+                location: None,
+                source: 0,
+                line: k + 2,
+            };
+            b.push(&rec).unwrap();
+        }
+        let ds = b.finish().unwrap();
+        let mut want = Coverage::default();
+        for (t, p) in rows {
+            match p {
+                TimePrecision::Month => {
+                    want.months.insert(month_index(t));
+                }
+                TimePrecision::Year => want.months.extend((0..12).map(|k| month_index(t) + k)),
+                _ => {
+                    want.days.insert(t.div_euclid(DAY_S));
+                }
+            }
+        }
+        let got = Coverage::of(&ds);
+        assert_eq!((got.months, got.days), (want.months, want.days));
     }
 
     #[test]
