@@ -10,6 +10,7 @@ use super::Weights;
 use crate::grid::Grid;
 use crate::model::Dataset;
 use crate::model::time::interval_end_s;
+use rayon::prelude::*;
 use std::ops::Range;
 
 /// Cell index of an incident outside the grid.
@@ -61,29 +62,39 @@ impl Binned {
         let n_periods = bounds.len().saturating_sub(1);
         let (first, last) = (bounds.last().copied().unwrap_or(0), bounds.first().copied().unwrap_or(0));
         let (times, precisions, xs, ys) = (ds.time_s(), ds.precision(), ds.x_m(), ds.y_m());
-        // (period, cell, dataset index) of every placed incident.
-        let mut keys: Vec<(u32, u32, u32)> = Vec::new();
-        let mut straddling = 0;
-        for &i in selected {
-            let k = i as usize;
-            let s = times[k];
-            if s >= last {
-                continue;
+        // (period, cell, dataset index) of every placed incident, found in parallel blocks of the selection; the
+        // keys are distinct (one per incident), so their sorted order is the same at any thread count.
+        let place = |block: &[u32]| {
+            let mut keys: Vec<(u32, u32, u32)> = Vec::new();
+            let mut straddling = 0usize;
+            for &i in block {
+                let k = i as usize;
+                let s = times[k];
+                if s >= last {
+                    continue;
+                }
+                let e = interval_end_s(s, precisions[k]);
+                if e <= first {
+                    continue;
+                }
+                // The period whose start is the last boundary at or before s.
+                let idx = bounds.partition_point(|&b| b > s);
+                if idx == 0 || idx > n_periods || e > bounds[idx - 1] {
+                    straddling += 1;
+                    continue;
+                }
+                let cell = grid.cell_at(xs[k], ys[k]).map_or(OUTSIDE, |c| c as u32);
+                keys.push(((idx - 1) as u32, cell, i));
             }
-            let e = interval_end_s(s, precisions[k]);
-            if e <= first {
-                continue;
-            }
-            // The period whose start is the last boundary at or before s.
-            let idx = bounds.partition_point(|&b| b > s);
-            if idx == 0 || idx > n_periods || e > bounds[idx - 1] {
-                straddling += 1;
-                continue;
-            }
-            let cell = grid.cell_at(xs[k], ys[k]).map_or(OUTSIDE, |c| c as u32);
-            keys.push(((idx - 1) as u32, cell, i));
+            (keys, straddling)
+        };
+        let blocks: Vec<(Vec<(u32, u32, u32)>, usize)> = selected.par_chunks(1 << 16).map(place).collect();
+        let straddling = blocks.iter().map(|b| b.1).sum();
+        let mut keys: Vec<(u32, u32, u32)> = Vec::with_capacity(blocks.iter().map(|b| b.0.len()).sum());
+        for (found, _) in blocks {
+            keys.extend(found);
         }
-        keys.sort_unstable();
+        keys.par_sort_unstable();
 
         let mut b = Binned {
             bounds: bounds.to_vec(),
