@@ -88,7 +88,7 @@ impl Binned {
             }
             (keys, straddling)
         };
-        let blocks: Vec<(Vec<(u32, u32, u32)>, usize)> = selected.par_chunks(1 << 16).map(place).collect();
+        let blocks: Vec<_> = selected.par_chunks(1 << 16).map(place).collect();
         let straddling = blocks.iter().map(|b| b.1).sum();
         let mut keys: Vec<(u32, u32, u32)> = Vec::with_capacity(blocks.iter().map(|b| b.0.len()).sum());
         for (found, _) in blocks {
