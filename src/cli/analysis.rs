@@ -90,19 +90,26 @@ pub(super) struct Loaded {
     pub notes: Vec<String>,
 }
 
+impl Loaded {
+    /// The loaded data with the analysis prepared on them.
+    fn of(d: Data, prepared: Prepared) -> Loaded {
+        Loaded {
+            ds: d.ds,
+            version: d.version,
+            harm_by_category: d.harm_by_category,
+            prepared,
+            projector: d.projector,
+            notes: d.notes,
+        }
+    }
+}
+
 /// Load the data and prepare the analysis of `params`.
 pub(super) fn load(store_path: &Path, data: &DataArgs, params: &AnalysisParams) -> Result<Loaded, CliError> {
     let d = data.load(store_path)?;
     let boundary = study_boundary(store_path, params, &d.projector)?;
     let prepared = prepare_in(&d.ds, params, &d.harm_by_category, &d.harm_label, boundary.as_ref())?;
-    Ok(Loaded {
-        ds: d.ds,
-        version: d.version,
-        harm_by_category: d.harm_by_category,
-        prepared,
-        projector: d.projector,
-        notes: d.notes,
-    })
+    Ok(Loaded::of(d, prepared))
 }
 
 /// Area names for hotspot names: from the layer (of the store's boundary layers and `extra`) whose keys match most
@@ -145,14 +152,7 @@ pub(super) fn load_for_rule(
     let d = data.load(store_path)?;
     let boundary = study_boundary(store_path, params, &d.projector)?;
     let prepared = prepare_for_rule(&d.ds, params, rule, &d.harm_by_category, &d.harm_label, boundary.as_ref())?;
-    Ok(Loaded {
-        ds: d.ds,
-        version: d.version,
-        harm_by_category: d.harm_by_category,
-        prepared,
-        projector: d.projector,
-        notes: d.notes,
-    })
+    Ok(Loaded::of(d, prepared))
 }
 
 /// The backtest's choice of prediction method for `predict` when the rule names none: kept beside the store
