@@ -5,8 +5,9 @@
 //! Gi*, the cells with bin >= 2 (hot at 95% confidence or more, after the false discovery rate correction when it
 //! is on).
 //!
-//! **Study area.** The cells with positive density: the area within one kernel support of at least one selected
-//! incident. Area shares (and so PAI) are relative to it.
+//! **Study area.** The cells with positive density (the area within one kernel support of at least one selected
+//! incident), or the study area the caller gives ([`CellInputs::study`]; an analysis's is the hull of its incidents,
+//! cut to its study boundary). Every area share (and so PAI) is relative to it, the area [`HotspotSet`] reports.
 //!
 //! **Joining.** Cells sharing a side (4-connectivity) form one hotspot; its outline is the traced union of its
 //! cells ([`super::outline`]), converted to lon/lat.
@@ -51,6 +52,28 @@ pub struct CellInputs<'a> {
     pub scores: Option<&'a [f64]>,
     /// Gi* bins on the surface's grid, for [`CellRule::GiStarHot`].
     pub gistar_bins: Option<&'a [i8]>,
+}
+
+/// The density a hotspot's peak is read from: the whole surface, or its values at some cells only (a predicted
+/// place's cells; [`crate::analysis::kde::kde_at_cells`]).
+#[derive(Debug, Clone, Copy)]
+pub enum Densities<'a> {
+    /// Density per km2, one value per cell of the grid.
+    Surface(&'a [f64]),
+    /// Density per km2 at some cells: the cells (ascending) and their values; every other cell reads 0.
+    AtCells(&'a [u32], &'a [f64]),
+}
+
+impl Densities<'_> {
+    /// The density of `cell`, per km2.
+    pub fn at(&self, cell: usize) -> f64 {
+        match *self {
+            Densities::Surface(d) => d.get(cell).copied().unwrap_or(0.0),
+            Densities::AtCells(cells, values) => {
+                cells.binary_search(&(cell as u32)).ok().and_then(|k| values.get(k)).copied().unwrap_or(0.0)
+            }
+        }
+    }
 }
 
 /// What the ranking sorts by.
@@ -226,7 +249,7 @@ pub fn find_hotspots_in(
             return Err(HotspotError::BadShare(share));
         }
         Ok(match inputs.study {
-            Some(_) => ((share * study_cells as f64).floor() as usize).max(1),
+            Some(_) => cells_of_share(share, study_cells)?,
             None => ((share * available as f64).ceil() as usize).clamp(1, available.max(1)),
         })
     };
@@ -254,36 +277,19 @@ pub fn find_hotspots_in(
         }
         CellRule::Predicted(share) => {
             let scores = inputs.scores.ok_or(HotspotError::ScoresMismatch { got: 0, want: grid.n_cells() })?;
-            if scores.len() != grid.n_cells() {
-                return Err(HotspotError::ScoresMismatch { got: scores.len(), want: grid.n_cells() });
-            }
-            let all = vec![true; grid.n_cells()];
-            let study = inputs.study.unwrap_or(&all);
-            let k = share_cells(share, study_cells)?;
-            let mut flag = vec![false; grid.n_cells()];
-            for (cell, _) in crate::analysis::predict::ranked_cells_dense(scores, study, k) {
-                flag[cell as usize] = true;
-            }
-            (flag, None)
+            let all;
+            let study = match inputs.study {
+                Some(s) => s,
+                None => {
+                    all = vec![true; grid.n_cells()];
+                    &all
+                }
+            };
+            let chosen = predicted_cells(scores, study, share_cells(share, study_cells)?, grid)?;
+            let facts = PlaceFacts { ds, sel, grid, study_area_m2, harm_by_category, projector };
+            return Ok(predicted_places(&facts, &chosen, scores, Densities::Surface(density), rank_by, share));
         }
     };
-
-    // Predicted cells: places at the scale of a patrol, grown from the highest scores.
-    if let (CellRule::Predicted(_), Some(scores)) = (rule, inputs.scores) {
-        let max_cells = crate::analysis::patrol_places::max_place_cells(grid);
-        let comps = crate::analysis::patrol_places::capped_places(&flag, scores, grid, max_cells);
-        let (hotspots, selected_harm) =
-            hotspots_and_harm(ds, sel, surface, comps, rank_by, harm_by_category, projector);
-        return Ok(HotspotSet {
-            hotspots,
-            rule,
-            rank_by,
-            density_threshold_per_km2: threshold,
-            selected_incidents: sel.len() as u64,
-            selected_harm,
-            study_area_m2,
-        });
-    }
     // 4-connected components, numbered in order of their smallest cell.
     let mut component = vec![u32::MAX; grid.n_cells()];
     let mut comps: Vec<Vec<usize>> = Vec::new();
@@ -308,7 +314,8 @@ pub fn find_hotspots_in(
         comps.push(cells);
     }
 
-    let (hotspots, selected_harm) = hotspots_and_harm(ds, sel, surface, comps, rank_by, harm_by_category, projector);
+    let facts = PlaceFacts { ds, sel, grid, study_area_m2, harm_by_category, projector };
+    let (hotspots, selected_harm) = hotspots_and_harm(&facts, Densities::Surface(density), comps, rank_by);
     Ok(HotspotSet {
         hotspots,
         rule,
@@ -320,34 +327,108 @@ pub fn find_hotspots_in(
     })
 }
 
+/// How many of a study area's `study_cells` cells a `share` (0..1] of it is: rounded down, at least one.
+pub fn cells_of_share(share: f64, study_cells: usize) -> Result<usize, HotspotError> {
+    if !(share > 0.0 && share <= 1.0) {
+        return Err(HotspotError::BadShare(share));
+    }
+    Ok(((share * study_cells as f64).floor() as usize).max(1))
+}
+
+/// The cells `predict` chooses: the `k` cells of the study area (`study`, one flag per cell of `grid`) with the
+/// highest positive scores (one per cell), ties to the lower index, never more than `k`; ascending.
+pub fn predicted_cells(
+    scores: &[f64],
+    study: &[bool],
+    k: usize,
+    grid: &crate::grid::Grid,
+) -> Result<Vec<u32>, HotspotError> {
+    if scores.len() != grid.n_cells() {
+        return Err(HotspotError::ScoresMismatch { got: scores.len(), want: grid.n_cells() });
+    }
+    let mut cells: Vec<u32> =
+        crate::analysis::predict::ranked_cells_dense(scores, study, k).into_iter().map(|(c, _)| c).collect();
+    cells.sort_unstable();
+    Ok(cells)
+}
+
+/// What a hotspot's facts are read from besides its cells: the incidents, the grid, the study area its shares are
+/// of, the harm weights and the projection to lon/lat.
+pub struct PlaceFacts<'a> {
+    /// The dataset the selection indexes.
+    pub ds: &'a Dataset,
+    /// The selected incidents (the window and categories).
+    pub sel: &'a Selection,
+    /// The grid the cells are of.
+    pub grid: &'a crate::grid::Grid,
+    /// The study area the shares are of, m2.
+    pub study_area_m2: f64,
+    /// Harm weight per category id (1 beyond the end).
+    pub harm_by_category: &'a [f64],
+    /// The grid's CRS to lon/lat.
+    pub projector: &'a Projector,
+}
+
+/// The [`CellRule::Predicted`] hotspots of `chosen` cells (ascending, from [`predicted_cells`]): places at the scale
+/// of a patrol grown from the highest `scores` ([`crate::analysis::patrol_places`]), each with its facts and its
+/// peak density from `densities` (which must hold every chosen cell).
+pub fn predicted_places(
+    facts: &PlaceFacts<'_>,
+    chosen: &[u32],
+    scores: &[f64],
+    densities: Densities<'_>,
+    rank_by: RankBy,
+    share: f64,
+) -> HotspotSet {
+    let grid = facts.grid;
+    let mut flag = vec![false; grid.n_cells()];
+    for &c in chosen {
+        if let Some(f) = flag.get_mut(c as usize) {
+            *f = true;
+        }
+    }
+    let max_cells = crate::analysis::patrol_places::max_place_cells(grid);
+    let places = crate::analysis::patrol_places::capped_places(&flag, scores, grid, max_cells);
+    let (hotspots, selected_harm) = hotspots_and_harm(facts, densities, places, rank_by);
+    HotspotSet {
+        hotspots,
+        rule: CellRule::Predicted(share),
+        rank_by,
+        density_threshold_per_km2: None,
+        selected_incidents: facts.sel.len() as u64,
+        selected_harm,
+        study_area_m2: facts.study_area_m2,
+    }
+}
+
 /// The hotspots made of the given groups of cells (each group one hotspot, cells sorted), with their facts, ranked
-/// by `rank_by`. [`find_hotspots`] passes 4-connected groups; tasking passes merged groups.
+/// by `rank_by`, their shares of `study_area_m2`. [`find_hotspots`] passes 4-connected groups; tasking passes merged
+/// groups.
+#[allow(clippy::too_many_arguments)]
 pub fn hotspots_of_cells(
     ds: &Dataset,
     sel: &Selection,
     surface: &DensitySurface,
+    study_area_m2: f64,
     groups: Vec<Vec<usize>>,
     rank_by: RankBy,
     harm_by_category: &[f64],
     projector: &Projector,
 ) -> Vec<Hotspot> {
-    hotspots_and_harm(ds, sel, surface, groups, rank_by, harm_by_category, projector).0
+    let facts = PlaceFacts { ds, sel, grid: &surface.grid, study_area_m2, harm_by_category, projector };
+    hotspots_and_harm(&facts, Densities::Surface(&surface.density_per_km2), groups, rank_by).0
 }
 
-/// [`hotspots_of_cells`], and the harm of the whole selection (summed in the same pass).
+/// [`hotspots_of_cells`], and the harm of the whole selection (summed in the same pass). The facts of each hotspot
+/// are made in parallel, in order.
 fn hotspots_and_harm(
-    ds: &Dataset,
-    sel: &Selection,
-    surface: &DensitySurface,
+    facts: &PlaceFacts<'_>,
+    density: Densities<'_>,
     groups: Vec<Vec<usize>>,
     rank_by: RankBy,
-    harm_by_category: &[f64],
-    projector: &Projector,
 ) -> (Vec<Hotspot>, f64) {
-    let grid = &surface.grid;
-    let density = &surface.density_per_km2;
-    let study_cells = density.iter().filter(|&&d| d > 0.0).count();
-    let study_area_m2 = study_cells as f64 * grid.cell_area_m2();
+    use rayon::prelude::*;
+    let PlaceFacts { ds, sel, grid, study_area_m2, harm_by_category, projector } = *facts;
     let component = cell_owner(grid.n_cells(), groups.iter().map(Vec::as_slice));
     let mut comps: Vec<Acc> = Vec::with_capacity(groups.len());
     for cells in groups {
@@ -391,10 +472,14 @@ fn hotspots_and_harm(
 
     let total = sel.len() as f64;
     let mut hotspots: Vec<Hotspot> = comps
-        .into_iter()
+        .into_par_iter()
         .map(|a| {
-            let peak_cell =
-                a.cells.iter().copied().max_by(|&p, &q| density[p].total_cmp(&density[q]).then(q.cmp(&p))).unwrap_or(0);
+            let peak_cell = a
+                .cells
+                .iter()
+                .copied()
+                .max_by(|&p, &q| density.at(p).total_cmp(&density.at(q)).then(q.cmp(&p)))
+                .unwrap_or(0);
             let (pr, pc) = (peak_cell / grid.cols, peak_cell % grid.cols);
             let id = format!(
                 "h{}-{}-{}",
@@ -446,7 +531,7 @@ fn hotspots_and_harm(
                 hit_rate,
                 area_share,
                 pai: if area_share > 0.0 { hit_rate / area_share } else { 0.0 },
-                peak_density_per_km2: density[peak_cell],
+                peak_density_per_km2: density.at(peak_cell),
                 centroid_lonlat: centroid,
                 categories: named(&cats32, ds.categories(), usize::MAX),
                 top_locations: named(&a.locations, ds.locations(), 5),

@@ -39,6 +39,7 @@ use crate::model::Budget;
 use crate::model::budget::{check_work, stencil_cells};
 use rayon::prelude::*;
 use serde::Serialize;
+pub use sparse::kde_at_cells;
 pub(crate) use sparse::kde_sparse;
 
 /// A kernel shape.
@@ -351,7 +352,7 @@ impl<'a> RowKernel<'a> {
 
     /// Add the unscaled kernel sums of `row` into `out` (one value per column); the columns touched, if any.
     fn add(&self, row: usize, out: &mut [f64]) -> Option<(usize, usize)> {
-        let (grid, merged, shape, cols) = (self.grid, self.merged, &self.shape, self.grid.cols);
+        let (grid, merged, shape) = (self.grid, self.merged, &self.shape);
         let yc = grid.row_centre_y(row);
         let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
         let hi = merged.y_m.partition_point(|&y| y < yc + self.r);
@@ -363,20 +364,53 @@ impl<'a> RowKernel<'a> {
                 continue;
             }
             let (xp, w) = (merged.x_m[k], merged.w[k]);
-            let half = (shape.r2 - dy2).sqrt();
-            // Columns whose centres may lie within `half` of the point, one spare on each side; the d2 test
-            // below decides exactly.
-            let first = ((xp - half - grid.origin_x_m) / grid.cell_m - 0.5).ceil() - 1.0;
-            let last = ((xp + half - grid.origin_x_m) / grid.cell_m - 0.5).floor() + 1.0;
-            if last < 0.0 || first >= cols as f64 {
-                continue;
-            }
-            let c0 = first.max(0.0) as usize;
-            let c1 = (last as usize).min(cols - 1);
+            let Some((c0, c1)) = self.span(xp, dy2) else { continue };
             add_row(&mut out[c0..=c1], &self.col_x[c0..=c1], xp, dy2, w, shape);
             touched = Some(touched.map_or((c0, c1), |(a, b)| (a.min(c0), b.max(c1))));
         }
         touched
+    }
+
+    /// The columns of the grid a point at `xp` reaches on a row `sqrt(dy2)` from it: those whose centres may lie
+    /// within the kernel's support, one spare on each side (the `d2` test of each cell decides exactly); `None`
+    /// when none is on the grid.
+    #[inline(always)]
+    fn span(&self, xp: f64, dy2: f64) -> Option<(usize, usize)> {
+        let (grid, cols) = (self.grid, self.grid.cols);
+        let half = (self.shape.r2 - dy2).sqrt();
+        let first = ((xp - half - grid.origin_x_m) / grid.cell_m - 0.5).ceil() - 1.0;
+        let last = ((xp + half - grid.origin_x_m) / grid.cell_m - 0.5).floor() + 1.0;
+        if last < 0.0 || first >= cols as f64 {
+            return None;
+        }
+        Some((first.max(0.0) as usize, (last as usize).min(cols - 1)))
+    }
+
+    /// [`RowKernel::add`] at some columns of `row` only (`cols` ascending; `out[j]` is column `cols[j]`): every
+    /// cell's sum takes the same points in the same order with the same arithmetic as a whole row's, so it has the
+    /// same bits.
+    fn add_at(&self, row: usize, cols: &[usize], out: &mut [f64]) {
+        let (merged, shape) = (self.merged, &self.shape);
+        let yc = self.grid.row_centre_y(row);
+        let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
+        let hi = merged.y_m.partition_point(|&y| y < yc + self.r);
+        for k in lo..hi {
+            let dy = yc - merged.y_m[k];
+            let dy2 = dy * dy;
+            if dy2 >= shape.r2 {
+                continue;
+            }
+            let (xp, w) = (merged.x_m[k], merged.w[k]);
+            let Some((c0, c1)) = self.span(xp, dy2) else { continue };
+            let (a, b) = (cols.partition_point(|&c| c < c0), cols.partition_point(|&c| c <= c1));
+            for (o, &c) in out[a..b].iter_mut().zip(&cols[a..b]) {
+                let dx = self.col_x[c] - xp;
+                let d2 = dx * dx + dy2;
+                if d2 < shape.r2 {
+                    *o += w * shape.eval(d2);
+                }
+            }
+        }
     }
 }
 

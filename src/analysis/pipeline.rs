@@ -149,6 +149,8 @@ pub struct Prepared {
     /// The study boundary the selection was cut to, if any (the history behind [`Prepared::choose_predictor`] is
     /// cut to it too).
     pub boundary: Option<StudyBoundary>,
+    /// The rows of the dataset inside the query's box, of any time and category (when it has a box).
+    box_rows: Option<Vec<u32>>,
     /// [`Prepared::history`], made on first use.
     history: std::sync::OnceLock<Option<Arc<Dataset>>>,
 }
@@ -192,8 +194,14 @@ pub fn prepare_in(
         (Some(name), _) => return Err(AnalysisError::StudyArea(name.clone())),
     };
     // The query keeps only the incidents inside its box when it has one (a county of a national store); the grid
-    // then covers those incidents only.
-    let mut selection = params.query.select(ds)?;
+    // then covers those incidents only. The box's rows of every time and category are found once: the window is
+    // selected among them, and they are the place's history ([`Prepared::history`]).
+    let box_rows = params.query.bbox_lonlat.map(|b| crate::model::query::rows_in_lonlat_box(ds, b));
+    let among = |q: &Query| match &box_rows {
+        Some(rows) => q.select_among(ds, rows),
+        None => q.select(ds),
+    };
+    let mut selection = among(&params.query)?;
     let mut outside = 0usize;
     let inside = |i: u32| boundary.is_none_or(|b| b.contains_m(ds.x_m()[i as usize], ds.y_m()[i as usize]));
     if boundary.is_some() {
@@ -217,9 +225,20 @@ pub fn prepare_in(
             if outside == 1 { "is" } else { "are" }
         ));
     }
-    let reference = Query { categories: Vec::new(), ..params.query.clone() }.select(ds)?;
-    let (ref_x, ref_y): (Vec<f64>, Vec<f64>) =
-        reference.indices.iter().filter(|&&i| inside(i)).map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize])).unzip();
+    // Strays are judged against every category's incidents of the window and place: the selection itself when it
+    // has every category.
+    let reference = match params.query.categories.is_empty() {
+        true => None,
+        false => Some(among(&Query { categories: Vec::new(), ..params.query.clone() })?),
+    };
+    let (ref_x, ref_y): (Vec<f64>, Vec<f64>) = reference
+        .as_ref()
+        .unwrap_or(&selection)
+        .indices
+        .iter()
+        .filter(|&&i| inside(i))
+        .map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize]))
+        .unzip();
     let strays = Strays::find(&points.x_m, &points.y_m, &ref_x, &ref_y);
     if strays.incidents > 0 {
         let keep = |v: &[f64]| v.iter().zip(&strays.keep).filter(|&(_, &k)| k).map(|(&x, _)| x).collect::<Vec<f64>>();
@@ -285,6 +304,7 @@ pub fn prepare_in(
         params: resolved,
         warnings,
         boundary,
+        box_rows,
         history: std::sync::OnceLock::new(),
     })
 }
@@ -419,21 +439,23 @@ impl Prepared {
         self.history.get_or_init(|| self.cut_history(ds)).clone()
     }
 
-    /// Bytes held by [`Prepared::history`] once made (0 before, or when the place is the whole dataset).
+    /// Bytes held by [`Prepared::history`] once made (0 before, or when the place is the whole dataset), and by the
+    /// box's row list it is cut from.
     pub fn history_bytes(&self) -> usize {
-        self.history.get().and_then(Option::as_ref).map_or(0, |h| h.column_bytes() + h.interned_bytes())
+        let rows = self.box_rows.as_ref().map_or(0, |r| r.len() * std::mem::size_of::<u32>());
+        rows + self.history.get().and_then(Option::as_ref).map_or(0, |h| h.column_bytes() + h.interned_bytes())
     }
 
     fn cut_history(&self, ds: &Dataset) -> Option<Arc<Dataset>> {
         if self.params.bbox.is_none() && self.boundary.is_none() {
             return None;
         }
-        let (lon, lat, x, y) = (ds.lon(), ds.lat(), ds.x_m(), ds.y_m());
-        let in_box = |i: usize| self.params.bbox.is_none_or(|b| crate::model::query::in_lonlat_box(b, lon[i], lat[i]));
+        let (x, y) = (ds.x_m(), ds.y_m());
         let in_boundary = |i: usize| self.boundary.as_ref().is_none_or(|b| b.contains_m(x[i], y[i]));
-        let keep: Vec<u32> = {
-            use rayon::prelude::*;
-            (0..ds.len()).into_par_iter().filter(|&i| in_box(i) && in_boundary(i)).map(|i| i as u32).collect()
+        use rayon::prelude::*;
+        let keep: Vec<u32> = match &self.box_rows {
+            Some(rows) => rows.par_iter().copied().filter(|&i| in_boundary(i as usize)).collect(),
+            None => (0..ds.len()).into_par_iter().filter(|&i| in_boundary(i)).map(|i| i as u32).collect(),
         };
         Some(Arc::new(ds.subset(&keep)))
     }
@@ -441,16 +463,38 @@ impl Prepared {
     /// Hotspots by a request's rule: Gi* for the rule's band is computed here when the rule needs it and `gistar`
     /// (a cached run for that band) is not given; `predict` scores with the rule's predictor, else `predictor` (the
     /// caller's choice, e.g. [`crate::analysis::backtest::choose_method`]'s), else
-    /// [`crate::analysis::backtest::DEFAULT_METHOD`].
+    /// [`crate::analysis::backtest::DEFAULT_METHOD`]. Without `surface` (this analysis's [`Prepared::density`]) the
+    /// density is computed here: the whole surface for the density and Gi* rules, and for `predict` only at the
+    /// cells it chooses (each place's peak), with the same values as the surface's.
     pub fn rule_hotspots(
         &self,
         ds: &Dataset,
-        surface: &DensitySurface,
+        surface: Option<&DensitySurface>,
         rule: &HotspotRule,
         gistar: Option<&GridGiStar>,
         harm_by_category: &[f64],
         predictor: Option<&PredictMethod>,
     ) -> Result<HotspotSet, AnalysisError> {
+        let projector = Projector::new(ds.crs())?;
+        let rules = (rule.cell_rule(), rule.rank_by(self.params.weight));
+        let predicted = match rule.method {
+            Method::Predict => {
+                let method = rule.predictor.as_ref().or(predictor).unwrap_or(&DEFAULT_METHOD);
+                Some(self.predicted_scores(ds, method, harm_by_category)?)
+            }
+            _ => None,
+        };
+        if let (Some(scores), None) = (&predicted, surface) {
+            return self.predicted_places(ds, scores, rule.top_share, rules.1, harm_by_category, &projector);
+        }
+        let own_surface;
+        let surface = match surface {
+            Some(s) => s,
+            None => {
+                own_surface = self.density()?;
+                &own_surface
+            }
+        };
         let own;
         let gi = match (rule.method, gistar) {
             (Method::GiStar, Some(g)) => Some(g),
@@ -460,18 +504,32 @@ impl Prepared {
             }
             _ => None,
         };
-        let scores = match rule.method {
-            Method::Predict => {
-                let method = rule.predictor.as_ref().or(predictor).unwrap_or(&DEFAULT_METHOD);
-                Some(self.predicted_scores(ds, method, harm_by_category)?)
-            }
-            _ => None,
-        };
-        let projector = Projector::new(ds.crs())?;
         let bins = gi.map(|g| g.bins_on(&surface.grid));
-        let inputs = CellInputs { study: Some(&self.study), scores: scores.as_deref(), gistar_bins: bins.as_deref() };
-        let rules = (rule.cell_rule(), rule.rank_by(self.params.weight));
+        let inputs =
+            CellInputs { study: Some(&self.study), scores: predicted.as_deref(), gistar_bins: bins.as_deref() };
         Ok(find_hotspots_in(ds, &self.selection, surface, inputs, rules, harm_by_category, &projector)?)
+    }
+
+    /// `predict`'s places from `scores` (one per cell of the grid) without the whole density surface: the chosen
+    /// cells' densities only, for each place's peak and id.
+    fn predicted_places(
+        &self,
+        ds: &Dataset,
+        scores: &[f64],
+        share: f64,
+        rank_by: RankBy,
+        harm_by_category: &[f64],
+        projector: &Projector,
+    ) -> Result<HotspotSet, AnalysisError> {
+        use crate::analysis::hotspots::{Densities, PlaceFacts, cells_of_share, predicted_cells, predicted_places};
+        let grid = &self.grid;
+        let study_cells = self.study.iter().filter(|&&s| s).count();
+        let chosen = predicted_cells(scores, &self.study, cells_of_share(share, study_cells)?, grid)?;
+        let (kernel, bandwidth_m) = (self.params.kernel, self.params.bandwidth_m);
+        let densities = crate::analysis::kde::kde_at_cells(&self.points, grid, kernel, bandwidth_m, &chosen)?;
+        let study_area_m2 = study_cells as f64 * grid.cell_area_m2();
+        let facts = PlaceFacts { ds, sel: &self.selection, grid, study_area_m2, harm_by_category, projector };
+        Ok(predicted_places(&facts, &chosen, scores, Densities::AtCells(&chosen, &densities), rank_by, share))
     }
 
     /// Hotspots from the density surface (and Gi* when the rule asks for it), the share of [`Prepared::study`].

@@ -332,10 +332,9 @@ pub struct FindArgs {
 pub(super) fn run_find(store: &Path, args: &FindArgs, out: &mut dyn Write) -> Result<u8, CliError> {
     let spec = &args.spec.0;
     let l = load_for_rule(store, &args.data, &spec.analysis, &spec.rule)?;
-    let s = l.prepared.density()?;
     let choice = predictor_choice(store, &l, &spec.rule)?;
     let predictor = choice.as_ref().map(|c| &c.method);
-    let mut set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category, predictor)?;
+    let mut set = l.prepared.rule_hotspots(&l.ds, None, &spec.rule, None, &l.harm_by_category, predictor)?;
     set.name_areas(&area_names(store, &l.ds, &[])?);
     let top = spec.top;
     let geojson = || {

@@ -83,9 +83,8 @@ pub(super) fn compute(store: &Path, args: &CompareArgs) -> Result<CompareRun, Cl
         (Some(_), Some(_)) => return Err(CliError::Usage("give --target or --hotspot, not both".into())),
         (Some(p), None) => Some((metric(p)?, format!("target {}", p.display()))),
         (None, Some(id)) => {
-            let s = l.prepared.density()?;
             let predictor = choice.as_ref().map(|c| &c.method);
-            let set = l.prepared.rule_hotspots(&l.ds, &s, &spec.rule, None, &l.harm_by_category, predictor)?;
+            let set = l.prepared.rule_hotspots(&l.ds, None, &spec.rule, None, &l.harm_by_category, predictor)?;
             let settings = hotspot_settings(spec);
             let outline = hotspot_outline(&set, &l.prepared.grid, id, &settings).map_err(usage)?;
             Some((outline, format!("hotspot {id}")))

@@ -78,9 +78,54 @@ impl Selection {
     }
 }
 
+/// Rows per block of the parallel scans here (each block scanned by one thread, the blocks joined in row order).
+const BLOCK_ROWS: usize = 1 << 18;
+
+/// The rows of `ds` whose lon/lat lie in the WGS84 box `[west, south, east, north]` ([`in_lonlat_box`]), of any time
+/// and category, ascending: a county's whole record in a national store, in one pass over the coordinates.
+pub fn rows_in_lonlat_box(ds: &Dataset, bbox: [f64; 4]) -> Vec<u32> {
+    use rayon::prelude::*;
+    let (lon, lat) = (ds.lon(), ds.lat());
+    let blocks: Vec<Vec<u32>> = (0..ds.len().div_ceil(BLOCK_ROWS))
+        .into_par_iter()
+        .map(|k| {
+            (k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(ds.len()))
+                .filter(|&i| in_lonlat_box(bbox, lon[i], lat[i]))
+                .map(|i| i as u32)
+                .collect()
+        })
+        .collect();
+    blocks.concat()
+}
+
 impl Query {
     /// Select from a dataset.
     pub fn select(&self, ds: &Dataset) -> Result<Selection, QueryError> {
+        let blocks = ds.len().div_ceil(BLOCK_ROWS);
+        let selection = self.scan(ds, blocks, |k| k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(ds.len()))?;
+        Ok(match self.bbox_lonlat {
+            Some(b) => selection.within_lonlat(ds, b),
+            None => selection,
+        })
+    }
+
+    /// [`Query::select`] among `rows` (ascending dataset indices) only, which the caller has already cut to the
+    /// query's box (say by [`rows_in_lonlat_box`]): the box is not tested again. The window's warnings are those of
+    /// these rows.
+    pub fn select_among(&self, ds: &Dataset, rows: &[u32]) -> Result<Selection, QueryError> {
+        let blocks = rows.len().div_ceil(BLOCK_ROWS);
+        let block = |k: usize| rows[k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(rows.len())].iter().map(|&i| i as usize);
+        self.scan(ds, blocks, block)
+    }
+
+    /// The window and categories over `blocks` blocks of rows (`rows_of(k)` the rows of block `k`, ascending, the
+    /// blocks in order), scanned in parallel and joined in order: the same indices and warnings at any thread count.
+    fn scan<I: Iterator<Item = usize>>(
+        &self,
+        ds: &Dataset,
+        blocks: usize,
+        rows_of: impl Fn(usize) -> I + Sync,
+    ) -> Result<Selection, QueryError> {
         if let (Some(f), Some(t)) = (self.from_s, self.to_s)
             && f >= t
         {
@@ -102,8 +147,7 @@ impl Query {
         }
         let (from, to) = (self.from_s.unwrap_or(i64::MIN), self.to_s.unwrap_or(i64::MAX));
         let (times, precisions, cats) = (ds.time_s(), ds.precision(), ds.category_ids());
-        // In parallel blocks of rows, joined in row order (the same indices and warnings at any thread count).
-        let block = |rows: std::ops::Range<usize>| {
+        let block = |rows: I| {
             let mut cut = BTreeSet::new();
             let mut indices = Vec::new();
             for i in rows {
@@ -124,13 +168,9 @@ impl Query {
             }
             (indices, cut)
         };
-        const BLOCK_ROWS: usize = 1 << 18;
         let blocks: Vec<_> = {
             use rayon::prelude::*;
-            (0..ds.len().div_ceil(BLOCK_ROWS))
-                .into_par_iter()
-                .map(|k| block(k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(ds.len())))
-                .collect()
+            (0..blocks).into_par_iter().map(|k| block(rows_of(k))).collect()
         };
         let mut indices = Vec::with_capacity(blocks.iter().map(|b| b.0.len()).sum());
         let mut cut = BTreeSet::new();
@@ -149,11 +189,7 @@ impl Query {
                 )
             })
             .collect();
-        let selection = Selection { indices, warnings };
-        Ok(match self.bbox_lonlat {
-            Some(b) => selection.within_lonlat(ds, b),
-            None => selection,
-        })
+        Ok(Selection { indices, warnings })
     }
 }
 
@@ -183,6 +219,56 @@ mod tests {
             .unwrap();
         }
         b.finish().unwrap()
+    }
+
+    proptest::proptest! {
+        /// A box's rows, then the window and categories among them, select what the whole scan selects; the window's
+        /// warnings are those of the box's rows only.
+        #[test]
+        fn selecting_among_a_box_rows_is_selecting_with_the_box(
+            rows in proptest::collection::vec((-2.5f64..-1.5, 50.5f64..51.0, 0i64..90, 0usize..3, proptest::bool::ANY), 1..300),
+            bbox in (-2.5f64..-1.5, 50.5f64..51.0, 0.0f64..0.6, 0.0f64..0.4),
+            from_day in 0i64..60,
+            days in 1i64..40,
+            category in proptest::option::of(0usize..300),
+        ) {
+            let mut b = DatasetBuilder::new(&CrsDef::utm_for(-2.0, 50.7), rows.len()).unwrap();
+            b.add_source(SourceFile { import_id: 1, file: "f".into() }).unwrap();
+            let names = ["Drugs", "Burglary", "Shoplifting"];
+            let start = month_start_s(2024, 1).unwrap();
+            for (k, &(lon, lat, day, c, monthly)) in rows.iter().enumerate() {
+                let (time_s, precision) = if monthly {
+                    (month_start_s(2024, 1 + (day / 30) as u32).unwrap(), TimePrecision::Month)
+                } else {
+                    (start + day * 86_400 + 3_600, TimePrecision::Second)
+                };
+                b.push(&IncidentRecord {
+                    lon, lat, time_s, precision, category: names[c], weight: 1.0, area: None, location: None,
+                    source: 0, line: k as u32 + 2,
+                }).unwrap();
+            }
+            let d = b.finish().unwrap();
+            let (w, s, dw, dh) = bbox;
+            let bbox = [w, s, w + dw, s + dh];
+            let q = Query {
+                from_s: Some(start + from_day * 86_400),
+                to_s: Some(start + (from_day + days) * 86_400),
+                // A category the data hold (an unknown one is refused, tested above).
+                categories: category.map(|k| vec![names[rows[k % rows.len()].3].to_owned()]).unwrap_or_default(),
+                bbox_lonlat: Some(bbox),
+            };
+            let whole = q.select(&d).unwrap();
+            let inside = rows_in_lonlat_box(&d, bbox);
+            let want: Vec<u32> = (0..d.len() as u32)
+                .filter(|&i| in_lonlat_box(bbox, d.lon()[i as usize], d.lat()[i as usize]))
+                .collect();
+            proptest::prop_assert_eq!(&inside, &want);
+            let among = q.select_among(&d, &inside).unwrap();
+            proptest::prop_assert_eq!(&among.indices, &whole.indices);
+            for warning in &among.warnings {
+                proptest::prop_assert!(whole.warnings.contains(warning));
+            }
+        }
     }
 
     #[test]

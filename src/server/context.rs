@@ -381,7 +381,7 @@ impl Context {
             Budget::current().check()?;
             let mut set = a.prepared.rule_hotspots(
                 &self.ds,
-                &a.surface,
+                Some(&a.surface),
                 rule,
                 gi.as_deref(),
                 &self.harm_by_category,

@@ -125,7 +125,15 @@ fn find_by_default_places_predict_next_month_at_least_as_well_as_counts() {
     assert_eq!(prepared.grid.cell_m, 50.0, "patrol-scale cells by default");
     let surface = prepared.density().unwrap();
     let choice = prepared.choose_predictor(&ds, &harm).unwrap();
-    let set = prepared.rule_hotspots(&ds, &surface, &spec.rule, None, &harm, Some(&choice.method)).unwrap();
+    let set = prepared.rule_hotspots(&ds, Some(&surface), &spec.rule, None, &harm, Some(&choice.method)).unwrap();
+    // Without the surface (what `find` does), the same places with the same peak densities, from the chosen cells'
+    // densities alone; every share is of the study area the set states.
+    let without = prepared.rule_hotspots(&ds, None, &spec.rule, None, &harm, Some(&choice.method)).unwrap();
+    assert_eq!(without, set);
+    for h in &set.hotspots {
+        assert_eq!(h.area_share, h.area_m2 / set.study_area_m2, "{}", h.id);
+        assert_eq!(h.pai, h.hit_rate / h.area_share, "{}", h.id);
+    }
     let largest_km2 = set.hotspots.iter().map(|h| h.area_m2).fold(0.0, f64::max) / 1e6;
     assert!(largest_km2 < 1.0, "largest place {largest_km2} km2");
 
@@ -365,10 +373,15 @@ fn a_county_of_a_bigger_store_is_judged_on_its_own_history() {
     let query = Query { from_s: Some(month(3)), to_s: Some(month(4)), bbox_lonlat: Some(bbox), ..Default::default() };
     let spec = HotspotSpec { analysis: AnalysisParams { query, ..Default::default() }, ..Default::default() };
     let prepared = prepare_for_rule(&ds, &spec.analysis, &spec.rule, &harm, "unit", None).unwrap();
-    assert_eq!(prepared.history_bytes(), 0, "the history is cut when first needed");
+    // Before it is needed, the history is only the box's row list (4 bytes a row); its dataset is cut on first use.
+    let in_box = (0..ds.len())
+        .filter(|&i| (bbox[0]..=bbox[2]).contains(&ds.lon()[i]) && (bbox[1]..=bbox[3]).contains(&ds.lat()[i]));
+    let row_list = 4 * in_box.count();
+    assert!(row_list > 0);
+    assert_eq!(prepared.history_bytes(), row_list, "the history is cut when first needed");
     let in_box = prepared.choose_predictor(&ds, &harm).unwrap();
     let held = prepared.history_bytes();
-    assert!(held > 0 && held < ds.column_bytes() + ds.interned_bytes(), "{held}");
+    assert!(held > row_list && held < ds.column_bytes() + ds.interned_bytes(), "{held}");
 
     // The county on its own: every CSV row inside the box, into a store of its own.
     let mut county = TempStore::new();

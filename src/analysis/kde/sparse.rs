@@ -1,4 +1,5 @@
-//! The kernel density of the cells it reaches only ([`kde_sparse`]), for the backtest's many fits.
+//! The kernel density of some cells only: those it reaches ([`kde_sparse`], for the backtest's many fits), or those
+//! asked for ([`kde_at_cells`], a predicted place's peak without a county's whole surface).
 
 use super::{KdeError, Kernel, RowKernel, merged_within_cost};
 use crate::analysis::points::Points;
@@ -38,6 +39,47 @@ pub(crate) fn kde_sparse(
     Ok(per_row.concat())
 }
 
+/// The density per km2 of `points` at `cells` of `grid` (cell indices, ascending), one value each in that order: what
+/// [`kde`] gives those cells, bit for bit, at a cost in proportion to the cells asked for (their rows' points), not the
+/// grid. Coincident points are merged as [`kde`] merges them; an error for a bandwidth that is not positive. (An
+/// index beyond the grid is read as a cell of the rows beyond its top edge.)
+pub fn kde_at_cells(
+    points: &Points,
+    grid: &Grid,
+    kernel: Kernel,
+    bandwidth_m: f64,
+    cells: &[u32],
+) -> Result<Vec<f64>, KdeError> {
+    if !(bandwidth_m.is_finite() && bandwidth_m > 0.0) {
+        return Err(KdeError::BadBandwidth(bandwidth_m));
+    }
+    let merged = points.merged();
+    let rows = RowKernel::new(&merged, grid, kernel, bandwidth_m);
+    let cols = grid.cols;
+    // The cells by row: runs of `cells` in one row, each run one task.
+    let mut runs: Vec<std::ops::Range<usize>> = Vec::new();
+    for (k, &cell) in cells.iter().enumerate() {
+        match runs.last_mut() {
+            Some(run) if cells[run.start] as usize / cols == cell as usize / cols => run.end = k + 1,
+            _ => runs.push(k..k + 1),
+        }
+    }
+    let per_run: Vec<Vec<f64>> = runs
+        .par_iter()
+        .map(|run| {
+            let row = cells[run.start] as usize / cols;
+            let at: Vec<usize> = cells[run.clone()].iter().map(|&c| c as usize % cols).collect();
+            let mut out = vec![0.0f64; at.len()];
+            rows.add_at(row, &at, &mut out);
+            for v in &mut out {
+                *v *= rows.scale;
+            }
+            out
+        })
+        .collect();
+    Ok(per_run.concat())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -72,5 +114,37 @@ mod tests {
                 .collect();
             prop_assert_eq!(got, want);
         }
+
+        /// The density at chosen cells is the whole surface's at those cells, bit for bit, whatever cells are asked.
+        #[test]
+        fn the_density_at_some_cells_is_the_surface_there(
+            pts in proptest::collection::vec((-200.0f64..1200.0, -200.0f64..900.0, 0.0f64..3.0), 0..60),
+            bandwidth_m in 5.0f64..400.0,
+            cell_m in prop_oneof![Just(10.0f64), Just(25.0), Just(50.0)],
+            kernel in prop_oneof![Just(Kernel::Quartic), Just(Kernel::Epanechnikov), Just(Kernel::Gaussian)],
+            picks in proptest::collection::btree_set(0usize..7000, 0..200),
+        ) {
+            let g = Grid::new(0.0, 0.0, cell_m, (700.0 / cell_m) as usize, (1000.0 / cell_m) as usize,
+                &CrsDef::utm_for(-2.0, 50.7)).unwrap();
+            let points = Points {
+                x_m: pts.iter().map(|p| p.0).collect(),
+                y_m: pts.iter().map(|p| p.1).collect(),
+                w: pts.iter().map(|p| p.2).collect(),
+            };
+            let cells: Vec<u32> = picks.into_iter().filter(|&c| c < g.n_cells()).map(|c| c as u32).collect();
+            let dense = kde(&points, &g, kernel, bandwidth_m).unwrap().density_per_km2;
+            let want: Vec<u64> = cells.iter().map(|&c| dense[c as usize].to_bits()).collect();
+            let got: Vec<u64> =
+                kde_at_cells(&points, &g, kernel, bandwidth_m, &cells).unwrap().into_iter().map(f64::to_bits).collect();
+            prop_assert_eq!(got, want);
+        }
+    }
+
+    #[test]
+    fn a_bandwidth_that_is_not_positive_is_refused_at_cells_too() {
+        let g = Grid::new(0.0, 0.0, 10.0, 4, 4, &CrsDef::utm_for(-2.0, 50.7)).unwrap();
+        let p = Points { x_m: vec![5.0], y_m: vec![5.0], w: vec![1.0] };
+        assert!(matches!(kde_at_cells(&p, &g, Kernel::Quartic, 0.0, &[0]), Err(KdeError::BadBandwidth(_))));
+        assert_eq!(kde_at_cells(&p, &g, Kernel::Quartic, 30.0, &[]).unwrap(), Vec::<f64>::new());
     }
 }

@@ -257,7 +257,7 @@ pub fn tasking(
         _ => None,
     };
     let predictor = method_choice.as_ref().map(|c| &c.method);
-    let set = prepared.rule_hotspots(ds, &surface, &rule, None, harm_by_category, predictor)?;
+    let set = prepared.rule_hotspots(ds, Some(&surface), &rule, None, harm_by_category, predictor)?;
     let projector = Projector::new(ds.crs()).map_err(|e| TaskingError::Projection(e.to_string()))?;
 
     // Merge candidates closer than the separation, until none are; predicted places only while the merged place
@@ -275,6 +275,7 @@ pub fn tasking(
             ds,
             &prepared.selection,
             &surface,
+            set.study_area_m2,
             groups.iter().map(|g| g.0.clone()).collect(),
             rank_by,
             harm_by_category,

@@ -9,30 +9,54 @@ impl Dataset {
     /// sources; area codes and location texts only as far as these incidents use them, renumbered in order of first
     /// use (so a county of a national store does not carry the nation's million map points).
     ///
-    /// Cost: one pass over `indices` per column, O(indices + distinct area codes and locations).
+    /// Cost: one pass over `indices` per column, O(indices + distinct area codes and locations); the columns are
+    /// gathered in parallel (in order: the same dataset at any thread count) while the names are renumbered.
     ///
     /// # Panics
     /// When an index is not below [`Dataset::len`].
     pub fn subset(&self, indices: &[u32]) -> Dataset {
-        fn gather<T: bytemuck::Pod>(column: &[T], indices: &[u32]) -> Column<T> {
-            indices.iter().map(|&i| column[i as usize]).collect::<Vec<T>>().into()
+        use rayon::prelude::*;
+        fn gather<T: bytemuck::Pod + Send + Sync>(column: &[T], indices: &[u32]) -> Column<T> {
+            indices.par_iter().map(|&i| column[i as usize]).collect::<Vec<T>>().into()
         }
-        let (area, areas) = compact(&self.area, &self.areas, indices);
-        let (location, locations) = compact(&self.location, &self.locations, indices);
+        let names = || {
+            rayon::join(
+                || compact(&self.area, &self.areas, indices),
+                || compact(&self.location, &self.locations, indices),
+            )
+        };
+        let columns = || {
+            (
+                [
+                    gather(&self.x_m, indices),
+                    gather(&self.y_m, indices),
+                    gather(&self.lon, indices),
+                    gather(&self.lat, indices),
+                ],
+                gather(&self.time_s, indices),
+                indices.par_iter().map(|&i| self.precision[i as usize]).collect(),
+                gather(&self.category, indices),
+                gather(&self.weight, indices),
+                gather(&self.source, indices),
+                gather(&self.line, indices),
+            )
+        };
+        let (((area, areas), (location, locations)), columns) = rayon::join(names, columns);
+        let ([x_m, y_m, lon, lat], time_s, precision, category, weight, source, line) = columns;
         Dataset {
             crs: self.crs.clone(),
-            x_m: gather(&self.x_m, indices),
-            y_m: gather(&self.y_m, indices),
-            lon: gather(&self.lon, indices),
-            lat: gather(&self.lat, indices),
-            time_s: gather(&self.time_s, indices),
-            precision: indices.iter().map(|&i| self.precision[i as usize]).collect(),
-            category: gather(&self.category, indices),
-            weight: gather(&self.weight, indices),
+            x_m,
+            y_m,
+            lon,
+            lat,
+            time_s,
+            precision,
+            category,
+            weight,
             area,
             location,
-            source: gather(&self.source, indices),
-            line: gather(&self.line, indices),
+            source,
+            line,
             categories: self.categories.clone(),
             areas,
             locations,
