@@ -1,13 +1,16 @@
 //! Criterion benchmarks on a national store (20 million synthetic incidents over England and Wales), made by
 //! `benches/national.sh`: loading the dataset from the snapshot, and a county-month `find` and `density` (Dorset,
-//! March 2024) as the CLI runs them, the store already loaded. Needs `HOTSPOTS_NATIONAL_STORE=PATH`; without it
-//! nothing runs. `cargo bench --bench national`.
+//! March 2024) as the CLI runs them, the store already loaded: `find` by default (predicted places with the method
+//! choice already kept beside the store, as from its second run), the method choice itself (its first run), `find
+//! --method kde`, and `density`. Needs `HOTSPOTS_NATIONAL_STORE=PATH`; without it nothing runs.
+//! `cargo bench --bench national`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use hotspots::analysis::harm::HarmTable;
 use hotspots::analysis::hotspots::{CellRule, RankBy};
 use hotspots::analysis::kde::Kernel;
-use hotspots::analysis::pipeline::{AnalysisParams, prepare};
+use hotspots::analysis::pipeline::{AnalysisParams, prepare, prepare_for_rule};
+use hotspots::analysis::spec::HotspotRule;
 use hotspots::analysis::points::WeightMode;
 use hotspots::model::{Dataset, Query};
 use hotspots::store::Store;
@@ -57,11 +60,28 @@ fn national(c: &mut Criterion) {
             p.density().expect("density").density_per_km2.len()
         })
     });
-    g.bench_function("county_month_find", |b| {
+    g.bench_function("county_month_find_kde", |b| {
         b.iter(|| {
             let p = prepare(&ds, &params, &harm, "default").expect("prepare");
             let s = p.density().expect("density");
             p.hotspots(&ds, &s, None, CellRule::TopShare(0.01), RankBy::Count, &harm).expect("hotspots").hotspots.len()
+        })
+    });
+    // `find` by default: the patrol-scale grid, the places the kept method choice predicts (made once here).
+    let rule = HotspotRule::default();
+    let first = prepare_for_rule(&ds, &params, &rule, &harm, "default", None).expect("prepare");
+    let choice = first.choose_predictor(&ds, &harm).expect("choice");
+    g.bench_function("county_month_find", |b| {
+        b.iter(|| {
+            let p = prepare_for_rule(&ds, &params, &rule, &harm, "default", None).expect("prepare");
+            let set = p.rule_hotspots(&ds, None, &rule, None, &harm, Some(&choice.method)).expect("hotspots");
+            set.hotspots.len()
+        })
+    });
+    g.bench_function("county_month_method_choice", |b| {
+        b.iter(|| {
+            let p = prepare_for_rule(&ds, &params, &rule, &harm, "default", None).expect("prepare");
+            p.choose_predictor(&ds, &harm).expect("choice").method
         })
     });
     g.finish();
