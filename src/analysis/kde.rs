@@ -335,6 +335,8 @@ struct RowKernel<'a> {
     /// Multiplies the sums into incidents (or weight) per km2.
     scale: f64,
     col_x: Vec<f64>,
+    /// `1 / cell_m`.
+    inv_cell_m: f64,
 }
 
 impl<'a> RowKernel<'a> {
@@ -347,16 +349,25 @@ impl<'a> RowKernel<'a> {
             r: kernel.support_m(bandwidth_m),
             scale: kernel.norm_per_m2(bandwidth_m) * 1e6,
             col_x: (0..grid.cols).map(|c| grid.col_centre_x(c)).collect(),
+            inv_cell_m: 1.0 / grid.cell_m,
         }
     }
 
     /// Add the unscaled kernel sums of `row` into `out` (one value per column); the columns touched, if any.
     fn add(&self, row: usize, out: &mut [f64]) -> Option<(usize, usize)> {
+        let mut touched: Option<(usize, usize)> = None;
+        self.add_spans(row, out, |c0, c1| touched = Some(touched.map_or((c0, c1), |(a, b)| (a.min(c0), b.max(c1)))));
+        touched
+    }
+
+    /// [`RowKernel::add`], telling `on_span` the columns `c0..=c1` each point was added to (only those cells can
+    /// have changed).
+    #[inline(always)]
+    fn add_spans(&self, row: usize, out: &mut [f64], mut on_span: impl FnMut(usize, usize)) {
         let (grid, merged, shape) = (self.grid, self.merged, &self.shape);
         let yc = grid.row_centre_y(row);
         let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
         let hi = merged.y_m.partition_point(|&y| y < yc + self.r);
-        let mut touched: Option<(usize, usize)> = None;
         for k in lo..hi {
             let dy = yc - merged.y_m[k];
             let dy2 = dy * dy;
@@ -366,24 +377,31 @@ impl<'a> RowKernel<'a> {
             let (xp, w) = (merged.x_m[k], merged.w[k]);
             let Some((c0, c1)) = self.span(xp, dy2) else { continue };
             add_row(&mut out[c0..=c1], &self.col_x[c0..=c1], xp, dy2, w, shape);
-            touched = Some(touched.map_or((c0, c1), |(a, b)| (a.min(c0), b.max(c1))));
+            on_span(c0, c1);
         }
-        touched
     }
 
     /// The columns of the grid a point at `xp` reaches on a row `sqrt(dy2)` from it: those whose centres may lie
     /// within the kernel's support, one spare on each side (the `d2` test of each cell decides exactly); `None`
     /// when none is on the grid.
+    ///
+    /// Column `c` is within `half` of `xp` when `c` lies strictly between `a = (xp - half - x0) / cell - 0.5` and
+    /// `b = (xp + half - x0) / cell - 0.5`; the span is `trunc(a) - 1 ..= trunc(b) + 1`, never narrower than
+    /// `ceil(a) - 1 ..= floor(b) + 1` (truncation rounds toward zero), with a multiplication for the division and
+    /// integer conversion for `ceil` and `floor` (library calls on the baseline x86-64): a few ulps of rounding move
+    /// `a` and `b` by far less than the spare column.
     #[inline(always)]
     fn span(&self, xp: f64, dy2: f64) -> Option<(usize, usize)> {
-        let (grid, cols) = (self.grid, self.grid.cols);
+        let (grid, cols) = (self.grid, self.grid.cols as i64);
         let half = (self.shape.r2 - dy2).sqrt();
-        let first = ((xp - half - grid.origin_x_m) / grid.cell_m - 0.5).ceil() - 1.0;
-        let last = ((xp + half - grid.origin_x_m) / grid.cell_m - 0.5).floor() + 1.0;
-        if last < 0.0 || first >= cols as f64 {
+        let a = (xp - half - grid.origin_x_m) * self.inv_cell_m - 0.5;
+        let b = (xp + half - grid.origin_x_m) * self.inv_cell_m - 0.5;
+        // `as` saturates (and takes NaN to 0): a point beyond any grid gives a span off the grid.
+        let (first, last) = ((a as i64).saturating_sub(1), (b as i64).saturating_add(1));
+        if last < 0 || first >= cols {
             return None;
         }
-        Some((first.max(0.0) as usize, (last as usize).min(cols - 1)))
+        Some((first.max(0) as usize, last.min(cols - 1) as usize))
     }
 
     /// [`RowKernel::add`] at some columns of `row` only (`cols` ascending; `out[j]` is column `cols[j]`): every
@@ -414,14 +432,36 @@ impl<'a> RowKernel<'a> {
     }
 }
 
-/// Add one point's kernel along part of a row.
+/// Add one point's kernel along part of a row. The polynomial kernels add `0.0` outside the support instead of
+/// branching (the same bits: a sum that starts at `+0.0` is unchanged by adding `+0.0`), so the loop runs on vector
+/// lanes; the others test each cell.
 #[inline(always)]
 fn add_row(out: &mut [f64], col_x: &[f64], xp: f64, dy2: f64, w: f64, shape: &Shape) {
-    for (o, &x) in out.iter_mut().zip(col_x) {
-        let dx = x - xp;
-        let d2 = dx * dx + dy2;
-        if d2 < shape.r2 {
-            *o += w * shape.eval(d2);
+    let (r2, inv_h2) = (shape.r2, shape.inv_h2);
+    match shape.kernel {
+        Kernel::Quartic => {
+            for (o, &x) in out.iter_mut().zip(col_x) {
+                let dx = x - xp;
+                let d2 = dx * dx + dy2;
+                let t = 1.0 - d2 * inv_h2;
+                *o += if d2 < r2 { w * (t * t) } else { 0.0 };
+            }
+        }
+        Kernel::Epanechnikov => {
+            for (o, &x) in out.iter_mut().zip(col_x) {
+                let dx = x - xp;
+                let d2 = dx * dx + dy2;
+                *o += if d2 < r2 { w * (1.0 - d2 * inv_h2) } else { 0.0 };
+            }
+        }
+        _ => {
+            for (o, &x) in out.iter_mut().zip(col_x) {
+                let dx = x - xp;
+                let d2 = dx * dx + dy2;
+                if d2 < r2 {
+                    *o += w * shape.eval(d2);
+                }
+            }
         }
     }
 }

@@ -18,18 +18,33 @@ pub(crate) fn kde_sparse(
     let merged = merged_within_cost(points, grid, kernel, bandwidth_m)?;
     let rows = RowKernel::new(&merged, grid, kernel, bandwidth_m);
     let cols = grid.cols;
+    // Each row reads back only the 64-column blocks its points reached, not the whole row.
+    const BLOCK: usize = 64;
+    let blocks = cols.div_ceil(BLOCK);
     let per_row: Vec<Vec<(u32, f64)>> = (0..grid.rows)
         .into_par_iter()
         .map_init(
-            || vec![0.0f64; cols],
-            |buf, row| {
-                let Some((c0, c1)) = rows.add(row, buf) else { return Vec::new() };
+            || (vec![0.0f64; cols], vec![0u64; blocks.div_ceil(64)]),
+            |(buf, reached), row| {
+                rows.add_spans(row, buf, |c0, c1| {
+                    for b in c0 / BLOCK..=c1 / BLOCK {
+                        reached[b / 64] |= 1 << (b % 64);
+                    }
+                });
                 let mut out = Vec::new();
-                for (c, v) in buf.iter_mut().enumerate().take(c1 + 1).skip(c0) {
-                    let density = *v * rows.scale;
-                    *v = 0.0;
-                    if density > 0.0 {
-                        out.push(((row * cols + c) as u32, density));
+                for (w, word) in reached.iter_mut().enumerate() {
+                    let mut bits = std::mem::take(word);
+                    while bits != 0 {
+                        let b = w * 64 + bits.trailing_zeros() as usize;
+                        bits &= bits - 1;
+                        for c in b * BLOCK..((b + 1) * BLOCK).min(cols) {
+                            let v = &mut buf[c];
+                            let density = *v * rows.scale;
+                            *v = 0.0;
+                            if density > 0.0 {
+                                out.push(((row * cols + c) as u32, density));
+                            }
+                        }
                     }
                 }
                 out
