@@ -37,8 +37,8 @@ pub(crate) fn kde_sparse(
                     while bits != 0 {
                         let b = w * 64 + bits.trailing_zeros() as usize;
                         bits &= bits - 1;
-                        for c in b * BLOCK..((b + 1) * BLOCK).min(cols) {
-                            let v = &mut buf[c];
+                        let start = b * BLOCK;
+                        for (c, v) in buf.iter_mut().enumerate().take((start + BLOCK).min(cols)).skip(start) {
                             let density = *v * rows.scale;
                             *v = 0.0;
                             if density > 0.0 {
