@@ -405,7 +405,7 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
         .map(|&(m, f, lookback)| {
             let j = plan.folds[f];
             let scores = score_sparse(&binned, &grid, &params.methods[m], j + 1, lookback)?;
-            let ranked = ranked_cells(&scores, &study, max_allowed);
+            let ranked = ranked_cells(scores, &study, max_allowed);
             Ok(tests[f].evaluate(&ranked, &allowed, study_cells))
         })
         .collect();
