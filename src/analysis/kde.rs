@@ -40,7 +40,7 @@ use crate::model::budget::{check_work, stencil_cells};
 use rayon::prelude::*;
 use serde::Serialize;
 pub use sparse::kde_at_cells;
-pub(crate) use sparse::kde_sparse;
+pub(crate) use sparse::{kde_rows_fold, kde_sparse};
 
 /// A kernel shape.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]

@@ -30,7 +30,7 @@ use crate::analysis::points::WeightMode;
 use crate::analysis::predict::method::MAX_LOOKBACK_PERIODS;
 use crate::analysis::predict::{
     Binned, Period, PredictError, PredictMethod, STUDY_AREA_RULE, Strays, StudyMask, Weights, cells_for_coverage,
-    check_precision, data_end_s, half_lives, held_periods, ranked_cells, score_sparse, select_categories,
+    check_precision, data_end_s, half_lives, held_periods, score_top, select_categories,
 };
 use crate::grid::{BoxM, Grid};
 use crate::model::Dataset;
@@ -404,8 +404,7 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
         .par_iter()
         .map(|&(m, f, lookback)| {
             let j = plan.folds[f];
-            let scores = score_sparse(&binned, &grid, &params.methods[m], j + 1, lookback)?;
-            let ranked = ranked_cells(scores, &study, max_allowed);
+            let ranked = score_top(&binned, &grid, &params.methods[m], (j + 1, lookback), &study, max_allowed)?;
             Ok(tests[f].evaluate(&ranked, &allowed, study_cells))
         })
         .collect();

@@ -15,43 +15,77 @@ pub(crate) fn kde_sparse(
     kernel: Kernel,
     bandwidth_m: f64,
 ) -> Result<Vec<(u32, f64)>, KdeError> {
+    let each = |acc: &mut Vec<(u32, f64)>, _row: usize, cells: &[(u32, f64)]| acc.extend_from_slice(cells);
+    let join = |mut a: Vec<(u32, f64)>, mut b: Vec<(u32, f64)>| {
+        a.append(&mut b);
+        a
+    };
+    kde_rows_fold(points, grid, kernel, bandwidth_m, Vec::new, each, join)
+}
+
+/// A row's kernel sums and which 64-column blocks of it its points reached, kept by each thread between rows.
+struct RowScratch {
+    buf: Vec<f64>,
+    reached: Vec<u64>,
+    cells: Vec<(u32, f64)>,
+}
+
+/// The density's positive cells row by row, folded: `each(acc, row, cells)` is given every row of the grid, in
+/// ascending order within an accumulator, with its cells of positive density as `(cell, density per km2)`, cells
+/// ascending (the values of [`kde`], bit for bit; empty for a row nobody reaches); rows are folded in parallel into
+/// accumulators made by `identity` and joined by `join(a, b)`, `a`'s rows before `b`'s. Nothing the size of the grid
+/// is made: a row is read back only in the 64-column blocks its points reached.
+pub(crate) fn kde_rows_fold<A: Send>(
+    points: &Points,
+    grid: &Grid,
+    kernel: Kernel,
+    bandwidth_m: f64,
+    identity: impl Fn() -> A + Sync + Send,
+    each: impl Fn(&mut A, usize, &[(u32, f64)]) + Sync + Send,
+    join: impl Fn(A, A) -> A + Sync + Send,
+) -> Result<A, KdeError> {
+    const BLOCK: usize = 64;
     let merged = merged_within_cost(points, grid, kernel, bandwidth_m)?;
     let rows = RowKernel::new(&merged, grid, kernel, bandwidth_m);
     let cols = grid.cols;
-    // Each row reads back only the 64-column blocks its points reached, not the whole row.
-    const BLOCK: usize = 64;
-    let blocks = cols.div_ceil(BLOCK);
-    let per_row: Vec<Vec<(u32, f64)>> = (0..grid.rows)
-        .into_par_iter()
-        .map_init(
-            || (vec![0.0f64; cols], vec![0u64; blocks.div_ceil(64)]),
-            |(buf, reached), row| {
-                rows.add_spans(row, buf, |c0, c1| {
-                    for b in c0 / BLOCK..=c1 / BLOCK {
-                        reached[b / 64] |= 1 << (b % 64);
-                    }
-                });
-                let mut out = Vec::new();
-                for (w, word) in reached.iter_mut().enumerate() {
-                    let mut bits = std::mem::take(word);
-                    while bits != 0 {
-                        let b = w * 64 + bits.trailing_zeros() as usize;
-                        bits &= bits - 1;
-                        let start = b * BLOCK;
-                        for (c, v) in buf.iter_mut().enumerate().take((start + BLOCK).min(cols)).skip(start) {
-                            let density = *v * rows.scale;
-                            *v = 0.0;
-                            if density > 0.0 {
-                                out.push(((row * cols + c) as u32, density));
-                            }
-                        }
+    let scratch = || RowScratch {
+        buf: vec![0.0f64; cols],
+        reached: vec![0u64; cols.div_ceil(BLOCK).div_ceil(64)],
+        cells: Vec::new(),
+    };
+    let fold = |(mut s, mut acc): (RowScratch, A), row: usize| {
+        let RowScratch { buf, reached, cells } = &mut s;
+        rows.add_spans(row, buf, |c0, c1| {
+            for b in c0 / BLOCK..=c1 / BLOCK {
+                reached[b / 64] |= 1 << (b % 64);
+            }
+        });
+        cells.clear();
+        for (w, word) in reached.iter_mut().enumerate() {
+            let mut bits = std::mem::take(word);
+            while bits != 0 {
+                let start = (w * 64 + bits.trailing_zeros() as usize) * BLOCK;
+                bits &= bits - 1;
+                for (c, v) in buf.iter_mut().enumerate().take((start + BLOCK).min(cols)).skip(start) {
+                    let density = *v * rows.scale;
+                    *v = 0.0;
+                    if density > 0.0 {
+                        cells.push(((row * cols + c) as u32, density));
                     }
                 }
-                out
-            },
-        )
-        .collect();
-    Ok(per_row.concat())
+            }
+        }
+        each(&mut acc, row, cells);
+        (s, acc)
+    };
+    // Runs of rows, not single rows, per accumulator: each is made, filled and joined once.
+    let rows_per_task = grid.rows.div_ceil(4 * rayon::current_num_threads()).max(1);
+    Ok((0..grid.rows)
+        .into_par_iter()
+        .with_min_len(rows_per_task)
+        .fold(|| (scratch(), identity()), fold)
+        .map(|(_, acc)| acc)
+        .reduce(&identity, &join))
 }
 
 /// The density per km2 of `points` at `cells` of `grid` (cell indices, ascending), one value each in that order: what

@@ -224,6 +224,69 @@ fn top(mut v: Vec<(u32, f64)>, limit: usize) -> Vec<(u32, f64)> {
     v
 }
 
+/// [`ranked_cells`] kept as the scores come, without holding them all: the best `limit` study cells with a positive
+/// score among those offered (each cell offered once). Offers gather in a buffer; when it holds twice the limit it is
+/// cut to the best `limit` (a selection, linear), whose worst becomes the bar: a later offer not better than it cannot
+/// be among the best, having `limit` better ones already. The answer depends only on the cells and scores offered,
+/// never on their order or how they were split among threads ([`TopCells::join`]).
+pub(crate) struct TopCells<'a> {
+    study: &'a [bool],
+    limit: usize,
+    kept: Vec<(u32, f64)>,
+    /// The worst of the best `limit` at the last cut.
+    bar: Option<(u32, f64)>,
+}
+
+impl<'a> TopCells<'a> {
+    /// Keeping the best `limit` cells of `study`.
+    pub(crate) fn new(study: &'a [bool], limit: usize) -> TopCells<'a> {
+        TopCells { study, limit, kept: Vec::new(), bar: None }
+    }
+
+    /// Offer a cell's score: kept when positive, in the study area and better than the bar.
+    #[inline]
+    pub(crate) fn offer(&mut self, cell: u32, score: f64) {
+        if score > 0.0 && self.study.get(cell as usize).copied().unwrap_or(false) {
+            self.keep((cell, score));
+        }
+    }
+
+    #[inline]
+    fn keep(&mut self, c: (u32, f64)) {
+        if self.limit == 0 || self.bar.is_some_and(|bar| better(&c, &bar) != std::cmp::Ordering::Less) {
+            return;
+        }
+        self.kept.push(c);
+        if self.kept.len() >= 2 * self.limit.max(512) {
+            self.cut();
+        }
+    }
+
+    /// Down to the best `limit`, the worst of them the bar.
+    fn cut(&mut self) {
+        if self.kept.len() > self.limit && self.limit > 0 {
+            self.kept.select_nth_unstable_by(self.limit - 1, better);
+            self.kept.truncate(self.limit);
+            self.bar = self.kept.last().copied();
+        }
+    }
+
+    /// The best of both (cells offered to one are not offered to the other).
+    pub(crate) fn join(mut self, other: TopCells<'a>) -> TopCells<'a> {
+        for c in other.kept {
+            self.keep(c);
+        }
+        self
+    }
+
+    /// The cells kept, best first: [`ranked_cells`] of every cell offered.
+    pub(crate) fn ranked(mut self) -> Vec<(u32, f64)> {
+        self.cut();
+        self.kept.sort_unstable_by(better);
+        self.kept
+    }
+}
+
 /// [`ranked_cells`] of a dense score vector (one value per grid cell).
 pub fn ranked_cells_dense(scores: &[f64], study: &[bool], limit: usize) -> Vec<(u32, f64)> {
     if limit == 0 {
@@ -329,6 +392,35 @@ mod tests {
             want.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap().then(a.0.cmp(&b.0)));
             want.truncate(limit);
             prop_assert_eq!(ranked_cells(scores.clone(), &mask, limit), want);
+        }
+
+        /// Kept as they come, in any order and split between two keepers joined after, the best cells are
+        /// [`ranked_cells`]'s: many cells for few kept, so the keepers cut to their bar again and again.
+        #[test]
+        fn cells_kept_as_they_come_are_the_ranked_cells(
+            scores in proptest::collection::vec(prop_oneof![Just(0.0f64), Just(1.0), Just(2.5), 0.0f64..10.0], 0..6000),
+            limit in 0usize..60,
+            split in 0.0f64..1.0,
+            shift in 0usize..6000,
+        ) {
+            let n = scores.len();
+            let mask: Vec<bool> = (0..n).map(|i| i % 11 != 4).collect();
+            let sparse: Vec<(u32, f64)> = scores.iter().enumerate().map(|(i, &s)| (i as u32, s)).collect();
+            let want = ranked_cells(sparse.clone(), &mask, limit);
+            // Offered rotated (not in cell order), the first part to one keeper, the rest to another.
+            let mut order = sparse;
+            if n > 0 {
+                order.rotate_left(shift % n);
+            }
+            let at = (split * n as f64) as usize;
+            let (mut a, mut b) = (TopCells::new(&mask, limit), TopCells::new(&mask, limit));
+            for &(c, s) in &order[..at] {
+                a.offer(c, s);
+            }
+            for &(c, s) in &order[at..] {
+                b.offer(c, s);
+            }
+            prop_assert_eq!(a.join(b).ranked(), want);
         }
     }
 }

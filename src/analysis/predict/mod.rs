@@ -31,7 +31,7 @@ pub use method::{DEFAULT_LOOKBACK_PERIODS, MethodParseError, PredictMethod};
 pub use periods::{Period, data_end_s, held_periods};
 
 pub(crate) use bins::Binned;
-pub(crate) use score::score_sparse;
+pub(crate) use score::{score_sparse, score_top};
 
 use super::kde::KdeError;
 use super::points::WeightMode;

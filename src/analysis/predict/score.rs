@@ -4,8 +4,9 @@
 
 use super::PredictError;
 use super::bins::{Binned, OUTSIDE, decay_factor};
+use super::cut::{TopCells, ranked_cells};
 use super::method::PredictMethod;
-use crate::analysis::kde::{Kernel, kde_sparse};
+use crate::analysis::kde::{Kernel, kde_rows_fold, kde_sparse};
 use crate::analysis::points::Points;
 use crate::grid::Grid;
 
@@ -48,6 +49,44 @@ pub(crate) fn score_sparse(
             Ok(prospective(b, grid, periods, fit_end, band_m, time_band_days))
         }
     }
+}
+
+/// The best `limit` cells of `study` for the fit [`score_sparse`] makes, best first: exactly
+/// `ranked_cells(score_sparse(..), study, limit)`. The kernel methods rank each row's cells as the density makes them
+/// and never hold a county's several hundred thousand scores at once (the backtest makes hundreds of fits).
+pub(crate) fn score_top(
+    b: &Binned,
+    grid: &Grid,
+    method: &PredictMethod,
+    (first, lookback): (usize, usize),
+    study: &[bool],
+    limit: usize,
+) -> Result<Vec<(u32, f64)>, PredictError> {
+    let fit_end = b.bounds[first];
+    let periods = first..(first + lookback).min(b.n_periods());
+    let (points, bandwidth_m, blended) = match *method {
+        PredictMethod::Kde { bandwidth_m, .. } => (incident_points(b, periods, |k| b.inc_fit[k]), bandwidth_m, None),
+        PredictMethod::Blend { bandwidth_m, smoothing, .. } => {
+            let (col, h) = decay_column(b, method)?;
+            let counts =
+                sum_entries(b, periods.clone(), |e, p| b.entry_decay[col][e] * decay_factor(fit_end - b.bounds[p], h));
+            let points = incident_points(b, periods, |k| b.inc_fit[k] * decay_factor(fit_end - b.inc_mid_s[k], h));
+            (points, bandwidth_m, Some((counts, smoothing * grid.cell_area_m2() / 1e6, 1.0 - smoothing)))
+        }
+        _ => return Ok(ranked_cells(score_sparse(b, grid, method, first, lookback)?, study, limit)),
+    };
+    let cols = grid.cols as u32;
+    let each = |top: &mut TopCells<'_>, row: usize, cells: &[(u32, f64)]| match &blended {
+        None => cells.iter().for_each(|&(cell, v)| top.offer(cell, v)),
+        Some((counts, per_cell, count_share)) => {
+            let row = row as u32;
+            let lo = counts.partition_point(|&(c, _)| c < row * cols);
+            let hi = counts.partition_point(|&(c, _)| c < (row + 1) * cols);
+            blend_each(cells, *per_cell, &counts[lo..hi], *count_share, |cell, v| top.offer(cell, v));
+        }
+    };
+    let new = || TopCells::new(study, limit);
+    Ok(kde_rows_fold(&points, grid, Kernel::Quartic, bandwidth_m, new, each, TopCells::join)?.ranked())
 }
 
 fn decay_column(b: &Binned, method: &PredictMethod) -> Result<(usize, f64), PredictError> {
@@ -97,8 +136,21 @@ fn positive(dense: &[f64]) -> Sparse {
 
 /// `density x per_cell + counts x count_share` per cell, positive cells only, cells ascending (a cell missing from a
 /// list is 0 there, added in the same order as on a dense grid: the density term first).
-fn blend(density: &Sparse, per_cell: f64, counts: &Sparse, count_share: f64) -> Sparse {
+fn blend(density: &[(u32, f64)], per_cell: f64, counts: &[(u32, f64)], count_share: f64) -> Sparse {
     let mut out: Sparse = Vec::with_capacity(density.len().max(counts.len()));
+    blend_each(density, per_cell, counts, count_share, |cell, v| out.push((cell, v)));
+    out
+}
+
+/// [`blend`]'s positive cells, each given to `f` in ascending order.
+#[inline(always)]
+fn blend_each(
+    density: &[(u32, f64)],
+    per_cell: f64,
+    counts: &[(u32, f64)],
+    count_share: f64,
+    mut f: impl FnMut(u32, f64),
+) {
     let (mut d, mut c) = (density.iter().peekable(), counts.iter().peekable());
     loop {
         let (cell, v) = match (d.peek(), c.peek()) {
@@ -122,10 +174,9 @@ fn blend(density: &Sparse, per_cell: f64, counts: &Sparse, count_share: f64) -> 
             }
         };
         if v > 0.0 {
-            out.push((cell, v));
+            f(cell, v);
         }
     }
-    out
 }
 
 /// Bowers, Johnson & Pease (2004) on the grid (see [`PredictMethod`]'s docs): each incident adds

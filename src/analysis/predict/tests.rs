@@ -162,6 +162,36 @@ proptest! {
         }
     }
 
+    /// The backtest's ranking of a fit made row by row (`score_top`) is the ranking of the whole fit's scores, cell for
+    /// cell and bit for bit, whatever the study area and the number of cells kept; a blend whose kernel is narrower
+    /// than a cell has cells with counts and no density, which are ranked too.
+    #[test]
+    fn ranking_a_fit_as_it_is_made_is_ranking_its_scores(
+        rows in rows_strategy(),
+        end_day in 30i64..130,
+        mask_step in 1u64..7,
+        limit in 0usize..40,
+    ) {
+        let ds = dataset(&rows);
+        let grid = grid_for(&ds, 50.0);
+        let fit_end = month_start_s(2024, 1).unwrap() + end_day * DAY;
+        let study: Vec<bool> = (0..grid.n_cells() as u64).map(|i| (i * mask_step) % 7 != 3).collect();
+        let mut all = methods();
+        all.push("blend:30d:10:0.3:2".parse().unwrap());
+        for m in all {
+            let period = Period::Days(14);
+            let selected = select_categories(&ds, &[]).unwrap();
+            let bounds = fit_bounds(&m, period, fit_end);
+            let w = Weights::count();
+            let binned = Binned::build(&ds, &selected, &grid, &bounds, &w, &half_lives(std::slice::from_ref(&m)));
+            let lookback = lookback_periods(&m, &bounds, 0).unwrap_or(binned.n_periods());
+            let bits = |v: Vec<(u32, f64)>| v.into_iter().map(|(c, s)| (c, s.to_bits())).collect::<Vec<_>>();
+            let want = ranked_cells(score_sparse(&binned, &grid, &m, 0, lookback).unwrap(), &study, limit);
+            let got = score_top(&binned, &grid, &m, (0, lookback), &study, limit).unwrap();
+            prop_assert_eq!(bits(got), bits(want), "{}", m);
+        }
+    }
+
     /// Changing, adding or removing anything at or after the fit's end never changes a score.
     #[test]
     fn the_future_never_leaks(rows in rows_strategy(), future in rows_strategy(), end_day in 20i64..110) {
