@@ -364,21 +364,29 @@ impl<'a> RowKernel<'a> {
     /// have changed).
     #[inline(always)]
     fn add_spans(&self, row: usize, out: &mut [f64], mut on_span: impl FnMut(usize, usize)) {
-        let (grid, merged, shape) = (self.grid, self.merged, &self.shape);
-        let yc = grid.row_centre_y(row);
-        let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
-        let hi = merged.y_m.partition_point(|&y| y < yc + self.r);
-        for k in lo..hi {
-            let dy = yc - merged.y_m[k];
-            let dy2 = dy * dy;
-            if dy2 >= shape.r2 {
-                continue;
-            }
-            let (xp, w) = (merged.x_m[k], merged.w[k]);
-            let Some((c0, c1)) = self.span(xp, dy2) else { continue };
-            add_row(&mut out[c0..=c1], &self.col_x[c0..=c1], xp, dy2, w, shape);
+        for Reach { xp, w, dy2, c0, c1 } in self.reaching(row) {
+            add_row(&mut out[c0..=c1], &self.col_x[c0..=c1], xp, dy2, w, &self.shape);
             on_span(c0, c1);
         }
+    }
+
+    /// The points whose kernel reaches `row`, in point order, each with the columns it may reach.
+    #[inline(always)]
+    fn reaching(&self, row: usize) -> impl Iterator<Item = Reach> + '_ {
+        let (merged, r2) = (self.merged, self.shape.r2);
+        let yc = self.grid.row_centre_y(row);
+        let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
+        let hi = merged.y_m.partition_point(|&y| y < yc + self.r);
+        (lo..hi).filter_map(move |k| {
+            let dy = yc - merged.y_m[k];
+            let dy2 = dy * dy;
+            if dy2 >= r2 {
+                return None;
+            }
+            let (xp, w) = (merged.x_m[k], merged.w[k]);
+            let (c0, c1) = self.span(xp, dy2)?;
+            Some(Reach { xp, w, dy2, c0, c1 })
+        })
     }
 
     /// The columns of the grid a point at `xp` reaches on a row `sqrt(dy2)` from it: those whose centres may lie
@@ -408,18 +416,8 @@ impl<'a> RowKernel<'a> {
     /// cell's sum takes the same points in the same order with the same arithmetic as a whole row's, so it has the
     /// same bits.
     fn add_at(&self, row: usize, cols: &[usize], out: &mut [f64]) {
-        let (merged, shape) = (self.merged, &self.shape);
-        let yc = self.grid.row_centre_y(row);
-        let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
-        let hi = merged.y_m.partition_point(|&y| y < yc + self.r);
-        for k in lo..hi {
-            let dy = yc - merged.y_m[k];
-            let dy2 = dy * dy;
-            if dy2 >= shape.r2 {
-                continue;
-            }
-            let (xp, w) = (merged.x_m[k], merged.w[k]);
-            let Some((c0, c1)) = self.span(xp, dy2) else { continue };
+        let shape = &self.shape;
+        for Reach { xp, w, dy2, c0, c1 } in self.reaching(row) {
             let (a, b) = (cols.partition_point(|&c| c < c0), cols.partition_point(|&c| c <= c1));
             for (o, &c) in out[a..b].iter_mut().zip(&cols[a..b]) {
                 let dx = self.col_x[c] - xp;
@@ -430,6 +428,16 @@ impl<'a> RowKernel<'a> {
             }
         }
     }
+}
+
+/// A point reaching a row: its x, weight and squared distance from the row's centre line, and the columns it may
+/// reach ([`RowKernel::span`]).
+struct Reach {
+    xp: f64,
+    w: f64,
+    dy2: f64,
+    c0: usize,
+    c1: usize,
 }
 
 /// Add one point's kernel along part of a row. The polynomial kernels add `0.0` outside the support instead of

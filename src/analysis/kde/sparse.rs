@@ -136,6 +136,25 @@ mod tests {
     use crate::geo::CrsDef;
     use proptest::prelude::*;
 
+    /// A 700 x 1000 m grid of `cell_m` cells and the weighted points `(x, y, w)`.
+    fn grid_and_points(cell_m: f64, pts: &[(f64, f64, f64)]) -> (Grid, Points) {
+        let g = Grid::new(
+            0.0,
+            0.0,
+            cell_m,
+            (700.0 / cell_m) as usize,
+            (1000.0 / cell_m) as usize,
+            &CrsDef::utm_for(-2.0, 50.7),
+        )
+        .unwrap();
+        let points = Points {
+            x_m: pts.iter().map(|p| p.0).collect(),
+            y_m: pts.iter().map(|p| p.1).collect(),
+            w: pts.iter().map(|p| p.2).collect(),
+        };
+        (g, points)
+    }
+
     proptest! {
         /// The sparse cells are exactly the positive cells of the dense surface, with the same bits.
         #[test]
@@ -145,13 +164,7 @@ mod tests {
             cell_m in prop_oneof![Just(10.0f64), Just(25.0), Just(50.0)],
             epanechnikov in any::<bool>(),
         ) {
-            let g = Grid::new(0.0, 0.0, cell_m, (700.0 / cell_m) as usize, (1000.0 / cell_m) as usize,
-                &CrsDef::utm_for(-2.0, 50.7)).unwrap();
-            let points = Points {
-                x_m: pts.iter().map(|p| p.0).collect(),
-                y_m: pts.iter().map(|p| p.1).collect(),
-                w: pts.iter().map(|p| p.2).collect(),
-            };
+            let (g, points) = grid_and_points(cell_m, &pts);
             let kernel = if epanechnikov { Kernel::Epanechnikov } else { Kernel::Quartic };
             let dense = kde(&points, &g, kernel, bandwidth_m).unwrap().density_per_km2;
             let want: Vec<(u32, u64)> =
@@ -173,13 +186,7 @@ mod tests {
             kernel in prop_oneof![Just(Kernel::Quartic), Just(Kernel::Epanechnikov), Just(Kernel::Gaussian)],
             picks in proptest::collection::btree_set(0usize..7000, 0..200),
         ) {
-            let g = Grid::new(0.0, 0.0, cell_m, (700.0 / cell_m) as usize, (1000.0 / cell_m) as usize,
-                &CrsDef::utm_for(-2.0, 50.7)).unwrap();
-            let points = Points {
-                x_m: pts.iter().map(|p| p.0).collect(),
-                y_m: pts.iter().map(|p| p.1).collect(),
-                w: pts.iter().map(|p| p.2).collect(),
-            };
+            let (g, points) = grid_and_points(cell_m, &pts);
             let cells: Vec<u32> = picks.into_iter().filter(|&c| c < g.n_cells()).map(|c| c as u32).collect();
             let dense = kde(&points, &g, kernel, bandwidth_m).unwrap().density_per_km2;
             let want: Vec<u64> = cells.iter().map(|&c| dense[c as usize].to_bits()).collect();
