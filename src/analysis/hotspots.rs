@@ -245,13 +245,13 @@ pub fn find_hotspots_in(
     let study_cells = (0..grid.n_cells()).filter(|&i| in_study(i)).count();
     let study_area_m2 = study_cells as f64 * grid.cell_area_m2();
     let share_cells = |share: f64, available: usize| -> Result<usize, HotspotError> {
-        if !(share > 0.0 && share <= 1.0) {
-            return Err(HotspotError::BadShare(share));
+        match inputs.study {
+            Some(_) => cells_of_share(share, study_cells),
+            None if share > 0.0 && share <= 1.0 => {
+                Ok(((share * available as f64).ceil() as usize).clamp(1, available.max(1)))
+            }
+            None => Err(HotspotError::BadShare(share)),
         }
-        Ok(match inputs.study {
-            Some(_) => cells_of_share(share, study_cells)?,
-            None => ((share * available as f64).ceil() as usize).clamp(1, available.max(1)),
-        })
     };
     let (flag, threshold): (Vec<bool>, Option<f64>) = match rule {
         CellRule::TopShare(share) => {

@@ -216,12 +216,24 @@ pub fn ranked_cells(mut scores: Vec<(u32, f64)>, study: &[bool], limit: usize) -
 
 /// The best `limit` of `v` (positive study cells), best first.
 fn top(mut v: Vec<(u32, f64)>, limit: usize) -> Vec<(u32, f64)> {
-    if v.len() > limit {
-        v.select_nth_unstable_by(limit - 1, better);
-        v.truncate(limit);
-    }
+    keep_best(&mut v, limit);
     v.sort_unstable_by(better);
     v
+}
+
+/// Cut `v` to its best `limit` (in no order) when it holds more; whether a selection was made (none for a limit of
+/// 0, which empties it).
+fn keep_best(v: &mut Vec<(u32, f64)>, limit: usize) -> bool {
+    if limit == 0 {
+        v.clear();
+        return false;
+    }
+    if v.len() <= limit {
+        return false;
+    }
+    v.select_nth_unstable_by(limit - 1, better);
+    v.truncate(limit);
+    true
 }
 
 /// [`ranked_cells`] kept as the scores come, without holding them all: the best `limit` study cells with a positive
@@ -264,9 +276,8 @@ impl<'a> TopCells<'a> {
 
     /// Down to the best `limit`, the worst of them the bar.
     fn cut(&mut self) {
-        if self.kept.len() > self.limit && self.limit > 0 {
-            self.kept.select_nth_unstable_by(self.limit - 1, better);
-            self.kept.truncate(self.limit);
+        if keep_best(&mut self.kept, self.limit) {
+            // After the selection the last is the worst kept.
             self.bar = self.kept.last().copied();
         }
     }
@@ -280,10 +291,8 @@ impl<'a> TopCells<'a> {
     }
 
     /// The cells kept, best first: [`ranked_cells`] of every cell offered.
-    pub(crate) fn ranked(mut self) -> Vec<(u32, f64)> {
-        self.cut();
-        self.kept.sort_unstable_by(better);
-        self.kept
+    pub(crate) fn ranked(self) -> Vec<(u32, f64)> {
+        top(self.kept, self.limit)
     }
 }
 

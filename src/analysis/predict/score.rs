@@ -32,18 +32,15 @@ pub(crate) fn score_sparse(
             let (col, h) = decay_column(b, method)?;
             Ok(sum_entries(b, periods, |e, p| b.entry_decay[col][e] * decay_factor(fit_end - b.bounds[p], h)))
         }
-        PredictMethod::Kde { bandwidth_m, .. } => {
-            let points = incident_points(b, periods, |k| b.inc_fit[k]);
-            Ok(kde_sparse(&points, grid, Kernel::Quartic, bandwidth_m)?)
-        }
-        PredictMethod::Blend { bandwidth_m, smoothing, .. } => {
-            let (col, h) = decay_column(b, method)?;
-            let counts =
-                sum_entries(b, periods.clone(), |e, p| b.entry_decay[col][e] * decay_factor(fit_end - b.bounds[p], h));
-            let points = incident_points(b, periods, |k| b.inc_fit[k] * decay_factor(fit_end - b.inc_mid_s[k], h));
-            let density = kde_sparse(&points, grid, Kernel::Quartic, bandwidth_m)?;
-            let per_cell = smoothing * grid.cell_area_m2() / 1e6;
-            Ok(blend(&density, per_cell, &counts, 1.0 - smoothing))
+        PredictMethod::Kde { .. } | PredictMethod::Blend { .. } => {
+            let Some(fit) = KernelFit::of(b, grid, method, first, lookback)? else {
+                return Err(PredictError::Internal(format!("{method} has no kernel")));
+            };
+            let density = kde_sparse(&fit.points, grid, Kernel::Quartic, fit.bandwidth_m)?;
+            Ok(match &fit.blended {
+                None => density,
+                Some(Blended { counts, per_cell, count_share }) => blend(&density, *per_cell, counts, *count_share),
+            })
         }
         PredictMethod::Prospective { band_m, time_band_days } => {
             Ok(prospective(b, grid, periods, fit_end, band_m, time_band_days))
@@ -62,23 +59,13 @@ pub(crate) fn score_top(
     study: &[bool],
     limit: usize,
 ) -> Result<Vec<(u32, f64)>, PredictError> {
-    let fit_end = b.bounds[first];
-    let periods = first..(first + lookback).min(b.n_periods());
-    let (points, bandwidth_m, blended) = match *method {
-        PredictMethod::Kde { bandwidth_m, .. } => (incident_points(b, periods, |k| b.inc_fit[k]), bandwidth_m, None),
-        PredictMethod::Blend { bandwidth_m, smoothing, .. } => {
-            let (col, h) = decay_column(b, method)?;
-            let counts =
-                sum_entries(b, periods.clone(), |e, p| b.entry_decay[col][e] * decay_factor(fit_end - b.bounds[p], h));
-            let points = incident_points(b, periods, |k| b.inc_fit[k] * decay_factor(fit_end - b.inc_mid_s[k], h));
-            (points, bandwidth_m, Some((counts, smoothing * grid.cell_area_m2() / 1e6, 1.0 - smoothing)))
-        }
-        _ => return Ok(ranked_cells(score_sparse(b, grid, method, first, lookback)?, study, limit)),
+    let Some(KernelFit { points, bandwidth_m, blended }) = KernelFit::of(b, grid, method, first, lookback)? else {
+        return Ok(ranked_cells(score_sparse(b, grid, method, first, lookback)?, study, limit));
     };
     let cols = grid.cols as u32;
     let each = |top: &mut TopCells<'_>, row: usize, cells: &[(u32, f64)]| match &blended {
         None => cells.iter().for_each(|&(cell, v)| top.offer(cell, v)),
-        Some((counts, per_cell, count_share)) => {
+        Some(Blended { counts, per_cell, count_share }) => {
             let row = row as u32;
             let lo = counts.partition_point(|&(c, _)| c < row * cols);
             let hi = counts.partition_point(|&(c, _)| c < (row + 1) * cols);
@@ -87,6 +74,55 @@ pub(crate) fn score_top(
     };
     let new = || TopCells::new(study, limit);
     Ok(kde_rows_fold(&points, grid, Kernel::Quartic, bandwidth_m, new, each, TopCells::join)?.ranked())
+}
+
+/// What a kernel method's fit is made of: the lookback's incidents as weighted points and the bandwidth, and for a
+/// blend its decayed counts per cell and the two terms' shares.
+struct KernelFit {
+    points: Points,
+    bandwidth_m: f64,
+    blended: Option<Blended>,
+}
+
+/// A blend's count term: `density x per_cell + counts x count_share` per cell.
+struct Blended {
+    counts: Sparse,
+    per_cell: f64,
+    count_share: f64,
+}
+
+impl KernelFit {
+    /// The kernel fit of `method` ending at `b.bounds[first]` over `lookback` periods; `None` for a method without a
+    /// kernel (counts, decay, prospective).
+    fn of(
+        b: &Binned,
+        grid: &Grid,
+        method: &PredictMethod,
+        first: usize,
+        lookback: usize,
+    ) -> Result<Option<KernelFit>, PredictError> {
+        let fit_end = b.bounds[first];
+        let periods = first..(first + lookback).min(b.n_periods());
+        Ok(match *method {
+            PredictMethod::Kde { bandwidth_m, .. } => {
+                Some(KernelFit { points: incident_points(b, periods, |k| b.inc_fit[k]), bandwidth_m, blended: None })
+            }
+            PredictMethod::Blend { bandwidth_m, smoothing, .. } => {
+                let (col, h) = decay_column(b, method)?;
+                let counts = sum_entries(b, periods.clone(), |e, p| {
+                    b.entry_decay[col][e] * decay_factor(fit_end - b.bounds[p], h)
+                });
+                let points = incident_points(b, periods, |k| b.inc_fit[k] * decay_factor(fit_end - b.inc_mid_s[k], h));
+                let per_cell = smoothing * grid.cell_area_m2() / 1e6;
+                Some(KernelFit {
+                    points,
+                    bandwidth_m,
+                    blended: Some(Blended { counts, per_cell, count_share: 1.0 - smoothing }),
+                })
+            }
+            _ => None,
+        })
+    }
 }
 
 fn decay_column(b: &Binned, method: &PredictMethod) -> Result<(usize, f64), PredictError> {
