@@ -373,6 +373,16 @@ impl<'a> RowKernel<'a> {
     /// The points whose kernel reaches `row`, in point order, each with the columns it may reach.
     #[inline(always)]
     fn reaching(&self, row: usize) -> impl Iterator<Item = Reach> + '_ {
+        self.in_band(row).filter_map(move |(xp, w, dy2)| {
+            let (c0, c1) = self.span(xp, dy2)?;
+            Some(Reach { xp, w, dy2, c0, c1 })
+        })
+    }
+
+    /// The points within the kernel's support of `row`'s centre line, in point order: x, weight and squared
+    /// distance from the line.
+    #[inline(always)]
+    fn in_band(&self, row: usize) -> impl Iterator<Item = (f64, f64, f64)> + '_ {
         let (merged, r2) = (self.merged, self.shape.r2);
         let yc = self.grid.row_centre_y(row);
         let lo = merged.y_m.partition_point(|&y| y <= yc - self.r);
@@ -380,12 +390,7 @@ impl<'a> RowKernel<'a> {
         (lo..hi).filter_map(move |k| {
             let dy = yc - merged.y_m[k];
             let dy2 = dy * dy;
-            if dy2 >= r2 {
-                return None;
-            }
-            let (xp, w) = (merged.x_m[k], merged.w[k]);
-            let (c0, c1) = self.span(xp, dy2)?;
-            Some(Reach { xp, w, dy2, c0, c1 })
+            (dy2 < r2).then(|| (merged.x_m[k], merged.w[k], dy2))
         })
     }
 
@@ -414,21 +419,45 @@ impl<'a> RowKernel<'a> {
 
     /// [`RowKernel::add`] at some columns of `row` only (`cols` ascending; `out[j]` is column `cols[j]`): every
     /// cell's sum takes the same points in the same order with the same arithmetic as a whole row's, so it has the
-    /// same bits.
+    /// same bits. With few cells, each point is tested at every one of them (a cell outside the point's
+    /// [`RowKernel::span`] fails the same `d2` test there), and points further than the support and a cell from all
+    /// of them are passed over at once.
     fn add_at(&self, row: usize, cols: &[usize], out: &mut [f64]) {
+        let (Some(&first), Some(&last)) = (cols.first(), cols.last()) else { return };
         let shape = &self.shape;
-        for Reach { xp, w, dy2, c0, c1 } in self.reaching(row) {
-            let (a, b) = (cols.partition_point(|&c| c < c0), cols.partition_point(|&c| c <= c1));
-            for (o, &c) in out[a..b].iter_mut().zip(&cols[a..b]) {
-                let dx = self.col_x[c] - xp;
-                let d2 = dx * dx + dy2;
-                if d2 < shape.r2 {
-                    *o += w * shape.eval(d2);
+        let add = |o: &mut f64, c: usize, xp: f64, w: f64, dy2: f64| {
+            let dx = self.col_x[c] - xp;
+            let d2 = dx * dx + dy2;
+            if d2 < shape.r2 {
+                *o += w * shape.eval(d2);
+            }
+        };
+        if cols.len() > FEW_COLUMNS {
+            // Many cells: each point's own columns, found by bisection.
+            for Reach { xp, w, dy2, c0, c1 } in self.reaching(row) {
+                let (a, b) = (cols.partition_point(|&c| c < c0), cols.partition_point(|&c| c <= c1));
+                for (o, &c) in out[a..b].iter_mut().zip(&cols[a..b]) {
+                    add(o, c, xp, w, dy2);
                 }
+            }
+            return;
+        }
+        let margin = self.r + self.grid.cell_m;
+        let (x_lo, x_hi) = (self.col_x[first] - margin, self.col_x[last] + margin);
+        for (xp, w, dy2) in self.in_band(row) {
+            if xp < x_lo || xp > x_hi {
+                continue;
+            }
+            for (o, &c) in out.iter_mut().zip(cols) {
+                add(o, c, xp, w, dy2);
             }
         }
     }
 }
+
+/// Up to this many chosen cells in a row, [`RowKernel::add_at`] tests every point at each of them rather than
+/// finding each point's columns.
+const FEW_COLUMNS: usize = 16;
 
 /// A point reaching a row: its x, weight and squared distance from the row's centre line, and the columns it may
 /// reach ([`RowKernel::span`]).

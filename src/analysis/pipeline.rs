@@ -2,21 +2,24 @@
 //! (automatically when not given, saying how), then density, Gi* and hotspots as asked. The CLI and the server call
 //! this, so both resolve parameters the same way.
 
-use super::backtest::{DEFAULT_METHOD, MethodChoice, choose_method, stray_note};
+use super::backtest::{DEFAULT_METHOD, MethodChoice, choose_method};
 use super::counts::{GridCounts, grid_counts};
 use super::gistar::{GiStar, GiStarError, GiStarOptions, gistar_grid_within};
 use super::hotspots::{CellInputs, CellRule, HotspotError, HotspotSet, RankBy, find_hotspots_in};
-use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, auto_bandwidth, kde_within};
+use super::kde::{BandwidthChoice, DensitySurface, KdeError, Kernel, kde_within};
 use super::points::{Points, WeightMode};
-use super::predict::{PredictError, PredictMethod, Strays, Weights, data_end_s, hull_mask};
+use super::predict::{PredictError, PredictMethod, Strays, Weights, hull_mask};
 pub use super::spec::AnalysisParams;
-use super::spec::{HotspotRule, Method, PREDICT_CELL_M, PREDICT_MAX_CELLS};
+use super::spec::{HotspotRule, Method};
 use super::study_boundary::StudyBoundary;
 use crate::geo::{CrsError, Projector};
-use crate::grid::{AUTO_CELL_RULE, BoxM, Grid, GridError, auto_cell_m};
-use crate::model::{Budget, Dataset, Query, QueryError, Selection};
+use crate::grid::{Grid, GridError};
+use crate::model::{Budget, Dataset, QueryError, Selection};
+pub use prepare::{prepare, prepare_for_rule, prepare_in, rule_params};
 use serde::Serialize;
 use std::sync::Arc;
+
+mod prepare;
 
 /// Errors of an analysis run.
 #[derive(Debug, thiserror::Error)]
@@ -153,209 +156,6 @@ pub struct Prepared {
     box_rows: Option<Vec<u32>>,
     /// [`Prepared::history`], made on first use.
     history: std::sync::OnceLock<Option<Arc<Dataset>>>,
-}
-
-/// The extent of the central 98% of points (1st to 99th percentile on each axis), so a few stray points (police.uk
-/// records crimes its force dealt with far away) do not coarsen the automatic cell size.
-fn robust_extent(p: &Points) -> Option<BoxM> {
-    let q = |v: &[f64]| {
-        let mut s: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
-        s.sort_by(f64::total_cmp);
-        let at = |f: f64| s[((s.len() - 1) as f64 * f) as usize];
-        (!s.is_empty()).then(|| (at(0.01), at(0.99)))
-    };
-    let ((x0, x1), (y0, y1)) = (q(&p.x_m)?, q(&p.y_m)?);
-    Some(BoxM { min_x_m: x0, min_y_m: y0, max_x_m: x1, max_y_m: y1 })
-}
-
-/// Select, weight and resolve the grid and bandwidth. `harm_by_category[c]` weights category id `c` when weighting
-/// by harm.
-pub fn prepare(
-    ds: &Dataset,
-    params: &AnalysisParams,
-    harm_by_category: &[f64],
-    harm_label: &str,
-) -> Result<Prepared, AnalysisError> {
-    prepare_in(ds, params, harm_by_category, harm_label, None)
-}
-
-/// [`prepare`] within a study boundary: `boundary` is the layer `params.study_area` names, resolved by the caller
-/// (the CLI from the store, the server from its layers); a `study_area` without its boundary is an error.
-pub fn prepare_in(
-    ds: &Dataset,
-    params: &AnalysisParams,
-    harm_by_category: &[f64],
-    harm_label: &str,
-    boundary: Option<&StudyBoundary>,
-) -> Result<Prepared, AnalysisError> {
-    let boundary = match (&params.study_area, boundary) {
-        (None, _) => None,
-        (Some(name), Some(b)) if b.name == *name => Some(b),
-        (Some(name), _) => return Err(AnalysisError::StudyArea(name.clone())),
-    };
-    // The query keeps only the incidents inside its box when it has one (a county of a national store); the grid
-    // then covers those incidents only. The box's rows of every time and category are found once: the window is
-    // selected among them, and they are the place's history ([`Prepared::history`]).
-    let box_rows = params.query.bbox_lonlat.map(|b| crate::model::query::rows_in_lonlat_box(ds, b));
-    let among = |q: &Query| match &box_rows {
-        Some(rows) => q.select_among(ds, rows),
-        None => q.select(ds),
-    };
-    let mut selection = among(&params.query)?;
-    let mut outside = 0usize;
-    let inside = |i: u32| boundary.is_none_or(|b| b.contains_m(ds.x_m()[i as usize], ds.y_m()[i as usize]));
-    if boundary.is_some() {
-        let before = selection.indices.len();
-        selection.indices.retain(|&i| inside(i));
-        outside = before - selection.indices.len();
-    }
-    if selection.is_empty() {
-        return Err(AnalysisError::Empty);
-    }
-    let weights = (params.weight == WeightMode::Harm).then_some(harm_by_category);
-    let mut points = Points::from_selection(ds, &selection, weights);
-    let mut warnings = selection.warnings.clone();
-    if let Some(b) = boundary
-        && outside > 0
-    {
-        warnings.push(format!(
-            "{outside} selected incident{} outside the study area '{}' {} left out of the analysis",
-            if outside == 1 { "" } else { "s" },
-            b.name,
-            if outside == 1 { "is" } else { "are" }
-        ));
-    }
-    // Strays are judged against every category's incidents of the window and place: the selection itself when it
-    // has every category.
-    let reference = match params.query.categories.is_empty() {
-        true => None,
-        false => Some(among(&Query { categories: Vec::new(), ..params.query.clone() })?),
-    };
-    let (ref_x, ref_y): (Vec<f64>, Vec<f64>) = reference
-        .as_ref()
-        .unwrap_or(&selection)
-        .indices
-        .iter()
-        .filter(|&&i| inside(i))
-        .map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize]))
-        .unzip();
-    let strays = Strays::find(&points.x_m, &points.y_m, &ref_x, &ref_y);
-    if strays.incidents > 0 {
-        let keep = |v: &[f64]| v.iter().zip(&strays.keep).filter(|&(_, &k)| k).map(|(&x, _)| x).collect::<Vec<f64>>();
-        points = Points { x_m: keep(&points.x_m), y_m: keep(&points.y_m), w: keep(&points.w) };
-        warnings.push(stray_note(ds, &strays));
-    }
-    let (bandwidth_m, bandwidth_rule) = match params.bandwidth_m {
-        Some(b) => (b, None),
-        None => {
-            let choice = auto_bandwidth(&points)?;
-            (choice.bandwidth_m, Some(choice))
-        }
-    };
-    if !(bandwidth_m.is_finite() && bandwidth_m > 0.0) {
-        return Err(KdeError::BadBandwidth(bandwidth_m).into());
-    }
-    let full = BoxM::of_points(&points.x_m, &points.y_m).ok_or(AnalysisError::Empty)?;
-    let (cell_m, cell_rule) = match params.cell_m {
-        Some(c) => (c, None),
-        None => (auto_cell_m(&robust_extent(&points).unwrap_or(full)), Some(AUTO_CELL_RULE)),
-    };
-    let support = params.kernel.support_m(bandwidth_m);
-    // The data's own grid first, so a cell size that is too fine is blamed on cell_m; then the grid grown by the
-    // kernel's reach, whose failure is the bandwidth's.
-    let gistar_grid = Grid::covering(&full, 0.0, cell_m, ds.crs())?;
-    let grid = Grid::covering(&full, support, cell_m, ds.crs())
-        .map_err(|source| KdeError::ReachTooLarge { bandwidth_m, source })?;
-    crate::analysis::kde::check_kde_cost_of(&points, &grid, params.kernel, bandwidth_m)?;
-    let fmt = |t: Option<i64>| t.map(crate::model::time::format_instant);
-    let resolved = ResolvedParams {
-        from: fmt(params.query.from_s),
-        to: fmt(params.query.to_s),
-        categories: params.query.categories.clone(),
-        weight: params.weight,
-        harm_table: (params.weight == WeightMode::Harm).then(|| harm_label.to_owned()),
-        kernel: params.kernel,
-        bandwidth_m,
-        bandwidth_rule,
-        cell_m,
-        cell_rule,
-        crs: ds.crs().label.clone(),
-        bbox: params.query.bbox_lonlat,
-        grid_cols: grid.cols,
-        grid_rows: grid.rows,
-        grid_origin_m: [grid.origin_x_m, grid.origin_y_m],
-    };
-    let mut study = hull_mask(&points, &grid);
-    if let Some(b) = boundary {
-        for (s, inside) in study.iter_mut().zip(b.cell_mask(&grid)) {
-            *s = *s && inside;
-        }
-    }
-    let fit_end_s = params.query.to_s.or_else(|| data_end_s(ds));
-    let boundary = boundary.cloned();
-    Ok(Prepared {
-        selection,
-        points,
-        strays,
-        study,
-        fit_end_s,
-        grid,
-        gistar_grid,
-        params: resolved,
-        warnings,
-        boundary,
-        box_rows,
-        history: std::sync::OnceLock::new(),
-    })
-}
-
-/// The analysis parameters a hotspot rule works on: `predict` without a cell size takes [`PREDICT_CELL_M`] cells, the
-/// scale of a patrol (the cells the backtest measured its choice on), and the map's county view is a zoom-out.
-pub fn rule_params(params: &AnalysisParams, rule: &HotspotRule) -> AnalysisParams {
-    match (rule.method, params.cell_m) {
-        (Method::Predict, None) => AnalysisParams { cell_m: Some(PREDICT_CELL_M), ..params.clone() },
-        _ => params.clone(),
-    }
-}
-
-/// [`prepare`] for a hotspot rule, on [`rule_params`]; when the patrol-scale grid would exceed
-/// [`PREDICT_MAX_CELLS`] (a region, not a patch), on the automatic cell size, with a note saying so.
-pub fn prepare_for_rule(
-    ds: &Dataset,
-    params: &AnalysisParams,
-    rule: &HotspotRule,
-    harm_by_category: &[f64],
-    harm_label: &str,
-    boundary: Option<&StudyBoundary>,
-) -> Result<Prepared, AnalysisError> {
-    let prep = |p: &AnalysisParams| prepare_in(ds, p, harm_by_category, harm_label, boundary);
-    let patrol = rule_params(params, rule);
-    if patrol.cell_m == params.cell_m {
-        return prep(params);
-    }
-    let too_large = |cells: usize| {
-        format!(
-            "{PREDICT_CELL_M} m cells would need {cells} cells over this extent (more than {PREDICT_MAX_CELLS}): the \
-             automatic cell size is used; give cell_m, or a box, for street-level places"
-        )
-    };
-    match prep(&patrol) {
-        Ok(p) if p.grid.n_cells() as f64 <= PREDICT_MAX_CELLS => Ok(p),
-        Ok(p) => {
-            let mut auto = prep(params)?;
-            auto.warnings.push(too_large(p.grid.n_cells()));
-            Ok(auto)
-        }
-        Err(
-            AnalysisError::Grid(GridError::TooLarge { cells, .. })
-            | AnalysisError::Kde(KdeError::ReachTooLarge { source: GridError::TooLarge { cells, .. }, .. }),
-        ) => {
-            let mut auto = prep(params)?;
-            auto.warnings.push(too_large(cells));
-            Ok(auto)
-        }
-        Err(e) => Err(e),
-    }
 }
 
 impl Prepared {

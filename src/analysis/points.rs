@@ -1,6 +1,7 @@
 //! Weighted points in metres: the input every spatial method takes.
 
 use crate::model::{Dataset, Selection};
+use rayon::prelude::*;
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
@@ -112,14 +113,14 @@ impl Points {
                 }
             }
         }
-        let mut order: Vec<usize> = (0..distinct.len()).collect();
-        order.sort_unstable_by(|&a, &b| {
-            distinct.y_m[a].total_cmp(&distinct.y_m[b]).then(distinct.x_m[a].total_cmp(&distinct.x_m[b]))
-        });
+        // Sorted by value (no two points share both coordinates, so the order is the same however it is sorted).
+        let mut rows: Vec<(f64, f64, f64)> =
+            (0..distinct.len()).map(|i| (distinct.y_m[i], distinct.x_m[i], distinct.w[i])).collect();
+        rows.par_sort_unstable_by(|a, b| a.0.total_cmp(&b.0).then(a.1.total_cmp(&b.1)));
         Points {
-            x_m: order.iter().map(|&i| distinct.x_m[i]).collect(),
-            y_m: order.iter().map(|&i| distinct.y_m[i]).collect(),
-            w: order.iter().map(|&i| distinct.w[i]).collect(),
+            x_m: rows.iter().map(|r| r.1).collect(),
+            y_m: rows.iter().map(|r| r.0).collect(),
+            w: rows.iter().map(|r| r.2).collect(),
         }
     }
 }

@@ -98,11 +98,31 @@ pub fn rows_in_lonlat_box(ds: &Dataset, bbox: [f64; 4]) -> Vec<u32> {
     blocks.concat()
 }
 
+/// Which incidents a window keeps.
+#[derive(Debug, Clone, Copy)]
+enum Window {
+    /// Those whose time starts in it.
+    Starts,
+    /// Those whose time interval overlaps it.
+    Overlaps,
+}
+
 impl Query {
     /// Select from a dataset.
     pub fn select(&self, ds: &Dataset) -> Result<Selection, QueryError> {
+        self.select_where(ds, Window::Starts)
+    }
+
+    /// [`Query::select`], but keeping every incident whose time interval overlaps the window (one known only to the
+    /// month of February overlaps a window from 20 February), not only those that start in it: what a fit over the
+    /// window may read or must refuse.
+    pub fn select_overlapping(&self, ds: &Dataset) -> Result<Selection, QueryError> {
+        self.select_where(ds, Window::Overlaps)
+    }
+
+    fn select_where(&self, ds: &Dataset, window: Window) -> Result<Selection, QueryError> {
         let blocks = ds.len().div_ceil(BLOCK_ROWS);
-        let selection = self.scan(ds, blocks, |k| k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(ds.len()))?;
+        let selection = self.scan(ds, blocks, |k| k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(ds.len()), window)?;
         Ok(match self.bbox_lonlat {
             Some(b) => selection.within_lonlat(ds, b),
             None => selection,
@@ -115,7 +135,7 @@ impl Query {
     pub fn select_among(&self, ds: &Dataset, rows: &[u32]) -> Result<Selection, QueryError> {
         let blocks = rows.len().div_ceil(BLOCK_ROWS);
         let block = |k: usize| rows[k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(rows.len())].iter().map(|&i| i as usize);
-        self.scan(ds, blocks, block)
+        self.scan(ds, blocks, block, Window::Starts)
     }
 
     /// The window and categories over `blocks` blocks of rows (`rows_of(k)` the rows of block `k`, ascending, the
@@ -125,6 +145,7 @@ impl Query {
         ds: &Dataset,
         blocks: usize,
         rows_of: impl Fn(usize) -> I + Sync,
+        window: Window,
     ) -> Result<Selection, QueryError> {
         if let (Some(f), Some(t)) = (self.from_s, self.to_s)
             && f >= t
@@ -162,7 +183,11 @@ impl Query {
                         cut.insert((p, t));
                     }
                 }
-                if (from..to).contains(&t) {
+                let kept = match window {
+                    Window::Starts => (from..to).contains(&t),
+                    Window::Overlaps => t < to && interval_end_s(t, p) > from,
+                };
+                if kept {
                     indices.push(i as u32);
                 }
             }
@@ -288,6 +313,31 @@ mod tests {
         assert!(e.to_string().contains("Burglary, Drugs") || e.to_string().contains("Drugs, Burglary"), "{e}");
         let e = Query { from_s: Some(5), to_s: Some(5), ..Default::default() }.select(&d).unwrap_err();
         assert!(matches!(e, QueryError::EmptyWindow { .. }));
+    }
+
+    #[test]
+    fn overlapping_keeps_what_a_window_cuts_into() {
+        // The months of January, February (Burglary) and March, each known only to the month.
+        let d = ds();
+        let day = 86_400;
+        let feb = month_start_s(2024, 2).unwrap();
+        let mar = month_start_s(2024, 3).unwrap();
+        let q = |from_s: i64, to_s: i64, categories: &[&str]| Query {
+            from_s: Some(from_s),
+            to_s: Some(to_s),
+            categories: categories.iter().map(|c| c.to_string()).collect(),
+            ..Default::default()
+        };
+        // From 20 February: February starts before the window but overlaps it; March starts in it.
+        let late_feb = q(feb + 19 * day, mar + day, &[]);
+        assert_eq!(late_feb.select(&d).unwrap().indices, vec![2]);
+        assert_eq!(late_feb.select_overlapping(&d).unwrap().indices, vec![1, 2]);
+        // A window ending where March starts does not reach March; one starting where February ends misses it.
+        assert_eq!(q(feb + 19 * day, mar, &[]).select_overlapping(&d).unwrap().indices, vec![1]);
+        assert_eq!(q(mar, mar + day, &[]).select_overlapping(&d).unwrap().indices, vec![2]);
+        // Categories still filter, and an unknown one is refused.
+        assert_eq!(q(feb + 19 * day, mar + day, &["Drugs"]).select_overlapping(&d).unwrap().indices, vec![2]);
+        assert!(q(feb, mar, &["Arson"]).select_overlapping(&d).is_err());
     }
 
     #[test]

@@ -177,7 +177,8 @@ mod tests {
             prop_assert_eq!(got, want);
         }
 
-        /// The density at chosen cells is the whole surface's at those cells, bit for bit, whatever cells are asked.
+        /// The density at chosen cells is the whole surface's at those cells, bit for bit, whatever cells are asked:
+        /// a few in a row, or whole rows (more than `FEW_COLUMNS`, found another way).
         #[test]
         fn the_density_at_some_cells_is_the_surface_there(
             pts in proptest::collection::vec((-200.0f64..1200.0, -200.0f64..900.0, 0.0f64..3.0), 0..60),
@@ -185,9 +186,13 @@ mod tests {
             cell_m in prop_oneof![Just(10.0f64), Just(25.0), Just(50.0)],
             kernel in prop_oneof![Just(Kernel::Quartic), Just(Kernel::Epanechnikov), Just(Kernel::Gaussian)],
             picks in proptest::collection::btree_set(0usize..7000, 0..200),
+            whole_rows in proptest::bool::ANY,
         ) {
             let (g, points) = grid_and_points(cell_m, &pts);
-            let cells: Vec<u32> = picks.into_iter().filter(|&c| c < g.n_cells()).map(|c| c as u32).collect();
+            let cells: Vec<u32> = match whole_rows {
+                false => picks.into_iter().filter(|&c| c < g.n_cells()).map(|c| c as u32).collect(),
+                true => (0..g.n_cells() as u32).filter(|&c| picks.contains(&(c as usize / g.cols))).collect(),
+            };
             let dense = kde(&points, &g, kernel, bandwidth_m).unwrap().density_per_km2;
             let want: Vec<u64> = cells.iter().map(|&c| dense[c as usize].to_bits()).collect();
             let got: Vec<u64> =

@@ -3,8 +3,8 @@
 //!
 //! An incident is placed in period `j` (`[bounds[j + 1], bounds[j])`) when its whole time interval lies inside it;
 //! one whose interval crosses a boundary (a month-precision incident cut by a day period, or by a fit ending
-//! mid-month) is in no period and counted in `Binned::straddling`. Sums run in dataset order within each
-//! (period, cell), so they are the same at any thread count.
+//! mid-month) is in no period and counted in `Binned::straddling`. Sums run in the selection's order (dataset order:
+//! callers pass ascending indices) within each (period, cell), so they are the same at any thread count.
 
 use super::Weights;
 use crate::grid::Grid;
@@ -62,11 +62,11 @@ impl Binned {
         let n_periods = bounds.len().saturating_sub(1);
         let (first, last) = (bounds.last().copied().unwrap_or(0), bounds.first().copied().unwrap_or(0));
         let (times, precisions, xs, ys) = (ds.time_s(), ds.precision(), ds.x_m(), ds.y_m());
-        // (period, cell, dataset index) of every placed incident, found in parallel blocks of the selection; the
-        // keys are distinct (one per incident), so their sorted order is the same at any thread count.
+        let n_h = half_lives_s.len();
+        // Every placed incident's facts, gathered in parallel blocks of the selection (reading the dataset's columns
+        // in order, not in the cells' order), with its key (period, cell, position in the selection's order).
         let place = |block: &[u32]| {
-            let mut keys: Vec<(u32, u32, u32)> = Vec::new();
-            let mut straddling = 0usize;
+            let mut found = Placed::default();
             for &i in block {
                 let k = i as usize;
                 let s = times[k];
@@ -80,21 +80,44 @@ impl Binned {
                 // The period whose start is the last boundary at or before s.
                 let idx = bounds.partition_point(|&b| b > s);
                 if idx == 0 || idx > n_periods || e > bounds[idx - 1] {
-                    straddling += 1;
+                    found.straddling += 1;
                     continue;
                 }
                 let cell = grid.cell_at(xs[k], ys[k]).map_or(OUTSIDE, |c| c as u32);
-                keys.push(((idx - 1) as u32, cell, i));
+                let (fit, mid) = (weights.fit_weight(ds, k), middle_s(s, e));
+                found.period_cell.push(((idx - 1) as u32, cell));
+                found.facts.push(Facts { x_m: xs[k], y_m: ys[k], mid_s: mid, fit, harm: weights.harm_weight(ds, k) });
+                let period_end = bounds[idx - 1];
+                found.decay.extend(half_lives_s.iter().map(|&h| fit * decay_factor(period_end - mid, h)));
             }
-            (keys, straddling)
+            found
         };
-        let blocks: Vec<_> = selected.par_chunks(1 << 16).map(place).collect();
-        let straddling = blocks.iter().map(|b| b.1).sum();
-        let mut keys: Vec<(u32, u32, u32)> = Vec::with_capacity(blocks.iter().map(|b| b.0.len()).sum());
-        for (found, _) in blocks {
-            keys.extend(found);
+        let blocks: Vec<Placed> = selected.par_chunks(1 << 16).map(place).collect();
+        let straddling = blocks.iter().map(|b| b.straddling).sum();
+        let placed = blocks.iter().map(|b| b.facts.len()).sum();
+        let (mut facts, mut decay) = (Vec::with_capacity(placed), Vec::with_capacity(placed * n_h));
+        // Positions in the selection's order, so sums within a (period, cell) run in that order.
+        let mut keys: Vec<(u32, u32, u32)> = Vec::with_capacity(placed);
+        for block in blocks {
+            for (period, cell) in block.period_cell {
+                keys.push((period, cell, keys.len() as u32));
+            }
+            facts.extend(block.facts);
+            decay.extend(block.decay);
         }
         keys.par_sort_unstable();
+
+        // Each period's keys, filled in parallel, then joined in period order.
+        let mut runs: Vec<(usize, Range<usize>)> = Vec::new();
+        let mut start = 0;
+        while start < keys.len() {
+            let j = keys[start].0 as usize;
+            let end = start + keys[start..].partition_point(|key| key.0 as usize == j);
+            runs.push((j, start..end));
+            start = end;
+        }
+        let filled: Vec<PeriodBins> =
+            runs.par_iter().map(|(_, r)| PeriodBins::fill(&keys[r.clone()], &facts, &decay, n_h)).collect();
 
         let mut b = Binned {
             bounds: bounds.to_vec(),
@@ -103,7 +126,7 @@ impl Binned {
             entry_fit: Vec::new(),
             entry_count: Vec::new(),
             entry_harm: Vec::new(),
-            entry_decay: vec![Vec::new(); half_lives_s.len()],
+            entry_decay: vec![Vec::new(); n_h],
             half_lives_s: half_lives_s.to_vec(),
             inc_ranges: vec![0..0; n_periods],
             inc_cell: Vec::with_capacity(keys.len()),
@@ -115,54 +138,23 @@ impl Binned {
             outside_harm: vec![0.0; n_periods],
             straddling,
         };
-        let mut start = 0;
-        while start < keys.len() {
-            let j = keys[start].0 as usize;
-            let end = start + keys[start..].partition_point(|key| key.0 as usize == j);
-            b.inc_ranges[j] = start..end;
+        for ((j, r), p) in runs.into_iter().zip(filled) {
+            b.inc_ranges[j] = r;
             let entries_from = b.entry_cell.len();
-            let period_end = bounds[j];
-            let mut e = start;
-            while e < end {
-                let cell = keys[e].1;
-                let run_end = e + keys[e..end].partition_point(|key| key.1 == cell);
-                let (mut fit, mut count, mut harm) = (0.0, 0.0, 0.0);
-                let mut decay = vec![0.0; half_lives_s.len()];
-                for &(_, _, i) in &keys[e..run_end] {
-                    let k = i as usize;
-                    let (w_fit, w_harm) = (weights.fit_weight(ds, k), weights.harm_weight(ds, k));
-                    let mid = middle_s(times[k], interval_end_s(times[k], precisions[k]));
-                    b.inc_cell.push(cell);
-                    b.inc_x.push(xs[k]);
-                    b.inc_y.push(ys[k]);
-                    b.inc_mid_s.push(mid);
-                    b.inc_fit.push(w_fit);
-                    if cell == OUTSIDE {
-                        b.outside_harm[j] += w_harm;
-                    } else {
-                        fit += w_fit;
-                        count += 1.0;
-                        harm += w_harm;
-                        for (acc, &h) in decay.iter_mut().zip(half_lives_s) {
-                            *acc += w_fit * decay_factor(period_end - mid, h);
-                        }
-                    }
-                }
-                if cell == OUTSIDE {
-                    b.outside_grid[j] += run_end - e;
-                } else {
-                    b.entry_cell.push(cell);
-                    b.entry_fit.push(fit);
-                    b.entry_count.push(count);
-                    b.entry_harm.push(harm);
-                    for (col, v) in b.entry_decay.iter_mut().zip(decay) {
-                        col.push(v);
-                    }
-                }
-                e = run_end;
+            b.inc_cell.extend(p.inc_cell);
+            b.inc_x.extend(p.inc_x);
+            b.inc_y.extend(p.inc_y);
+            b.inc_mid_s.extend(p.inc_mid_s);
+            b.inc_fit.extend(p.inc_fit);
+            b.entry_cell.extend(p.entry_cell);
+            b.entry_fit.extend(p.entry_fit);
+            b.entry_count.extend(p.entry_count);
+            b.entry_harm.extend(p.entry_harm);
+            for (col, part) in b.entry_decay.iter_mut().zip(p.entry_decay) {
+                col.extend(part);
             }
             b.entry_ranges[j] = entries_from..b.entry_cell.len();
-            start = end;
+            (b.outside_grid[j], b.outside_harm[j]) = (p.outside_grid, p.outside_harm);
         }
         b
     }
@@ -179,6 +171,94 @@ impl Binned {
     /// The column of `entry_decay` for a half-life.
     pub(crate) fn decay_column(&self, half_life_s: f64) -> Option<usize> {
         self.half_lives_s.iter().position(|&h| h == half_life_s)
+    }
+}
+
+/// One placed incident's facts, as a fit reads them.
+#[derive(Debug, Clone, Copy)]
+struct Facts {
+    x_m: f64,
+    y_m: f64,
+    mid_s: i64,
+    fit: f64,
+    harm: f64,
+}
+
+/// What one block of the selection placed: each incident's (period, cell) and facts, in the block's order, its
+/// fitting weight decayed to its period's end by each half-life (`half_lives_s.len()` values an incident), and the
+/// incidents that straddle a boundary.
+#[derive(Debug, Default)]
+struct Placed {
+    period_cell: Vec<(u32, u32)>,
+    facts: Vec<Facts>,
+    decay: Vec<f64>,
+    straddling: usize,
+}
+
+/// One period's share of [`Binned`]: its incidents and (cell) entries, and those outside the grid.
+#[derive(Debug, Default)]
+struct PeriodBins {
+    inc_cell: Vec<u32>,
+    inc_x: Vec<f64>,
+    inc_y: Vec<f64>,
+    inc_mid_s: Vec<i64>,
+    inc_fit: Vec<f64>,
+    entry_cell: Vec<u32>,
+    entry_fit: Vec<f64>,
+    entry_count: Vec<f64>,
+    entry_harm: Vec<f64>,
+    entry_decay: Vec<Vec<f64>>,
+    outside_grid: usize,
+    outside_harm: f64,
+}
+
+impl PeriodBins {
+    /// From one period's keys (period, cell, position), sorted: each cell's incidents summed in position order.
+    fn fill(keys: &[(u32, u32, u32)], facts: &[Facts], decay: &[f64], n_h: usize) -> PeriodBins {
+        let mut p = PeriodBins { entry_decay: vec![Vec::new(); n_h], ..PeriodBins::default() };
+        let n = keys.len();
+        (p.inc_cell, p.inc_x, p.inc_y) = (Vec::with_capacity(n), Vec::with_capacity(n), Vec::with_capacity(n));
+        (p.inc_mid_s, p.inc_fit) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        let mut sums = vec![0.0; n_h];
+        let mut e = 0;
+        while e < n {
+            let cell = keys[e].1;
+            let run_end = e + keys[e..].partition_point(|key| key.1 == cell);
+            let (mut fit, mut count, mut harm) = (0.0, 0.0, 0.0);
+            sums.iter_mut().for_each(|v| *v = 0.0);
+            for &(_, _, pos) in &keys[e..run_end] {
+                let f = &facts[pos as usize];
+                p.inc_cell.push(cell);
+                p.inc_x.push(f.x_m);
+                p.inc_y.push(f.y_m);
+                p.inc_mid_s.push(f.mid_s);
+                p.inc_fit.push(f.fit);
+                if cell == OUTSIDE {
+                    p.outside_harm += f.harm;
+                } else {
+                    fit += f.fit;
+                    count += 1.0;
+                    harm += f.harm;
+                    let at = pos as usize * n_h;
+                    for (acc, &v) in sums.iter_mut().zip(&decay[at..at + n_h]) {
+                        *acc += v;
+                    }
+                }
+            }
+            if cell == OUTSIDE {
+                p.outside_grid += run_end - e;
+            } else {
+                p.entry_cell.push(cell);
+                p.entry_fit.push(fit);
+                p.entry_count.push(count);
+                p.entry_harm.push(harm);
+                for (col, &v) in p.entry_decay.iter_mut().zip(&sums) {
+                    col.push(v);
+                }
+            }
+            e = run_end;
+        }
+        p
     }
 }
 

@@ -136,6 +136,22 @@ pub(crate) fn select_categories(ds: &Dataset, categories: &[String]) -> Result<V
     Ok(Query { categories: categories.to_vec(), ..Query::default() }.select(ds)?.indices)
 }
 
+/// The dataset indices of the incidents in `categories` (all when empty) whose time interval overlaps
+/// `[from_s, to_s)`, with unknown names refused.
+pub(crate) fn select_overlapping(
+    ds: &Dataset,
+    categories: &[String],
+    from_s: i64,
+    to_s: i64,
+) -> Result<Vec<u32>, PredictError> {
+    if from_s >= to_s {
+        // Nothing to read; the categories are still checked.
+        return select_categories(ds, categories).map(|_| Vec::new());
+    }
+    let query = Query { from_s: Some(from_s), to_s: Some(to_s), categories: categories.to_vec(), ..Query::default() };
+    Ok(query.select_overlapping(ds)?.indices)
+}
+
 /// Refuse a day period on data known only to the month (or a month period on data known only to the year).
 pub(crate) fn check_precision(ds: &Dataset, selected: &[u32], period: Period) -> Result<(), PredictError> {
     let limit = match period {
@@ -215,7 +231,8 @@ pub fn score_cells(
     score_cells_in(ds, categories, grid, method, fit_end_s, weights, Period::natural(ds))
 }
 
-/// [`score_cells`] with explicit periods.
+/// [`score_cells`] with explicit periods. A period finer than the precision of an incident whose time overlaps the
+/// lookback is refused ([`PredictError::PeriodTooFine`]).
 pub fn score_cells_in(
     ds: &Dataset,
     categories: &[String],
@@ -226,9 +243,12 @@ pub fn score_cells_in(
     period: Period,
 ) -> Result<Vec<f64>, PredictError> {
     method.validate().map_err(|problem| PredictError::BadMethod { method: method.to_string(), problem })?;
-    let selected = select_categories(ds, categories)?;
-    check_precision(ds, &selected, period)?;
     let bounds = fit_bounds(method, period, fit_end_s);
+    // Only incidents whose time overlaps the fit's periods can be placed in one (Binned::build), or cross one of
+    // its boundaries (and refuse too fine a period), so only they are read.
+    let (from_s, to_s) = (bounds.last().copied().unwrap_or(fit_end_s), fit_end_s);
+    let selected = select_overlapping(ds, categories, from_s, to_s)?;
+    check_precision(ds, &selected, period)?;
     let binned = Binned::build(ds, &selected, grid, &bounds, weights, &half_lives(std::slice::from_ref(method)));
     let lookback = lookback_periods(method, &bounds, 0).unwrap_or(binned.n_periods());
     let sparse = score_sparse(&binned, grid, method, 0, lookback)?;
