@@ -42,6 +42,33 @@ fn month_of_day(day: i64) -> i64 {
     month_index(day * DAY_S)
 }
 
+/// The distinct values of `values` (a cloneable iterator, read twice): marked in a bit set over their span when it is
+/// at most [`BITSET_SPAN`] wide, else inserted one by one.
+fn distinct<I: Iterator<Item = i64> + Clone>(values: I) -> BTreeSet<i64> {
+    let Some((lo, hi)) =
+        values.clone().fold(None, |b: Option<(i64, i64)>, v| Some(b.map_or((v, v), |(lo, hi)| (lo.min(v), hi.max(v)))))
+    else {
+        return BTreeSet::new();
+    };
+    match hi.checked_sub(lo).filter(|&span| span < BITSET_SPAN) {
+        Some(span) => {
+            let mut bits = vec![0u64; span as usize / 64 + 1];
+            for v in values {
+                let k = (v - lo) as usize;
+                bits[k / 64] |= 1 << (k % 64);
+            }
+            let set = bits.iter().enumerate().flat_map(|(w, &word)| {
+                (0..64).filter(move |b| word & (1 << b) != 0).map(move |b| lo + (w * 64 + b) as i64)
+            });
+            set.collect()
+        }
+        None => values.collect(),
+    }
+}
+
+/// The widest span of days or months [`distinct`] marks in a bit set (512 KB), about 11,000 years of days.
+const BITSET_SPAN: i64 = 1 << 22;
+
 fn month_start_of(index: i64) -> Option<i64> {
     month_start_s(index.div_euclid(12) as i32, (index.rem_euclid(12) + 1) as u32)
 }
@@ -50,36 +77,26 @@ impl Coverage {
     /// The coverage of a dataset's incidents.
     pub fn of(ds: &Dataset) -> Coverage {
         use rayon::prelude::*;
-        // Blocks of rows in parallel, each skipping the day or month it has just inserted (rows come in runs of one
-        // day or month), then merged: a 20M store in a fraction of the time of one insert per row.
+        // Blocks of rows in parallel, each marking its days and months in a bit set over the block's own span (rows
+        // come in any order: a synthetic store's times are shuffled), then merged: a 20M store in a fraction of the
+        // time of one tree insert per row.
         const BLOCK_ROWS: usize = 1 << 16;
         let precisions = ds.precision();
         ds.time_s()
             .par_chunks(BLOCK_ROWS)
             .enumerate()
             .map(|(k, block)| {
-                let mut c = Coverage::default();
-                let (mut last_day, mut last_month) = (None, None);
-                for (&t, &p) in block.iter().zip(&precisions[k * BLOCK_ROWS..]) {
-                    match p {
-                        TimePrecision::Month => {
-                            let m = month_index(t);
-                            if last_month != Some(m) {
-                                c.months.insert(m);
-                                last_month = Some(m);
-                            }
-                        }
-                        TimePrecision::Year => c.months.extend((0..12).map(|k| month_index(t) + k)),
-                        _ => {
-                            let d = t.div_euclid(DAY_S);
-                            if last_day != Some(d) {
-                                c.days.insert(d);
-                                last_day = Some(d);
-                            }
-                        }
-                    }
-                }
-                c
+                let rows = || block.iter().zip(&precisions[k * BLOCK_ROWS..]);
+                let days = rows().filter(|(_, p)| **p < TimePrecision::Month).map(|(&t, _)| t.div_euclid(DAY_S));
+                let months = rows().flat_map(|(&t, &p)| {
+                    let n = match p {
+                        TimePrecision::Month => 1,
+                        TimePrecision::Year => 12,
+                        _ => 0,
+                    };
+                    (0..n).map(move |k| month_index(t) + k)
+                });
+                Coverage { months: distinct(months), days: distinct(days) }
             })
             .reduce(Coverage::default, |mut a, b| {
                 a.months.extend(b.months);
@@ -220,6 +237,16 @@ mod tests {
             c.months.insert(month_index(month(y, m)));
         }
         c
+    }
+
+    #[test]
+    fn distinct_values_by_bit_set_or_one_by_one() {
+        let narrow = [40, -3, 40, 7, -3, 0, 63, 64];
+        assert_eq!(distinct(narrow.iter().copied()), narrow.iter().copied().collect::<BTreeSet<i64>>());
+        // Wider than a bit set: inserted one by one, extremes included.
+        let wide = [i64::MIN, 5, i64::MAX, 5, 1 << 40];
+        assert_eq!(distinct(wide.iter().copied()), wide.iter().copied().collect::<BTreeSet<i64>>());
+        assert!(distinct(std::iter::empty()).is_empty());
     }
 
     /// Over many blocks of rows, in no order, the parallel scan holds exactly the days and months of a plain one.

@@ -301,7 +301,7 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
     check_precision(ds, &selected, period)?;
     let mut notes = Vec::new();
     let at = resolve_at(ds, params.at_s, period, &mut notes)?;
-    let earliest = selected.iter().map(|&i| ds.time_s()[i as usize]).min().unwrap_or(at);
+    let earliest = selected.par_iter().map(|&i| ds.time_s()[i as usize]).min().unwrap_or(at);
     // Back to the earliest incident, then far enough that every lookback can be counted (those periods hold
     // nothing, so no fit reaches them).
     let mut bounds = period.bounds_back(at, earliest);
@@ -340,7 +340,7 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
         .unwrap_or(plan.folds[0] + 1);
     let (span_from, span_to) = (bounds[deepest + 1], bounds[plan.folds[0]]);
     let in_span: Vec<u32> = selected
-        .iter()
+        .par_iter()
         .copied()
         .filter(|&i| {
             let (s, p) = (ds.time_s()[i as usize], ds.precision()[i as usize]);
@@ -356,6 +356,7 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
     // Strays are judged against every category's incidents in the span, and kept out of the grid and the study
     // area (they still count, uncaught, in every fold's total).
     let (ref_xs, ref_ys): (Vec<f64>, Vec<f64>) = (0..ds.len())
+        .into_par_iter()
         .filter(|&i| {
             let (s, p) = (ds.time_s()[i], ds.precision()[i]);
             s >= span_from && interval_end_s(s, p) <= span_to

@@ -158,12 +158,16 @@ pub(crate) fn check_precision(ds: &Dataset, selected: &[u32], period: Period) ->
         Period::Month => TimePrecision::Year,
         Period::Days(_) => TimePrecision::Month,
     };
-    let coarse: Vec<TimePrecision> =
-        selected.iter().map(|&i| ds.precision()[i as usize]).filter(|&p| p >= limit).collect();
-    match coarse.iter().max() {
-        Some(&precision) => {
-            Err(PredictError::PeriodTooFine { period: period.to_string(), precision, count: coarse.len() })
-        }
+    use rayon::prelude::*;
+    let precisions = ds.precision();
+    let (count, coarsest) = selected
+        .par_iter()
+        .map(|&i| precisions[i as usize])
+        .filter(|&p| p >= limit)
+        .fold(|| (0usize, None), |(n, most), p| (n + 1, most.max(Some(p))))
+        .reduce(|| (0, None), |(n, a), (m, b)| (n + m, a.max(b)));
+    match coarsest {
+        Some(precision) => Err(PredictError::PeriodTooFine { period: period.to_string(), precision, count }),
         None => Ok(()),
     }
 }
