@@ -121,6 +121,9 @@ pub struct Store {
     path: PathBuf,
 }
 
+/// The page cache, KiB, of a connection running [`Store::quick_check`].
+pub const CHECK_CACHE_KIB: i64 = 4_096;
+
 impl Store {
     /// Open the store at `path`, creating it if absent, and bring its schema up to date.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
@@ -207,8 +210,13 @@ impl Store {
 
     /// SQLite's `PRAGMA quick_check` (every page and index entry read: 0.6 s on a 2M store, several seconds on a
     /// 20M one): a [`StoreError::Damaged`] naming the first problems. `hotspots info --check` runs it, and `serve`
-    /// in the background ([`BackgroundCheck`]).
+    /// in the background ([`BackgroundCheck`]). The check reads each page once, so the connection's page cache is
+    /// cut to [`CHECK_CACHE_KIB`] for it (an import's 64 MB of cache would only fill with pages read once, in a
+    /// server's resident memory).
     pub fn quick_check(&self) -> Result<(), StoreError> {
+        self.conn
+            .pragma_update(None, "cache_size", -CHECK_CACHE_KIB)
+            .map_err(self.sql_err("setting the check's cache size"))?;
         let mut stmt = self.conn.prepare("PRAGMA quick_check(5)").map_err(self.sql_err("checking the store"))?;
         let lines = stmt
             .query_map([], |r| r.get::<_, String>(0))
