@@ -3,8 +3,8 @@
 # Usage: benches/national.sh [DATA_DIR]   (default target/national-data; needs about 9 GB there: a 2.1 GB CSV, a
 # 3.3 GB store holding the archived CSV, a 1.2 GB snapshot, and a month to append). Needs wrk (apt-get install wrk),
 # curl and python3. N=... changes the size, DAYS and START the span (a one-month national store with the same
-# density as the 20M one: N=570000 DAYS=31 START=2024-03-01 PARTS=serve); PARTS=load,cli,kde,serve,append (the
-# default: all) runs some parts only. Server lines give the server's CPU time (user + sys) beside the wall times.
+# density as the 20M one: N=570000 DAYS=31 START=2024-03-01 PARTS=serve); PARTS=load,cli,commands,kde,serve,append
+# (the default: all) runs some parts only. Server lines give the server's CPU time (user + sys) beside the wall times.
 # Prints markdown rows; the criterion figures come from
 # `HOTSPOTS_NATIONAL_STORE=DATA_DIR/national.db cargo bench --bench national`.
 set -euo pipefail
@@ -22,7 +22,7 @@ csv="$data/national.csv"
 store="$data/national.db"
 dorset="--bbox=-2.96,50.51,-1.68,51.08"
 month="--from 2024-03 --to 2024-04"
-parts=${PARTS:-load,cli,kde,serve,append}
+parts=${PARTS:-load,cli,commands,kde,serve,append}
 part() { [[ ",$parts," == *",$1,"* ]]; }
 # Times a command; a command that fails says so (its last message and exit code) instead of passing for a time.
 timed() {
@@ -58,6 +58,15 @@ for cmd in find density; do
 done
 echo "| find $month $dorset --method kde (no method choice) | $(timed "$bin" find --store "$store" $month $dorset --method kde) |"
 echo "| find $month (all of England and Wales) | $(timed "$bin" find --store "$store" $month) |"; fi
+# The other commands that take a window and a box, on the same county month.
+if part commands; then
+  for cmd in "gistar" "hex" "when" "nearrepeat" \
+    "compare --before 2024-02-01..2024-03-01 --after 2024-03-01..2024-04-01" "emerging --from 2023-04 --to 2024-04"; do
+    window=$month
+    case $cmd in compare*|emerging*) window="" ;; esac
+    echo "| $cmd $window $dorset | $(timed "$bin" $cmd --store "$store" $window $dorset) |"
+  done
+fi
 if part kde; then
   echo "| density --cell-m 200 (all 20M incidents, exact KDE) | $(timed "$bin" density --store "$store" --cell-m 200) |"
 fi
