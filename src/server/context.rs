@@ -221,11 +221,12 @@ pub struct Context {
     pub flights: SingleFlight,
     /// Analyses computed (not found in the cache) so far.
     pub analyses_computed: std::sync::atomic::AtomicU64,
-    /// The backtest's choice of prediction method, by categories, weight, instant and cell size (a few hundred bytes
-    /// each; one per window the page asks for).
-    pub choices: Mutex<HashMap<String, Arc<MethodChoice>>>,
-    /// Near-repeat zones by their request's canonical form, "as of" resolved (a few kilobytes each).
-    pub near_repeats: Mutex<HashMap<String, Arc<NearRepeatAlert>>>,
+    /// The backtest's choice of prediction method, by categories, weight, instant and cell size (a few kilobytes
+    /// each; one per window and place the page asks for), bounded by bytes.
+    pub choices: ByteCache<MethodChoice>,
+    /// Near-repeat zones by their request's canonical form, "as of" resolved (a few kilobytes each on a county, some
+    /// megabytes on a national store), bounded by bytes.
+    pub near_repeats: ByteCache<NearRepeatAlert>,
 }
 
 impl Context {
@@ -250,12 +251,12 @@ impl Context {
             analyses: ByteCache::new(config.cache_bytes),
             changes: ByteCache::new(config.cache_bytes / 4),
             emerging: ByteCache::new(config.cache_bytes / 4),
+            choices: ByteCache::new(config.cache_bytes / 16),
+            near_repeats: ByteCache::new(config.cache_bytes / 8),
             config,
             data_version,
             flights: SingleFlight::new(),
             analyses_computed: std::sync::atomic::AtomicU64::new(0),
-            choices: Mutex::new(HashMap::new()),
-            near_repeats: Mutex::new(HashMap::new()),
         }
     }
 
@@ -409,13 +410,11 @@ impl Context {
         }
         let p = &a.prepared;
         let key = p.choice_key(&self.harm_by_category);
-        if let Some(c) = self.choices.lock().ok().and_then(|m| m.get(&key).cloned()) {
+        if let Some(c) = self.choices.get(&key) {
             return Ok(Some(c));
         }
         let c = Arc::new(p.choose_predictor(&self.ds, &self.harm_by_category)?);
-        if let Ok(mut m) = self.choices.lock() {
-            m.insert(key, c.clone());
-        }
+        self.choices.insert(key, c.clone(), json_bytes(c.as_ref()));
         Ok(Some(c))
     }
 
@@ -478,7 +477,7 @@ impl Context {
         let resolved =
             NearRepeatSpec { at_s: Some(resolve_as_of(&self.ds, spec.at_s).map_err(alert_error)?), ..spec.clone() };
         let key = canonical(&resolved);
-        let cached = || self.near_repeats.lock().ok().and_then(|m| m.get(&key).cloned());
+        let cached = || self.near_repeats.get(&key);
         if let Some(a) = cached() {
             return Ok(a);
         }
@@ -491,17 +490,18 @@ impl Context {
                 .map_err(alert_error)?;
             alert.name_areas(&self.area_names);
             let alert = Arc::new(alert);
-            if let Ok(mut m) = self.near_repeats.lock() {
-                make_room(&mut m, NEAR_REPEATS_KEPT);
-                m.insert(key.clone(), alert.clone());
-            }
+            self.near_repeats.insert(key.clone(), alert.clone(), json_bytes(alert.as_ref()));
             Ok(alert)
         })
     }
 }
 
-/// Near-repeat requests kept (one per categories, "as of" and `nr_days` the page asks for).
-pub const NEAR_REPEATS_KEPT: usize = 32;
+/// What a cached value is charged: the length of its JSON, a proxy for its heap (its strings and numbers are most
+/// of both), plus a fixed overhead; a value that cannot be written is charged as if it filled the cache, so it is not
+/// kept.
+fn json_bytes<T: serde::Serialize>(value: &T) -> usize {
+    serde_json::to_vec(value).map_or(usize::MAX, |v| v.len() + 256)
+}
 
 /// A near-repeat request's error as a response.
 pub fn alert_error(e: AlertError) -> AppError {

@@ -157,3 +157,33 @@ async fn a_hundred_parameter_sets_stay_within_the_cache_budget() {
     eprintln!("resident memory grew by {grown_mb:.0} MB over 100 parameter sets ({cache_mb} MB caches)");
     assert!(grown_mb < 400.0, "resident memory grew by {grown_mb:.0} MB");
 }
+
+/// The method choices and near-repeat zones are held to their share of the cache by bytes, like every other server
+/// cache: with room they are kept (the same answer object comes back), without it they are computed again and never
+/// held, and the answers are the same either way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn choices_and_near_repeat_zones_are_held_to_their_bytes() {
+    use hotspots::analysis::spec::NearRepeatSpec;
+    let roomy = state_with(|_| {});
+    let tight = state_with(|c| c.cache_bytes = 1 << 10);
+    let spec = NearRepeatSpec::default();
+    let (a, b) = (roomy.near_repeat_for(&spec).unwrap(), roomy.near_repeat_for(&spec).unwrap());
+    assert!(Arc::ptr_eq(&a, &b), "kept when there is room");
+    assert!(roomy.near_repeats.bytes() > 0 && roomy.near_repeats.bytes() <= roomy.near_repeats.capacity_bytes());
+    let (c, d) = (tight.near_repeat_for(&spec).unwrap(), tight.near_repeat_for(&spec).unwrap());
+    assert!(!Arc::ptr_eq(&c, &d), "an alert larger than its share is computed again, not kept");
+    assert_eq!((*a).clone(), (*c).clone());
+    assert!(tight.near_repeats.is_empty());
+
+    // Three windows' choices (the default rule is predict): each kept with room, none over the share without it.
+    for to in ["2024-02", "2024-03", "2024-04"] {
+        for s in [&roomy, &tight] {
+            let (status, body) = get(s, &format!("/api/hotspots?from=2023-12&to={to}")).await;
+            assert_eq!(status, 200, "{body}");
+            assert!(body["method_choice"].is_object(), "{body}");
+        }
+    }
+    assert_eq!(roomy.choices.len(), 3);
+    assert!(roomy.choices.bytes() <= roomy.choices.capacity_bytes());
+    assert!(tight.choices.is_empty(), "a choice larger than its share is not kept");
+}
