@@ -1,12 +1,13 @@
 //! `hotspots when`: counts by hour of day x day of week, and whether most incidents happen at one time.
 
 use super::analysis::{extension, write_file};
-use super::params::SpecArgs;
+use super::params::{SpecArgs, flag};
 use super::{CliError, EXIT_OK};
 use crate::analysis::spec::WhenSpec;
 use crate::analysis::when::concentration::concentration;
+use crate::analysis::when::place::{PlaceError, area_spec, keep_in_area, keep_near, lonlat};
 use crate::analysis::when::{selection_intervals, when_table};
-use crate::geo::{CrsDef, Projector};
+use crate::geo::CrsDef;
 use crate::model::time::format_instant;
 use crate::report::when as out;
 use crate::store::Store;
@@ -59,6 +60,15 @@ pub struct WhenArgs {
     pub filter: SpecArgs<crate::model::Query>,
 }
 
+/// A place's error as a usage error, its parameter named as the flag.
+fn place_error(e: PlaceError) -> CliError {
+    let message = e.to_string();
+    CliError::Usage(match e.parameter() {
+        Some(p) if message.starts_with(p) => format!("{}{}", flag(p), &message[p.len()..]),
+        _ => message,
+    })
+}
+
 fn format_of(args: &WhenArgs) -> Result<String, CliError> {
     let f = match (&args.format, args.json, args.csv, &args.out) {
         (Some(f), false, false, _) => f.to_ascii_lowercase(),
@@ -95,33 +105,14 @@ pub(super) fn run(store: &Path, args: &WhenArgs, w: &mut dyn Write) -> Result<u8
     let mut sel = query.select(&ds).map_err(|e| CliError::Usage(e.to_string()))?;
     let mut place = None;
     if let Some(spec) = &args.area {
-        let (layer, key) = spec
-            .rsplit_once(':')
-            .ok_or_else(|| CliError::Usage(format!("--area {spec}: give LAYER:KEY, e.g. lsoas:E01015301")))?;
+        let (layer, key) = area_spec(spec).map_err(place_error)?;
         let rec = st.resolve_area_layer(layer)?;
         let areas = st.load_area_layer(&rec)?;
-        let idx = areas.areas.iter().position(|a| a.key == key).ok_or_else(|| {
-            CliError::Usage(format!("--area {spec}: layer {} has no area with key '{key}'", rec.name))
-        })?;
-        let (lon, lat) = (ds.lon(), ds.lat());
-        sel.indices.retain(|&i| areas.locate(lon[i as usize], lat[i as usize]) == Some(idx));
-        place = Some(format!("{}:{} ({})", rec.name, key, areas.areas[idx].name));
+        place = Some(keep_in_area(&ds, &mut sel, &areas, key).map_err(place_error)?);
     }
     if let (Some(near), Some(radius_m)) = (&args.near, args.radius_m) {
-        let bad = || CliError::Usage(format!("--near {near}: give LON,LAT in degrees, e.g. -87.63,41.88"));
-        let (lon, lat) = near.split_once(',').ok_or_else(bad)?;
-        let (lon, lat) = (lon.trim().parse::<f64>().map_err(|_| bad())?, lat.trim().parse::<f64>().map_err(|_| bad())?);
-        if !(lon.is_finite() && lat.is_finite() && (-180.0..=180.0).contains(&lon) && (-90.0..=90.0).contains(&lat)) {
-            return Err(bad());
-        }
-        if !(radius_m.is_finite() && radius_m > 0.0) {
-            return Err(CliError::Usage(format!("--radius-m {radius_m}: give a positive distance in metres")));
-        }
-        let projector = Projector::new(ds.crs()).map_err(|e| CliError::Usage(e.to_string()))?;
-        let (cx, cy) = projector.from_lonlat(lon, lat).ok_or_else(bad)?;
-        let (x, y) = (ds.x_m(), ds.y_m());
-        sel.indices.retain(|&i| (x[i as usize] - cx).hypot(y[i as usize] - cy) <= radius_m);
-        place = Some(format!("within {radius_m} m of {lat:.5}, {lon:.5} (lat, lon)"));
+        let point = lonlat(near).map_err(place_error)?;
+        place = Some(keep_near(&ds, &mut sel, point, radius_m).map_err(place_error)?);
     }
     let table = when_table(&ds, &sel, &tz, &args.timezone).map_err(|e| CliError::Usage(e.to_string()))?;
     let lengths: Vec<i64> = selection_intervals(&ds, &sel)

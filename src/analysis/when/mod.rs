@@ -17,6 +17,7 @@
 //! a uniform null.
 
 pub mod concentration;
+pub mod place;
 
 use crate::model::time::interval_end_s;
 use crate::model::{Dataset, Selection, TimePrecision};
