@@ -339,19 +339,18 @@ pub fn backtest(ds: &Dataset, params: &BacktestParams) -> Result<Backtest, Predi
         .max()
         .unwrap_or(plan.folds[0] + 1);
     let (span_from, span_to) = (bounds[deepest + 1], bounds[plan.folds[0]]);
-    let in_span: Vec<u32> = selected
-        .par_iter()
-        .copied()
-        .filter(|&i| {
-            let (s, p) = (ds.time_s()[i as usize], ds.precision()[i as usize]);
-            s >= span_from && interval_end_s(s, p) <= span_to
-        })
-        .collect();
-    if let Some(limit) = params.max_incidents
-        && in_span.len() > limit
-    {
-        return Err(PredictError::TooMuchHistory { incidents: in_span.len(), limit });
+    let spanned = |&i: &u32| {
+        let (s, p) = (ds.time_s()[i as usize], ds.precision()[i as usize]);
+        s >= span_from && interval_end_s(s, p) <= span_to
+    };
+    // Counted before they are listed, so a history refused as too large is never copied.
+    if let Some(limit) = params.max_incidents {
+        let incidents = selected.par_iter().filter(|i| spanned(i)).count();
+        if incidents > limit {
+            return Err(PredictError::TooMuchHistory { incidents, limit });
+        }
     }
+    let in_span: Vec<u32> = selected.par_iter().copied().filter(spanned).collect();
     let (xs, ys): (Vec<f64>, Vec<f64>) = in_span.iter().map(|&i| (ds.x_m()[i as usize], ds.y_m()[i as usize])).unzip();
     // Strays are judged against every category's incidents in the span, and kept out of the grid and the study
     // area (they still count, uncaught, in every fold's total).
