@@ -100,7 +100,7 @@ pub fn rows_in_lonlat_box(ds: &Dataset, bbox: [f64; 4]) -> Vec<u32> {
 
 /// Which incidents a window keeps.
 #[derive(Debug, Clone, Copy)]
-enum Window {
+enum InWindow {
     /// Those whose time starts in it.
     Starts,
     /// Those whose time interval overlaps it.
@@ -110,17 +110,17 @@ enum Window {
 impl Query {
     /// Select from a dataset.
     pub fn select(&self, ds: &Dataset) -> Result<Selection, QueryError> {
-        self.select_where(ds, Window::Starts)
+        self.select_where(ds, InWindow::Starts)
     }
 
     /// [`Query::select`], but keeping every incident whose time interval overlaps the window (one known only to the
     /// month of February overlaps a window from 20 February), not only those that start in it: what a fit over the
     /// window may read or must refuse.
     pub fn select_overlapping(&self, ds: &Dataset) -> Result<Selection, QueryError> {
-        self.select_where(ds, Window::Overlaps)
+        self.select_where(ds, InWindow::Overlaps)
     }
 
-    fn select_where(&self, ds: &Dataset, window: Window) -> Result<Selection, QueryError> {
+    fn select_where(&self, ds: &Dataset, window: InWindow) -> Result<Selection, QueryError> {
         let blocks = ds.len().div_ceil(BLOCK_ROWS);
         let selection = self.scan(ds, blocks, |k| k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(ds.len()), window)?;
         Ok(match self.bbox_lonlat {
@@ -135,7 +135,7 @@ impl Query {
     pub fn select_among(&self, ds: &Dataset, rows: &[u32]) -> Result<Selection, QueryError> {
         let blocks = rows.len().div_ceil(BLOCK_ROWS);
         let block = |k: usize| rows[k * BLOCK_ROWS..((k + 1) * BLOCK_ROWS).min(rows.len())].iter().map(|&i| i as usize);
-        self.scan(ds, blocks, block, Window::Starts)
+        self.scan(ds, blocks, block, InWindow::Starts)
     }
 
     /// The window and categories over `blocks` blocks of rows (`rows_of(k)` the rows of block `k`, ascending, the
@@ -145,7 +145,7 @@ impl Query {
         ds: &Dataset,
         blocks: usize,
         rows_of: impl Fn(usize) -> I + Sync,
-        window: Window,
+        window: InWindow,
     ) -> Result<Selection, QueryError> {
         if let (Some(f), Some(t)) = (self.from_s, self.to_s)
             && f >= t
@@ -184,8 +184,8 @@ impl Query {
                     }
                 }
                 let kept = match window {
-                    Window::Starts => (from..to).contains(&t),
-                    Window::Overlaps => t < to && interval_end_s(t, p) > from,
+                    InWindow::Starts => (from..to).contains(&t),
+                    InWindow::Overlaps => t < to && interval_end_s(t, p) > from,
                 };
                 if kept {
                     indices.push(i as u32);
