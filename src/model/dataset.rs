@@ -5,6 +5,8 @@
 //! `(source, line)` when asked for. See `BENCHMARKS.md` for the measured bytes per incident.
 
 mod subset;
+#[cfg(test)]
+pub(crate) mod testing;
 
 use super::column::Column;
 use super::interner::Interner;

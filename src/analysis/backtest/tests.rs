@@ -1,32 +1,20 @@
 //! A hand-worked backtest, and the choice's rules.
 
 use super::*;
-use crate::geo::CrsDef;
+use crate::model::dataset::testing::{TestRow, dataset_of};
 use crate::model::time::TimePrecision;
-use crate::model::{DatasetBuilder, IncidentRecord, SourceFile};
 
 const M: f64 = 1.0 / 111_000.0; // about a metre of latitude, in degrees
 
 /// Month-precision incidents: (metres east, metres north, month of 2024, category).
 fn dataset(rows: &[(f64, f64, u32, &str)]) -> Dataset {
-    let mut b = DatasetBuilder::new(&CrsDef::utm_for(-1.9, 50.72), rows.len()).unwrap();
-    b.add_source(SourceFile { import_id: 1, file: "t".into() }).unwrap();
-    for (k, &(e, n, month, c)) in rows.iter().enumerate() {
-        b.push(&IncidentRecord {
-            lon: -1.9 + e * M / 0.632,
-            lat: 50.72 + n * M,
-            time_s: month_start_s(2024, month).unwrap(),
-            precision: TimePrecision::Month,
-            category: c,
-            weight: 1.0,
-            area: None,
-            location: None,
-            source: 0,
-            line: k as u32 + 2,
+    let rows: Vec<TestRow> = rows
+        .iter()
+        .map(|&(e, n, month, c)| {
+            (-1.9 + e * M / 0.632, 50.72 + n * M, month_start_s(2024, month).unwrap(), TimePrecision::Month, c)
         })
-        .unwrap();
-    }
-    b.finish().unwrap()
+        .collect();
+    dataset_of(&rows)
 }
 
 /// Corners of a 1 km square every month (they fix the hull), and three places A, B, C inside it.

@@ -149,32 +149,15 @@ pub fn data_end_s(ds: &Dataset) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geo::CrsDef;
-    use crate::model::{DatasetBuilder, IncidentRecord, SourceFile};
+    use crate::model::dataset::testing::{TestRow, dataset_of};
 
     fn m(y: i32, mo: u32) -> i64 {
         month_start_s(y, mo).unwrap()
     }
 
     fn ds(times: &[(i64, TimePrecision)]) -> Dataset {
-        let mut b = DatasetBuilder::new(&CrsDef::utm_for(-2.0, 50.7), times.len()).unwrap();
-        b.add_source(SourceFile { import_id: 1, file: "f".into() }).unwrap();
-        for (k, &(t, p)) in times.iter().enumerate() {
-            b.push(&IncidentRecord {
-                lon: -1.9,
-                lat: 50.7,
-                time_s: t,
-                precision: p,
-                category: "x",
-                weight: 1.0,
-                area: None,
-                location: None,
-                source: 0,
-                line: k as u32 + 2,
-            })
-            .unwrap();
-        }
-        b.finish().unwrap()
+        let rows: Vec<TestRow> = times.iter().map(|&(t, p)| (-1.9, 50.7, t, p, "x")).collect();
+        dataset_of(&rows)
     }
 
     #[test]

@@ -3,10 +3,9 @@
 use super::*;
 use crate::analysis::kde::{Kernel, kde_brute_force};
 use crate::analysis::points::Points;
-use crate::geo::CrsDef;
 use crate::grid::BoxM;
+use crate::model::dataset::testing::{TestRow, dataset_of};
 use crate::model::time::{interval_end_s, month_start_s};
-use crate::model::{DatasetBuilder, IncidentRecord, SourceFile};
 use proptest::prelude::*;
 
 const DAY: i64 = 86_400;
@@ -15,25 +14,10 @@ const DAY: i64 = 86_400;
 type Row = (f64, f64, i64, TimePrecision, u8);
 
 fn dataset(rows: &[Row]) -> Dataset {
-    let mut b = DatasetBuilder::new(&CrsDef::utm_for(-1.9, 50.72), rows.len()).unwrap();
-    b.add_source(SourceFile { import_id: 1, file: "t".into() }).unwrap();
     let cats = ["Burglary", "Robbery", "Drugs"];
-    for (k, &(dx, dy, t, p, c)) in rows.iter().enumerate() {
-        b.push(&IncidentRecord {
-            lon: -1.9 + dx,
-            lat: 50.72 + dy,
-            time_s: t,
-            precision: p,
-            category: cats[usize::from(c) % 3],
-            weight: 1.0,
-            area: None,
-            location: None,
-            source: 0,
-            line: k as u32 + 2,
-        })
-        .unwrap();
-    }
-    b.finish().unwrap()
+    let rows: Vec<TestRow> =
+        rows.iter().map(|&(dx, dy, t, p, c)| (-1.9 + dx, 50.72 + dy, t, p, cats[usize::from(c) % 3])).collect();
+    dataset_of(&rows)
 }
 
 fn grid_for(ds: &Dataset, cell_m: f64) -> Grid {

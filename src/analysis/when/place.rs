@@ -95,28 +95,13 @@ pub fn keep_near(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::geo::CrsDef;
-    use crate::model::{DatasetBuilder, IncidentRecord, Query, SourceFile, TimePrecision};
+    use crate::model::dataset::testing::{TestRow, dataset_of};
+    use crate::model::{Query, TimePrecision};
 
     fn ds(points: &[(f64, f64)]) -> Dataset {
-        let mut b = DatasetBuilder::new(&CrsDef::utm_for(-1.9, 50.7), points.len()).unwrap();
-        b.add_source(SourceFile { import_id: 1, file: "f".into() }).unwrap();
-        for (k, &(lon, lat)) in points.iter().enumerate() {
-            b.push(&IncidentRecord {
-                lon,
-                lat,
-                time_s: 1_700_000_000,
-                precision: TimePrecision::Second,
-                category: "x",
-                weight: 1.0,
-                area: None,
-                location: None,
-                source: 0,
-                line: k as u32 + 2,
-            })
-            .unwrap();
-        }
-        b.finish().unwrap()
+        let rows: Vec<TestRow> =
+            points.iter().map(|&(lon, lat)| (lon, lat, 1_700_000_000, TimePrecision::Second, "x")).collect();
+        dataset_of(&rows)
     }
 
     #[test]
